@@ -1,0 +1,20 @@
+// Package detectors turns bytes into matches: it owns the rule model, the
+// embedded rule catalogue (rules/*.yaml, one file per provider), the
+// keyword prefilter, the RE2 patterns, entropy, checksum validators and the
+// false-positive filters.
+//
+// The package is pure: no I/O beyond reading its own embedded files or a
+// rule file the caller names, no logging, no goroutines. A Matcher is safe
+// for concurrent use; rules compile lazily on first use behind a sync.Once,
+// so a scan that never meets a rule's keywords never pays for its pattern.
+//
+// Matching runs in stages. An Aho-Corasick automaton finds every keyword
+// in the lower-cased input; each rule whose keyword occurs runs its
+// pattern only on windows around those hits (DefaultWindow bytes each side,
+// widened to whole lines). A candidate must then pass the rule's minimum
+// length and entropy, its checksum validator if it names one, its context
+// expression if it has one, the shared false-positive filters (placeholders,
+// templates, environment lookups, published example values) and the
+// allowlists. A generic rule's match gives way to a provider rule's match
+// of the same secret.
+package detectors

@@ -1,0 +1,152 @@
+package detectors
+
+import (
+	"strings"
+)
+
+// knownPublic holds values published in vendor documentation or shipped
+// in emulators. They are not leaks wherever they appear (FORMATS.md A.2.6).
+var knownPublic = map[string]string{
+	"AKIAIOSFODNN7EXAMPLE":                     "AWS documentation example key id",
+	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY": "AWS documentation example secret key",
+	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY": "AWS documentation example secret key",
+	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": "Azurite storage emulator key",
+	"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==": "Cosmos DB emulator key",
+	"e3073934-68c1-4ca7-9b59-3d8b934187f1":     "Epic sandbox sample client id",
+	"ec2458f2-1e24-41c8-b71b-0e701af7583d":     "Cerner public sandbox tenant",
+}
+
+// placeholderWords are fragments that mark a value as a stand-in for a
+// real secret. They are long enough that random tokens do not contain them
+// by chance.
+var placeholderWords = []string{
+	"xxxx", "****", "••", "....", "####", "____",
+	"your-", "your_", "yourkey", "yoursecret", "yourtoken", "yourpass", "your key", "your api", "your secret", "your token", "your password",
+	"example", "placeholder", "changeme", "change_me", "change-me", "changethis", "redacted", "replace_me", "replace-me", "replaceme",
+	"insert_", "insert-", "dummy", "fake_", "fake-", "sample_", "secret_here", "key_here", "token_here", "password_here",
+	"notreal", "not_real", "not-a-real", "not_a_real", "lorem", "ipsum", "foobar", "<token>", "<secret>", "<password>",
+	"put_your", "put-your", "enter_your", "enter-your", "mysecret", "my_secret", "my-secret", "mypassword", "my_password",
+	"supersecret", "super_secret", "topsecret", "s3cr3t_here", "todo", "tbd_", "fixme", "abcdefgh", "12345678", "01234567",
+}
+
+// templateMarks are fragments of template or interpolation syntax: the
+// value is filled in elsewhere.
+var templateMarks = []string{"${", "{{", "}}", "$(", "%(", "#{", "<%", "%>", "@@", "[[", "]]"}
+
+// envLookups are prefixes of code that reads a value at run time.
+var envLookups = []string{
+	"process.env", "os.environ", "os.getenv", "getenv(", "env(", "env.", "env[", "environ[", "system.getenv",
+	"environment.getenvironmentvariable", "secrets.", "vars.", "var.", "local.", "data.", "config.", "settings.",
+	"vault:", "ssm:", "secretsmanager:", "arn:aws:", "ref+", "valuefrom", "secretkeyref", "!vault", "!secret",
+}
+
+// FalsePositive reports why a candidate secret is not a leak, or "" if it
+// may be one. It is applied after a rule's pattern, entropy and checksum.
+// verified says the value passed a checksum, so word lists are skipped.
+func FalsePositive(secret string, verified bool) string {
+	if why, ok := knownPublic[secret]; ok {
+		return why
+	}
+	if secret == "" {
+		return "empty value"
+	}
+	low := strings.ToLower(secret)
+	for _, m := range templateMarks {
+		if strings.Contains(secret, m) {
+			return "template placeholder"
+		}
+	}
+	if secret[0] == '$' || secret[0] == '%' && strings.HasSuffix(secret, "%") {
+		return "variable reference"
+	}
+	for _, p := range envLookups {
+		if strings.HasPrefix(low, p) {
+			return "environment or config lookup"
+		}
+	}
+	if verified {
+		return ""
+	}
+	if secret[0] == '<' && secret[len(secret)-1] == '>' {
+		return "placeholder"
+	}
+	for _, w := range placeholderWords {
+		if strings.Contains(low, w) {
+			return "placeholder"
+		}
+	}
+	if repetitive(secret) {
+		return "repeated characters"
+	}
+	return ""
+}
+
+// repetitive reports whether s is one character repeated, or a short
+// sequence repeated, like "abcabcabc".
+func repetitive(s string) bool {
+	if len(s) < 4 {
+		return false
+	}
+	for period := 1; period <= 4 && period*2 <= len(s); period++ {
+		same := true
+		for i := period; i < len(s); i++ {
+			if s[i] != s[i-period] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// identifierLike reports whether a generic rule's value reads as code, a
+// field name or a word rather than a secret: snake_case, camelCase or
+// dotted member access without digits.
+func identifierLike(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	hasDigit, hasUpper, hasLower, hasOther := false, false, false, false
+	dots := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			hasDigit = true
+		case c >= 'a' && c <= 'z':
+			hasLower = true
+		case c >= 'A' && c <= 'Z':
+			hasUpper = true
+		case c == '_' || c == '-':
+		case c == '.':
+			dots++
+		default:
+			hasOther = true
+		}
+	}
+	if hasOther || hasDigit {
+		return false
+	}
+	if dots > 0 && !strings.HasPrefix(s, ".") && !strings.HasSuffix(s, ".") {
+		return true // config.database.password
+	}
+	if !hasUpper || !hasLower {
+		return true // snake_case, SCREAMING_CASE or a plain word
+	}
+	// camelCase / PascalCase: upper-case letters only at word starts.
+	upperRun := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			upperRun++
+			if upperRun > 1 {
+				return false
+			}
+		} else {
+			upperRun = 0
+		}
+	}
+	return true
+}

@@ -1,0 +1,244 @@
+package detectors
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed rules/*.yaml
+var builtinFS embed.FS
+
+// ErrRuleFile marks a rule file that cannot be read or parsed.
+var ErrRuleFile = errors.New("invalid rule file")
+
+// Builtin returns a fresh copy of the embedded rule catalogue, sorted by
+// id. Each call parses anew, so callers may modify what they get.
+func Builtin() ([]*Rule, error) {
+	entries, err := fs.Glob(builtinFS, "rules/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var all []*Rule
+	for _, name := range entries {
+		data, err := builtinFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		rules, err := ParseRules(data, name)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rules...)
+	}
+	return checkUnique(sortRules(all))
+}
+
+// ParseRules reads one rule file. Unknown fields are an error, so a typo
+// in a user's rule file does not silently drop a setting.
+func ParseRules(data []byte, name string) ([]*Rule, error) {
+	var f RuleFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrRuleFile, name, err)
+	}
+	if len(f.Rules) == 0 {
+		return nil, fmt.Errorf("%w %s: no rules", ErrRuleFile, name)
+	}
+	for i, r := range f.Rules {
+		if r == nil {
+			return nil, fmt.Errorf("%w %s: rule %d is empty", ErrRuleFile, name, i+1)
+		}
+		r.Provider = f.Provider
+		if r.Provider == "" {
+			r.Provider = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+		}
+	}
+	return f.Rules, nil
+}
+
+// LoadPath reads a rule file, or every *.yaml / *.yml file in a directory.
+func LoadPath(path string) ([]*Rule, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRuleFile, err)
+	}
+	files := []string{path}
+	if info.IsDir() {
+		files = nil
+		for _, pat := range []string{"*.yaml", "*.yml"} {
+			m, _ := filepath.Glob(filepath.Join(path, pat))
+			files = append(files, m...)
+		}
+		sort.Strings(files)
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%w: no *.yaml rule files in %s", ErrRuleFile, path)
+		}
+	}
+	var all []*Rule
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrRuleFile, err)
+		}
+		rules, err := ParseRules(data, f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rules...)
+	}
+	return all, nil
+}
+
+// Merge returns base with extra added; an extra rule with the id of a base
+// rule replaces it, so users can override a built-in rule.
+func Merge(base, extra []*Rule) ([]*Rule, error) {
+	byID := map[string]int{}
+	out := append([]*Rule(nil), base...)
+	for i, r := range out {
+		byID[r.ID] = i
+	}
+	seen := map[string]bool{}
+	for _, r := range extra {
+		if seen[r.ID] {
+			return nil, fmt.Errorf("%w: rule id %q defined twice", ErrRuleFile, r.ID)
+		}
+		seen[r.ID] = true
+		if i, ok := byID[r.ID]; ok {
+			out[i] = r
+			continue
+		}
+		out = append(out, r)
+	}
+	return sortRules(out), nil
+}
+
+// Disable returns rules without those whose id is listed.
+func Disable(rules []*Rule, ids []string) ([]*Rule, error) {
+	drop := map[string]bool{}
+	for _, id := range ids {
+		drop[id] = true
+	}
+	var out []*Rule
+	for _, r := range rules {
+		if drop[r.ID] {
+			delete(drop, r.ID)
+			continue
+		}
+		out = append(out, r)
+	}
+	for id := range drop {
+		return nil, fmt.Errorf("cannot disable unknown rule %q", id)
+	}
+	return out, nil
+}
+
+func sortRules(rs []*Rule) []*Rule {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	return rs
+}
+
+func checkUnique(rs []*Rule) ([]*Rule, error) {
+	for i := 1; i < len(rs); i++ {
+		if rs[i].ID == rs[i-1].ID {
+			return nil, fmt.Errorf("%w: rule id %q defined twice", ErrRuleFile, rs[i].ID)
+		}
+	}
+	return rs, nil
+}
+
+// Problem is one failed check of one rule.
+type Problem struct {
+	RuleID string
+	Msg    string
+}
+
+func (p Problem) String() string { return p.RuleID + ": " + p.Msg }
+
+// Check validates rules and runs every example through a matcher built
+// from all of them, the same way a scan would: each example must yield a
+// match of its rule, each negative example none. It returns every problem
+// found, in rule order.
+func Check(rules []*Rule) []Problem {
+	var probs []Problem
+	seen := map[string]bool{}
+	var valid []*Rule
+	for _, r := range rules {
+		if seen[r.ID] {
+			probs = append(probs, Problem{r.ID, "id defined twice"})
+			continue
+		}
+		seen[r.ID] = true
+		if err := r.Validate(); err != nil {
+			probs = append(probs, Problem{r.ID, err.Error()})
+			continue
+		}
+		valid = append(valid, r)
+	}
+	m, err := NewMatcher(valid, Allowlist{})
+	if err != nil {
+		return append(probs, Problem{"*", err.Error()})
+	}
+	for _, r := range valid {
+		if len(r.Examples) < 2 {
+			probs = append(probs, Problem{r.ID, fmt.Sprintf("has %d examples, want at least 2", len(r.Examples))})
+		}
+		if len(r.NegativeExamples) < 1 {
+			probs = append(probs, Problem{r.ID, "has no negative examples"})
+		}
+		if len(r.References) == 0 {
+			probs = append(probs, Problem{r.ID, "has no references"})
+		}
+		for i, ex := range r.Examples {
+			if !containsKeyword(ex, r.Keywords) {
+				probs = append(probs, Problem{r.ID, fmt.Sprintf("example %d contains none of the keywords", i+1)})
+				continue
+			}
+			if !hasRule(m.Match([]byte(ex)), r.ID) {
+				probs = append(probs, Problem{r.ID, fmt.Sprintf("example %d is not matched: %s", i+1, clip(ex))})
+			}
+		}
+		for i, ex := range r.NegativeExamples {
+			if hasRule(m.Match([]byte(ex)), r.ID) {
+				probs = append(probs, Problem{r.ID, fmt.Sprintf("negative example %d is matched: %s", i+1, clip(ex))})
+			}
+		}
+	}
+	return probs
+}
+
+func containsKeyword(s string, kws []string) bool {
+	low := strings.ToLower(s)
+	for _, k := range kws {
+		if strings.Contains(low, strings.ToLower(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasRule(ms []Match, id string) bool {
+	for _, m := range ms {
+		if m.Rule.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func clip(s string) string {
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}

@@ -1,0 +1,401 @@
+package detectors
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/coregx/ahocorasick"
+	re2 "github.com/wasilibs/go-re2"
+	"github.com/wasilibs/go-re2/experimental"
+)
+
+// Default limits of the windows a rule's pattern runs on.
+const (
+	DefaultWindow   = 256
+	maxLineStretch  = 2048
+	defaultCtxLines = 10
+)
+
+// Match is one secret found by one rule in a byte slice.
+type Match struct {
+	Rule *Rule
+	// Start and End delimit the secret (the pattern's "secret" group).
+	Start, End int
+	// MatchStart and MatchEnd delimit the whole text the pattern matched.
+	MatchStart, MatchEnd int
+	Secret               string
+	Entropy              float64
+	// Line and Column (1-based; the column counts bytes) locate Start;
+	// EndLine and EndColumn locate the last byte of the secret.
+	Line, Column, EndLine, EndColumn int
+}
+
+// Allowlist suppresses candidates by value. Paths are the scanner's job.
+type Allowlist struct {
+	// Regexes are RE2 expressions matched against the secret.
+	Regexes []string `yaml:"regexes" mapstructure:"regexes"`
+	// Stopwords are substrings (case-insensitive) that mark a secret as
+	// not one.
+	Stopwords []string `yaml:"stopwords" mapstructure:"stopwords"`
+	// Values are exact secret values to ignore.
+	Values []string `yaml:"values" mapstructure:"values"`
+}
+
+// Matcher finds secrets in bytes. It is safe for concurrent use and does
+// no I/O: rules compile lazily, the first time their keywords occur.
+type Matcher struct {
+	rules     []*Rule
+	ac        *ahocorasick.Automaton
+	kwRules   [][]int32 // keyword id → indexes into rules
+	allowRes  []*re2.Regexp
+	stopwords []string
+	values    map[string]bool
+	scratch   sync.Pool
+}
+
+type window struct{ start, end int }
+
+type scratch struct {
+	lower   []byte
+	windows [][]window
+	touched []int32
+}
+
+// NewMatcher builds a matcher over rules. Rule patterns are checked when
+// first used; call Validate on each rule to check them up front.
+func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
+	m := &Matcher{rules: rules, values: map[string]bool{}}
+	kwIndex := map[string]int{}
+	var patterns [][]byte
+	for i, r := range rules {
+		if len(r.Keywords) == 0 {
+			return nil, fmt.Errorf("rule %s: no keywords", r.ID)
+		}
+		for _, k := range r.Keywords {
+			k = strings.ToLower(k)
+			id, ok := kwIndex[k]
+			if !ok {
+				id = len(patterns)
+				kwIndex[k] = id
+				patterns = append(patterns, []byte(k))
+				m.kwRules = append(m.kwRules, nil)
+			}
+			if n := len(m.kwRules[id]); n == 0 || m.kwRules[id][n-1] != int32(i) {
+				m.kwRules[id] = append(m.kwRules[id], int32(i))
+			}
+		}
+	}
+	if len(patterns) > 0 {
+		ac, err := ahocorasick.NewBuilder().AddPatterns(patterns).Build()
+		if err != nil {
+			return nil, fmt.Errorf("build keyword automaton: %w", err)
+		}
+		m.ac = ac
+	}
+	for _, a := range allow.Regexes {
+		re, err := experimental.CompileLatin1(a)
+		if err != nil {
+			return nil, fmt.Errorf("allowlist regex %q: %w", a, err)
+		}
+		m.allowRes = append(m.allowRes, re)
+	}
+	for _, s := range allow.Stopwords {
+		m.stopwords = append(m.stopwords, strings.ToLower(s))
+	}
+	for _, v := range allow.Values {
+		m.values[v] = true
+	}
+	n := len(rules)
+	m.scratch.New = func() any { return &scratch{windows: make([][]window, n)} }
+	return m, nil
+}
+
+// Rules returns the matcher's rules.
+func (m *Matcher) Rules() []*Rule { return m.rules }
+
+// Match returns the secrets in data, ordered by position. A rule whose
+// pattern does not compile reports no matches; Validate finds such rules.
+func (m *Matcher) Match(data []byte) []Match {
+	if m.ac == nil || len(data) == 0 {
+		return nil
+	}
+	sc := m.scratch.Get().(*scratch)
+	defer m.scratch.Put(sc)
+	sc.lower = lowerASCII(sc.lower[:0], data)
+	if cap(sc.lower) > 8<<20 {
+		defer func() { sc.lower = nil }()
+	}
+
+	for _, hit := range m.ac.FindAllOverlapping(sc.lower) {
+		for _, ri := range m.kwRules[hit.PatternID] {
+			r := m.rules[ri]
+			w := r.Window
+			if w <= 0 {
+				w = DefaultWindow
+			}
+			ws, we := lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+			wins := sc.windows[ri]
+			if len(wins) == 0 {
+				sc.touched = append(sc.touched, ri)
+			}
+			if n := len(wins); n > 0 && ws <= wins[n-1].end {
+				if we > wins[n-1].end {
+					wins[n-1].end = we
+				}
+			} else {
+				wins = append(wins, window{ws, we})
+			}
+			sc.windows[ri] = wins
+		}
+	}
+
+	var out []Match
+	for _, ri := range sc.touched {
+		r := m.rules[ri]
+		wins := sc.windows[ri]
+		sc.windows[ri] = wins[:0]
+		if r.compile() != nil {
+			continue
+		}
+		for _, w := range wins {
+			out = m.matchWindow(out, r, data, w)
+		}
+	}
+	sc.touched = sc.touched[:0]
+	if len(out) == 0 {
+		return nil
+	}
+	out = dedupe(out)
+	setLines(data, out)
+	return out
+}
+
+func (m *Matcher) matchWindow(out []Match, r *Rule, data []byte, w window) []Match {
+	seg := data[w.start:w.end]
+	for _, loc := range r.re.FindAllSubmatchIndex(seg, -1) {
+		s, e := loc[2*r.secretIx], loc[2*r.secretIx+1]
+		if s < 0 {
+			continue
+		}
+		secret := string(seg[s:e])
+		cand := Match{
+			Rule: r, Start: w.start + s, End: w.start + e,
+			MatchStart: w.start + loc[0], MatchEnd: w.start + loc[1],
+			Secret: secret,
+		}
+		if !m.accept(r, data, &cand) {
+			continue
+		}
+		out = append(out, cand)
+	}
+	return out
+}
+
+// accept applies everything after the pattern: length, entropy, checksum,
+// context, the rule's and the user's allowlists and the shared filters.
+func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
+	secret := c.Secret
+	if len(secret) < r.MinLength {
+		return false
+	}
+	c.Entropy = Entropy(secret)
+	if c.Entropy < r.Entropy {
+		return false
+	}
+	verified := false
+	if r.Checksum != "" {
+		if !Checksums[r.Checksum](secret) {
+			return false
+		}
+		verified = true
+	}
+	if FalsePositive(secret, verified) != "" {
+		return false
+	}
+	if r.Generic && identifierLike(secret) {
+		return false
+	}
+	for _, a := range r.allowRes {
+		if a.MatchString(secret) {
+			return false
+		}
+	}
+	if m.values[secret] {
+		return false
+	}
+	if len(m.stopwords) > 0 {
+		low := strings.ToLower(secret)
+		for _, s := range m.stopwords {
+			if strings.Contains(low, s) {
+				return false
+			}
+		}
+	}
+	for _, a := range m.allowRes {
+		if a.MatchString(secret) {
+			return false
+		}
+	}
+	if r.ctxRe != nil {
+		n := r.ContextLines
+		if n <= 0 {
+			n = defaultCtxLines
+		}
+		s, e := c.MatchStart, c.MatchEnd
+		for i := 0; i <= n && s > 0; i++ {
+			s = lineStart(data, s-1)
+		}
+		for i := 0; i <= n && e < len(data); i++ {
+			e = lineEnd(data, e+1)
+		}
+		if !r.ctxRe.Match(data[s:e]) {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupe sorts matches by position and removes a generic rule's match
+// where a provider rule found an overlapping secret, and repeated spans.
+func dedupe(ms []Match) []Match {
+	sort.Slice(ms, func(i, j int) bool {
+		a, b := ms[i], ms[j]
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		if a.End != b.End {
+			return a.End > b.End
+		}
+		if a.Rule.Generic != b.Rule.Generic {
+			return !a.Rule.Generic
+		}
+		if a.Rule.Severity != b.Rule.Severity {
+			return a.Rule.Severity > b.Rule.Severity
+		}
+		return a.Rule.ID < b.Rule.ID
+	})
+	out := ms[:0]
+	for i, m := range ms {
+		drop := false
+		for j := range ms {
+			if j == i {
+				continue
+			}
+			o := ms[j]
+			if o.Start >= m.End {
+				if j > i {
+					break
+				}
+				continue
+			}
+			if o.End <= m.Start {
+				continue
+			}
+			// overlapping spans
+			if m.Rule.Generic && !o.Rule.Generic {
+				drop = true
+				break
+			}
+			if o.Start == m.Start && o.End == m.End && j < i && m.Rule.Generic == o.Rule.Generic {
+				drop = true // same span, a better rule sorts first
+				break
+			}
+			if m.Rule.Generic && o.Rule.Generic && j < i {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func setLines(data []byte, ms []Match) {
+	type pos struct {
+		off  int
+		line *int
+		col  *int
+	}
+	ps := make([]pos, 0, 2*len(ms))
+	for i := range ms {
+		ps = append(ps, pos{ms[i].Start, &ms[i].Line, &ms[i].Column})
+		end := ms[i].End - 1
+		if end < ms[i].Start {
+			end = ms[i].Start
+		}
+		ps = append(ps, pos{end, &ms[i].EndLine, &ms[i].EndColumn})
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].off < ps[j].off })
+	line, lineStartOff, cur := 1, 0, 0
+	for _, p := range ps {
+		for cur < p.off {
+			nl := bytes.IndexByte(data[cur:p.off], '\n')
+			if nl < 0 {
+				cur = p.off
+				break
+			}
+			line++
+			cur += nl + 1
+			lineStartOff = cur
+		}
+		*p.line = line
+		*p.col = p.off - lineStartOff + 1
+	}
+}
+
+// lineStart returns the start of the line holding off, looking back at
+// most maxLineStretch bytes.
+func lineStart(data []byte, off int) int {
+	if off <= 0 {
+		return 0
+	}
+	if off > len(data) {
+		off = len(data)
+	}
+	lo := off - maxLineStretch
+	if lo < 0 {
+		lo = 0
+	}
+	if i := bytes.LastIndexByte(data[lo:off], '\n'); i >= 0 {
+		return lo + i + 1
+	}
+	return lo
+}
+
+// lineEnd returns the end (exclusive, before '\n') of the line holding
+// off, looking ahead at most maxLineStretch bytes.
+func lineEnd(data []byte, off int) int {
+	if off >= len(data) {
+		return len(data)
+	}
+	if off < 0 {
+		off = 0
+	}
+	hi := off + maxLineStretch
+	if hi > len(data) {
+		hi = len(data)
+	}
+	if i := bytes.IndexByte(data[off:hi], '\n'); i >= 0 {
+		return off + i
+	}
+	return hi
+}
+
+func lowerASCII(dst, src []byte) []byte {
+	if cap(dst) < len(src) {
+		dst = make([]byte, len(src))
+	}
+	dst = dst[:len(src)]
+	for i, c := range src {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst
+}

@@ -1,0 +1,146 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	re2 "github.com/wasilibs/go-re2"
+	"github.com/wasilibs/go-re2/experimental"
+)
+
+// SecretGroup is the name of the capture group that holds the secret.
+const SecretGroup = "secret"
+
+// Rule describes one kind of credential. Rules are data: they are loaded
+// from YAML files (one per provider) and never registered in code, except
+// for checksum validators, which are looked up by name.
+type Rule struct {
+	// ID is stable and unique: baselines, allowlists and reports refer to it.
+	ID          string `yaml:"id" json:"id"`
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Provider is copied from the rule file's top-level "provider".
+	Provider string `yaml:"-" json:"provider"`
+	// Keywords gate the rule: it runs only near a place where one of them
+	// occurs (case-insensitive). Every rule must have at least one.
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	// Pattern is an RE2 expression with one group named "secret".
+	Pattern string `yaml:"pattern" json:"pattern"`
+	// Entropy is the minimum Shannon entropy (bits per byte) of the secret.
+	Entropy float64 `yaml:"entropy,omitempty" json:"entropy,omitempty"`
+	// MinLength is the shortest secret accepted, after the pattern matched.
+	MinLength int `yaml:"min_length,omitempty" json:"min_length,omitempty"`
+	// Checksum names a validator from Checksums; a secret that fails it is
+	// not reported.
+	Checksum string `yaml:"checksum,omitempty" json:"checksum,omitempty"`
+	// Context, if set, is an RE2 expression that must match somewhere within
+	// ContextLines lines of the secret (default 10) for the rule to report.
+	Context      string `yaml:"context,omitempty" json:"context,omitempty"`
+	ContextLines int    `yaml:"context_lines,omitempty" json:"context_lines,omitempty"`
+	// Window is how many bytes on each side of a keyword hit the pattern
+	// sees (default 256, extended to whole lines). Multi-line formats such
+	// as PEM blocks need more.
+	Window int `yaml:"window,omitempty" json:"window,omitempty"`
+	// Generic rules match on variable names rather than a provider's format;
+	// a provider rule that reports the same secret wins over them.
+	Generic bool `yaml:"generic,omitempty" json:"generic,omitempty"`
+	// Class is the rotation class used by the inventory's policy:
+	// token, api-key, password, private-key, client-secret, webhook, …
+	Class    string   `yaml:"class,omitempty" json:"class,omitempty"`
+	Severity Severity `yaml:"severity" json:"severity"`
+	Tags     []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Allow lists RE2 expressions; a secret matching any is not reported.
+	Allow      []string `yaml:"allow,omitempty" json:"allow,omitempty"`
+	References []string `yaml:"references" json:"references"`
+	// Examples must each produce at least one finding of this rule;
+	// NegativeExamples must produce none.
+	Examples         []string `yaml:"examples" json:"-"`
+	NegativeExamples []string `yaml:"negative_examples" json:"-"`
+
+	once     sync.Once
+	re       *re2.Regexp
+	ctxRe    *re2.Regexp
+	allowRes []*re2.Regexp
+	secretIx int
+	compErr  error
+}
+
+// RuleFile is the on-disk shape of a rule file.
+type RuleFile struct {
+	Provider string  `yaml:"provider"`
+	Rules    []*Rule `yaml:"rules"`
+}
+
+// compile builds the rule's expressions once. It is safe for concurrent use.
+func (r *Rule) compile() error {
+	r.once.Do(func() {
+		r.re, r.compErr = experimental.CompileLatin1(r.Pattern)
+		if r.compErr != nil {
+			r.compErr = fmt.Errorf("rule %s: pattern: %w", r.ID, r.compErr)
+			return
+		}
+		r.secretIx = r.re.SubexpIndex(SecretGroup)
+		if r.secretIx < 0 {
+			r.compErr = fmt.Errorf("rule %s: pattern has no (?P<%s>…) group", r.ID, SecretGroup)
+			return
+		}
+		if r.Context != "" {
+			if r.ctxRe, r.compErr = experimental.CompileLatin1(r.Context); r.compErr != nil {
+				r.compErr = fmt.Errorf("rule %s: context: %w", r.ID, r.compErr)
+				return
+			}
+		}
+		for _, a := range r.Allow {
+			re, err := experimental.CompileLatin1(a)
+			if err != nil {
+				r.compErr = fmt.Errorf("rule %s: allow %q: %w", r.ID, a, err)
+				return
+			}
+			r.allowRes = append(r.allowRes, re)
+		}
+	})
+	return r.compErr
+}
+
+// Validate checks the rule's fields without running its examples.
+func (r *Rule) Validate() error {
+	var problems []string
+	if r.ID == "" {
+		problems = append(problems, "missing id")
+	} else if strings.ToLower(r.ID) != r.ID || strings.ContainsAny(r.ID, " \t_") {
+		problems = append(problems, "id must be lower-case kebab-case")
+	}
+	if r.Name == "" {
+		problems = append(problems, "missing name")
+	}
+	if r.Pattern == "" {
+		problems = append(problems, "missing pattern")
+	}
+	if len(r.Keywords) == 0 {
+		problems = append(problems, "no keywords")
+	}
+	for _, k := range r.Keywords {
+		if len(k) < 2 {
+			problems = append(problems, fmt.Sprintf("keyword %q is shorter than 2 bytes", k))
+		}
+	}
+	if r.Severity == SeverityUnknown {
+		problems = append(problems, "missing severity")
+	}
+	if r.Checksum != "" {
+		if _, ok := Checksums[r.Checksum]; !ok {
+			problems = append(problems, fmt.Sprintf("unknown checksum %q", r.Checksum))
+		}
+	}
+	if r.Entropy < 0 || r.Entropy > 8 {
+		problems = append(problems, "entropy must be between 0 and 8")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("rule %q: %s", r.ID, strings.Join(problems, "; "))
+	}
+	if err := r.compile(); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package scanner
+
+import (
+	"time"
+
+	"github.com/sprawlsec/sprawl/detectors"
+)
+
+// Finding is one secret found at one place. The Secret field holds the raw
+// value; reporters must print Redacted unless the user asked for secrets.
+type Finding struct {
+	RuleID      string             `json:"rule_id"`
+	RuleName    string             `json:"rule_name"`
+	Description string             `json:"description,omitempty"`
+	Severity    detectors.Severity `json:"severity"`
+	Tags        []string           `json:"tags,omitempty"`
+
+	// Source is the kind of source ("dir", "stdin", "git", "staged", …).
+	Source string `json:"source"`
+	// Root is the scanned root (directory, repository path or URL).
+	Root string `json:"root,omitempty"`
+	// File is the path relative to Root, slash-separated.
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line"`
+	EndColumn int    `json:"end_column"`
+
+	// Secret is the secret value itself. Reporters show it only when
+	// ShowSecrets is set; otherwise they show Redacted.
+	Secret   string `json:"-"`
+	Redacted string `json:"-"`
+	// Match is the full text the rule matched (redacted the same way).
+	Match string `json:"-"`
+
+	Fingerprint string  `json:"fingerprint"`
+	Entropy     float64 `json:"entropy"`
+
+	// Provenance from history sources; empty for plain files.
+	Commit  string    `json:"commit,omitempty"`
+	Author  string    `json:"author,omitempty"`
+	Email   string    `json:"email,omitempty"`
+	Date    time.Time `json:"date,omitempty"`
+	Message string    `json:"message,omitempty"`
+}
