@@ -1,0 +1,62 @@
+# sprawl — build, test, benchmark. See README.md.
+GO        ?= go
+BIN       ?= bin/sprawl
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+GOROOT_SRC = $(shell $(GO) env GOROOT)/src
+ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
+
+.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go accuracy fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sprawl
+
+## demo: build, then scan this repository (clean) and a generated corpus (findings).
+demo: build
+	$(BIN) scan dir .
+	$(GO) run ./internal/corpus/cmd/accuracy -gen $(ACCURACY_DIR) >/dev/null
+	$(BIN) scan dir $(ACCURACY_DIR) --fail-on critical || true
+
+## test: everything CI runs. `.ci/run` calls exactly this.
+test: tidy-check vet staticcheck unit selfscan
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## selfscan: the repository must come out clean under its own .sprawl.yaml.
+selfscan:
+	$(GO) run ./cmd/sprawl scan dir . --quiet
+
+tidy-check:
+	@cp go.mod /tmp/sprawl-go.mod.bak; cp go.sum /tmp/sprawl-go.sum.bak
+	@$(GO) mod tidy
+	@if ! git diff --quiet -- go.mod go.sum; then git diff -- go.mod go.sum; echo "go mod tidy changed go.mod/go.sum"; cp /tmp/sprawl-go.mod.bak go.mod; cp /tmp/sprawl-go.sum.bak go.sum; exit 1; fi
+
+## bench: scan Go's own source tree and compare with ripgrep (installed here if missing).
+bench: build
+	@command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep >/dev/null; }
+	./scripts/bench-goroot.sh $(BIN) $(GOROOT_SRC)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./detectors/ ./scanner/
+
+## accuracy: generate the labelled corpus, scan it, print recall/precision/F1 per family.
+accuracy: build
+	$(GO) run ./internal/corpus/cmd/accuracy -gen $(ACCURACY_DIR) >/dev/null
+	$(BIN) scan dir $(ACCURACY_DIR) --format json --output $(ACCURACY_DIR).findings.json --quiet || test $$? -eq 1
+	$(GO) run ./internal/corpus/cmd/accuracy -labels $(ACCURACY_DIR)/labels.json -findings $(ACCURACY_DIR).findings.json
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 20s ./detectors/
+
+clean:
+	rm -rf bin .cache

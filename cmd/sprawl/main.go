@@ -1,0 +1,8 @@
+// Command sprawl finds leaked credentials and keeps an inventory of them.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// run is the whole program: main calls it, and so do the end-to-end tests.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errFindings) {
+		fmt.Fprintf(stderr, "sprawl: %s\n", strings.TrimSpace(err.Error()))
+	}
+	return code
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sprawl",
+		Short: "Find leaked credentials and keep one inventory of every secret",
+		Long: `sprawl finds credentials in working trees, git history and CI stores,
+keeps one inventory of every secret and drives leaked ones to rotation.
+
+Exit codes: 0 nothing new found, 1 new findings, 2 usage or configuration
+error, 3 runtime failure.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newVersionCmd())
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs makes every command's argument-count errors usage errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		inner := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := inner(cmd, args); err != nil {
+				return usageErr("%s: %v", cmd.CommandPath(), err)
+			}
+			return nil
+		}
+	}
+	if c.HasSubCommands() && c.RunE == nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return usageErr("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+		}
+		c.Args = cobra.ArbitraryArgs
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "sprawl %s\n", version)
+			return err
+		},
+	}
+}

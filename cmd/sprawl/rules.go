@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/detectors"
+)
+
+func newRulesCmd() *cobra.Command {
+	rules := &cobra.Command{Use: "rules", Short: "List and check detection rules"}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the rules a scan would use (built-in plus configured)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := loadSettings(cmd, "")
+			if err != nil {
+				return err
+			}
+			rs, err := loadRules(s)
+			if err != nil {
+				return err
+			}
+			format, _ := cmd.Flags().GetString("format")
+			out := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if rs == nil {
+					rs = []*detectors.Rule{}
+				}
+				return failure(enc.Encode(rs))
+			case "table":
+				t := tablewriter.NewTable(out)
+				t.Header("ID", "PROVIDER", "SEVERITY", "NAME")
+				for _, r := range rs {
+					if err := t.Append(r.ID, r.Provider, r.Severity.String(), r.Name); err != nil {
+						return failure(err)
+					}
+				}
+				if err := t.Render(); err != nil {
+					return failure(err)
+				}
+				_, err := fmt.Fprintf(out, "%d rules\n", len(rs))
+				return failure(err)
+			default:
+				return usageErr("invalid format %q for rules list (want table or json)", format)
+			}
+		},
+	}
+	list.Flags().StringP("format", "f", "table", "table or json")
+	list.Flags().StringP("config", "c", "", "config file naming extra rule files")
+
+	check := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Validate rule files and run each rule's examples through the matcher",
+		Long: `Validate rule files (a file or a directory of *.yaml) and run every rule's
+examples and negative examples through the whole matcher, as a scan would.
+With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var rs []*detectors.Rule
+			if len(args) == 0 {
+				b, err := detectors.Builtin()
+				if err != nil {
+					return failure(err)
+				}
+				rs = b
+			}
+			for _, p := range args {
+				more, err := detectors.LoadPath(p)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				rs = append(rs, more...)
+			}
+			probs := detectors.Check(rs)
+			out := cmd.OutOrStdout()
+			for _, p := range probs {
+				fmt.Fprintf(out, "FAIL %s\n", p)
+			}
+			examples := 0
+			for _, r := range rs {
+				examples += len(r.Examples) + len(r.NegativeExamples)
+			}
+			if len(probs) > 0 {
+				fmt.Fprintf(out, "%d rules, %d examples: %d problems\n", len(rs), examples, len(probs))
+				return &exitError{exitFindings, fmt.Errorf("rule check failed: %s", plural(len(probs), "problem"))}
+			}
+			_, err := fmt.Fprintf(out, "%d rules, %d examples: ok\n", len(rs), examples)
+			return failure(err)
+		},
+	}
+	rules.AddCommand(list, check)
+	return rules
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/reports"
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+func newScanCmd() *cobra.Command {
+	scan := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan a source for secrets",
+		Long: `Scan a source for secrets and report what is found.
+
+Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
+2 usage or configuration error, 3 runtime failure.`,
+	}
+	scan.AddCommand(newScanDirCmd(), newScanStdinCmd())
+	return scan
+}
+
+// addScanFlags declares the options every scan shares. Each may also come
+// from SPRAWL_<NAME> or the config file.
+func addScanFlags(c *cobra.Command) {
+	f := c.Flags()
+	f.StringP("format", "f", "table", "output format: "+strings.Join(reports.Formats(), ", "))
+	f.StringP("output", "o", "", "write the report to this file (default standard output)")
+	f.Bool("show-secrets", false, "print secrets in full instead of redacted")
+	f.String("baseline", "", "JSON baseline of accepted findings (see 'sprawl baseline create')")
+	f.String("max-file-size", "100MB", "skip files larger than this (0: no limit)")
+	f.Int("workers", 0, "matching goroutines (0: one per core)")
+	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
+	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory)")
+	f.BoolP("verbose", "v", false, "list skipped and unreadable items")
+	f.BoolP("quiet", "q", false, "print no summary")
+}
+
+func newScanDirCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "dir [PATH]",
+		Short: "Scan a directory tree or a file",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			if _, err := os.Stat(path); err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return failure(fmt.Errorf("scan dir %s: no such file or directory", path))
+				}
+				return failure(fmt.Errorf("scan dir: %w", err))
+			}
+			s, err := loadSettings(cmd, path)
+			if err != nil {
+				return err
+			}
+			p, err := newPipeline(s)
+			if err != nil {
+				return err
+			}
+			src := &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
+			return p.scanAndReport(cmd, src)
+		},
+	}
+	addScanFlags(c)
+	return c
+}
+
+func newScanStdinCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "stdin",
+		Short: "Scan standard input as one file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := loadSettings(cmd, "")
+			if err != nil {
+				return err
+			}
+			p, err := newPipeline(s)
+			if err != nil {
+				return err
+			}
+			name, _ := cmd.Flags().GetString("name")
+			src := &scanner.ReaderSource{R: cmd.InOrStdin(), Name: name}
+			return p.scanAndReport(cmd, src)
+		},
+	}
+	addScanFlags(c)
+	c.Flags().String("name", "stdin", "file name to give findings")
+	return c
+}
+
+// pipeline is a configured matcher and engine plus the settings that
+// shape output.
+type pipeline struct {
+	s        *settings
+	rules    []*detectors.Rule
+	engine   *scanner.Engine
+	baseline *scanner.Baseline
+}
+
+func newPipeline(s *settings) (*pipeline, error) {
+	rules, err := loadRules(s)
+	if err != nil {
+		return nil, err
+	}
+	m, err := detectors.NewMatcher(rules, detectors.Allowlist{
+		Regexes: s.Allowlist.Regexes, Stopwords: s.Allowlist.Stopwords, Values: s.Allowlist.Values,
+	})
+	if err != nil {
+		return nil, usageErr("config %s: %v", s.configPath, err)
+	}
+	exclude, err := scanner.PathMatcher(s.Allowlist.Paths)
+	if err != nil {
+		return nil, usageErr("config %s: %v", s.configPath, err)
+	}
+	p := &pipeline{s: s, rules: rules, engine: &scanner.Engine{
+		Matcher: m, Workers: s.Workers, ExcludePath: exclude, FingerprintKey: []byte(s.FPKey),
+	}}
+	if s.Baseline != "" {
+		b, err := scanner.ReadBaseline(s.Baseline)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		p.baseline = b
+	}
+	return p, nil
+}
+
+// loadRules returns the built-in catalogue with the user's rule files
+// merged in and disabled rules removed. Every user rule is validated.
+func loadRules(s *settings) ([]*detectors.Rule, error) {
+	rules, err := detectors.Builtin()
+	if err != nil {
+		return nil, failure(fmt.Errorf("built-in rules: %w", err))
+	}
+	for _, path := range s.Rules {
+		if s.configPath != "" && !filepath.IsAbs(path) {
+			if _, err := os.Stat(path); err != nil {
+				path = filepath.Join(filepath.Dir(s.configPath), path)
+			}
+		}
+		extra, err := detectors.LoadPath(path)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		for _, r := range extra {
+			if err := r.Validate(); err != nil {
+				return nil, usageErr("rule file %s: %v", path, err)
+			}
+		}
+		if rules, err = detectors.Merge(rules, extra); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
+	if rules, err = detectors.Disable(rules, s.DisableRules); err != nil {
+		return nil, usageErr("config %s: %v", s.configPath, err)
+	}
+	return rules, nil
+}
+
+// scan runs the engine and applies the baseline.
+func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result, int, error) {
+	res, err := p.engine.Run(cmd.Context(), src)
+	if err != nil {
+		return res, 0, failure(err)
+	}
+	suppressed := 0
+	if p.baseline != nil {
+		res.Findings, suppressed = p.baseline.Filter(res.Findings)
+	}
+	for i := range res.Findings {
+		res.Findings[i].Source = src.Kind()
+		res.Findings[i].Root = src.Root()
+	}
+	return res, suppressed, nil
+}
+
+func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
+	res, baselined, err := p.scan(cmd, src)
+	if err != nil {
+		return err
+	}
+	if err := p.report(cmd, src.Root(), res.Findings); err != nil {
+		return err
+	}
+	p.summary(cmd.ErrOrStderr(), src, res, baselined)
+	for _, f := range res.Findings {
+		if f.Severity >= p.s.failOn {
+			return errFindings
+		}
+	}
+	if res.Stats.Errors > 0 {
+		// An incomplete scan must not pass for a clean one.
+		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", res.Stats.Errors))
+	}
+	return nil
+}
+
+// report writes findings in the chosen format to the chosen place. The
+// output file is opened only now, after the scan succeeded, and written
+// through (never replaced), so FIFOs, symlinks and /dev/null work.
+func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding) error {
+	rep, err := reports.New(p.s.Format, reports.Options{
+		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
+		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
+	})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	return writeOutput(cmd.OutOrStdout(), p.s.Output, func(w io.Writer) error { return rep.Report(w, fs) })
+}
+
+// writeOutput calls write on stdout or on the named file, opened
+// O_WRONLY|O_CREATE|O_TRUNC with mode 0600.
+func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		if err := write(stdout); err != nil {
+			return failure(fmt.Errorf("write report: %w", err))
+		}
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return failure(fmt.Errorf("open output: %w", err))
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return failure(fmt.Errorf("open output: %w", err))
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return failure(fmt.Errorf("write report %s: %w", path, err))
+	}
+	if err := f.Close(); err != nil {
+		return failure(fmt.Errorf("write report %s: %w", path, err))
+	}
+	return nil
+}
+
+func absDir(root string) string {
+	if root == "" {
+		return ""
+	}
+	fi, err := os.Stat(root)
+	if err != nil || !fi.IsDir() {
+		return ""
+	}
+	a, err := filepath.Abs(root)
+	if err != nil {
+		return ""
+	}
+	return a
+}
+
+// summary prints one line about the scan to stderr, plus skipped items
+// with --verbose.
+func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, baselined int) {
+	if p.s.Quiet {
+		return
+	}
+	st := res.Stats
+	unit := "file"
+	if src.Kind() == "git" {
+		unit = "blob"
+	}
+	if st.Items != 1 {
+		unit += "s"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "sprawl: scanned %d %s (%s) in %s: %d finding", st.Items, unit, humanBytes(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
+	if len(res.Findings) != 1 {
+		b.WriteString("s")
+	}
+	if baselined > 0 {
+		fmt.Fprintf(&b, ", %d in baseline", baselined)
+	}
+	if st.Suppressed > 0 {
+		fmt.Fprintf(&b, ", %d allowed inline", st.Suppressed)
+	}
+	skipped := 0
+	var reasons []string
+	for r, n := range st.Skipped {
+		skipped += n
+		reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
+	}
+	sort.Strings(reasons)
+	if skipped > 0 {
+		fmt.Fprintf(&b, ", %d skipped (%s)", skipped, strings.Join(reasons, ", "))
+	}
+	if st.Errors > 0 {
+		fmt.Fprintf(&b, ", %d unreadable", st.Errors)
+	}
+	fmt.Fprintln(w, b.String())
+	if st.Errors > 0 {
+		for _, e := range st.FirstErrors {
+			fmt.Fprintf(w, "sprawl: unreadable: %s\n", e)
+		}
+		if st.Errors > len(st.FirstErrors) {
+			fmt.Fprintf(w, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))
+		}
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

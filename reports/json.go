@@ -1,0 +1,108 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// record is one finding as the json, jsonl and csv formats write it. It is
+// a struct rather than a map so that keys come out in this fixed order.
+type record struct {
+	RuleID      string   `json:"rule_id"`
+	RuleName    string   `json:"rule_name"`
+	Description string   `json:"description"`
+	Severity    string   `json:"severity"`
+	Tags        []string `json:"tags"`
+	Source      string   `json:"source"`
+	Root        string   `json:"root,omitempty"`
+	File        string   `json:"file"`
+	Line        int      `json:"line"`
+	Column      int      `json:"column"`
+	EndLine     int      `json:"end_line"`
+	EndColumn   int      `json:"end_column"`
+	// Secret is the redacted secret unless Options.ShowSecrets is set.
+	Secret      string  `json:"secret"`
+	Fingerprint string  `json:"fingerprint"`
+	Entropy     float64 `json:"entropy"`
+	Commit      string  `json:"commit,omitempty"`
+	Author      string  `json:"author,omitempty"`
+	Email       string  `json:"email,omitempty"`
+	Date        string  `json:"date,omitempty"`
+	Message     string  `json:"message,omitempty"`
+}
+
+// newRecord converts f for output under o.
+func (o Options) newRecord(f *scanner.Finding) record {
+	tags := f.Tags
+	if tags == nil {
+		tags = []string{} // [] rather than null for consumers that iterate
+	}
+	return record{
+		RuleID:      f.RuleID,
+		RuleName:    f.RuleName,
+		Description: f.Description,
+		Severity:    f.Severity.String(),
+		Tags:        tags,
+		Source:      f.Source,
+		Root:        f.Root,
+		File:        f.File,
+		Line:        f.Line,
+		Column:      f.Column,
+		EndLine:     f.EndLine,
+		EndColumn:   f.EndColumn,
+		Secret:      o.secret(f),
+		Fingerprint: f.Fingerprint,
+		Entropy:     round2(f.Entropy),
+		Commit:      f.Commit,
+		Author:      f.Author,
+		Email:       f.Email,
+		Date:        formatDate(f.Date),
+		Message:     o.scrub(f, f.Message),
+	}
+}
+
+// newJSONEncoder returns an encoder that leaves <, > and & alone: the
+// output is read by tools and people, never embedded in HTML.
+func newJSONEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// jsonReporter writes one indented JSON array of records; "[]" when there
+// are no findings, never null.
+type jsonReporter struct{ opts Options }
+
+// Report implements Reporter.
+func (r *jsonReporter) Report(w io.Writer, findings []scanner.Finding) error {
+	records := make([]record, 0, len(findings))
+	for _, f := range sorted(findings) {
+		records = append(records, r.opts.newRecord(&f))
+	}
+	bw := bufio.NewWriter(w)
+	enc := newJSONEncoder(bw)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(records); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// jsonlReporter writes JSON Lines: one compact record per line, nothing at
+// all when there are no findings.
+type jsonlReporter struct{ opts Options }
+
+// Report implements Reporter.
+func (r *jsonlReporter) Report(w io.Writer, findings []scanner.Finding) error {
+	bw := bufio.NewWriter(w)
+	enc := newJSONEncoder(bw)
+	for _, f := range sorted(findings) {
+		if err := enc.Encode(r.opts.newRecord(&f)); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,42 @@
+package scanner
+
+import (
+	"context"
+	"time"
+)
+
+// Chunk is a piece of content with its provenance. Data belongs to the
+// source until the callback returns; the engine does not keep it.
+type Chunk struct {
+	Data []byte
+	// Path is slash-separated and relative to the source's root.
+	Path string
+	// Line is the 1-based line number of Data[0] within the file.
+	Line int
+	// Owned is how many leading bytes of Data this chunk answers for; a
+	// match starting at or after Owned is left to the next chunk of the
+	// same file, whose Data overlaps this one's tail. Zero means all.
+	Owned int
+
+	Commit, Author, Email, Message string
+	Date                           time.Time
+
+	// SkipReason is set, with no Data, for an item the source passed over
+	// on purpose (binary, too large, allowlisted path).
+	SkipReason string
+	// Err is set, with no Data, for an item the source could not read.
+	// The scan goes on; the engine counts and reports it.
+	Err error
+}
+
+// Source produces chunks. Chunks calls fn for each chunk in turn, from a
+// single goroutine, and stops at the first error fn returns or when ctx is
+// done. Per-item problems are delivered as chunks with Err or SkipReason
+// set; an error returned from Chunks is fatal to the scan.
+type Source interface {
+	// Kind names the source in findings: "dir", "stdin", "git", …
+	Kind() string
+	// Root is what was scanned, for reports.
+	Root() string
+	Chunks(ctx context.Context, fn func(Chunk) error) error
+}
