@@ -156,6 +156,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	}()
 	err := g.Wait()
 	<-collectDone
+	if fin, ok := src.(Finisher); ok && err == nil {
+		res.Findings = fin.Finish(res.Findings)
+	}
 	res.Findings = dedupeFindings(res.Findings)
 	res.Stats.Findings = len(res.Findings)
 	res.Stats.Duration = time.Since(start)
@@ -205,6 +208,7 @@ func (e *Engine) process(w work) itemEvent {
 			Redacted:    Redact(m.Secret),
 			Fingerprint: Fingerprint(e.FingerprintKey, m.Secret),
 			Entropy:     m.Entropy,
+			Blob:        c.Blob,
 			Commit:      c.Commit,
 			Author:      c.Author,
 			Email:       c.Email,

@@ -37,6 +37,7 @@ type Finding struct {
 	Entropy     float64 `json:"entropy"`
 
 	// Provenance from history sources; empty for plain files.
+	Blob    string    `json:"blob,omitempty"`
 	Commit  string    `json:"commit,omitempty"`
 	Author  string    `json:"author,omitempty"`
 	Email   string    `json:"email,omitempty"`

@@ -18,6 +18,9 @@ type Chunk struct {
 	// same file, whose Data overlaps this one's tail. Zero means all.
 	Owned int
 
+	// Blob is the git object id of the content, for history sources.
+	Blob string
+
 	Commit, Author, Email, Message string
 	Date                           time.Time
 
@@ -39,4 +42,10 @@ type Source interface {
 	// Root is what was scanned, for reports.
 	Root() string
 	Chunks(ctx context.Context, fn func(Chunk) error) error
+}
+
+// Finisher is implemented by sources that adjust findings once the scan
+// is over, such as attributing a git blob to every path it appeared at.
+type Finisher interface {
+	Finish([]Finding) []Finding
 }

@@ -26,7 +26,7 @@ func newScanCmd() *cobra.Command {
 Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
 2 usage or configuration error, 3 runtime failure.`,
 	}
-	scan.AddCommand(newScanDirCmd(), newScanStdinCmd())
+	scan.AddCommand(newScanDirCmd(), newScanGitCmd(), newScanStagedCmd(), newScanStdinCmd())
 	return scan
 }
 
@@ -305,6 +305,11 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 		fmt.Fprintf(&b, ", %d unreadable", st.Errors)
 	}
 	fmt.Fprintln(w, b.String())
+	if p.s.Verbose {
+		if g, ok := src.(interface{ Selected() int }); ok {
+			fmt.Fprintf(w, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
+		}
+	}
 	if st.Errors > 0 {
 		for _, e := range st.FirstErrors {
 			fmt.Fprintf(w, "sprawl: unreadable: %s\n", e)

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+func newScanGitCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "git [PATH|URL]",
+		Short: "Scan a repository's full history: every blob of every ref, once",
+		Long: `Scan every blob reachable from every ref (branches, tags, remote-tracking
+refs, refs/pull/*, …), including files later deleted. Each blob is read and
+scanned once; a finding is attributed to the commit and path that first
+introduced it. A URL is cloned as a mirror into a temporary directory that is
+removed afterwards.
+
+CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json --format sarif`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target := "."
+			if len(args) == 1 {
+				target = args[0]
+			}
+			local := target
+			if scanner.IsRemote(target) {
+				local = ""
+			}
+			s, err := loadSettings(cmd, local)
+			if err != nil {
+				return err
+			}
+			since, _ := cmd.Flags().GetString("since")
+			rng, _ := cmd.Flags().GetString("range")
+			branches, _ := cmd.Flags().GetStringSlice("branch")
+			if since != "" && rng != "" {
+				return usageErr("--since and --range exclude each other")
+			}
+			p, err := newPipeline(s)
+			if err != nil {
+				return err
+			}
+			path := target
+			if local == "" {
+				dir, cleanup, err := scanner.CloneMirror(cmd.Context(), "", target)
+				if err != nil {
+					return failure(err)
+				}
+				defer cleanup()
+				path = dir
+			}
+			src := &scanner.GitSource{Path: path, Refs: branches, Since: since, Range: rng, MaxFileSize: s.maxFileSize}
+			if err := src.CheckRepo(cmd.Context()); err != nil {
+				return failure(fmt.Errorf("scan git %s: %w", target, err))
+			}
+			return p.scanAndReport(cmd, &namedSource{src, target})
+		},
+	}
+	addScanFlags(c)
+	c.Flags().String("since", "", "scan only commits not reachable from this revision (e.g. origin/main)")
+	c.Flags().String("range", "", "scan only the commits of this range (A..B)")
+	c.Flags().StringSlice("branch", nil, "scan only these refs (repeatable; default every ref)")
+	return c
+}
+
+func newScanStagedCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "staged [PATH]",
+		Short: "Scan the staged changes (what git commit is about to record), for pre-commit hooks",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			s, err := loadSettings(cmd, path)
+			if err != nil {
+				return err
+			}
+			p, err := newPipeline(s)
+			if err != nil {
+				return err
+			}
+			src := &scanner.StagedSource{GitSource: scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}}
+			if err := src.CheckRepo(cmd.Context()); err != nil {
+				return failure(fmt.Errorf("scan staged %s: %w", path, err))
+			}
+			err = p.scanAndReport(cmd, src)
+			if errors.Is(err, errFindings) && !s.Quiet {
+				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")
+			}
+			return err
+		},
+	}
+	addScanFlags(c)
+	return c
+}
+
+// namedSource reports a remote URL as the root instead of the temporary
+// clone's path, and passes everything else through.
+type namedSource struct {
+	*scanner.GitSource
+	name string
+}
+
+func (n *namedSource) Root() string { return n.name }

@@ -1,0 +1,630 @@
+package scanner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Errors from git sources.
+var (
+	ErrNotRepo = errors.New("not a git repository")
+	ErrGit     = errors.New("git failed")
+)
+
+// GitSource scans a repository's history. Each blob reachable from the
+// selected refs is read once (one `git cat-file` stream) and scanned once;
+// a finding is attributed to the commit and path that first introduced
+// the blob, found by one `git log --raw` pass that reads no contents.
+type GitSource struct {
+	// Path is a work tree or a bare repository.
+	Path string
+	// Refs narrows the history to these revisions (default: every ref,
+	// `--all`: branches, tags, remote-tracking refs, refs/pull/*, …).
+	Refs []string
+	// Since scans only what commits reachable from Refs but not from
+	// Since introduced; Range ("A..B") does the same for an explicit
+	// range. At most one may be set.
+	Since, Range string
+	// MaxFileSize skips larger blobs (0: no limit).
+	MaxFileSize int64
+	// ChunkSize overrides DefaultChunkSize.
+	ChunkSize int
+	// Git is the git binary (default "git").
+	Git string
+
+	// Filled in by Chunks.
+	mu        sync.Mutex
+	commits   []commitInfo
+	intro     map[oid][]introduction
+	BlobsSeen int // distinct blobs selected for scanning
+}
+
+type oid [20]byte
+
+type commitInfo struct {
+	hash, author, email, subject string
+	date                         time.Time
+}
+
+type introduction struct {
+	commit int // index into commits, in topological order (oldest first)
+	path   string
+}
+
+// Kind implements Source.
+func (g *GitSource) Kind() string { return "git" }
+
+// Selected returns how many distinct blobs the last Chunks call selected:
+// for a full scan, every blob `git rev-list --objects` lists.
+func (g *GitSource) Selected() int { return g.BlobsSeen }
+
+// Root implements Source.
+func (g *GitSource) Root() string { return g.Path }
+
+func (g *GitSource) git() string {
+	if g.Git != "" {
+		return g.Git
+	}
+	return "git"
+}
+
+// command builds a git command in the repository with a clean locale.
+func (g *GitSource) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, g.git(), append([]string{"-C", g.Path, "-c", "core.quotePath=false"}, args...)...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	return cmd
+}
+
+// CheckRepo reports whether Path is a git repository.
+func (g *GitSource) CheckRepo(ctx context.Context) error {
+	if fi, err := os.Stat(g.Path); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: %w", g.Path, ErrNotRepo)
+	}
+	out, err := g.command(ctx, "rev-parse", "--git-dir").CombinedOutput()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, lerr := exec.LookPath(g.git()); lerr != nil {
+			return fmt.Errorf("%w: %v", ErrGit, lerr)
+		}
+		return fmt.Errorf("%s: %w (%s)", g.Path, ErrNotRepo, firstLine(out))
+	}
+	return nil
+}
+
+func (g *GitSource) revArgs() ([]string, error) {
+	if g.Since != "" && g.Range != "" {
+		return nil, errors.New("--since and --range exclude each other")
+	}
+	switch {
+	case g.Range != "":
+		return []string{g.Range}, nil
+	case g.Since != "":
+		refs := g.Refs
+		if len(refs) == 0 {
+			refs = []string{"HEAD"}
+		}
+		return append(append([]string{}, refs...), "^"+g.Since), nil
+	case len(g.Refs) > 0:
+		return g.Refs, nil
+	}
+	return []string{"--all"}, nil
+}
+
+// Chunks implements Source.
+func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
+	if err := g.CheckRepo(ctx); err != nil {
+		return err
+	}
+	revs, err := g.revArgs()
+	if err != nil {
+		return err
+	}
+	// Verify revisions first, so a typo is a clear error, not an empty scan.
+	for _, r := range revs {
+		r = strings.TrimPrefix(r, "^")
+		if r == "--all" {
+			continue
+		}
+		for _, one := range strings.Split(r, "..") {
+			if one == "" {
+				continue
+			}
+			if out, err := g.command(ctx, "rev-parse", "--verify", "--quiet", one+"^{commit}").CombinedOutput(); err != nil {
+				return fmt.Errorf("%w: unknown revision %q %s", ErrGit, one, firstLine(out))
+			}
+		}
+	}
+	incremental := g.Since != "" || g.Range != ""
+
+	var blobs map[oid]string // blob → a path (rev-list's)
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return g.readLog(ectx, revs) })
+	if !incremental {
+		eg.Go(func() (err error) {
+			blobs, err = g.reachableBlobs(ectx, revs)
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if incremental {
+		blobs = map[oid]string{}
+		for id, in := range g.intro {
+			blobs[id] = in[0].path
+		}
+	}
+	g.BlobsSeen = len(blobs)
+	if len(blobs) == 0 {
+		return nil
+	}
+	return g.readBlobs(ctx, blobs, !incremental, fn)
+}
+
+// reachableBlobs lists every blob reachable from revs, with one path each.
+func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]string, error) {
+	cmd := g.command(ctx, append([]string{"rev-list", "--objects", "--filter=object:type=blob"}, revs...)...)
+	blobs := map[oid]string{}
+	err := runLines(cmd, func(line []byte) error {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return nil // a commit
+		}
+		id, ok := parseOID(line[:sp])
+		if !ok {
+			return fmt.Errorf("%w: rev-list: unexpected line %q", ErrGit, line)
+		}
+		if _, seen := blobs[id]; !seen {
+			blobs[id] = string(line[sp+1:])
+		}
+		return nil
+	})
+	return blobs, err
+}
+
+// readLog records, for every blob the selected commits introduce, which
+// commits and paths introduced it, oldest first.
+func (g *GitSource) readLog(ctx context.Context, revs []string) error {
+	args := []string{"log", "--raw", "-m", "--root", "--no-abbrev", "--no-renames", "-z",
+		"--topo-order", "--reverse", "--no-color", "--no-ext-diff",
+		"--format=%x01%H%x02%an%x02%ae%x02%aI%x02%s"}
+	args = append(append(args, revs...), "--")
+	cmd := g.command(ctx, args...)
+	g.intro = map[oid][]introduction{}
+	cur := -1
+	seenCommit := map[string]int{}
+	var pendingMeta []byte
+	deleted := map[int]map[oid]bool{} // commit → blobs it removed from a path
+	err := runTokens(cmd, 0, func(tok []byte) error {
+		tok = bytes.TrimLeft(tok, "\n")
+		switch {
+		case len(tok) > 0 && tok[0] == 1:
+			f := strings.Split(string(tok[1:]), "\x02")
+			if len(f) < 5 {
+				return fmt.Errorf("%w: log: bad header %q", ErrGit, tok)
+			}
+			if i, ok := seenCommit[f[0]]; ok { // -m repeats merges per parent
+				cur = i
+				return nil
+			}
+			date, _ := time.Parse(time.RFC3339, f[3])
+			g.commits = append(g.commits, commitInfo{hash: f[0], author: f[1], email: f[2], date: date, subject: f[4]})
+			cur = len(g.commits) - 1
+			seenCommit[f[0]] = cur
+		case len(tok) > 0 && tok[0] == ':':
+			pendingMeta = append(pendingMeta[:0], tok...)
+		case pendingMeta != nil:
+			// ":old-mode new-mode old-id new-id status" then the path.
+			fields := bytes.Fields(pendingMeta)
+			pendingMeta = nil
+			if len(fields) < 5 || cur < 0 {
+				return nil
+			}
+			status := fields[4]
+			if len(status) > 0 && status[0] == 'D' {
+				if old, ok := parseOID(fields[2]); ok {
+					if deleted[cur] == nil {
+						deleted[cur] = map[oid]bool{}
+					}
+					deleted[cur][old] = true
+				}
+				return nil
+			}
+			if len(status) == 0 {
+				return nil
+			}
+			mode := fields[1]
+			if bytes.HasPrefix(mode, []byte("160000")) || bytes.HasPrefix(mode, []byte("120000")) {
+				return nil // submodule commit or symlink target
+			}
+			id, ok := parseOID(fields[3])
+			if !ok {
+				return nil
+			}
+			path := string(tok)
+			ins := g.intro[id]
+			for _, in := range ins {
+				if in.path == path {
+					return nil
+				}
+			}
+			g.intro[id] = append(ins, introduction{commit: cur, path: path})
+		}
+		return nil
+	})
+	// A blob that appears at a new path in the commit that removed it from
+	// another path was renamed, not copied: the finding stays with the
+	// commit that first introduced it.
+	for id, ins := range g.intro {
+		kept := ins[:1]
+		for _, in := range ins[1:] {
+			if !deleted[in.commit][id] {
+				kept = append(kept, in)
+			}
+		}
+		g.intro[id] = kept
+	}
+	return err
+}
+
+// readBlobs streams blob contents from one cat-file process. With all set
+// it walks every object in pack order (fastest for delta chains) and
+// keeps the wanted blobs; otherwise it asks for the wanted blobs by id.
+func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all bool, fn func(Chunk) error) error {
+	var cmd *exec.Cmd
+	if all {
+		cmd = g.command(ctx, "cat-file", "--batch-all-objects", "--batch", "--unordered")
+	} else {
+		cmd = g.command(ctx, "cat-file", "--batch")
+	}
+	var stdin io.WriteCloser
+	var err error
+	if !all {
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return err
+		}
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%w: %v", ErrGit, err)
+	}
+	writeErr := make(chan error, 1)
+	if !all {
+		ids := make([]oid, 0, len(blobs))
+		for id := range blobs {
+			ids = append(ids, id)
+		}
+		go func() {
+			w := bufio.NewWriter(stdin)
+			var e error
+			for _, id := range ids {
+				if _, e = fmt.Fprintf(w, "%x\n", id[:]); e != nil {
+					break
+				}
+			}
+			if e == nil {
+				e = w.Flush()
+			}
+			stdin.Close()
+			writeErr <- e
+		}()
+	} else {
+		writeErr <- nil
+	}
+
+	size := g.ChunkSize
+	if size <= 0 {
+		size = DefaultChunkSize
+	}
+	br := bufio.NewReaderSize(stdout, 1<<20)
+	var buf []byte
+	remaining := len(blobs)
+	perr := func() error {
+		for remaining > 0 {
+			header, err := br.ReadSlice('\n')
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
+			}
+			// "<id> <type> <size>\n" or "<id> missing\n"
+			f := strings.Fields(string(header))
+			if len(f) == 2 && f[1] == "missing" {
+				continue
+			}
+			if len(f) != 3 {
+				return fmt.Errorf("%w: cat-file: bad header %q", ErrGit, header)
+			}
+			n, err := strconv.ParseInt(f[2], 10, 64)
+			if err != nil {
+				return fmt.Errorf("%w: cat-file: bad size %q", ErrGit, header)
+			}
+			id, _ := parseOID([]byte(f[0]))
+			path, want := blobs[id]
+			body := io.LimitReader(br, n)
+			if f[1] != "blob" || !want {
+				if _, err := io.Copy(io.Discard, body); err != nil {
+					return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
+				}
+			} else {
+				remaining--
+				delete(blobs, id)
+				if err := g.emitBlob(ctx, id, path, n, body, size, &buf, fn); err != nil {
+					return err
+				}
+				if _, err := io.Copy(io.Discard, body); err != nil {
+					return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
+				}
+			}
+			if _, err := br.Discard(1); err != nil { // the newline after the content
+				return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
+			}
+		}
+		return nil
+	}()
+	if perr != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return perr
+	}
+	if all {
+		// Every wanted blob is read; the rest of the stream is not needed.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if remaining > 0 {
+			return fmt.Errorf("%w: cat-file did not return %d reachable blobs", ErrGit, remaining)
+		}
+		return nil
+	}
+	_, _ = io.Copy(io.Discard, br)
+	werr := <-writeErr
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: cat-file: %v %s", ErrGit, err, firstLine(stderr.Bytes()))
+	}
+	if werr != nil {
+		return fmt.Errorf("%w: cat-file: %v", ErrGit, werr)
+	}
+	return nil
+}
+
+// emitBlob delivers one blob as chunks carrying its first introduction.
+func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+	prov := Chunk{Path: path, Blob: hex.EncodeToString(id[:])}
+	if ins := g.intro[id]; len(ins) > 0 {
+		c := g.commits[ins[0].commit]
+		prov.Path = ins[0].path
+		prov.Commit, prov.Author, prov.Email, prov.Date, prov.Message = c.hash, c.author, c.email, c.date, c.subject
+	}
+	if g.MaxFileSize > 0 && size > g.MaxFileSize {
+		prov.SkipReason = fmt.Sprintf("larger than max file size (%d bytes)", g.MaxFileSize)
+		return fn(prov)
+	}
+	if binaryExt(prov.Path) {
+		prov.SkipReason = "binary"
+		return fn(prov)
+	}
+	return ChunkReader(ctx, body, prov.Path, chunkSize, buf, func(c Chunk) error {
+		c.Blob, c.Commit, c.Author, c.Email, c.Date, c.Message = prov.Blob, prov.Commit, prov.Author, prov.Email, prov.Date, prov.Message
+		return fn(c)
+	})
+}
+
+// Finish implements Finisher: a finding in a blob that several commits
+// introduced at several paths is reported at each path, with the commit
+// that first introduced it there; then the same secret in the same file
+// is kept once, at its earliest commit.
+func (g *GitSource) Finish(fs []Finding) []Finding {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	order := map[string]int{}
+	for i, c := range g.commits {
+		order[c.hash] = i
+	}
+	var out []Finding
+	for _, f := range fs {
+		id, ok := parseOID([]byte(f.Blob))
+		ins := g.intro[id]
+		if !ok || len(ins) <= 1 {
+			out = append(out, f)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, in := range ins {
+			if seen[in.path] {
+				continue
+			}
+			seen[in.path] = true
+			c := g.commits[in.commit]
+			f2 := f
+			f2.File, f2.Commit, f2.Author, f2.Email, f2.Date, f2.Message = in.path, c.hash, c.author, c.email, c.date, c.subject
+			out = append(out, f2)
+		}
+	}
+	type key struct{ rule, fp, file string }
+	best := map[key]int{}
+	var kept []Finding
+	for _, f := range out {
+		k := key{f.RuleID, f.Fingerprint, f.File}
+		if i, ok := best[k]; ok {
+			oi, ok1 := order[kept[i].Commit]
+			ni, ok2 := order[f.Commit]
+			if ok2 && (!ok1 || ni < oi) {
+				kept[i] = f
+			}
+			continue
+		}
+		best[k] = len(kept)
+		kept = append(kept, f)
+	}
+	return kept
+}
+
+func parseOID(b []byte) (oid, bool) {
+	var id oid
+	if len(b) != 40 {
+		return id, false
+	}
+	if _, err := hex.Decode(id[:], b); err != nil {
+		return id, false
+	}
+	return id, true
+}
+
+// runLines runs cmd and calls fn for each line of its output.
+func runLines(cmd *exec.Cmd, fn func([]byte) error) error {
+	return runTokens(cmd, '\n', fn)
+}
+
+// runTokens runs cmd and calls fn for each sep-terminated token of its
+// standard output; a non-zero exit is an ErrGit error with git's message.
+func runTokens(cmd *exec.Cmd, sep byte, fn func([]byte) error) error {
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%w: %v", ErrGit, err)
+	}
+	br := bufio.NewReaderSize(stdout, 256<<10)
+	var ferr error
+	for {
+		tok, err := br.ReadSlice(sep)
+		if err == bufio.ErrBufferFull {
+			// A very long token: gather it whole.
+			long := append([]byte(nil), tok...)
+			for err == bufio.ErrBufferFull {
+				tok, err = br.ReadSlice(sep)
+				long = append(long, tok...)
+			}
+			tok = long
+		}
+		if len(tok) > 0 && ferr == nil {
+			ferr = fn(bytes.TrimSuffix(tok, []byte{sep}))
+			if ferr != nil {
+				_ = cmd.Process.Kill()
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	werr := cmd.Wait()
+	if ferr != nil {
+		return ferr
+	}
+	if werr != nil {
+		args := strings.Join(cmd.Args[min(len(cmd.Args), 5):], " ")
+		if len(args) > 80 {
+			args = args[:80] + "…"
+		}
+		return fmt.Errorf("%w: git %s: %s", ErrGit, args, firstLine(stderr.Bytes()))
+	}
+	return nil
+}
+
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		if len(p) > room {
+			l.buf.Write(p[:room])
+		} else {
+			l.buf.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// IsRemote reports whether target names a remote repository rather than a
+// local path: a URL with a scheme, or scp-like "user@host:path".
+func IsRemote(target string) bool {
+	if strings.Contains(target, "://") {
+		return true
+	}
+	if _, err := os.Stat(target); err == nil {
+		return false
+	}
+	at, colon := strings.IndexByte(target, '@'), strings.IndexByte(target, ':')
+	return at > 0 && colon > at
+}
+
+// CloneMirror clones url as a bare mirror (every ref) into a new
+// temporary directory. The caller must call cleanup, which removes it.
+func CloneMirror(ctx context.Context, git, url string) (dir string, cleanup func(), err error) {
+	if git == "" {
+		git = "git"
+	}
+	tmp, err := os.MkdirTemp("", "sprawl-clone-*")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { _ = os.RemoveAll(tmp) }
+	cmd := exec.CommandContext(ctx, git, "clone", "--mirror", "--quiet", "--", url, tmp)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	if err := cmd.Run(); err != nil {
+		cleanup()
+		if ctx.Err() != nil {
+			return "", nil, ctx.Err()
+		}
+		return "", nil, fmt.Errorf("%w: clone %s: %s", ErrGit, redactURL(url), firstLine(stderr.Bytes()))
+	}
+	return tmp, cleanup, nil
+}
+
+// redactURL hides a password in a URL's user info before it is printed.
+func redactURL(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	rest := u[i+3:]
+	at := strings.IndexByte(rest, '@')
+	slash := strings.IndexByte(rest, '/')
+	if at < 0 || (slash >= 0 && at > slash) {
+		return u
+	}
+	user := rest[:at]
+	if c := strings.IndexByte(user, ':'); c >= 0 {
+		user = user[:c] + ":****"
+	}
+	return u[:i+3] + user + rest[at:]
+}

@@ -1,0 +1,253 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// gitRepo is a real repository built with the git CLI for a test.
+type gitRepo struct {
+	t   *testing.T
+	dir string
+	n   int
+}
+
+func newGitRepo(t *testing.T) *gitRepo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	r := &gitRepo{t: t, dir: t.TempDir()}
+	r.git("init", "-q", "-b", "main")
+	return r
+}
+
+func (r *gitRepo) git(args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", r.dir}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=Ada Dev", "GIT_AUTHOR_EMAIL=ada@dev.invalid",
+		"GIT_COMMITTER_NAME=Ada Dev", "GIT_COMMITTER_EMAIL=ada@dev.invalid",
+		"GIT_AUTHOR_DATE=2026-01-0"+string(rune('1'+r.n%9))+"T10:00:00Z",
+		"GIT_COMMITTER_DATE=2026-01-0"+string(rune('1'+r.n%9))+"T10:00:00Z",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (r *gitRepo) write(name, body string) {
+	r.t.Helper()
+	p := filepath.Join(r.dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// commit stages everything and commits; it returns the commit id.
+func (r *gitRepo) commit(msg string) string {
+	r.t.Helper()
+	r.n++
+	r.git("add", "-A")
+	r.git("commit", "-q", "--allow-empty", "-m", msg)
+	return r.git("rev-parse", "HEAD")
+}
+
+type gitLoc struct {
+	File, Commit, Message string
+	Line                  int
+}
+
+func gitLocs(fs []Finding) []gitLoc {
+	var out []gitLoc
+	for _, f := range fs {
+		out = append(out, gitLoc{f.File, f.Commit, f.Message, f.Line})
+	}
+	return out
+}
+
+// TestGitHistory builds a repository with branches, a merge, a tag, a
+// deleted file, a secret added then removed, a rename, a binary file and
+// refs outside branches, and checks every finding's commit, path and line.
+func TestGitHistory(t *testing.T) {
+	r := newGitRepo(t)
+	t1, t2, t3, t4, t5, t6 := testToken(101), testToken(102), testToken(103), testToken(104), testToken(105), testToken(106)
+
+	r.write("config/app.env", "APP=billing\nGITHUB_TOKEN="+t1+"\n")
+	r.write("README.md", "hello\n")
+	c1 := r.commit("add config")
+
+	r.write("notes.txt", "temporary: "+t2+"\n")
+	c2 := r.commit("add notes")
+	if err := os.Remove(filepath.Join(r.dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("remove notes") // the secret lives on in history only
+
+	r.git("checkout", "-q", "-b", "feature")
+	r.write("deploy/feature.yaml", "name: feature\nenv: staging\ntoken: "+t3+"\n")
+	r.write("logo.bin", "\x00\x01\x02binary "+t6+"\n")
+	c4 := r.commit("feature work")
+	r.git("tag", "v1.0")
+	r.git("checkout", "-q", "main")
+	r.write("README.md", "hello\nworld\n")
+	r.commit("docs")
+	r.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+
+	r.git("mv", "config/app.env", "config/prod.env") // same blob, new path
+	r.commit("rename config")
+
+	// A pull-request ref and a tag on a commit no branch contains.
+	r.git("checkout", "-q", "--detach")
+	r.write("pr.txt", "token="+t4+"\n")
+	c5 := r.commit("pr change")
+	r.git("update-ref", "refs/pull/7/head", c5)
+	r.git("reset", "-q", "--hard", "main")
+	r.write("tagged.txt", "x\ny\nsecret "+t5+"\n")
+	c6 := r.commit("tagged only")
+	r.git("tag", "orphan-tag", c6)
+	r.git("checkout", "-q", "main")
+
+	src := &GitSource{Path: r.dir}
+	res, err := testEngine(t).Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gitLoc{
+		{"config/app.env", c1, "add config", 2},
+		{"deploy/feature.yaml", c4, "feature work", 3},
+		{"notes.txt", c2, "add notes", 1},
+		{"pr.txt", c5, "pr change", 1},
+		{"tagged.txt", c6, "tagged only", 3},
+	}
+	if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+	for _, f := range res.Findings {
+		if f.Author != "Ada Dev" || f.Email != "ada@dev.invalid" || f.Date.IsZero() || len(f.Blob) != 40 {
+			t.Errorf("%s: provenance incomplete: %+v", f.File, f)
+		}
+	}
+	// Every reachable blob was selected, and each was scanned or skipped.
+	blobs := 0
+	for _, line := range strings.Split(r.git("rev-list", "--objects", "--all", "--filter=object:type=blob"), "\n") {
+		if strings.Contains(line, " ") {
+			blobs++
+		}
+	}
+	skipped := 0
+	for _, n := range res.Stats.Skipped {
+		skipped += n
+	}
+	if src.Selected() != blobs || int(res.Stats.Items)+skipped != blobs || res.Stats.Skipped["binary"] != 1 {
+		t.Errorf("selected %d, scanned %d, skipped %v; rev-list counts %d blobs", src.Selected(), res.Stats.Items, res.Stats.Skipped, blobs)
+	}
+
+	// --since main: only what the PR ref introduced.
+	res, err = testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Refs: []string{"refs/pull/7/head"}, Since: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]gitLoc{{"pr.txt", c5, "pr change", 1}}, gitLocs(res.Findings)); d != "" {
+		t.Errorf("--since findings (-want +got):\n%s", d)
+	}
+	// --range over the feature branch only.
+	res, err = testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Range: c2 + "..feature"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]gitLoc{{"deploy/feature.yaml", c4, "feature work", 3}}, gitLocs(res.Findings)); d != "" {
+		t.Errorf("--range findings (-want +got):\n%s", d)
+	}
+	// --branch narrows refs: main never saw the PR or the orphan tag.
+	res, err = testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Refs: []string{"main"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 3 {
+		t.Errorf("main only: %d findings, want 3: %v", len(res.Findings), gitLocs(res.Findings))
+	}
+}
+
+// TestGitSameSecretOnce: a secret that stays in a file across many
+// commits is reported once, at the commit that introduced it.
+func TestGitSameSecretOnce(t *testing.T) {
+	r := newGitRepo(t)
+	tok := testToken(200)
+	r.write("app.env", "GITHUB_TOKEN="+tok+"\n")
+	first := r.commit("one")
+	for i := 0; i < 5; i++ {
+		r.write("app.env", strings.Repeat("# pad\n", i+1)+"GITHUB_TOKEN="+tok+"\n")
+		r.commit("edit")
+	}
+	res, err := testEngine(t).Run(context.Background(), &GitSource{Path: r.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]gitLoc{{"app.env", first, "one", 1}}, gitLocs(res.Findings)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestGitErrors(t *testing.T) {
+	notRepo := t.TempDir()
+	_, err := testEngine(t).Run(context.Background(), &GitSource{Path: notRepo})
+	if !errors.Is(err, ErrNotRepo) {
+		t.Errorf("plain directory: err = %v, want ErrNotRepo", err)
+	}
+	r := newGitRepo(t)
+	r.write("a.txt", "a\n")
+	r.commit("a")
+	_, err = testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Since: "no-such-branch"})
+	if !errors.Is(err, ErrGit) || !strings.Contains(err.Error(), "no-such-branch") {
+		t.Errorf("bad revision: err = %v, want ErrGit naming it", err)
+	}
+}
+
+func TestStaged(t *testing.T) {
+	r := newGitRepo(t)
+	old, add1, add2 := testToken(301), testToken(302), testToken(303)
+	r.write("app.env", "A=1\nOLD="+old+"\nB=2\n")
+	r.write("keep.txt", "nothing\n")
+	r.commit("base")
+	// New lines in an existing file, a new file, an unstaged change.
+	r.write("app.env", "A=1\nOLD="+old+"\nNEW="+add1+"\nB=2\n")
+	r.write("dir/new file.yaml", "x: 1\ntoken: "+add2+"\n")
+	r.git("add", "app.env", "dir/new file.yaml")
+	r.write("keep.txt", "unstaged "+testToken(304)+"\n")
+
+	src := &StagedSource{GitSource: GitSource{Path: r.dir}}
+	res, err := testEngine(t).Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gitLoc{{"app.env", "", "", 3}, {"dir/new file.yaml", "", "", 2}}
+	if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestStagedInitialCommit(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.env", "T="+testToken(401)+"\n")
+	r.git("add", "a.env")
+	res, err := testEngine(t).Run(context.Background(), &StagedSource{GitSource: GitSource{Path: r.dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Line != 1 {
+		t.Errorf("findings = %v, want one on line 1", gitLocs(res.Findings))
+	}
+}
