@@ -12,8 +12,8 @@ var knownPublic = map[string]string{
 	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY": "AWS documentation example secret key",
 	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": "Azurite storage emulator key",
 	"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==": "Cosmos DB emulator key",
-	"e3073934-68c1-4ca7-9b59-3d8b934187f1":     "Epic sandbox sample client id",
-	"ec2458f2-1e24-41c8-b71b-0e701af7583d":     "Cerner public sandbox tenant",
+	"e3073934-68c1-4ca7-9b59-3d8b934187f1":                                                     "Epic sandbox sample client id",
+	"ec2458f2-1e24-41c8-b71b-0e701af7583d":                                                     "Cerner public sandbox tenant",
 }
 
 // placeholderWords are fragments that mark a value as a stand-in for a

@@ -3,12 +3,12 @@ package main
 import (
 	"crypto/rand"
 	"errors"
-	"os/exec"
-	"strconv"
 	"hash/crc32"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
