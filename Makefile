@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go accuracy fuzz clean
+.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go bench-repo bench-git accuracy fuzz clean
 
 all: build
 
@@ -60,3 +60,14 @@ fuzz:
 
 clean:
 	rm -rf bin .cache
+
+## bench-repo: a 3,000-commit repository of Go source text in .cache/bench-repo.
+BENCH_REPO ?= $(CURDIR)/.cache/bench-repo
+bench-repo:
+	rm -rf $(BENCH_REPO) && git init -q --bare $(BENCH_REPO)
+	$(GO) run ./scripts/benchrepo -commits 3000 | git -C $(BENCH_REPO) fast-import --quiet
+	git -C $(BENCH_REPO) gc -q
+
+## bench-git: full-history scan vs `git cat-file --batch-all-objects --batch`, and staged vs `git diff --cached -U0`.
+bench-git: build bench-repo
+	./scripts/bench-git.sh $(BIN) $(BENCH_REPO)
