@@ -115,3 +115,4 @@ func jwtStructure(tok string) bool {
 	return strings.HasPrefix(strings.TrimSpace(hs), "{") && strings.Contains(hs, `"alg"`) &&
 		strings.HasPrefix(strings.TrimSpace(string(p)), "{")
 }
+

@@ -1,0 +1,148 @@
+package detectors
+
+import (
+	"hash/crc32"
+	"strings"
+	"testing"
+)
+
+func testMatcher(t testing.TB) *Matcher {
+	t.Helper()
+	rules, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMatcher(rules, Allowlist{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestExamplesInContext embeds every positive example in a larger file,
+// at several offsets and between long lines, and checks the match is
+// still found with the right line: windowing must not lose matches.
+func TestExamplesInContext(t *testing.T) {
+	m := testMatcher(t)
+	pad := strings.Repeat("filler text without credentials ", 40) // 1280 bytes, no newline
+	for _, r := range m.Rules() {
+		for i, ex := range r.Examples {
+			for _, pre := range []string{"", "x\n", pad + "\n" + pad + "\n", strings.Repeat("line\n", 100)} {
+				data := pre + ex + "\n" + pad + "\n"
+				line := strings.Count(pre, "\n") + 1
+				found := false
+				for _, mt := range m.Match([]byte(data)) {
+					if mt.Rule.ID == r.ID && mt.Line >= line && mt.Line <= line+strings.Count(ex, "\n") {
+						found = true
+						if data[mt.Start:mt.End] != mt.Secret {
+							t.Errorf("%s: Secret %q is not data[Start:End]", r.ID, mt.Secret)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%s example %d not found after %d bytes of prefix", r.ID, i+1, len(pre))
+				}
+			}
+		}
+	}
+}
+
+func TestFalsePositiveFilters(t *testing.T) {
+	for _, tc := range []struct {
+		value, why string
+	}{
+		{"AKIAIOSFODNN7EXAMPLE", "AWS documentation example key id"},
+		{"${DB_PASSWORD}", "template placeholder"},
+		{"{{ .Values.db.password }}", "template placeholder"},
+		{"${{ secrets.GITHUB_TOKEN }}", "template placeholder"},
+		{"$DB_PASSWORD", "variable reference"},
+		{"%DB_PASSWORD%", "variable reference"},
+		{"process.env.API_KEY", "environment or config lookup"},
+		{"os.getenv(\"X\")", "environment or config lookup"},
+		{"<your-api-key>", "placeholder"},
+		{"your-api-key-here", "placeholder"},
+		{"xxxxxxxxxxxxxxxxxxxx", "placeholder"},
+		{"********", "placeholder"},
+		{"changeme", "placeholder"},
+		{"aaaaaaaaaaaaaaaa", "repeated characters"},
+		{"abcabcabcabc", "repeated characters"},
+	} {
+		if got := FalsePositive(tc.value, false); got != tc.why {
+			t.Errorf("FalsePositive(%q) = %q, want %q", tc.value, got, tc.why)
+		}
+	}
+	for _, real := range []string{"q8Zr4vT2pLw9sKm7Xc3N", "S3cure!Pass#2026", "hunter2xyz"} {
+		if got := FalsePositive(real, false); got != "" {
+			t.Errorf("FalsePositive(%q) = %q, want \"\"", real, got)
+		}
+	}
+}
+
+func TestIdentifierLike(t *testing.T) {
+	for s, want := range map[string]bool{
+		"get_password":       true,
+		"PASSWORD_FIELD":     true,
+		"getPassword":        true,
+		"config.db.password": true,
+		"password":           true,
+		"q8Zr4vT2pLw9":       false,
+		"S3cure!Pass":        false,
+		"HTTPBasicAuth":      false,
+	} {
+		if got := identifierLike(s); got != want {
+			t.Errorf("identifierLike(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestChecksums(t *testing.T) {
+	// A valid classic token is built, not written down.
+	body := "Zk9Qx2Lm4Np6Rt8Vw0Yb3Dc5Fg7Hj1"
+	tok := "ghp_" + body + crc62(body)
+	if !Checksums["github-crc32"](tok) {
+		t.Errorf("valid checksum rejected: %s", tok)
+	}
+	bad := tok[:len(tok)-1] + string(rune(tok[len(tok)-1])^1)
+	if Checksums["github-crc32"](bad) {
+		t.Error("corrupted checksum accepted")
+	}
+	if !Checksums["jwt"]("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln") {
+		t.Error("jwt structure rejected")
+	}
+	if Checksums["jwt"]("eyJub3RqdXN0.eyJ4.c2ln") {
+		t.Error("jwt without alg accepted")
+	}
+}
+
+// FuzzMatch: arbitrary input never panics, and every match's secret is
+// the text at its offsets.
+func FuzzMatch(f *testing.F) {
+	m := testMatcher(f)
+	for _, r := range m.Rules() {
+		for _, ex := range r.Examples {
+			f.Add([]byte(ex))
+		}
+	}
+	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, mt := range m.Match(data) {
+			if mt.Start < 0 || mt.End > len(data) || mt.Start > mt.End || string(data[mt.Start:mt.End]) != mt.Secret {
+				t.Fatalf("bad match %+v", mt)
+			}
+			if mt.Line < 1 || mt.Column < 1 {
+				t.Fatalf("bad position %+v", mt)
+			}
+		}
+	})
+}
+
+// crc62 encodes CRC32 of body as GitHub's six base62 characters.
+func crc62(body string) string {
+	sum := crc32.ChecksumIEEE([]byte(body))
+	out := make([]byte, 6)
+	for i := 5; i >= 0; i-- {
+		out[i] = base62Alphabet[sum%62]
+		sum /= 62
+	}
+	return string(out)
+}
