@@ -115,4 +115,3 @@ func jwtStructure(tok string) bool {
 	return strings.HasPrefix(strings.TrimSpace(hs), "{") && strings.Contains(hs, `"alg"`) &&
 		strings.HasPrefix(strings.TrimSpace(string(p)), "{")
 }
-
