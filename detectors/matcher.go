@@ -31,6 +31,10 @@ type Match struct {
 	// Line and Column (1-based; the column counts bytes) locate Start;
 	// EndLine and EndColumn locate the last byte of the secret.
 	Line, Column, EndLine, EndColumn int
+	// Encoding names the decoder that revealed the secret ("json-string",
+	// "base64", "percent", or several joined by "+"); empty for plain
+	// text. For a decoded secret, Start and End span the encoded text.
+	Encoding string
 }
 
 // Allowlist suppresses candidates by value. Paths are the scanner's job.
@@ -116,12 +120,66 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 // Rules returns the matcher's rules.
 func (m *Matcher) Rules() []*Rule { return m.rules }
 
-// Match returns the secrets in data, ordered by position. A rule whose
-// pattern does not compile reports no matches; Validate finds such rules.
+// Match returns the secrets in data, ordered by position, including
+// secrets hidden by JSON string escapes, base64 or percent-encoding (up to
+// MaxDecodeDepth layers). A rule whose pattern does not compile reports no
+// matches; Validate finds such rules.
 func (m *Matcher) Match(data []byte) []Match {
 	if m.ac == nil || len(data) == 0 {
 		return nil
 	}
+	out := m.find(data, 0)
+	if len(out) == 0 {
+		return nil
+	}
+	out = dedupe(out)
+	setLines(data, out)
+	return out
+}
+
+// find matches data and, below the depth limit, the decoded segments of
+// data, mapping their matches back onto the encoded spans.
+func (m *Matcher) find(data []byte, depth int) []Match {
+	out := m.matchPlain(data)
+	if depth >= MaxDecodeDepth {
+		return out
+	}
+	segs := decodeAll(data)
+	if len(segs) == 0 {
+		return out
+	}
+	// One buffer for all segments: one keyword pass instead of one per
+	// segment. The separator keeps segments from reading as one line.
+	var joined []byte
+	starts := make([]int, len(segs))
+	for i, sg := range segs {
+		starts[i] = len(joined)
+		joined = append(joined, sg.data...)
+		joined = append(joined, "\n\x00\n"...)
+	}
+	plain := map[string]bool{}
+	for _, mt := range out {
+		plain[mt.Rule.ID+"\x00"+mt.Secret] = true
+	}
+	for _, mt := range m.find(joined, depth+1) {
+		i := sort.SearchInts(starts, mt.Start+1) - 1
+		if i < 0 || plain[mt.Rule.ID+"\x00"+mt.Secret] {
+			continue
+		}
+		sg := segs[i]
+		enc := sg.kind
+		if mt.Encoding != "" {
+			enc += "+" + mt.Encoding
+		}
+		mt.Start, mt.End, mt.MatchStart, mt.MatchEnd, mt.Encoding = sg.start, sg.end, sg.start, sg.end, enc
+		out = append(out, mt)
+	}
+	return out
+}
+
+// matchPlain runs the keyword prefilter and the triggered rules on data
+// as it is.
+func (m *Matcher) matchPlain(data []byte) []Match {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
 	sc.lower = lowerASCII(sc.lower[:0], data)
@@ -165,11 +223,6 @@ func (m *Matcher) Match(data []byte) []Match {
 		}
 	}
 	sc.touched = sc.touched[:0]
-	if len(out) == 0 {
-		return nil
-	}
-	out = dedupe(out)
-	setLines(data, out)
 	return out
 }
 
