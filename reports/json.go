@@ -27,6 +27,8 @@ type record struct {
 	Secret      string  `json:"secret"`
 	Fingerprint string  `json:"fingerprint"`
 	Entropy     float64 `json:"entropy"`
+	Encoding    string  `json:"encoding,omitempty"`
+	Blob        string  `json:"blob,omitempty"`
 	Commit      string  `json:"commit,omitempty"`
 	Author      string  `json:"author,omitempty"`
 	Email       string  `json:"email,omitempty"`
@@ -56,6 +58,8 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Secret:      o.secret(f),
 		Fingerprint: f.Fingerprint,
 		Entropy:     round2(f.Entropy),
+		Encoding:    f.Encoding,
+		Blob:        f.Blob,
 		Commit:      f.Commit,
 		Author:      f.Author,
 		Email:       f.Email,

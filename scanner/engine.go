@@ -47,6 +47,8 @@ type Stats struct {
 	Duration   time.Duration
 	// FirstErrors keeps the first few per-item errors for the summary.
 	FirstErrors []string
+	// FirstSkipped keeps the first few skipped items ("path: reason").
+	FirstSkipped []string
 }
 
 // Result is the outcome of a scan.
@@ -70,7 +72,10 @@ type itemEvent struct {
 	suppressed int
 }
 
-const maxReportedErrors = 20
+const (
+	maxReportedErrors = 20
+	maxReportedSkips  = 1000
+)
 
 // Run scans src. It returns an error only for failures of the scan as a
 // whole (the source failed, ctx was cancelled); per-item problems are in
@@ -140,6 +145,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 			case ev.skip != "":
 				res.Stats.Skipped[ev.skip]++
+				if len(res.Stats.FirstSkipped) < maxReportedSkips {
+					res.Stats.FirstSkipped = append(res.Stats.FirstSkipped, ev.path+": "+ev.skip)
+				}
 			default:
 				res.Stats.Chunks++
 				if ev.newItem {
@@ -208,6 +216,7 @@ func (e *Engine) process(w work) itemEvent {
 			Redacted:    Redact(m.Secret),
 			Fingerprint: Fingerprint(e.FingerprintKey, m.Secret),
 			Entropy:     m.Entropy,
+			Encoding:    m.Encoding,
 			Blob:        c.Blob,
 			Commit:      c.Commit,
 			Author:      c.Author,

@@ -35,6 +35,9 @@ type Finding struct {
 
 	Fingerprint string  `json:"fingerprint"`
 	Entropy     float64 `json:"entropy"`
+	// Encoding names the decoders that revealed the secret (json-string,
+	// base64, percent); empty when it was in plain text.
+	Encoding string `json:"encoding,omitempty"`
 
 	// Provenance from history sources; empty for plain files.
 	Blob    string    `json:"blob,omitempty"`

@@ -306,6 +306,9 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	}
 	fmt.Fprintln(w, b.String())
 	if p.s.Verbose {
+		for _, sk := range st.FirstSkipped {
+			fmt.Fprintf(w, "sprawl: skipped %s\n", sk)
+		}
 		if g, ok := src.(interface{ Selected() int }); ok {
 			fmt.Fprintf(w, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
 		}
