@@ -8,7 +8,7 @@ import (
 
 func testMatcher(t testing.TB) *Matcher {
 	t.Helper()
-	rules, err := Builtin()
+	rules, err := BuiltinWithExamples()
 	if err != nil {
 		t.Fatal(err)
 	}

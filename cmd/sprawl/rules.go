@@ -66,7 +66,7 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rs []*detectors.Rule
 			if len(args) == 0 {
-				b, err := detectors.Builtin()
+				b, err := detectors.BuiltinWithExamples()
 				if err != nil {
 					return failure(err)
 				}
