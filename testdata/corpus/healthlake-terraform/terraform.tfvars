@@ -1,0 +1,6 @@
+environment     = "prod"
+db_password     = "@@SECRET:generic-password@@"
+datadog_api_key = "@@SECRET:datadog-api-key@@"
+datadog_app_key = "@@SECRET:datadog-app-key@@"
+epic_client_id  = "@@FAKE:uuid@@"
+alert_email     = "oncall@popsync.example.org"

@@ -1,0 +1,1 @@
+@@SECRET:pkcs8-private-key/ec@@
