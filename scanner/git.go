@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -464,11 +465,27 @@ func (g *GitSource) Finish(fs []Finding) []Finding {
 			out = append(out, f2)
 		}
 	}
-	type key struct{ rule, fp, file string }
+	// The same secret in the same file is one finding however many later
+	// commits carry it; two occurrences in one version are two (the n-th
+	// occurrence in each version is the same finding).
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Blob != out[j].Blob {
+			return out[i].Blob < out[j].Blob
+		}
+		return out[i].Line < out[j].Line
+	})
+	type occKey struct{ blob, rule, fp, file string }
+	occ := map[occKey]int{}
+	type key struct {
+		rule, fp, file string
+		n              int
+	}
 	best := map[key]int{}
 	var kept []Finding
 	for _, f := range out {
-		k := key{f.RuleID, f.Fingerprint, f.File}
+		ok := occKey{f.Blob, f.RuleID, f.Fingerprint, f.File}
+		occ[ok]++
+		k := key{f.RuleID, f.Fingerprint, f.File, occ[ok]}
 		if i, ok := best[k]; ok {
 			oi, ok1 := order[kept[i].Commit]
 			ni, ok2 := order[f.Commit]

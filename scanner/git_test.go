@@ -251,3 +251,22 @@ func TestStagedInitialCommit(t *testing.T) {
 		t.Errorf("findings = %v, want one on line 1", gitLocs(res.Findings))
 	}
 }
+
+// TestGitTwoOccurrencesInOneFile: the same secret twice in one version is
+// two findings, still once each across later commits.
+func TestGitTwoOccurrencesInOneFile(t *testing.T) {
+	r := newGitRepo(t)
+	tok := testToken(210)
+	r.write("compose.yml", "a: "+tok+"\nb: 1\nc: "+tok+"\n")
+	first := r.commit("one")
+	r.write("compose.yml", "# top\na: "+tok+"\nb: 1\nc: "+tok+"\n")
+	r.commit("two")
+	res, err := testEngine(t).Run(context.Background(), &GitSource{Path: r.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gitLoc{{"compose.yml", first, "one", 1}, {"compose.yml", first, "one", 3}}
+	if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
