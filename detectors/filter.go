@@ -20,7 +20,7 @@ var knownPublic = map[string]string{
 // real secret. They are long enough that random tokens do not contain them
 // by chance.
 var placeholderWords = []string{
-	"xxxx", "****", "••", "....", "####", "____",
+	"xxxx", "****", "••", "....", "####",
 	"your-", "your_", "yourkey", "yoursecret", "yourtoken", "yourpass", "your key", "your api", "your secret", "your token", "your password",
 	"example", "placeholder", "changeme", "change_me", "change-me", "changethis", "redacted", "replace_me", "replace-me", "replaceme",
 	"insert_", "insert-", "dummy", "fake_", "fake-", "sample_", "secret_here", "key_here", "token_here", "password_here",

@@ -325,6 +325,9 @@ func dedupe(ms []Match) []Match {
 		if a.Rule.Generic != b.Rule.Generic {
 			return !a.Rule.Generic
 		}
+		if (a.Encoding == "") != (b.Encoding == "") {
+			return a.Encoding == "" // what is plainly there beats a decoding
+		}
 		if a.Rule.Severity != b.Rule.Severity {
 			return a.Rule.Severity > b.Rule.Severity
 		}
