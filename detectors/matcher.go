@@ -355,8 +355,12 @@ func dedupe(ms []Match) []Match {
 				drop = true
 				break
 			}
-			if o.Start == m.Start && o.End == m.End && j < i && m.Rule.Generic == o.Rule.Generic {
-				drop = true // same span, a better rule sorts first
+			if o.Start == m.Start && o.End == m.End && j < i && m.Rule.Generic == o.Rule.Generic &&
+				(o.Secret == m.Secret || (o.Encoding == "") == (m.Encoding == "")) {
+				// Same span, a better rule sorts first. A decoded secret
+				// inside a plainly matched blob (a token in a Kubernetes
+				// Secret's data) is a different secret: both stay.
+				drop = true
 				break
 			}
 			if m.Rule.Generic && o.Rule.Generic && j < i {
