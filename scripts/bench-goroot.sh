@@ -12,7 +12,7 @@ best() { # best wall time in seconds of $runs runs of "$@"; RSS of the last in K
   local b=999999 t
   for _ in $(seq "$runs"); do
     /usr/bin/time -f '%e %M' -o /tmp/bench.time "$@" >/dev/null 2>&1 || true
-    read -r t rss </tmp/bench.time
+    read -r t rss < <(tail -n 1 /tmp/bench.time)
     b=$(awk -v a="$t" -v b="$b" 'BEGIN{print (a<b)?a:b}')
   done
   echo "$b $rss"
