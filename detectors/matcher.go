@@ -188,18 +188,33 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 	}
 
 	for _, hit := range m.ac.FindAllOverlapping(sc.lower) {
+		// Window bounds depend only on the hit and the window size, so
+		// rules sharing a keyword share the line scans.
+		dws, dwe := -1, -1
 		for _, ri := range m.kwRules[hit.PatternID] {
 			r := m.rules[ri]
 			w := r.Window
 			if w <= 0 {
 				w = DefaultWindow
 			}
-			ws, we := lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
 			wins := sc.windows[ri]
-			if len(wins) == 0 {
+			n := len(wins)
+			if n > 0 && hit.Start-w >= wins[n-1].start && hit.End+w <= wins[n-1].end {
+				continue // already inside this rule's last window
+			}
+			var ws, we int
+			if w == DefaultWindow {
+				if dws < 0 {
+					dws, dwe = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+				}
+				ws, we = dws, dwe
+			} else {
+				ws, we = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+			}
+			if n == 0 {
 				sc.touched = append(sc.touched, ri)
 			}
-			if n := len(wins); n > 0 && ws <= wins[n-1].end {
+			if n > 0 && ws <= wins[n-1].end {
 				if we > wins[n-1].end {
 					wins[n-1].end = we
 				}
