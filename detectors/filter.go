@@ -150,3 +150,86 @@ func identifierLike(s string) bool {
 	}
 	return true
 }
+
+// numberLike reports whether s is a number: decimal, hex or float,
+// optionally signed, such as a constant's value.
+func numberLike(s string) bool {
+	t := strings.TrimLeft(s, "+-")
+	if t == "" {
+		return false
+	}
+	if strings.HasPrefix(t, "0x") || strings.HasPrefix(t, "0X") {
+		t = t[2:]
+		for i := 0; i < len(t); i++ {
+			if !isHex(t[i]) && t[i] != '_' {
+				return false
+			}
+		}
+		return len(t) > 0
+	}
+	dot := false
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9', c == '_':
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// codeIdentifier reports whether s could name a variable or constant:
+// letters, digits and underscores, starting with a letter or underscore,
+// made of word-like runs (camelCase, snake_case, acronyms), unlike a
+// random token whose case changes every character or two.
+func codeIdentifier(s string) bool {
+	if s == "" || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	runs, prev := 0, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var class byte
+		switch {
+		case c >= 'a' && c <= 'z':
+			class = 'a'
+		case c >= 'A' && c <= 'Z':
+			class = 'A'
+		case c >= '0' && c <= '9':
+			class = '0'
+		case c == '_' || c == '.':
+			class = '_'
+		default:
+			return false
+		}
+		// "Ab" continues a word that started with a capital.
+		if class != prev && !(prev == 'A' && class == 'a') {
+			runs++
+		}
+		prev = class
+	}
+	return len(s) >= 3*runs
+}
+
+// echoesKey reports whether the value repeats a word of the name it is
+// assigned to ("encryptionKey": "encryptionKey1024", password: password1):
+// a label or a default, not a generated secret.
+func echoesKey(key, value string) bool {
+	lk, lv := strings.ToLower(key), strings.ToLower(value)
+	start := -1
+	for i := 0; i <= len(lk); i++ {
+		letter := i < len(lk) && lk[i] >= 'a' && lk[i] <= 'z'
+		if letter && start < 0 {
+			start = i
+		}
+		if !letter && start >= 0 {
+			if w := lk[start:i]; len(w) >= 5 && strings.Contains(lv, w) {
+				return true
+			}
+			start = -1
+		}
+	}
+	return false
+}

@@ -283,7 +283,7 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 	if FalsePositive(secret, verified) != "" {
 		return false
 	}
-	if r.Generic && identifierLike(secret) {
+	if r.Generic && genericNoise(data, c) {
 		return false
 	}
 	for _, a := range r.allowRes {
@@ -473,4 +473,48 @@ func lowerASCII(dst, src []byte) []byte {
 		dst[i] = c
 	}
 	return dst
+}
+
+// genericNoise rejects what a variable-name rule catches in code that is
+// not a secret: identifiers, numbers, concatenations, a variable passed
+// unquoted, a value that repeats its own name.
+func genericNoise(data []byte, c *Match) bool {
+	secret := c.Secret
+	if identifierLike(secret) || numberLike(secret) {
+		return true
+	}
+	if len(secret) > 1 && secret[0] == '+' && identChars(secret[1:]) {
+		return true // "PWD="+cmd.Dir
+	}
+	quoted := c.Start > 0 && strings.IndexByte("\"'`", data[c.Start-1]) >= 0
+	if !quoted && codeIdentifier(secret) {
+		// An unquoted identifier followed by code punctuation is a
+		// variable: PrivateKey: testRSAPrivateKey,
+		i := c.End
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+			i++
+		}
+		if i < len(data) && strings.IndexByte(",);", data[i]) >= 0 {
+			return true
+		}
+	}
+	if c.MatchStart < c.Start && echoesKey(string(data[c.MatchStart:c.Start]), secret) {
+		return true
+	}
+	return false
+}
+
+// identChars reports whether s is made of identifier characters and dots,
+// starting with a letter: cmd.Dir, tc.pwd, os.Args.
+func identChars(s string) bool {
+	if s == "" || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -146,3 +146,28 @@ func crc62(body string) string {
 	}
 	return string(out)
 }
+
+// TestGenericNoise names each false positive the generic-rule filters
+// remove (seen on Go's source tree) and a real secret each must keep.
+func TestGenericNoise(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, secret string
+		noise              bool
+	}{
+		{"unquoted variable", "\tPrivateKey:  testRSAPrivateKey,", "testRSAPrivateKey", true},
+		{"negative hex constant", "\tSIOCGLIFTOKEN = -0x3f879678", "-0x3f879678", true},
+		{"decimal constant", "TOKEN_TTL = 3600", "3600", true},
+		{"concatenation", `cmd.Env = append(cmd.Env, "PWD="+cmd.Dir)`, "+cmd.Dir", true},
+		{"value echoes its name", `"encryptionKey": "encryptionKey1024"`, "encryptionKey1024", true},
+		{"quoted real secret", `"encryptionKey": "q8Zr4vT2pLw9sKm7Xc3N"`, "q8Zr4vT2pLw9sKm7Xc3N", false},
+		{"unquoted .env secret", "DB_PASSWORD=SuperSecretPassw0rd", "SuperSecretPassw0rd", false},
+		{"unquoted random token", "api_key = aB3dE5fG7hJ9kL1mN3pQ,", "aB3dE5fG7hJ9kL1mN3pQ", false},
+	} {
+		data := []byte(tc.line)
+		start := strings.Index(tc.line, tc.secret)
+		c := &Match{Start: start, End: start + len(tc.secret), MatchStart: 0, Secret: tc.secret}
+		if got := genericNoise(data, c); got != tc.noise {
+			t.Errorf("%s: genericNoise(%q) = %v, want %v", tc.name, tc.line, got, tc.noise)
+		}
+	}
+}
