@@ -18,6 +18,7 @@ var Checksums = map[string]func(secret string) bool{
 	"github-fine-grained": githubFineGrained,
 	"pypi-macaroon":       pypiMacaroon,
 	"jwt":                 jwtStructure,
+	"basic-auth":          basicAuth,
 }
 
 const base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -114,4 +115,25 @@ func jwtStructure(tok string) bool {
 	hs := string(h)
 	return strings.HasPrefix(strings.TrimSpace(hs), "{") && strings.Contains(hs, `"alg"`) &&
 		strings.HasPrefix(strings.TrimSpace(string(p)), "{")
+}
+
+// basicAuth checks that a token is base64 of "user:password" in printable
+// text, as HTTP Basic credentials are; test data that merely looks like
+// base64 fails.
+func basicAuth(tok string) bool {
+	tok = strings.TrimRight(tok, "=")
+	b, err := base64.RawStdEncoding.DecodeString(tok)
+	if err != nil {
+		return false
+	}
+	colon := -1
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+		if c == ':' && colon < 0 {
+			colon = i
+		}
+	}
+	return colon >= 0 && colon < len(b)-1
 }

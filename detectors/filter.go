@@ -14,6 +14,11 @@ var knownPublic = map[string]string{
 	"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==": "Cosmos DB emulator key",
 	"e3073934-68c1-4ca7-9b59-3d8b934187f1":                                                     "Epic sandbox sample client id",
 	"ec2458f2-1e24-41c8-b71b-0e701af7583d":                                                     "Cerner public sandbox tenant",
+	"QWxhZGRpbjpvcGVuIHNlc2FtZQ==":                                                             "RFC 7617 basic-auth example (Aladdin:open sesame)",
+	"YWxhZGRpbjpvcGVuc2VzYW1l":                                                                 "basic-auth example (aladdin:opensesame)",
+	"dXNlcm5hbWU6cGFzc3dvcmQ=":                                                                 "basic-auth example (username:password)",
+	"dXNlcjpwYXNzd29yZA==":                                                                     "basic-auth example (user:password)",
+	"dXNlcjpwYXNz":                                                                             "basic-auth example (user:pass)",
 }
 
 // placeholderWords are fragments that mark a value as a stand-in for a

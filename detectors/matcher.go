@@ -498,6 +498,9 @@ func genericNoise(data []byte, c *Match) bool {
 			return true
 		}
 	}
+	if regexLike(secret) || pathLike(secret) {
+		return true
+	}
 	if c.MatchStart < c.Start && echoesKey(string(data[c.MatchStart:c.Start]), secret) {
 		return true
 	}
@@ -513,6 +516,31 @@ func identChars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// regexLike reports whether s reads as a regular expression or glob.
+func regexLike(s string) bool {
+	for _, m := range []string{".*", `\d`, `\w`, `\s`, "(?", "[^", "[a-z", "[A-Z", "[0-9", "{1,"} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathLike reports whether s is a lower-case slash-separated path such as
+// very/nested/dir; base64 with slashes has mixed case in its parts.
+func pathLike(s string) bool {
+	if strings.Count(s, "/") < 2 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '/' || c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
 			return false
 		}
 	}

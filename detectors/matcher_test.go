@@ -106,6 +106,9 @@ func TestChecksums(t *testing.T) {
 	if Checksums["github-crc32"](bad) {
 		t.Error("corrupted checksum accepted")
 	}
+	if !Checksums["basic-auth"]("dXNlcjpzM2NyM3Q=") || Checksums["basic-auth"]("jpvcGVuc2VzYW1lYWxhZGRpb") {
+		t.Error("basic-auth: want user:s3cr3t accepted and shifted base64 garbage rejected")
+	}
 	if !Checksums["jwt"]("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln") {
 		t.Error("jwt structure rejected")
 	}
@@ -159,6 +162,9 @@ func TestGenericNoise(t *testing.T) {
 		{"decimal constant", "TOKEN_TTL = 3600", "3600", true},
 		{"concatenation", `cmd.Env = append(cmd.Env, "PWD="+cmd.Dir)`, "+cmd.Dir", true},
 		{"value echoes its name", `"encryptionKey": "encryptionKey1024"`, "encryptionKey1024", true},
+		{"regex", "--- PASS: TestVerboseSkip.*", "TestVerboseSkip.*", true},
+		{"lower-case path", "//	--- PASS: very/nested/s/u/b/t/e/s/t", "very/nested/s/u/b/t/e/s/t", true},
+		{"base64 with slashes", `password: "aB3d/E5fG7/hJ9kL1/mN3pQ"`, "aB3d/E5fG7/hJ9kL1/mN3pQ", false},
 		{"quoted real secret", `"encryptionKey": "q8Zr4vT2pLw9sKm7Xc3N"`, "q8Zr4vT2pLw9sKm7Xc3N", false},
 		{"unquoted .env secret", "DB_PASSWORD=SuperSecretPassw0rd", "SuperSecretPassw0rd", false},
 		{"unquoted random token", "api_key = aB3dE5fG7hJ9kL1mN3pQ,", "aB3dE5fG7hJ9kL1mN3pQ", false},
