@@ -8,8 +8,6 @@ import (
 	"sync"
 
 	"github.com/coregx/ahocorasick"
-	re2 "github.com/wasilibs/go-re2"
-	"github.com/wasilibs/go-re2/experimental"
 )
 
 // Default limits of the windows a rule's pattern runs on.
@@ -54,7 +52,7 @@ type Matcher struct {
 	rules     []*Rule
 	ac        *ahocorasick.Automaton
 	kwRules   [][]int32 // keyword id → indexes into rules
-	allowRes  []*re2.Regexp
+	allowRes  []regex
 	stopwords []string
 	values    map[string]bool
 	scratch   sync.Pool
@@ -100,7 +98,7 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 		m.ac = ac
 	}
 	for _, a := range allow.Regexes {
-		re, err := experimental.CompileLatin1(a)
+		re, err := compileRegex(a)
 		if err != nil {
 			return nil, fmt.Errorf("allowlist regex %q: %w", a, err)
 		}
@@ -284,6 +282,9 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 		return false
 	}
 	if r.Generic && genericNoise(data, c) {
+		return false
+	}
+	if r.compileExtra() != nil {
 		return false
 	}
 	for _, a := range r.allowRes {

@@ -177,3 +177,17 @@ func TestGenericNoise(t *testing.T) {
 		}
 	}
 }
+
+func TestSimplifyRepeats(t *testing.T) {
+	for in, want := range map[string]string{
+		`(?P<secret>ghp_[A-Za-z0-9]{36})`:        `(?P<secret>ghp_[A-Za-z0-9]{36})`, // unchanged
+		`(?P<secret>[a-z]{20,1000})`:             `(?P<secret>[a-z]{20,})`,
+		`(?i)key:(?:[ \t]+[^\n]*\n){0,10}?x`:     `(?i:KEY:(?:[\t ]+[^\n]*\n)*?X)`,
+		`(?i)(?P<secret>sk_[a-z]{8})`:            `(?i)(?P<secret>sk_[a-z]{8})`,
+		`(?i)tok(?:en)?[:=](?P<s>[\s\S]{1,200})`: `(?i:TOK(?:EN)?[:=](?P<s>[\x00-\xff]{1,}))`,
+	} {
+		if got := simplifyRepeats(in); got != want {
+			t.Errorf("simplifyRepeats(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

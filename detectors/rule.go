@@ -2,11 +2,10 @@ package detectors
 
 import (
 	"fmt"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
-	re2 "github.com/wasilibs/go-re2"
-	"github.com/wasilibs/go-re2/experimental"
 )
 
 // SecretGroup is the name of the capture group that holds the secret.
@@ -59,11 +58,15 @@ type Rule struct {
 	NegativeExamples []string `yaml:"negative_examples" json:"-"`
 
 	once     sync.Once
-	re       *re2.Regexp
-	ctxRe    *re2.Regexp
-	allowRes []*re2.Regexp
+	re       regex
 	secretIx int
 	compErr  error
+	// The context and allow expressions are needed only once the pattern
+	// has matched, which most rules never do in a scan: they compile then.
+	extraOnce sync.Once
+	ctxRe     regex
+	allowRes  []regex
+	extraErr  error
 }
 
 // RuleFile is the on-disk shape of a rule file.
@@ -72,10 +75,10 @@ type RuleFile struct {
 	Rules    []*Rule `yaml:"rules"`
 }
 
-// compile builds the rule's expressions once. It is safe for concurrent use.
+// compile builds the rule's pattern once. It is safe for concurrent use.
 func (r *Rule) compile() error {
 	r.once.Do(func() {
-		r.re, r.compErr = experimental.CompileLatin1(r.Pattern)
+		r.re, r.compErr = compileRegex(simplifyRepeats(r.Pattern))
 		if r.compErr != nil {
 			r.compErr = fmt.Errorf("rule %s: pattern: %w", r.ID, r.compErr)
 			return
@@ -83,24 +86,30 @@ func (r *Rule) compile() error {
 		r.secretIx = r.re.SubexpIndex(SecretGroup)
 		if r.secretIx < 0 {
 			r.compErr = fmt.Errorf("rule %s: pattern has no (?P<%s>…) group", r.ID, SecretGroup)
-			return
 		}
+	})
+	return r.compErr
+}
+
+// compileExtra builds the context and allow expressions once.
+func (r *Rule) compileExtra() error {
+	r.extraOnce.Do(func() {
 		if r.Context != "" {
-			if r.ctxRe, r.compErr = experimental.CompileLatin1(r.Context); r.compErr != nil {
-				r.compErr = fmt.Errorf("rule %s: context: %w", r.ID, r.compErr)
+			if r.ctxRe, r.extraErr = compileRegex(r.Context); r.extraErr != nil {
+				r.extraErr = fmt.Errorf("rule %s: context: %w", r.ID, r.extraErr)
 				return
 			}
 		}
 		for _, a := range r.Allow {
-			re, err := experimental.CompileLatin1(a)
+			re, err := compileRegex(a)
 			if err != nil {
-				r.compErr = fmt.Errorf("rule %s: allow %q: %w", r.ID, a, err)
+				r.extraErr = fmt.Errorf("rule %s: allow %q: %w", r.ID, a, err)
 				return
 			}
 			r.allowRes = append(r.allowRes, re)
 		}
 	})
-	return r.compErr
+	return r.extraErr
 }
 
 // Validate checks the rule's fields without running its examples.
@@ -142,5 +151,64 @@ func (r *Rule) Validate() error {
 	if err := r.compile(); err != nil {
 		return err
 	}
-	return nil
+	return r.compileExtra()
+}
+
+// maxRepeat is the largest upper bound of a counted repetition of one
+// character class kept as written. RE2 compiles x{n,m} into about m
+// copies of x, so a rule with a few {20,1000} runs takes tens of
+// milliseconds to compile (wasm RE2 compiles at ~2 ms per 400-byte
+// pattern); beyond this bound x{n,m} becomes x{n,}.
+const maxRepeat = 64
+
+// simplifyRepeats rewrites large counted repetitions in an RE2 pattern.
+// It returns the pattern unchanged if it has none or does not parse.
+func simplifyRepeats(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return pattern
+	}
+	changed := false
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		for _, s := range r.Sub {
+			walk(s)
+		}
+		if r.Op != syntax.OpRepeat || r.Max == -1 && r.Min <= 1 {
+			return
+		}
+		switch r.Sub[0].Op {
+		case syntax.OpLiteral, syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			if r.Max > maxRepeat {
+				changed = true
+				r.Max = -1 // x{m,n} → x{m,}: the minimum stays exact
+			}
+		default:
+			// A repeated group ("up to 10 YAML lines") is compiled as
+			// that many copies of the whole group. The window the
+			// pattern runs on bounds it anyway, so repeat it freely.
+			if r.Max > 1 || r.Max == -1 {
+				changed = true
+				switch r.Min {
+				case 0:
+					r.Op, r.Min, r.Max = syntax.OpStar, 0, 0
+				case 1:
+					r.Op, r.Min, r.Max = syntax.OpPlus, 0, 0
+				default:
+					r.Max = -1
+				}
+			}
+		}
+	}
+	walk(re)
+	if !changed {
+		return pattern
+	}
+	// Go spells "any character" up to U+10FFFF; in Latin-1 mode RE2
+	// wants byte values.
+	out := strings.ReplaceAll(re.String(), `\x{10ffff}`, `\xff`)
+	// Case folding adds U+017F (ſ) and U+212A (Kelvin sign) to classes
+	// holding s and k; in Latin-1 mode their UTF-8 bytes would be read
+	// as two stray characters each.
+	return strings.NewReplacer("\u017f", "", "\u212a", "", `\x{17f}`, "", `\x{212a}`, "").Replace(out)
 }
