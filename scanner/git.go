@@ -152,29 +152,40 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	}
 	incremental := g.Since != "" || g.Range != ""
 
-	var blobs map[oid]string // blob → a path (rev-list's)
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return g.readLog(ectx, revs) })
-	if !incremental {
-		eg.Go(func() (err error) {
-			blobs, err = g.reachableBlobs(ectx, revs)
-			return err
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return err
-	}
 	if incremental {
-		blobs = map[oid]string{}
+		// The blobs to read are the ones the range's commits introduced,
+		// which only the log pass knows.
+		if err := g.readLog(ctx, revs); err != nil {
+			return err
+		}
+		blobs := map[oid]string{}
 		for id, in := range g.intro {
 			blobs[id] = in[0].path
 		}
+		g.BlobsSeen = len(blobs)
+		if len(blobs) == 0 {
+			return nil
+		}
+		return g.readBlobs(ctx, blobs, false, fn)
+	}
+
+	// Full history: list the reachable blobs, then stream their contents
+	// while the log pass that attributes them runs beside; Finish applies
+	// the attribution once both are done.
+	blobs, err := g.reachableBlobs(ctx, revs)
+	if err != nil {
+		return err
 	}
 	g.BlobsSeen = len(blobs)
-	if len(blobs) == 0 {
-		return nil
-	}
-	return g.readBlobs(ctx, blobs, !incremental, fn)
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return g.readLog(ectx, revs) })
+	eg.Go(func() error {
+		if len(blobs) == 0 {
+			return nil
+		}
+		return g.readBlobs(ectx, blobs, true, fn)
+	})
+	return eg.Wait()
 }
 
 // reachableBlobs lists every blob reachable from revs, with one path each.
@@ -414,12 +425,9 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all boo
 
 // emitBlob delivers one blob as chunks carrying its first introduction.
 func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+	// Provenance (commit, author, the introducing path) is attached by
+	// Finish, once the log pass that runs beside this stream is done.
 	prov := Chunk{Path: path, Blob: hex.EncodeToString(id[:])}
-	if ins := g.intro[id]; len(ins) > 0 {
-		c := g.commits[ins[0].commit]
-		prov.Path = ins[0].path
-		prov.Commit, prov.Author, prov.Email, prov.Date, prov.Message = c.hash, c.author, c.email, c.date, c.subject
-	}
 	if g.MaxFileSize > 0 && size > g.MaxFileSize {
 		prov.SkipReason = fmt.Sprintf("larger than max file size (%d bytes)", g.MaxFileSize)
 		return fn(prov)
@@ -449,8 +457,8 @@ func (g *GitSource) Finish(fs []Finding) []Finding {
 	for _, f := range fs {
 		id, ok := parseOID([]byte(f.Blob))
 		ins := g.intro[id]
-		if !ok || len(ins) <= 1 {
-			out = append(out, f)
+		if !ok || len(ins) == 0 {
+			out = append(out, f) // e.g. a blob only a tag points at
 			continue
 		}
 		seen := map[string]bool{}

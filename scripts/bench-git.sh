@@ -19,7 +19,7 @@ bytes=$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype)
 cat_t=$(best git -C "$repo" cat-file --batch-all-objects --batch)
 scan_t=$(best "$bin" scan git "$repo" --quiet --format json --output /dev/null --max-file-size 0)
 /usr/bin/time -f '%M' -o /tmp/bench-git.rss "$bin" scan git "$repo" --quiet --format json --output /dev/null >/dev/null 2>&1 || true
-awk -v c="$commits" -v bl="$blobs" -v by="$bytes" -v ct="$cat_t" -v st="$scan_t" -v rss="$(cat /tmp/bench-git.rss)" 'BEGIN{
+awk -v c="$commits" -v bl="$blobs" -v by="$bytes" -v ct="$cat_t" -v st="$scan_t" -v rss="$(tail -n 1 /tmp/bench-git.rss)" 'BEGIN{
   printf "repo: %d commits, %d blobs, %.1f MiB of blob content\n", c, bl, by/1048576
   printf "git cat-file --batch-all-objects --batch: %.3fs\n", ct
   printf "sprawl scan git:                         %.3fs (%.0f MiB/s, peak RSS %.0f MiB)\n", st, by/1048576/st, rss/1024
