@@ -155,28 +155,37 @@ var b64 = func() (t [256]bool) {
 func base64Runs(data []byte) []segment {
 	var out []segment
 	n := len(data)
+	// Invariant: i == 0 or data[i-1] is not base64. A run of at least
+	// minBase64Run bytes starting at or after i covers i+minBase64Run-1,
+	// so where that byte is not base64 the scan leaps past it: most text
+	// is skipped minBase64Run bytes at a time.
 	i := 0
-	for i < n {
-		for i < n && !b64[data[i]] {
-			i++
+	for i+minBase64Run <= n {
+		p := i + minBase64Run - 1
+		if !b64[data[p]] {
+			i = p + 1
+			continue
 		}
-		j := i
-		for j < n && b64[data[j]] {
-			j++
+		s := p
+		for s > i && b64[data[s-1]] {
+			s--
 		}
-		if j-i >= minBase64Run {
-			end := j
-			for end < n && end-j < 2 && data[end] == '=' {
+		e := p + 1
+		for e < n && b64[data[e]] {
+			e++
+		}
+		if e-s >= minBase64Run {
+			end := e
+			for end < n && end-e < 2 && data[end] == '=' {
 				end++
 			}
-			if j-i <= maxSegment && (i == 0 || !isWordByte(data[i-1])) {
-				if dec := decodeBase64Text(data[i:j]); dec != nil {
-					out = append(out, segment{data: dec, start: i, end: end, kind: "base64"})
+			if e-s <= maxSegment && (s == 0 || !isWordByte(data[s-1])) {
+				if dec := decodeBase64Text(data[s:e]); dec != nil {
+					out = append(out, segment{data: dec, start: s, end: end, kind: "base64"})
 				}
 			}
-			j = end
 		}
-		i = j
+		i = e + 1
 	}
 	return out
 }

@@ -90,3 +90,46 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// naiveBase64Runs is the obvious byte-by-byte scan that base64Runs's
+// leaping scan must agree with.
+func naiveBase64Runs(data []byte) []segment {
+	var out []segment
+	for i := 0; i < len(data); {
+		if !b64[data[i]] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(data) && b64[data[j]] {
+			j++
+		}
+		end := j
+		for end < len(data) && end-j < 2 && data[end] == '=' {
+			end++
+		}
+		if j-i >= minBase64Run && j-i <= maxSegment && (i == 0 || !isWordByte(data[i-1])) {
+			if dec := decodeBase64Text(data[i:j]); dec != nil {
+				out = append(out, segment{data: dec, start: i, end: end, kind: "base64"})
+			}
+		}
+		i = j + 1
+	}
+	return out
+}
+
+func FuzzBase64Runs(f *testing.F) {
+	f.Add([]byte("x " + base64.StdEncoding.EncodeToString([]byte("user:a-long-enough-password")) + " y"))
+	f.Add([]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, want := base64Runs(data), naiveBase64Runs(data)
+		if len(got) != len(want) {
+			t.Fatalf("got %d segments, want %d", len(got), len(want))
+		}
+		for i := range got {
+			if got[i].start != want[i].start || got[i].end != want[i].end || string(got[i].data) != string(want[i].data) {
+				t.Fatalf("segment %d: got %d..%d, want %d..%d", i, got[i].start, got[i].end, want[i].start, want[i].end)
+			}
+		}
+	})
+}

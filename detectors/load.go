@@ -47,7 +47,7 @@ func EncodeCatalogue(rules []*Rule) ([]byte, error) {
 	for i, r := range rules {
 		c := &Rule{}
 		*c = Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider, Keywords: r.Keywords,
-			Pattern: r.Pattern, Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
+			Pattern: r.Pattern, Compiled: simplifyRepeats(r.Pattern), Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
 			ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Class: r.Class, Severity: r.Severity,
 			Tags: r.Tags, Allow: r.Allow, References: r.References}
 		slim[i] = c

@@ -26,6 +26,9 @@ type Rule struct {
 	Keywords []string `yaml:"keywords" json:"keywords"`
 	// Pattern is an RE2 expression with one group named "secret".
 	Pattern string `yaml:"pattern" json:"pattern"`
+	// Compiled is Pattern as handed to RE2 (see simplifyRepeats), stored
+	// in the embedded catalogue so scans need not rewrite it each run.
+	Compiled string `yaml:"-" json:"-"`
 	// Entropy is the minimum Shannon entropy (bits per byte) of the secret.
 	Entropy float64 `yaml:"entropy,omitempty" json:"entropy,omitempty"`
 	// MinLength is the shortest secret accepted, after the pattern matched.
@@ -78,7 +81,11 @@ type RuleFile struct {
 // compile builds the rule's pattern once. It is safe for concurrent use.
 func (r *Rule) compile() error {
 	r.once.Do(func() {
-		r.re, r.compErr = compileRegex(simplifyRepeats(r.Pattern))
+		expr := r.Compiled
+		if expr == "" {
+			expr = simplifyRepeats(r.Pattern)
+		}
+		r.re, r.compErr = compileRegex(expr)
 		if r.compErr != nil {
 			r.compErr = fmt.Errorf("rule %s: pattern: %w", r.ID, r.compErr)
 			return
