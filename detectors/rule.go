@@ -5,7 +5,6 @@ import (
 	"regexp/syntax"
 	"strings"
 	"sync"
-
 )
 
 // SecretGroup is the name of the capture group that holds the secret.
