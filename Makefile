@@ -29,8 +29,12 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
+## unit: every test without the race detector, then the concurrent code
+## again under -race (-short skips the catalogue-wide example sweeps,
+## which are single-threaded and ten times slower under -race).
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -race -short -count=1 ./...
 
 ## selfscan: the repository must come out clean under its own .sprawl.yaml.
 selfscan:

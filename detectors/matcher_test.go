@@ -23,6 +23,9 @@ func testMatcher(t testing.TB) *Matcher {
 // at several offsets and between long lines, and checks the match is
 // still found with the right line: windowing must not lose matches.
 func TestExamplesInContext(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow under -race; `make test` runs it without -short")
+	}
 	m := testMatcher(t)
 	pad := strings.Repeat("filler text without credentials ", 40) // 1280 bytes, no newline
 	for _, r := range m.Rules() {

@@ -205,7 +205,7 @@ func (e *Engine) process(w work) itemEvent {
 			RuleID:      r.ID,
 			RuleName:    r.Name,
 			Description: r.Description,
-			Severity:    r.Severity,
+			Severity:    findingSeverity(r, c.Path),
 			Tags:        r.Tags,
 			File:        c.Path,
 			Line:        c.Line + m.Line - 1,

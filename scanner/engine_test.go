@@ -225,3 +225,25 @@ func TestRedact(t *testing.T) {
 }
 
 var testTime = mustTime("2026-01-02T03:04:05Z")
+
+func TestFindingSeverity(t *testing.T) {
+	generic := &detectors.Rule{ID: "generic-password", Generic: true, Severity: detectors.SeverityMedium}
+	provider := &detectors.Rule{ID: "github-pat", Severity: detectors.SeverityCritical}
+	for _, tc := range []struct {
+		rule *detectors.Rule
+		file string
+		want detectors.Severity
+	}{
+		{generic, "src/db.py", detectors.SeverityMedium},
+		{generic, "src/db_test.go", detectors.SeverityLow},
+		{generic, "tests/conftest.py", detectors.SeverityLow},
+		{generic, "web/login.spec.ts", detectors.SeverityLow},
+		{generic, "pkg/testdata/x.env", detectors.SeverityLow},
+		{generic, "contest/app.env", detectors.SeverityMedium},
+		{provider, "tests/conftest.py", detectors.SeverityCritical},
+	} {
+		if got := findingSeverity(tc.rule, tc.file); got != tc.want {
+			t.Errorf("%s in %s: severity %v, want %v", tc.rule.ID, tc.file, got, tc.want)
+		}
+	}
+}
