@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go bench-repo bench-git accuracy fuzz clean
+.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go bench-repo bench-git accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -20,7 +20,7 @@ demo: build
 	$(BIN) scan dir $(ACCURACY_DIR) --fail-on critical || true
 
 ## test: everything CI runs. `.ci/run` calls exactly this.
-test: tidy-check vet staticcheck unit selfscan
+test: tidy-check vet staticcheck unit fuzz-short selfscan
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -59,8 +59,13 @@ accuracy: build
 	$(BIN) scan dir $(ACCURACY_DIR) --format json --output $(ACCURACY_DIR).findings.json --quiet || test $$? -eq 1
 	$(GO) run ./internal/corpus/cmd/accuracy -labels $(ACCURACY_DIR)/labels.json -findings $(ACCURACY_DIR).findings.json
 
+## fuzz-short: each fuzz target for a few seconds (CI); fuzz: longer.
+FUZZ_TARGETS = FuzzMatch FuzzDecode FuzzBase64Runs
+fuzz-short:
+	@for f in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 5s ./detectors/ || exit 1; done
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 20s ./detectors/
+	@for f in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 60s ./detectors/ || exit 1; done
 
 clean:
 	rm -rf bin .cache

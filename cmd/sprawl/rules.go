@@ -3,10 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
 )
@@ -96,7 +100,46 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 			return failure(err)
 		},
 	}
-	rules.AddCommand(list, check)
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Convert a gitleaks / Betterleaks TOML rule file into a sprawl rule file",
+		Long: `Convert the [[rules]] of a gitleaks or Betterleaks TOML config into a
+sprawl rule file (YAML), printed or written with --output. Each regex keeps its
+meaning; its secretGroup becomes the named "secret" group, allowlist regexes
+and stopwords become "allow" entries, and rules without keywords get the
+longest literal of their regex. Rules sprawl cannot express (path-only rules)
+are skipped with a note on stderr. Add examples, then check with
+'sprawl rules check FILE' and load with 'rules:' in .sprawl.yaml.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageErr("rules import: %v", err)
+			}
+			f, notes, err := detectors.ImportGitleaks(data, filepath.Base(args[0]))
+			for _, n := range notes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: %s\n", n)
+			}
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			out, _ := cmd.Flags().GetString("output")
+			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error {
+				enc := yaml.NewEncoder(w)
+				enc.SetIndent(2)
+				if err := enc.Encode(f); err != nil {
+					return err
+				}
+				return enc.Close()
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: imported %s from %s\n", plural(len(f.Rules), "rule"), args[0])
+			return nil
+		},
+	}
+	imp.Flags().StringP("output", "o", "", "write the rule file here (default standard output)")
+	rules.AddCommand(list, check, imp)
 	return rules
 }
 
