@@ -34,9 +34,28 @@ var placeholderWords = []string{
 	"supersecret", "super_secret", "topsecret", "s3cr3t_here", "todo", "tbd_", "fixme", "abcdefgh", "12345678", "01234567",
 }
 
-// templateMarks are fragments of template or interpolation syntax: the
-// value is filled in elsewhere.
-var templateMarks = []string{"${", "{{", "}}", "$(", "%(", "#{", "<%", "%>", "@@", "[[", "]]"}
+// templatePairs are the openings and closings of template and
+// interpolation syntax; a value holding an opening followed later by its
+// closing is filled in elsewhere. Both halves are required: a random
+// secret contains "}}" or "%(" alone now and then.
+var templatePairs = [][2]string{
+	{"${", "}"}, {"{{", "}}"}, {"$(", ")"}, {"#{", "}"}, {"<%", "%>"}, {"[[", "]]"}, {"@@", "@@"},
+}
+
+func templated(s string) bool {
+	for _, p := range templatePairs {
+		if i := strings.Index(s, p[0]); i >= 0 && strings.Contains(s[i+len(p[0]):], p[1]) {
+			return true
+		}
+	}
+	// Python %-format: %(name)s
+	if i := strings.Index(s, "%("); i >= 0 {
+		if j := strings.IndexByte(s[i:], ')'); j > 2 && i+j+1 < len(s) && strings.IndexByte("sdr", s[i+j+1]) >= 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // envLookups are prefixes of code that reads a value at run time.
 var envLookups = []string{
@@ -56,10 +75,8 @@ func FalsePositive(secret string, verified bool) string {
 		return "empty value"
 	}
 	low := strings.ToLower(secret)
-	for _, m := range templateMarks {
-		if strings.Contains(secret, m) {
-			return "template placeholder"
-		}
+	if templated(secret) {
+		return "template placeholder"
 	}
 	if secret[0] == '$' || secret[0] == '%' && strings.HasSuffix(secret, "%") {
 		return "variable reference"

@@ -165,6 +165,11 @@ func (m *Matcher) find(data []byte, depth int) []Match {
 			continue
 		}
 		sg := segs[i]
+		if overlapsRule(out, mt.Rule, sg.start, sg.end) {
+			// The rule already matched the encoded text itself (a PEM
+			// key with \n escapes inside a JSON string): one finding.
+			continue
+		}
 		enc := sg.kind
 		if mt.Encoding != "" {
 			enc += "+" + mt.Encoding
@@ -523,12 +528,17 @@ func identChars(s string) bool {
 	return true
 }
 
-// regexLike reports whether s reads as a regular expression or glob.
+// regexLike reports whether s reads as a regular expression or glob:
+// regex syntax a password is unlikely to hold, or a word followed by ".*"
+// (TestVerboseSkip.*).
 func regexLike(s string) bool {
-	for _, m := range []string{".*", `\d`, `\w`, `\s`, "(?", "[^", "[a-z", "[A-Z", "[0-9", "{1,"} {
+	for _, m := range []string{`\d`, `\w`, `\s`, "(?", "[^", "[a-z", "[A-Z", "[0-9", "{1,"} {
 		if strings.Contains(s, m) {
 			return true
 		}
+	}
+	if w, ok := strings.CutSuffix(s, ".*"); ok && len(w) >= 4 && identChars(w) {
+		return true
 	}
 	return false
 }
@@ -546,4 +556,14 @@ func pathLike(s string) bool {
 		}
 	}
 	return true
+}
+
+// overlapsRule reports whether one of ms, by rule r, overlaps [start, end).
+func overlapsRule(ms []Match, r *Rule, start, end int) bool {
+	for _, m := range ms {
+		if m.Rule == r && m.Start < end && start < m.End {
+			return true
+		}
+	}
+	return false
 }

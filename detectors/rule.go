@@ -165,7 +165,7 @@ func (r *Rule) Validate() error {
 // copies of x, so a rule with a few {20,1000} runs takes tens of
 // milliseconds to compile (wasm RE2 compiles at ~2 ms per 400-byte
 // pattern); beyond this bound x{n,m} becomes x{n,}.
-const maxRepeat = 64
+const maxRepeat = 256
 
 // simplifyRepeats rewrites large counted repetitions in an RE2 pattern.
 // It returns the pattern unchanged if it has none or does not parse.

@@ -16,8 +16,8 @@ import (
 // Accuracy floors on the labelled corpus. They only ever go up: a change
 // that lowers recall or precision below them fails CI.
 const (
-	minRecall    = 0.90
-	minPrecision = 0.95
+	minRecall    = 0.97
+	minPrecision = 0.97
 )
 
 func scanWith(t *testing.T, src scanner.Source) []corpus.Found {
