@@ -51,6 +51,9 @@ type Allowlist struct {
 type Matcher struct {
 	rules     []*Rule
 	ac        *ahocorasick.Automaton
+	patterns  [][]byte
+	acOnce    sync.Once
+	acErr     error
 	kwRules   [][]int32 // keyword id → indexes into rules
 	allowRes  []regex
 	stopwords []string
@@ -90,13 +93,7 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 			}
 		}
 	}
-	if len(patterns) > 0 {
-		ac, err := ahocorasick.NewBuilder().AddPatterns(patterns).Build()
-		if err != nil {
-			return nil, fmt.Errorf("build keyword automaton: %w", err)
-		}
-		m.ac = ac
-	}
+	m.patterns = patterns
 	for _, a := range allow.Regexes {
 		re, err := compileRegex(a)
 		if err != nil {
@@ -115,6 +112,23 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	return m, nil
 }
 
+// Prepare builds the keyword automaton, which takes a few milliseconds
+// for the whole catalogue. Match calls it; a caller that has other work to
+// do first (starting git, walking a tree) can call it on another goroutine
+// to overlap the two. It is safe for concurrent use.
+func (m *Matcher) Prepare() error {
+	m.acOnce.Do(func() {
+		if len(m.patterns) == 0 {
+			return
+		}
+		m.ac, m.acErr = ahocorasick.NewBuilder().AddPatterns(m.patterns).Build()
+		if m.acErr != nil {
+			m.acErr = fmt.Errorf("build keyword automaton: %w", m.acErr)
+		}
+	})
+	return m.acErr
+}
+
 // Rules returns the matcher's rules.
 func (m *Matcher) Rules() []*Rule { return m.rules }
 
@@ -123,7 +137,7 @@ func (m *Matcher) Rules() []*Rule { return m.rules }
 // MaxDecodeDepth layers). A rule whose pattern does not compile reports no
 // matches; Validate finds such rules.
 func (m *Matcher) Match(data []byte) []Match {
-	if m.ac == nil || len(data) == 0 {
+	if len(data) == 0 || m.Prepare() != nil || m.ac == nil {
 		return nil
 	}
 	out := m.find(data, 0)

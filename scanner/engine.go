@@ -86,6 +86,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Build the keyword automaton while the source starts up (a git
+	// command, a directory walk): a pre-commit hook saves its cost.
+	go func() { _ = e.Matcher.Prepare() }()
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan work, workers*2)
 	events := make(chan itemEvent, workers*4)
@@ -164,6 +167,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	}()
 	err := g.Wait()
 	<-collectDone
+	if perr := e.Matcher.Prepare(); perr != nil && err == nil {
+		err = perr // never report a scan that could not match as clean
+	}
 	if fin, ok := src.(Finisher); ok && err == nil {
 		res.Findings = fin.Finish(res.Findings)
 	}
