@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go bench-repo bench-git accuracy fuzz fuzz-short clean
+.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -51,7 +51,11 @@ bench: build
 	./scripts/bench-goroot.sh $(BIN) $(GOROOT_SRC)
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./detectors/ ./scanner/
+	$(GO) test -run '^$$' -bench . -benchmem ./detectors/ ./scanner/ ./inventory/
+
+## test-postgres: the inventory suites against a throwaway PostgreSQL.
+test-postgres:
+	scripts/with-postgres.sh $(GO) test -race -count=1 -run 'Postgres|Inventory' ./inventory/ ./cmd/sprawl/
 
 ## accuracy: generate the labelled corpus, scan it, print recall/precision/F1 per family.
 accuracy: build

@@ -37,7 +37,10 @@ type fileConfig struct {
 	Allowlist    allowlistConfig `mapstructure:"allowlist"`
 	Config       string          `mapstructure:"config"`
 	FPKey        string          `mapstructure:"fingerprint-key"`
-	Extra        map[string]any  `mapstructure:",remain"`
+	// Inventory is the inventory policy section; the inventory commands
+	// read it (configPolicy), scans only accept it.
+	Inventory any            `mapstructure:"inventory"`
+	Extra     map[string]any `mapstructure:",remain"`
 }
 
 // settingKeys are the top-level keys of fileConfig.

@@ -44,6 +44,7 @@ func addScanFlags(c *cobra.Command) {
 	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory)")
 	f.BoolP("verbose", "v", false, "list skipped and unreadable items")
 	f.BoolP("quiet", "q", false, "print no summary")
+	f.String("inventory", "", "record findings in the inventory at this DSN: a SQLite path, postgres://…, or 'default' ($SPRAWL_INVENTORY, else ~/.local/share/sprawl/inventory.db); secrets marked false-positive or accepted-risk there stop failing the scan")
 }
 
 func newScanDirCmd() *cobra.Command {
@@ -177,9 +178,26 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	if err != nil {
 		return res, 0, failure(err)
 	}
+	dsn, _ := cmd.Flags().GetString("inventory")
+	if dsn != "" {
+		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), res, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		if err != nil {
+			return res, 0, err
+		}
+		if !p.s.Quiet {
+			fmt.Fprintln(cmd.ErrOrStderr(), sum)
+		}
+	}
 	suppressed := 0
 	if p.baseline != nil {
 		res.Findings, suppressed = p.baseline.Filter(res.Findings)
+	}
+	if dsn != "" {
+		kept, n, err := suppressByInventory(cmd.Context(), dsn, res.Findings)
+		if err != nil {
+			return res, 0, err
+		}
+		res.Findings, suppressed = kept, suppressed+n
 	}
 	for i := range res.Findings {
 		res.Findings[i].Source = src.Kind()

@@ -1,0 +1,1455 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// Environment variables the inventory commands read.
+const (
+	envInventory = "SPRAWL_INVENTORY"            // DSN when --inventory is not given
+	envKey       = "SPRAWL_FINGERPRINT_KEY"      // the fingerprint key itself
+	envKeyFile   = "SPRAWL_FINGERPRINT_KEY_FILE" // where the generated key lives
+	envActor     = "SPRAWL_ACTOR"                // who is acting, for the audit log
+)
+
+const inventoryFlagHelp = "inventory: a SQLite path or postgres://… DSN (default $SPRAWL_INVENTORY, else $XDG_DATA_HOME/sprawl/inventory.db or ~/.local/share/sprawl/inventory.db)"
+
+// inventoryDSN resolves an --inventory value: "" or "default" mean
+// $SPRAWL_INVENTORY, else the default SQLite file ("" for Open).
+func inventoryDSN(flag string) string {
+	if flag != "" && flag != "default" {
+		return flag
+	}
+	return os.Getenv(envInventory)
+}
+
+// displayDSN names a store for messages without its password.
+func displayDSN(dsn string) string {
+	if dsn == "" {
+		if p, err := inventory.DefaultPath(); err == nil {
+			return p
+		}
+	}
+	return inventory.RedactDSN(dsn)
+}
+
+// openInventory opens the store an --inventory value names. A DSN of an
+// unknown kind is a usage error; a store that cannot be reached or opened
+// is a runtime failure.
+func openInventory(ctx context.Context, flag string) (inventory.Store, error) {
+	s, err := inventory.Open(ctx, inventoryDSN(flag))
+	if err != nil {
+		return nil, inventoryErr(err)
+	}
+	return s, nil
+}
+
+// inventoryErr maps inventory errors to exit codes: bad values and
+// configuration are usage errors (2), the rest failures (3).
+func inventoryErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, e := range []error{inventory.ErrInvalid, inventory.ErrInvalidTransition, inventory.ErrNotFound, inventory.ErrAmbiguous,
+		inventory.ErrUnsupportedDSN, inventory.ErrKeyMismatch, inventory.ErrKeyFile, inventory.ErrNoKey} {
+		if errors.Is(err, e) {
+			return usageErr("%v", err)
+		}
+	}
+	return failure(err)
+}
+
+// inventoryKey is the fingerprint key: $SPRAWL_FINGERPRINT_KEY, else the
+// key file ($SPRAWL_FINGERPRINT_KEY_FILE, else inventory.DefaultKeyPath),
+// generated on first use.
+func inventoryKey() ([]byte, error) {
+	if k := os.Getenv(envKey); k != "" {
+		if len(k) < 16 {
+			return nil, usageErr("%s must be at least 16 bytes", envKey)
+		}
+		return []byte(k), nil
+	}
+	path := os.Getenv(envKeyFile)
+	if path == "" {
+		p, err := inventory.DefaultKeyPath()
+		if err != nil {
+			return nil, usageErr("%v (set %s or %s)", err, envKey, envKeyFile)
+		}
+		path = p
+	}
+	key, err := inventory.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, inventoryErr(err)
+	}
+	return key, nil
+}
+
+// actorName is who the audit log records: --actor, else $SPRAWL_ACTOR,
+// else the login name.
+func actorName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if a := os.Getenv(envActor); a != "" {
+		return a
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// ingestOptions refine what ingestResult knows about a scan.
+type ingestOptions struct {
+	partial  bool   // --since, --range, --branch: do not mark locations gone
+	repoPath string // local repository when root is a URL (the mirror clone)
+	rules    []*detectors.Rule
+}
+
+type ingestOption func(*ingestOptions)
+
+// ingestPartial marks the scan as covering part of the repository only.
+func ingestPartial() ingestOption { return func(o *ingestOptions) { o.partial = true } }
+
+// ingestRepoPath names the local repository to read the tip from when the
+// scan's root is a URL.
+func ingestRepoPath(p string) ingestOption { return func(o *ingestOptions) { o.repoPath = p } }
+
+// ingestRules gives the rules the scan ran (their classes set rotation
+// policy); the built-in catalogue is used otherwise.
+func ingestRules(rs []*detectors.Rule) ingestOption { return func(o *ingestOptions) { o.rules = rs } }
+
+// sourceIngestOptions derives ingest options from the source a pipeline
+// scanned: a git scan narrowed by --since, --range or --branch is partial,
+// and a cloned URL's tip is read from its clone.
+func sourceIngestOptions(src scanner.Source) []ingestOption {
+	var g *scanner.GitSource
+	switch s := src.(type) {
+	case *namedSource:
+		g = s.GitSource
+	case *scanner.GitSource:
+		g = s
+	}
+	if g == nil {
+		return nil
+	}
+	opts := []ingestOption{ingestRepoPath(g.Path)}
+	if g.Since != "" || g.Range != "" || len(g.Refs) > 0 {
+		opts = append(opts, ingestPartial())
+	}
+	return opts
+}
+
+// ingestResult records a finished scan's findings in the inventory dsn
+// names ("" or "default": $SPRAWL_INVENTORY, else the default SQLite file)
+// and returns a one-line summary for stderr. kind and root are the
+// source's Kind() and Root(). The scan counts as complete (locations it
+// did not find are marked gone) unless it is a staged scan, had unreadable
+// items, or ingestPartial is given. Errors carry exit codes (2 for
+// configuration, 3 for a store failure).
+func ingestResult(ctx context.Context, dsn string, kind, root string, res scanner.Result, opts ...ingestOption) (string, error) {
+	var o ingestOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	key, err := inventoryKey()
+	if err != nil {
+		return "", err
+	}
+	rules := o.rules
+	if rules == nil {
+		if rules, err = detectors.Builtin(); err != nil {
+			return "", failure(err)
+		}
+	}
+	now := time.Now()
+	scan := inventory.Scan{
+		Source:   kind,
+		Started:  now.Add(-res.Stats.Duration),
+		Finished: now,
+		Complete: kind != "staged" && !o.partial && res.Stats.Errors == 0,
+		Classes:  inventory.RuleClasses(rules),
+		Actor:    actorName(""),
+	}
+	repoDir := o.repoPath
+	switch {
+	case root == "":
+		scan.Repository = kind
+	case scanner.IsRemote(root):
+		scan.Repository = root
+	default:
+		if abs, err := filepath.Abs(root); err == nil {
+			root = abs
+		}
+		scan.Repository = root
+		if repoDir == "" {
+			repoDir = root
+		}
+	}
+	if repoDir != "" {
+		scan.Branch, scan.HeadCommit = gitHead(ctx, repoDir)
+	}
+	switch kind {
+	case "dir", "stdin", "staged":
+		// The working tree, the pasted text and the index are the tip.
+		scan.AtTip = func(scanner.Finding) (bool, bool) { return true, true }
+	case "git":
+		if repoDir != "" && scan.HeadCommit != "" {
+			scan.AtTip = tipChecker(ctx, repoDir, res.Findings)
+		}
+	}
+
+	s, err := openInventory(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	sum, err := inventory.Ingest(ctx, s, key, scan, res.Findings)
+	if err != nil {
+		return "", inventoryErr(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", displayDSN(inventoryDSN(dsn)),
+		plural(sum.Secrets, "secret"), sum.NewSecrets, plural(sum.Locations, "location"), sum.NewLocations)
+	if scan.Complete {
+		fmt.Fprintf(&b, ", %d gone", sum.Gone)
+	}
+	b.WriteString(")")
+	if n := len(sum.Regressions); n > 0 {
+		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural(n, "regression"))
+	}
+	return b.String(), nil
+}
+
+// gitHead returns the branch and commit a repository's HEAD is at, or
+// empty strings when dir is not a repository.
+func gitHead(ctx context.Context, dir string) (branch, commit string) {
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD", "--abbrev-ref", "HEAD").Output()
+	if err != nil {
+		return "", ""
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		return "", ""
+	}
+	if f[1] != "HEAD" { // detached
+		branch = f[1]
+	}
+	return branch, f[0]
+}
+
+// tipChecker reports whether each finding's secret is still in the file at
+// HEAD: the whole of HEAD:path is read once per path (one git cat-file
+// process) and searched, so a secret that survived edits of its file counts
+// as present even though its first blob is gone.
+func tipChecker(ctx context.Context, dir string, fs []scanner.Finding) func(scanner.Finding) (bool, bool) {
+	byPath := map[string][]string{}
+	for _, f := range fs {
+		if f.File != "" && f.Secret != "" {
+			byPath[f.File] = append(byPath[f.File], f.Secret)
+		}
+	}
+	type key struct{ path, secret string }
+	present := map[key]bool{}
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil
+	}
+	if err := cmd.Start(); err != nil {
+		return nil
+	}
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		if !strings.ContainsAny(p, "\n") {
+			paths = append(paths, p)
+		}
+	}
+	go func() {
+		w := bufio.NewWriter(in)
+		for _, p := range paths {
+			fmt.Fprintf(w, "HEAD:%s\n", p)
+		}
+		w.Flush()
+		in.Close()
+	}()
+	r := bufio.NewReader(outPipe)
+	ok := true
+	for _, p := range paths {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			ok = false
+			break
+		}
+		fields := strings.Fields(header)
+		if len(fields) != 3 || fields[1] != "blob" {
+			continue // "missing": the path is gone at the tip
+		}
+		size, err := strconv.ParseInt(fields[2], 10, 64)
+		if err != nil {
+			ok = false
+			break
+		}
+		data := make([]byte, size+1) // content and its trailing newline
+		if _, err := io.ReadFull(r, data); err != nil {
+			ok = false
+			break
+		}
+		for _, sec := range byPath[p] {
+			if bytes.Contains(data[:size], []byte(sec)) {
+				present[key{p, sec}] = true
+			}
+		}
+	}
+	io.Copy(io.Discard, outPipe)
+	if err := cmd.Wait(); err != nil || !ok {
+		return nil
+	}
+	checked := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		checked[p] = true
+	}
+	return func(f scanner.Finding) (bool, bool) {
+		if !checked[f.File] {
+			return false, false
+		}
+		return present[key{f.File, f.Secret}], true
+	}
+}
+
+// suppressByInventory drops findings whose secrets the inventory holds as
+// false-positive or accepted-risk, so they no longer fail the CI gate; it
+// returns the findings kept and how many were dropped.
+func suppressByInventory(ctx context.Context, dsn string, fs []scanner.Finding) ([]scanner.Finding, int, error) {
+	if len(fs) == 0 {
+		return fs, 0, nil
+	}
+	key, err := inventoryKey()
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := openInventory(ctx, dsn)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer s.Close()
+	fps := make([]string, len(fs))
+	for i, f := range fs {
+		fps[i] = scanner.Fingerprint(key, f.Secret)
+	}
+	sup, err := s.Suppressed(ctx, fps)
+	if err != nil {
+		return nil, 0, inventoryErr(err)
+	}
+	kept := fs[:0:0]
+	for i, f := range fs {
+		if !sup[fps[i]] {
+			kept = append(kept, f)
+		}
+	}
+	return kept, len(fs) - len(kept), nil
+}
+
+// inventoryConfig is the `inventory:` section of .sprawl.yaml:
+//
+//	inventory:
+//	  environments:            # tried before the built-in rules, in order
+//	    - {pattern: '^acme-payments', env: production, field: repository}
+//	    - {pattern: '(^|/)qa/', env: sandbox}
+//	  max-age:                 # per rotation class
+//	    token: 2h
+//	    api-key: 180d
+//	  rule-max-age:            # per rule id
+//	    github-pat: 30d
+type inventoryConfig struct {
+	Environments []struct {
+		Pattern string `yaml:"pattern"`
+		Env     string `yaml:"env"`
+		Field   string `yaml:"field"`
+	} `yaml:"environments"`
+	MaxAge     map[string]string `yaml:"max-age"`
+	RuleMaxAge map[string]string `yaml:"rule-max-age"`
+}
+
+// configPolicy reads the inventory section of the config file (--config,
+// else $SPRAWL_CONFIG, else ./.sprawl.yaml). It returns ok=false when
+// there is no file or no section.
+func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err error) {
+	path = flag
+	if path == "" {
+		path = os.Getenv("SPRAWL_CONFIG")
+	}
+	explicit := path != ""
+	if path == "" {
+		path = ConfigFileName
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return p, path, false, nil
+		}
+		return p, path, false, usageErr("config %s: %v", path, err)
+	}
+	var top struct {
+		Inventory yaml.Node `yaml:"inventory"`
+	}
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return p, path, false, usageErr("config %s: %v", path, oneLine(err))
+	}
+	if top.Inventory.Kind == 0 {
+		return p, path, false, nil
+	}
+	section, err := yaml.Marshal(&top.Inventory)
+	if err != nil {
+		return p, path, false, usageErr("config %s: %v", path, err)
+	}
+	var c inventoryConfig
+	dec := yaml.NewDecoder(bytes.NewReader(section))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.ReplaceAll(oneLine(err), " in type main.inventoryConfig", "")
+		return p, path, false, usageErr("config %s: inventory: %v", path, msg)
+	}
+	for _, r := range c.Environments {
+		p.Environments = append(p.Environments, inventory.EnvironmentRule{Pattern: r.Pattern, Env: inventory.Environment(r.Env), Field: r.Field})
+	}
+	for cl, v := range c.MaxAge {
+		d, err := inventory.ParseDuration(v)
+		if err != nil {
+			return p, path, false, usageErr("config %s: inventory.max-age.%s: %v", path, cl, err)
+		}
+		if p.MaxAge == nil {
+			p.MaxAge = map[inventory.Class]inventory.Duration{}
+		}
+		p.MaxAge[inventory.Class(cl)] = d
+	}
+	for r, v := range c.RuleMaxAge {
+		d, err := inventory.ParseDuration(v)
+		if err != nil {
+			return p, path, false, usageErr("config %s: inventory.rule-max-age.%s: %v", path, r, err)
+		}
+		if p.RuleMaxAge == nil {
+			p.RuleMaxAge = map[string]inventory.Duration{}
+		}
+		p.RuleMaxAge[r] = d
+	}
+	if err := p.Validate(); err != nil {
+		return p, path, false, usageErr("config %s: inventory: %v", path, err)
+	}
+	return p, path, true, nil
+}
+
+// warnPolicyDrift tells the user when the config's inventory section is
+// not the policy the inventory judges by: reports use the stored, audited
+// policy, and `inventory policy apply` records a new one.
+func warnPolicyDrift(cmd *cobra.Command, stored inventory.Policy) {
+	cfgFlag, _ := cmd.Flags().GetString("config")
+	p, path, ok, err := configPolicy(cfgFlag)
+	if err != nil || !ok {
+		return
+	}
+	a, _ := json.Marshal(p)
+	b, _ := json.Marshal(stored)
+	if !bytes.Equal(a, b) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: note: the inventory policy in %s differs from the stored one; run 'sprawl inventory policy apply' to record it\n", path)
+	}
+}
+
+func newInventoryCmd() *cobra.Command {
+	inv := &cobra.Command{
+		Use:   "inventory",
+		Short: "The inventory: every secret once, where it lives, who shares it, how old it is",
+		Long: `The inventory keeps every secret sprawl has found (scan … --inventory),
+identified by a keyed fingerprint, never by its value: where it lives,
+which environments share it, how old it is against its rotation policy,
+and its status (open, rotation-required, rotated, revoked, false-positive,
+accepted-risk). Every change is in the audit log ('sprawl audit').
+
+The inventory is a SQLite file by default, or PostgreSQL (--inventory
+postgres://…). The fingerprint key is $SPRAWL_FINGERPRINT_KEY, else a key
+generated on first use in $XDG_CONFIG_HOME/sprawl/fingerprint.key (or
+~/.config/sprawl/fingerprint.key; $SPRAWL_FINGERPRINT_KEY_FILE overrides).
+
+Exit codes: 0 ok, 2 bad flag, value or configuration, 3 store failure.`,
+	}
+	inv.PersistentFlags().String("inventory", "", inventoryFlagHelp)
+	inv.AddCommand(newInventoryListCmd(), newInventoryShowCmd(), newInventorySetStatusCmd(), newInventoryStatsCmd(),
+		newInventoryExportCmd(), newInventoryScansCmd(), newInventoryPolicyCmd())
+	return inv
+}
+
+// withInventory opens the store named by cmd's --inventory flag, runs fn
+// and closes it.
+func withInventory(cmd *cobra.Command, fn func(s inventory.Store) error) error {
+	flag, _ := cmd.Flags().GetString("inventory")
+	s, err := openInventory(cmd.Context(), flag)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
+}
+
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func newInventoryListCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List secrets, most severe first",
+		Long: `List the inventory's secrets, most severe and overdue first.
+
+  --shared      secrets in two or more environments (one credential for
+                sandbox and production) or in more than one repository or store
+  --overdue     open or rotation-required and older than the policy's maximum
+                age, counted from the earliest commit (else first sighting)
+  --regression  rotated or revoked, yet seen at a new place since
+  --severity    that severity and above
+
+The FLAGS column says which apply: shared-env, multi-repo, overdue, regression.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := listFilter(cmd)
+			if err != nil {
+				return err
+			}
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" && format != "csv" {
+				return usageErr("invalid format %q for inventory list (want table, json or csv)", format)
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				es, pol, err := inventory.List(cmd.Context(), s, f, time.Now())
+				if err != nil {
+					return inventoryErr(err)
+				}
+				warnPolicyDrift(cmd, pol)
+				inventory.SortEntries(es)
+				out := cmd.OutOrStdout()
+				switch format {
+				case "json":
+					return writeJSON(out, es)
+				case "csv":
+					return writeEntriesCSV(out, es)
+				}
+				return writeEntriesTable(out, es)
+			})
+		},
+	}
+	fl := c.Flags()
+	fl.StringSlice("status", nil, "only these statuses (repeatable or comma-separated)")
+	fl.String("severity", "", "only this severity and above: info, low, medium, high, critical")
+	fl.String("environment", "", "only secrets with a location in this environment: production, staging, development, sandbox, test, ci, unknown")
+	fl.String("repository", "", "only secrets with a location whose repository contains this text")
+	fl.StringSlice("rule", nil, "only these rule ids (repeatable or comma-separated)")
+	fl.Bool("shared", false, "only secrets shared across environments or repositories")
+	fl.Bool("overdue", false, "only secrets past their maximum age")
+	fl.Bool("regression", false, "only rotated or revoked secrets seen again at a new place")
+	fl.StringP("format", "f", "table", "table, json or csv")
+	fl.StringP("config", "c", "", "config file whose inventory section to compare with the stored policy")
+	return c
+}
+
+func listFilter(cmd *cobra.Command) (inventory.Filter, error) {
+	var f inventory.Filter
+	fl := cmd.Flags()
+	statuses, _ := fl.GetStringSlice("status")
+	for _, s := range splitList(statuses) {
+		st, err := inventory.ParseStatus(s)
+		if err != nil {
+			return f, usageErr("--status: %v", err)
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	if sev, _ := fl.GetString("severity"); sev != "" {
+		v, err := detectors.ParseSeverity(sev)
+		if err != nil {
+			return f, usageErr("--severity: %v", err)
+		}
+		f.MinSeverity = v
+	}
+	if env, _ := fl.GetString("environment"); env != "" {
+		e, err := inventory.ParseEnvironment(env)
+		if err != nil {
+			return f, usageErr("--environment: %v", err)
+		}
+		f.Environment = e
+	}
+	f.Repository, _ = fl.GetString("repository")
+	rules, _ := fl.GetStringSlice("rule")
+	f.RuleIDs = splitList(rules)
+	f.Shared, _ = fl.GetBool("shared")
+	f.Overdue, _ = fl.GetBool("overdue")
+	f.Regression, _ = fl.GetBool("regression")
+	return f, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return failure(fmt.Errorf("write: %w", err))
+	}
+	return nil
+}
+
+// renderTable writes rows under header with the house table options (as
+// reports' table: no wrapping, headers verbatim) and control characters
+// escaped, so a hostile path cannot drive the terminal.
+func renderTable(w io.Writer, header []string, rows [][]string) error {
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	h := make([]any, len(header))
+	for i, x := range header {
+		h[i] = x
+	}
+	t.Header(h...)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = cell(r[i])
+		}
+	}
+	if err := t.Bulk(rows); err != nil {
+		return failure(err)
+	}
+	if err := t.Render(); err != nil {
+		return failure(err)
+	}
+	if _, err := io.Copy(w, &buf); err != nil {
+		return failure(err)
+	}
+	return nil
+}
+
+func cell(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
+func short(fp string) string {
+	if len(fp) > 12 {
+		return fp[:12]
+	}
+	return fp
+}
+
+// age writes a duration the way people read ages: 40m, 5h, 12d, 2.3y.
+func age(d inventory.Duration) string {
+	t := time.Duration(d)
+	switch {
+	case t >= 365*24*time.Hour:
+		return fmt.Sprintf("%.1fy", t.Hours()/24/365)
+	case t >= 24*time.Hour:
+		return fmt.Sprintf("%dd", int(t.Hours()/24))
+	case t >= time.Hour:
+		return fmt.Sprintf("%dh", int(t.Hours()))
+	}
+	return fmt.Sprintf("%dm", int(t.Minutes()))
+}
+
+func flags(e inventory.Entry) string {
+	var f []string
+	if e.SharedEnvironments {
+		f = append(f, "shared-env")
+	}
+	if e.MultiRepository {
+		f = append(f, "multi-repo")
+	}
+	if e.Overdue {
+		f = append(f, "overdue")
+	}
+	if e.Regression {
+		f = append(f, "regression")
+	}
+	return strings.Join(f, ",")
+}
+
+func envList(es []inventory.Environment) string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = string(e)
+	}
+	return strings.Join(s, ",")
+}
+
+func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
+	if len(es) == 0 {
+		_, err := io.WriteString(w, "no secrets in the inventory match\n")
+		return failure(err)
+	}
+	rows := make([][]string, 0, len(es))
+	overdue, shared := 0, 0
+	for _, e := range es {
+		if e.Overdue {
+			overdue++
+		}
+		if e.SharedEnvironments || e.MultiRepository {
+			shared++
+		}
+		rows = append(rows, []string{short(e.Fingerprint), e.Severity.String(), string(e.Status), e.RuleID, envList(e.Environments),
+			strconv.Itoa(e.Repositories), fmt.Sprintf("%d/%d", e.PresentLocations, len(e.Locations)),
+			age(e.Age) + "/" + e.MaxAge.String(), flags(e), e.Preview})
+	}
+	if err := renderTable(w, []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}, rows); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s, %d overdue, %d shared\n", plural(len(es), "secret"), overdue, shared)
+	return failure(err)
+}
+
+// csvText defuses spreadsheet formula injection (OWASP "CSV Injection").
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"fingerprint", "preview", "rule_id", "severity", "class", "status", "environments", "repositories",
+		"locations", "present_locations", "first_seen", "last_seen", "earliest_evidence", "age_seconds", "max_age", "overdue",
+		"shared_environments", "multi_repository", "regression"})
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, e := range es {
+		cw.Write([]string{e.Fingerprint, csvText(e.Preview), csvText(e.RuleID), e.Severity.String(), string(e.Class), string(e.Status),
+			envList(e.Environments), strconv.Itoa(e.Repositories), strconv.Itoa(len(e.Locations)), strconv.Itoa(e.PresentLocations),
+			ts(e.FirstSeen), ts(e.LastSeen), ts(e.EarliestEvidence), strconv.FormatInt(int64(time.Duration(e.Age)/time.Second), 10),
+			e.MaxAge.String(), strconv.FormatBool(e.Overdue), strconv.FormatBool(e.SharedEnvironments),
+			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression)})
+	}
+	cw.Flush()
+	return failure(cw.Error())
+}
+
+// resolveEntry finds one secret by fingerprint prefix and evaluates it
+// under the stored policy.
+func resolveEntry(ctx context.Context, s inventory.Store, prefix string) (inventory.Entry, inventory.Policy, error) {
+	sec, err := s.Secret(ctx, prefix)
+	if err != nil {
+		return inventory.Entry{}, inventory.Policy{}, inventoryErr(err)
+	}
+	p, err := s.Policy(ctx)
+	if err != nil {
+		return inventory.Entry{}, p, inventoryErr(err)
+	}
+	c, err := inventory.NewClassifier(p.Environments)
+	if err != nil {
+		return inventory.Entry{}, p, inventoryErr(err)
+	}
+	return inventory.Evaluate(sec, p, c, time.Now()), p, nil
+}
+
+func newInventoryShowCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "show FINGERPRINT",
+		Short: "Show one secret: its locations, environments, age and status history",
+		Long:  "Show one secret. FINGERPRINT may be any unique prefix of at least 4 hex digits.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for inventory show (want table or json)", format)
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				e, _, err := resolveEntry(cmd.Context(), s, args[0])
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), e)
+				}
+				return writeEntryText(cmd.OutOrStdout(), e)
+			})
+		},
+	}
+	c.Flags().StringP("format", "f", "table", "table or json")
+	return c
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func writeEntryText(w io.Writer, e inventory.Entry) error {
+	var b strings.Builder
+	line := func(k, format string, args ...any) {
+		fmt.Fprintf(&b, "%-13s %s\n", k, cell(fmt.Sprintf(format, args...)))
+	}
+	line("fingerprint", "%s", e.Fingerprint)
+	line("preview", "%s", e.Preview)
+	line("rule", "%s (%s), severity %s, class %s", e.RuleID, e.RuleName, e.Severity, e.Class)
+	st := string(e.Status)
+	if !e.StatusAt.IsZero() {
+		st += fmt.Sprintf(" since %s by %s", when(e.StatusAt), e.StatusActor)
+		if e.StatusReason != "" {
+			st += ": " + e.StatusReason
+		}
+	}
+	line("status", "%s", st)
+	line("seen", "first %s, last %s", when(e.FirstSeen), when(e.LastSeen))
+	ag := fmt.Sprintf("%s (max %s, from %s)", age(e.Age), e.MaxAge, when(e.EarliestEvidence))
+	if e.Overdue {
+		ag += " OVERDUE"
+	}
+	line("age", "%s", ag)
+	envs := envList(e.Environments)
+	if envs == "" {
+		envs = "unknown"
+	}
+	if e.SharedEnvironments {
+		envs += " — SHARED ACROSS ENVIRONMENTS"
+	}
+	line("environments", "%s", envs)
+	repos := strconv.Itoa(e.Repositories)
+	if e.MultiRepository {
+		repos += " — IN MORE THAN ONE REPOSITORY OR STORE"
+	}
+	line("repositories", "%s", repos)
+	if e.Regression {
+		line("regression", "seen at a new place on %s after it was %s", when(e.RegressedAt), e.Status)
+	}
+	b.WriteString("\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return failure(err)
+	}
+	rows := make([][]string, 0, len(e.Locations))
+	for _, l := range e.Locations {
+		tip := "?"
+		if l.AtTip != nil {
+			tip = map[bool]string{true: "yes", false: "no"}[*l.AtTip]
+		}
+		state := "present"
+		if !l.Present() {
+			state = "gone " + when(l.GoneAt)
+		}
+		commit := l.Commit
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		rows = append(rows, []string{string(l.Environment), l.Source, l.Repository, fmt.Sprintf("%s:%d", l.Path, l.Line), commit, l.Author, when(l.Date), tip, state})
+	}
+	if err := renderTable(w, []string{"ENVIRONMENT", "SOURCE", "REPOSITORY", "PATH:LINE", "COMMIT", "AUTHOR", "DATE", "AT TIP", "STATE"}, rows); err != nil {
+		return err
+	}
+	if len(e.History) == 0 {
+		return nil
+	}
+	rows = rows[:0]
+	for _, h := range e.History {
+		rows = append(rows, []string{when(h.At), h.Actor, string(h.From) + " → " + string(h.To), h.Reason})
+	}
+	fmt.Fprintln(w)
+	return renderTable(w, []string{"WHEN", "ACTOR", "CHANGE", "REASON"}, rows)
+}
+
+func newInventorySetStatusCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "set-status FINGERPRINT STATUS",
+		Short: "Move a secret through its lifecycle (recorded in the audit log)",
+		Long: `Move a secret to STATUS: open, rotation-required, rotated, revoked,
+false-positive or accepted-risk. The lifecycle:
+
+  open → rotation-required → rotated | revoked | false-positive | accepted-risk
+  open → any of those directly
+  rotated, revoked → rotation-required (leaked again)
+  rotated → revoked
+  false-positive, accepted-risk → open | rotation-required (reopened)
+
+false-positive and accepted-risk need --reason; secrets in those states no
+longer fail a scan that uses the inventory. FINGERPRINT may be a unique
+prefix of at least 4 hex digits.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to, err := inventory.ParseStatus(args[1])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			reason, _ := cmd.Flags().GetString("reason")
+			actorFlag, _ := cmd.Flags().GetString("actor")
+			return withInventory(cmd, func(s inventory.Store) error {
+				sec, err := s.Secret(cmd.Context(), args[0])
+				if err != nil {
+					return inventoryErr(err)
+				}
+				from, err := s.SetStatus(cmd.Context(), sec.Fingerprint, inventory.StatusChange{To: to, Reason: reason, Actor: actorName(actorFlag)})
+				if err != nil {
+					return inventoryErr(err)
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", sec.Fingerprint, from, to)
+				return failure(err)
+			})
+		},
+	}
+	c.Flags().String("reason", "", "why (required for false-positive and accepted-risk)")
+	c.Flags().String("actor", "", "who is making the change (default $SPRAWL_ACTOR, else the login name)")
+	return c
+}
+
+func newInventoryStatsCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "Count secrets by status, severity, class, environment and rule",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for inventory stats (want table or json)", format)
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				es, _, err := inventory.List(cmd.Context(), s, inventory.Filter{}, time.Now())
+				if err != nil {
+					return inventoryErr(err)
+				}
+				st := inventory.Summarize(es)
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), st)
+				}
+				return writeStatsText(cmd.OutOrStdout(), st)
+			})
+		},
+	}
+	c.Flags().StringP("format", "f", "table", "table or json")
+	return c
+}
+
+func writeStatsText(w io.Writer, st inventory.Stats) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "secrets              %d\n", st.Secrets)
+	fmt.Fprintf(&b, "locations            %d (%d present)\n", st.Locations, st.PresentLocations)
+	fmt.Fprintf(&b, "repositories/stores  %d\n", st.Repositories)
+	fmt.Fprintf(&b, "shared environments  %d\n", st.SharedEnvironments)
+	fmt.Fprintf(&b, "multi-repository     %d\n", st.MultiRepository)
+	fmt.Fprintf(&b, "overdue              %d\n", st.Overdue)
+	fmt.Fprintf(&b, "regressions          %d\n", st.Regressions)
+	section := func(title string, m map[string]int, order []string) {
+		if len(m) == 0 {
+			return
+		}
+		keys := order
+		if keys == nil {
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if m[keys[i]] != m[keys[j]] {
+					return m[keys[i]] > m[keys[j]]
+				}
+				return keys[i] < keys[j]
+			})
+		}
+		fmt.Fprintf(&b, "\nby %s\n", title)
+		for _, k := range keys {
+			if m[k] > 0 {
+				fmt.Fprintf(&b, "  %-22s %d\n", cell(k), m[k])
+			}
+		}
+	}
+	conv := func(n int, get func(i int) (string, int)) map[string]int {
+		m := map[string]int{}
+		for i := range n {
+			k, v := get(i)
+			m[k] = v
+		}
+		return m
+	}
+	statuses := make([]string, len(inventory.Statuses))
+	for i, s := range inventory.Statuses {
+		statuses[i] = string(s)
+	}
+	section("status", conv(len(statuses), func(i int) (string, int) { return statuses[i], st.ByStatus[inventory.Status(statuses[i])] }), statuses)
+	section("severity", st.BySeverity, []string{"critical", "high", "medium", "low", "info", "unknown"})
+	classes := map[string]int{}
+	for k, v := range st.ByClass {
+		classes[string(k)] = v
+	}
+	section("class", classes, nil)
+	envs := map[string]int{}
+	for k, v := range st.ByEnvironment {
+		envs[string(k)] = v
+	}
+	section("environment (secrets with a location there)", envs, nil)
+	section("rule", st.ByRule, nil)
+	_, err := io.WriteString(w, b.String())
+	return failure(err)
+}
+
+// exportDoc is what `inventory export` writes: everything needed to
+// reproduce a report, and no secret values.
+type exportDoc struct {
+	Version      int                          `json:"version"`
+	GeneratedAt  time.Time                    `json:"generated_at"`
+	Inventory    string                       `json:"inventory"`
+	Policy       inventory.Policy             `json:"policy"`
+	AuditHead    auditHead                    `json:"audit_head"`
+	Stats        inventory.Stats              `json:"stats"`
+	Secrets      []inventory.Entry            `json:"secrets"`
+	Scans        []inventory.ScanRecord       `json:"scans"`
+	Repositories []inventory.RepositoryRecord `json:"repositories"`
+}
+
+type auditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+func newInventoryExportCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Write the whole inventory as JSON (no secret values)",
+		Long: `Write the whole inventory as one JSON document: every secret judged under
+the stored policy with its locations, the policy, the scans, the
+repositories and the audit chain's head (seq and hash, to anchor a report
+to the log). Secret values are never in the inventory, so never in this.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			output, _ := cmd.Flags().GetString("output")
+			flag, _ := cmd.Flags().GetString("inventory")
+			return withInventory(cmd, func(s inventory.Store) error {
+				ctx := cmd.Context()
+				now := time.Now().UTC()
+				doc := exportDoc{Version: 1, GeneratedAt: now, Inventory: displayDSN(inventoryDSN(flag))}
+				var err error
+				if doc.Secrets, doc.Policy, err = inventory.List(ctx, s, inventory.Filter{}, now); err != nil {
+					return inventoryErr(err)
+				}
+				doc.Stats = inventory.Summarize(doc.Secrets)
+				if doc.Scans, err = s.Scans(ctx, 0); err != nil {
+					return inventoryErr(err)
+				}
+				if doc.Repositories, err = s.Repositories(ctx); err != nil {
+					return inventoryErr(err)
+				}
+				if doc.AuditHead.Seq, doc.AuditHead.Hash, err = s.AuditHead(ctx); err != nil {
+					return inventoryErr(err)
+				}
+				return writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error { return writeJSON(w, doc) })
+			})
+		},
+	}
+	c.Flags().StringP("output", "o", "", "write to this file (mode 0600) instead of standard output")
+	return c
+}
+
+func newInventoryScansCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "scans",
+		Short: "List the scans recorded in the inventory, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for inventory scans (want table or json)", format)
+			}
+			limit, _ := cmd.Flags().GetInt("limit")
+			return withInventory(cmd, func(s inventory.Store) error {
+				scans, err := s.Scans(cmd.Context(), limit)
+				if err != nil {
+					return inventoryErr(err)
+				}
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), scans)
+				}
+				rows := make([][]string, 0, len(scans))
+				for _, sc := range scans {
+					kind := "partial"
+					if sc.Complete {
+						kind = "complete"
+					}
+					rows = append(rows, []string{strconv.FormatInt(sc.ID, 10), when(sc.Finished), sc.Source, sc.Repository, kind,
+						strconv.Itoa(sc.Findings), fmt.Sprintf("%d (%d new)", sc.Secrets, sc.NewSecrets),
+						fmt.Sprintf("%d (%d new)", sc.Locations, sc.NewLocations), strconv.Itoa(sc.Gone), short(sc.HeadCommit)})
+				}
+				return renderTable(cmd.OutOrStdout(), []string{"ID", "FINISHED", "SOURCE", "REPOSITORY", "SCAN", "FINDINGS", "SECRETS", "LOCATIONS", "GONE", "HEAD"}, rows)
+			})
+		},
+	}
+	c.Flags().StringP("format", "f", "table", "table or json")
+	c.Flags().Int("limit", 20, "how many (0: all)")
+	return c
+}
+
+func newInventoryPolicyCmd() *cobra.Command {
+	pol := &cobra.Command{
+		Use:   "policy",
+		Short: "Show or change the rotation and environment policy (changes are audited)",
+		Long: `The policy judges every secret: the maximum age per rotation class (and
+per rule), and environment rules tried before the built-in ones. It is
+stored in the inventory so every report uses the same one, and every change
+is in the audit log.
+
+Defaults (see FORMATS.md C.4): token 1h; api-key, password, client-secret,
+webhook, connection-string 90d; private-key, signing-key 365d.`,
+	}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the stored policy with the defaults it overrides",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for inventory policy show (want table or json)", format)
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				p, err := s.Policy(cmd.Context())
+				if err != nil {
+					return inventoryErr(err)
+				}
+				warnPolicyDrift(cmd, p)
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), p)
+				}
+				defaults, _ := cmd.Flags().GetBool("defaults")
+				return writePolicyText(cmd.OutOrStdout(), p, defaults)
+			})
+		},
+	}
+	show.Flags().StringP("format", "f", "table", "table or json")
+	show.Flags().StringP("config", "c", "", "config file whose inventory section to compare with the stored policy")
+	show.Flags().Bool("defaults", false, "list the built-in environment rules too")
+
+	set := &cobra.Command{
+		Use:   "set",
+		Short: "Change the stored policy",
+		Long: `Change the stored policy. --max-age CLASS=DURATION sets a class's maximum
+age (token, api-key, password, private-key, client-secret, webhook,
+connection-string, signing-key); --max-age rule:ID=DURATION one rule's.
+Durations: 1h, 90d, 52w, 1y. --environment PATTERN=ENV appends an
+environment rule (RE2, matched against path, branch and repository name).
+--reset starts from the defaults.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			maxAges, _ := cmd.Flags().GetStringArray("max-age")
+			envRules, _ := cmd.Flags().GetStringArray("environment")
+			reset, _ := cmd.Flags().GetBool("reset")
+			reason, _ := cmd.Flags().GetString("reason")
+			actorFlag, _ := cmd.Flags().GetString("actor")
+			if !reset && len(maxAges) == 0 && len(envRules) == 0 {
+				return usageErr("inventory policy set: nothing to change (--max-age, --environment or --reset)")
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				p, err := s.Policy(cmd.Context())
+				if err != nil {
+					return inventoryErr(err)
+				}
+				if reset {
+					p = inventory.Policy{}
+				}
+				if err := applyPolicyFlags(&p, maxAges, envRules); err != nil {
+					return err
+				}
+				return storePolicy(cmd, s, p, actorName(actorFlag), reason)
+			})
+		},
+	}
+	set.Flags().StringArray("max-age", nil, "CLASS=DURATION or rule:ID=DURATION (repeatable)")
+	set.Flags().StringArray("environment", nil, "PATTERN=ENV environment rule, appended (repeatable)")
+	set.Flags().Bool("reset", false, "start from the defaults")
+	set.Flags().String("reason", "", "why, for the audit log")
+	set.Flags().String("actor", "", "who is making the change (default $SPRAWL_ACTOR, else the login name)")
+
+	apply := &cobra.Command{
+		Use:   "apply",
+		Short: "Replace the stored policy with the config file's inventory section",
+		Long: `Replace the stored policy with the inventory section of the config file
+(--config, else $SPRAWL_CONFIG, else ./.sprawl.yaml):
+
+  inventory:
+    environments:
+      - {pattern: '^acme-payments', env: production, field: repository}
+    max-age: {token: 2h, api-key: 180d}
+    rule-max-age: {github-pat: 30d}`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _ := cmd.Flags().GetString("config")
+			reason, _ := cmd.Flags().GetString("reason")
+			actorFlag, _ := cmd.Flags().GetString("actor")
+			p, path, ok, err := configPolicy(cfg)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return usageErr("config %s: no inventory section", path)
+			}
+			if reason == "" {
+				reason = "applied " + path
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				return storePolicy(cmd, s, p, actorName(actorFlag), reason)
+			})
+		},
+	}
+	apply.Flags().StringP("config", "c", "", "config file (default $SPRAWL_CONFIG, else ./.sprawl.yaml)")
+	apply.Flags().String("reason", "", "why, for the audit log (default: the file applied)")
+	apply.Flags().String("actor", "", "who is making the change (default $SPRAWL_ACTOR, else the login name)")
+
+	pol.AddCommand(show, set, apply)
+	return pol
+}
+
+func applyPolicyFlags(p *inventory.Policy, maxAges, envRules []string) error {
+	for _, kv := range maxAges {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usageErr("--max-age %q: want CLASS=DURATION or rule:ID=DURATION", kv)
+		}
+		d, err := inventory.ParseDuration(v)
+		if err != nil {
+			return usageErr("--max-age %s: %v", k, err)
+		}
+		if id, isRule := strings.CutPrefix(k, "rule:"); isRule {
+			if p.RuleMaxAge == nil {
+				p.RuleMaxAge = map[string]inventory.Duration{}
+			}
+			p.RuleMaxAge[id] = d
+			continue
+		}
+		if p.MaxAge == nil {
+			p.MaxAge = map[inventory.Class]inventory.Duration{}
+		}
+		p.MaxAge[inventory.Class(k)] = d
+	}
+	for _, kv := range envRules {
+		i := strings.LastIndex(kv, "=")
+		if i <= 0 {
+			return usageErr("--environment %q: want PATTERN=ENV", kv)
+		}
+		p.Environments = append(p.Environments, inventory.EnvironmentRule{Pattern: kv[:i], Env: inventory.Environment(kv[i+1:])})
+	}
+	if err := p.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	return nil
+}
+
+func storePolicy(cmd *cobra.Command, s inventory.Store, p inventory.Policy, actor, reason string) error {
+	changed, err := s.SetPolicy(cmd.Context(), p, actor, reason)
+	if err != nil {
+		return inventoryErr(err)
+	}
+	msg := "policy unchanged"
+	if changed {
+		msg = "policy updated (recorded in the audit log)"
+	}
+	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "sprawl: %s\n", msg); err != nil {
+		return failure(err)
+	}
+	return writePolicyText(cmd.OutOrStdout(), p, false)
+}
+
+// writePolicyText prints the maximum ages and the configured environment
+// rules, and the built-in environment rules too with defaults.
+func writePolicyText(w io.Writer, p inventory.Policy, defaults bool) error {
+	rows := [][]string{}
+	for _, c := range inventory.Classes() {
+		src := "default"
+		if _, ok := p.MaxAge[c]; ok {
+			src = "configured"
+		}
+		rows = append(rows, []string{"class " + string(c), inventory.Duration(p.MaxAgeFor("", c)).String(), src})
+	}
+	rules := make([]string, 0, len(p.RuleMaxAge))
+	for r := range p.RuleMaxAge {
+		rules = append(rules, r)
+	}
+	sort.Strings(rules)
+	for _, r := range rules {
+		rows = append(rows, []string{"rule " + r, p.RuleMaxAge[r].String(), "configured"})
+	}
+	if err := renderTable(w, []string{"APPLIES TO", "MAX AGE", "SOURCE"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range p.Environments {
+		rows = append(rows, []string{r.Pattern, orAny(r.Field), string(r.Env), "configured"})
+	}
+	if defaults {
+		for _, r := range inventory.DefaultEnvironmentRules {
+			rows = append(rows, []string{r.Pattern, orAny(r.Field), string(r.Env), "built-in"})
+		}
+	}
+	fmt.Fprintln(w)
+	if len(rows) > 0 {
+		if err := renderTable(w, []string{"ENVIRONMENT PATTERN", "FIELD", "ENVIRONMENT", "SOURCE"}, rows); err != nil {
+			return err
+		}
+	}
+	if !defaults {
+		_, err := fmt.Fprintf(w, "%d built-in environment rules apply after these ('inventory policy show --defaults' lists them)\n", len(inventory.DefaultEnvironmentRules))
+		return failure(err)
+	}
+	return nil
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}
+
+func newAuditCmd() *cobra.Command {
+	audit := &cobra.Command{
+		Use:   "audit",
+		Short: "Verify and read the inventory's tamper-evident audit log",
+		Long: `Every change to the inventory (an ingested scan, a status change, a policy
+change) appends an entry to a hash chain: each entry's hash is SHA-256 of
+the previous hash and the entry. 'audit verify' recomputes the chain and
+names the first entry that was edited, reordered or deleted.
+
+Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
+	}
+	audit.PersistentFlags().String("inventory", "", inventoryFlagHelp)
+
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Recompute the hash chain; exit 1 naming the first bad entry",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withInventory(cmd, func(s inventory.Store) error {
+				res, err := inventory.Verify(cmd.Context(), s)
+				var te *inventory.TamperError
+				if errors.As(err, &te) {
+					return &exitError{exitFindings, err}
+				}
+				if err != nil {
+					return inventoryErr(err)
+				}
+				if res.Entries == 0 {
+					_, err = fmt.Fprintln(cmd.OutOrStdout(), "audit log intact: no entries")
+					return failure(err)
+				}
+				noun := "entries"
+				if res.Entries == 1 {
+					noun = "entry"
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "audit log intact: %d %s, head %d %s\n", res.Entries, noun, res.HeadSeq, res.HeadHash)
+				return failure(err)
+			})
+		},
+	}
+
+	logCmd := &cobra.Command{
+		Use:   "log",
+		Short: "Print audit entries, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for audit log (want table or json)", format)
+			}
+			after, _ := cmd.Flags().GetInt64("after")
+			limit, _ := cmd.Flags().GetInt("limit")
+			if after < 0 || limit < 0 {
+				return usageErr("--after and --limit must not be negative")
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				es, err := s.AuditLog(cmd.Context(), after, limit)
+				if err != nil {
+					return inventoryErr(err)
+				}
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), es)
+				}
+				rows := make([][]string, 0, len(es))
+				for _, e := range es {
+					rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), when(e.At), e.Actor, e.Action, auditSummary(e), short(e.Hash)})
+				}
+				return renderTable(cmd.OutOrStdout(), []string{"SEQ", "TIME", "ACTOR", "ACTION", "DETAILS", "HASH"}, rows)
+			})
+		},
+	}
+	logCmd.Flags().StringP("format", "f", "table", "table or json")
+	logCmd.Flags().Int64("after", 0, "only entries after this sequence number")
+	logCmd.Flags().Int("limit", 0, "at most this many entries (0: all)")
+
+	audit.AddCommand(verify, logCmd)
+	return audit
+}
+
+// auditSummary is one line about an entry for the table.
+func auditSummary(e inventory.AuditEntry) string {
+	var d map[string]any
+	if err := json.Unmarshal([]byte(e.Data), &d); err != nil {
+		return e.Data
+	}
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	num := func(k string) int { f, _ := d[k].(float64); return int(f) }
+	switch e.Action {
+	case inventory.ActionIngest:
+		s := fmt.Sprintf("%s %s: %d secrets (%d new), %d locations (%d new, %d gone)", str("source"), str("repository"),
+			num("secrets"), num("new_secrets"), num("locations"), num("new_locations"), num("gone"))
+		if r, ok := d["regressions"].([]any); ok && len(r) > 0 {
+			s += fmt.Sprintf(", %d regressions", len(r))
+		}
+		return s
+	case inventory.ActionStatus:
+		s := fmt.Sprintf("%s: %s → %s", short(str("fingerprint")), str("from"), str("to"))
+		if r := str("reason"); r != "" {
+			s += " (" + r + ")"
+		}
+		return s
+	case inventory.ActionPolicy:
+		if r := str("reason"); r != "" {
+			return "policy changed (" + r + ")"
+		}
+		return "policy changed"
+	}
+	return e.Data
+}

@@ -1,0 +1,71 @@
+// Package inventory owns the record of every secret sprawl has found:
+// persistence (an embedded SQLite file by default, PostgreSQL for teams
+// sharing one), identity (keyed fingerprints), the status lifecycle,
+// environment classification, rotation policy and the tamper-evident audit
+// log.
+//
+// # Identity and privacy
+//
+// A secret is identified by its keyed fingerprint: HMAC-SHA256 of the value
+// under a key that lives outside the database (see LoadOrCreateKey and
+// DefaultKeyPath), truncated to 128 bits and hex-encoded exactly as
+// scanner.Fingerprint does, so a scan run with the same SPRAWL_FINGERPRINT_KEY
+// reports the fingerprints the inventory holds. The inventory never stores
+// a secret's value: only the fingerprint, a short redacted preview
+// (scanner.Redact), the rule, severity and rotation class, and where the
+// secret was seen. The database records a check value of the key and Ingest
+// refuses a different key (ErrKeyMismatch), which would otherwise split
+// every secret into two entries.
+//
+// # Locations
+//
+// A location is identified by (secret, source kind, repository, path).
+// The commit is deliberately not part of the identity: history sources
+// already collapse a secret in one file to the commit that first introduced
+// it, and a line moving or a later commit touching the file must not create
+// a new location (baselines follow the same rule). A location keeps the
+// earliest commit, author and date seen for it, the line of the latest
+// scan, whether the secret is present at the repository's tip, and its
+// first and last sighting. A complete scan of a (source kind, repository)
+// marks that pair's locations it no longer found as gone; they are never
+// deleted, and a gone location found again is present again.
+//
+// Scans are recorded with their source, repository, start and end, counts
+// and the commit the repository's tip was at, so later scans can be
+// incremental (Store.Repositories).
+//
+// # Environments, policy, status
+//
+// Environments (production, staging, development, sandbox, test, ci) are
+// derived when entries are read, from the location's path, branch and
+// repository name (Classifier); rotation age is judged against a Policy
+// stored in the inventory, whose changes are audited. A secret's status
+// moves through the lifecycle in status.go; a secret marked rotated or
+// revoked that later appears in a new location is a regression.
+//
+// # Audit log
+//
+// Every mutation (an ingest summary, a status change, a policy change)
+// appends an entry to a hash chain in the same transaction as the change:
+// hash = SHA-256(previous hash ‖ canonical entry bytes). Verify walks the
+// chain and names the first entry that was edited, reordered or deleted.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use by multiple goroutines and, for both
+// backends, by multiple processes: every mutation runs in one transaction
+// that first takes the audit chain's write lock (SQLite's write lock via
+// BEGIN IMMEDIATE; a row lock on the chain head in PostgreSQL), so
+// mutations are serialised and the chain never forks. Killing a process
+// mid-ingest leaves the database as it was before that ingest. This package
+// starts no goroutines.
+//
+// # Default location
+//
+// With no DSN the inventory is the SQLite file DefaultPath:
+// $XDG_DATA_HOME/sprawl/inventory.db, else ~/.local/share/sprawl/inventory.db,
+// created with mode 0600 in a 0700 directory. The fingerprint key defaults
+// to $XDG_CONFIG_HOME/sprawl/fingerprint.key, else
+// ~/.config/sprawl/fingerprint.key (mode 0600), which keeps the key out of a
+// copy or backup of the data directory.
+package inventory

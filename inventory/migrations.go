@@ -1,0 +1,174 @@
+package inventory
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// migration is one forward-only schema step. Statements use {{id}} for an
+// auto-increment primary key column, replaced per dialect; everything else
+// is SQL that SQLite and PostgreSQL read alike. Times are BIGINT Unix
+// nanoseconds (UTC), booleans SMALLINT 0/1.
+//
+// Never edit a released migration: add a new one.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+var migrations = []migration{
+	{1, "initial schema", []string{
+		`CREATE TABLE meta (
+			key   TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+		`CREATE TABLE secrets (
+			id            {{id}},
+			fingerprint   TEXT NOT NULL UNIQUE,
+			preview       TEXT NOT NULL,
+			rule_id       TEXT NOT NULL,
+			rule_name     TEXT NOT NULL,
+			severity      INTEGER NOT NULL,
+			class         TEXT NOT NULL,
+			status        TEXT NOT NULL DEFAULT 'open',
+			status_reason TEXT NOT NULL DEFAULT '',
+			status_actor  TEXT NOT NULL DEFAULT '',
+			status_at     BIGINT,
+			first_seen    BIGINT NOT NULL,
+			last_seen     BIGINT NOT NULL,
+			first_scan_id BIGINT NOT NULL,
+			regressed_at  BIGINT
+		)`,
+		`CREATE INDEX secrets_status ON secrets (status)`,
+		`CREATE TABLE locations (
+			id               {{id}},
+			secret_id        BIGINT NOT NULL REFERENCES secrets (id),
+			source           TEXT NOT NULL,
+			repository       TEXT NOT NULL,
+			path             TEXT NOT NULL,
+			line             INTEGER NOT NULL,
+			commit_id        TEXT NOT NULL DEFAULT '',
+			author           TEXT NOT NULL DEFAULT '',
+			committed_at     BIGINT,
+			branch           TEXT NOT NULL DEFAULT '',
+			at_tip           SMALLINT,
+			first_seen       BIGINT NOT NULL,
+			last_seen        BIGINT NOT NULL,
+			first_scan_id    BIGINT NOT NULL,
+			last_scan_id     BIGINT NOT NULL,
+			returned_scan_id BIGINT,
+			gone_at          BIGINT,
+			-- The location identity; its (source, repository) prefix also
+			-- serves marking a repository's unseen locations gone.
+			UNIQUE (source, repository, path, secret_id)
+		)`,
+		`CREATE INDEX locations_secret ON locations (secret_id)`,
+		`CREATE INDEX locations_scan ON locations (last_scan_id)`,
+		`CREATE TABLE scans (
+			id            {{id}},
+			source        TEXT NOT NULL,
+			repository    TEXT NOT NULL,
+			branch        TEXT NOT NULL DEFAULT '',
+			head_commit   TEXT NOT NULL DEFAULT '',
+			started_at    BIGINT NOT NULL,
+			finished_at   BIGINT NOT NULL,
+			complete      SMALLINT NOT NULL,
+			findings      INTEGER NOT NULL DEFAULT 0,
+			secrets       INTEGER NOT NULL DEFAULT 0,
+			new_secrets   INTEGER NOT NULL DEFAULT 0,
+			locations     INTEGER NOT NULL DEFAULT 0,
+			new_locations INTEGER NOT NULL DEFAULT 0,
+			gone          INTEGER NOT NULL DEFAULT 0,
+			regressions   INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE TABLE repositories (
+			source       TEXT NOT NULL,
+			repository   TEXT NOT NULL,
+			last_commit  TEXT NOT NULL DEFAULT '',
+			last_scan_id BIGINT NOT NULL,
+			last_scan_at BIGINT NOT NULL,
+			PRIMARY KEY (source, repository)
+		)`,
+		`CREATE TABLE status_history (
+			id          {{id}},
+			secret_id   BIGINT NOT NULL REFERENCES secrets (id),
+			from_status TEXT NOT NULL,
+			to_status   TEXT NOT NULL,
+			reason      TEXT NOT NULL,
+			actor       TEXT NOT NULL,
+			at          BIGINT NOT NULL
+		)`,
+		`CREATE INDEX status_history_secret ON status_history (secret_id, id)`,
+		`CREATE TABLE audit_log (
+			seq       BIGINT PRIMARY KEY,
+			at        BIGINT NOT NULL,
+			actor     TEXT NOT NULL,
+			action    TEXT NOT NULL,
+			data      TEXT NOT NULL,
+			prev_hash TEXT NOT NULL,
+			hash      TEXT NOT NULL
+		)`,
+		// The head is the chain's last link as recorded at append time; every
+		// mutation locks this row first, which serialises writers.
+		`CREATE TABLE audit_head (
+			id   INTEGER PRIMARY KEY CHECK (id = 1),
+			seq  BIGINT NOT NULL,
+			hash TEXT NOT NULL
+		)`,
+		`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
+	}},
+}
+
+// SchemaVersion is the schema version this sprawl writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate applies pending migrations, each in its own transaction with its
+// row in schema_migrations, so a crash leaves the schema at a whole version.
+func (s *sqlStore) migrate(ctx context.Context) error {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.d.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at BIGINT NOT NULL
+		)`)
+		return err
+	}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, m := range migrations {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := s.d.lockMigrations(ctx, tx); err != nil {
+				return err
+			}
+			var cur sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&cur); err != nil {
+				return err
+			}
+			if int(cur.Int64) > SchemaVersion() {
+				return fmt.Errorf("%w: database is at version %d, this sprawl knows up to %d", ErrSchemaTooNew, cur.Int64, SchemaVersion())
+			}
+			if int(cur.Int64) >= m.version {
+				return nil
+			}
+			for _, st := range m.stmts {
+				if _, err := tx.ExecContext(ctx, strings.ReplaceAll(st, "{{id}}", s.d.idColumn)); err != nil {
+					return fmt.Errorf("version %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+				m.version, m.name, time.Now().UnixNano())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return nil
+}

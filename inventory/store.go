@@ -1,0 +1,246 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sprawlsec/sprawl/detectors"
+)
+
+// Errors returned by stores. Callers test them with errors.Is.
+var (
+	// ErrNotFound: no secret has that fingerprint (or prefix).
+	ErrNotFound = errors.New("no such secret in the inventory")
+	// ErrAmbiguous: a fingerprint prefix matches more than one secret.
+	ErrAmbiguous = errors.New("fingerprint prefix matches more than one secret")
+	// ErrInvalidTransition: the status lifecycle forbids the change.
+	ErrInvalidTransition = errors.New("invalid status transition")
+	// ErrKeyMismatch: findings were fingerprinted with a different key
+	// than the inventory's earlier ingests.
+	ErrKeyMismatch = errors.New("fingerprint key differs from the one this inventory was built with")
+	// ErrSchemaTooNew: the database was migrated by a newer sprawl.
+	ErrSchemaTooNew = errors.New("inventory schema is newer than this sprawl")
+	// ErrUnsupportedDSN: the DSN names no store this package knows.
+	ErrUnsupportedDSN = errors.New("unsupported inventory DSN")
+	// ErrInvalid: an argument is malformed (bad fingerprint, status, …).
+	ErrInvalid = errors.New("invalid argument")
+)
+
+// Store persists the inventory. Implementations are safe for concurrent
+// use; every mutation is one transaction that also appends its audit entry,
+// so a mutation and its record of itself commit or vanish together.
+//
+// Fingerprints passed to a Store are the keyed, hex-encoded fingerprints
+// Ingest computes; the Store never sees a secret's value.
+type Store interface {
+	// Ingest records one scan: upserts the batch's secrets and locations,
+	// marks the scanned (source, repository)'s locations not in the batch
+	// as gone when b.Scan.Complete, flags regressions (rotated or revoked
+	// secrets seen at a location that is new or back from gone), records
+	// the scan and the repository's last commit, and appends an "ingest"
+	// audit entry. All of it happens in one transaction. It returns
+	// ErrKeyMismatch if b.KeyCheck differs from the stored one.
+	Ingest(ctx context.Context, b *Batch) (IngestSummary, error)
+
+	// Secrets returns the secrets matching q with their locations, ordered
+	// by fingerprint; locations are ordered by repository, path, source.
+	// History is not filled in.
+	Secrets(ctx context.Context, q Query) ([]Secret, error)
+
+	// Secret returns the one secret whose fingerprint starts with prefix
+	// (at least 4 hex digits), with its locations and status history. It
+	// returns ErrNotFound or ErrAmbiguous.
+	Secret(ctx context.Context, prefix string) (Secret, error)
+
+	// SetStatus moves the secret with this exact fingerprint to ch.To if
+	// the lifecycle allows it (CheckTransition), records the change in the
+	// status history and appends a "status" audit entry. It returns the
+	// previous status, ErrNotFound, or an error wrapping
+	// ErrInvalidTransition.
+	SetStatus(ctx context.Context, fingerprint string, ch StatusChange) (Status, error)
+
+	// Suppressed reports, for each of fingerprints that the inventory holds
+	// as false-positive or accepted-risk, true: findings of those secrets
+	// should not fail a CI gate. Unknown fingerprints are absent.
+	Suppressed(ctx context.Context, fingerprints []string) (map[string]bool, error)
+
+	// Scans returns the most recent scans first, at most limit (all if
+	// limit <= 0).
+	Scans(ctx context.Context, limit int) ([]ScanRecord, error)
+
+	// Repositories returns, per (source kind, repository), the last scan
+	// and the tip commit it saw, ordered by source and repository.
+	Repositories(ctx context.Context) ([]RepositoryRecord, error)
+
+	// Policy returns the stored rotation and environment policy, or the
+	// zero Policy (defaults only) if none was ever set.
+	Policy(ctx context.Context) (Policy, error)
+
+	// SetPolicy stores p if it differs from the stored policy and appends
+	// a "policy" audit entry naming actor and reason; it reports whether
+	// anything changed. p must be valid (Policy.Validate).
+	SetPolicy(ctx context.Context, p Policy, actor, reason string) (changed bool, err error)
+
+	// AuditLog returns up to limit audit entries with Seq > after, in
+	// sequence order, exactly as stored (Verify judges them).
+	AuditLog(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+
+	// AuditHead returns the chain head: the last entry's sequence number
+	// and hash as recorded when it was appended ("" and 0 when empty).
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Batch is what one scan contributes, already reduced to fingerprints:
+// each secret once, each location once. Ingest builds it.
+type Batch struct {
+	Scan      ScanRecord
+	KeyCheck  string
+	Secrets   []SecretRecord
+	Locations []LocationRecord
+	// Actor is recorded in the audit entry.
+	Actor string
+}
+
+// SecretRecord is one secret of a batch.
+type SecretRecord struct {
+	Fingerprint string
+	Preview     string
+	RuleID      string
+	RuleName    string
+	Severity    detectors.Severity
+	Class       Class
+}
+
+// LocationRecord is one location of a batch. Fingerprint names its secret,
+// which must be in the same batch.
+type LocationRecord struct {
+	Fingerprint string
+	Source      string
+	Repository  string
+	Path        string
+	Line        int
+	Commit      string
+	Author      string
+	Date        time.Time // commit date; zero if not from history
+	Branch      string
+	// AtTip is nil when unknown (a history scan without a work tree).
+	AtTip *bool
+}
+
+// IngestSummary counts what one ingest changed.
+type IngestSummary struct {
+	ScanID       int64    `json:"scan_id"`
+	Findings     int      `json:"findings"`
+	Secrets      int      `json:"secrets"`
+	NewSecrets   int      `json:"new_secrets"`
+	Locations    int      `json:"locations"`
+	NewLocations int      `json:"new_locations"`
+	Gone         int      `json:"gone"`
+	Regressions  []string `json:"regressions,omitempty"` // fingerprints
+}
+
+// Query selects secrets. Zero fields do not filter.
+type Query struct {
+	// Fingerprint is a prefix of lower-case hex digits.
+	Fingerprint string
+	Statuses    []Status
+	// MinSeverity keeps secrets at or above this severity.
+	MinSeverity detectors.Severity
+	RuleIDs     []string
+}
+
+// Secret is an inventory entry.
+type Secret struct {
+	Fingerprint  string             `json:"fingerprint"`
+	Preview      string             `json:"preview"`
+	RuleID       string             `json:"rule_id"`
+	RuleName     string             `json:"rule_name"`
+	Severity     detectors.Severity `json:"severity"`
+	Class        Class              `json:"class"`
+	Status       Status             `json:"status"`
+	StatusReason string             `json:"status_reason,omitempty"`
+	StatusActor  string             `json:"status_actor,omitempty"`
+	StatusAt     time.Time          `json:"status_at,omitzero"`
+	FirstSeen    time.Time          `json:"first_seen"`
+	LastSeen     time.Time          `json:"last_seen"`
+	// RegressedAt is the last time the secret, marked rotated or revoked,
+	// appeared at a new location (zero if never).
+	RegressedAt time.Time     `json:"regressed_at,omitzero"`
+	Locations   []Location    `json:"locations"`
+	History     []StatusEvent `json:"history,omitempty"`
+}
+
+// Location is one place a secret lives.
+type Location struct {
+	Source     string    `json:"source"`
+	Repository string    `json:"repository"`
+	Path       string    `json:"path"`
+	Line       int       `json:"line"`
+	Commit     string    `json:"commit,omitempty"`
+	Author     string    `json:"author,omitempty"`
+	Date       time.Time `json:"date,omitzero"`
+	Branch     string    `json:"branch,omitempty"`
+	AtTip      *bool     `json:"present_at_tip,omitempty"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
+	// GoneAt is when a complete scan of the repository stopped finding
+	// the secret here (zero while present).
+	GoneAt time.Time `json:"gone_at,omitzero"`
+	// Environment is filled in by Evaluate, not stored.
+	Environment Environment `json:"environment,omitempty"`
+}
+
+// Present reports whether the last complete scan still found the secret here.
+func (l Location) Present() bool { return l.GoneAt.IsZero() }
+
+// StatusChange is a requested status change.
+type StatusChange struct {
+	To     Status
+	Reason string
+	Actor  string
+	At     time.Time // zero: now
+}
+
+// StatusEvent is one recorded status change.
+type StatusEvent struct {
+	From   Status    `json:"from"`
+	To     Status    `json:"to"`
+	Reason string    `json:"reason,omitempty"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+}
+
+// ScanRecord describes one ingested scan.
+type ScanRecord struct {
+	ID         int64  `json:"id"`
+	Source     string `json:"source"`
+	Repository string `json:"repository"`
+	Branch     string `json:"branch,omitempty"`
+	// HeadCommit is the repository's tip when it was scanned.
+	HeadCommit string    `json:"head_commit,omitempty"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	// Complete scans saw everything in their (source, repository) and may
+	// mark missing locations gone; partial ones (--since, staged) may not.
+	Complete     bool `json:"complete"`
+	Findings     int  `json:"findings"`
+	Secrets      int  `json:"secrets"`
+	NewSecrets   int  `json:"new_secrets"`
+	Locations    int  `json:"locations"`
+	NewLocations int  `json:"new_locations"`
+	Gone         int  `json:"gone"`
+	Regressions  int  `json:"regressions"`
+}
+
+// RepositoryRecord is what the inventory knows of one scanned repository.
+type RepositoryRecord struct {
+	Source     string    `json:"source"`
+	Repository string    `json:"repository"`
+	LastCommit string    `json:"last_commit,omitempty"`
+	LastScanID int64     `json:"last_scan_id"`
+	LastScanAt time.Time `json:"last_scan_at"`
+}
