@@ -127,6 +127,9 @@ func TestChecksums(t *testing.T) {
 // FuzzMatch: arbitrary input never panics, and every match's secret is
 // the text at its offsets.
 func FuzzMatch(f *testing.F) {
+	if testing.Short() {
+		f.Skip("its seed corpus is every rule example: slow under -race")
+	}
 	m := testMatcher(f)
 	for _, r := range m.Rules() {
 		for _, ex := range r.Examples {

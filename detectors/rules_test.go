@@ -9,6 +9,9 @@ import (
 // TestRules runs every example and negative example of the embedded
 // catalogue through the whole matcher (see Check).
 func TestRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("single-threaded and slow under -race; `make test` runs it without -short")
+	}
 	rules, err := BuiltinWithExamples()
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,11 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end scripts in testdata/script: each reads
 // like a user's session with the real binary.
 func TestScripts(t *testing.T) {
+	if testing.Short() {
+		// Each script runs the (race-instrumented) binary many times;
+		// the engine's concurrency is race-tested in package scanner.
+		t.Skip("end-to-end scripts run in the non-race pass of `make test`")
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -41,6 +41,12 @@ func scanWith(t *testing.T, src scanner.Source) []corpus.Found {
 	return out
 }
 
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("accuracy runs in the non-race pass of `make test`")
+	}
+}
+
 func check(t *testing.T, mode string, rep corpus.Report) {
 	t.Helper()
 	t.Logf("%s mode:\n%s", mode, rep.String())
@@ -51,6 +57,7 @@ func check(t *testing.T, mode string, rep corpus.Report) {
 
 // TestAccuracyDir scores `scan dir` on the generated corpus.
 func TestAccuracyDir(t *testing.T) {
+	skipShort(t)
 	dir := t.TempDir()
 	labels, err := corpus.Generate(dir, 1)
 	if err != nil {
@@ -64,6 +71,7 @@ func TestAccuracyDir(t *testing.T) {
 // leaks live in history only; `scan git` must still find each at the
 // commit, path and line that introduced it.
 func TestAccuracyGit(t *testing.T) {
+	skipShort(t)
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
