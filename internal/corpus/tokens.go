@@ -30,8 +30,6 @@ const (
 	// pwSymbols are safe unquoted in .env, YAML (when quoted), XML, JSON,
 	// shell single quotes and URL userinfo after percent-encoding.
 	pwSymbols = "!^*-_+=.~"
-	// urlSafe are the RFC 3986 unreserved characters.
-	urlSafe = alnumABC + "-._~"
 )
 
 func randString(r *rand.Rand, alphabet string, n int) string {
