@@ -174,11 +174,11 @@ func TestGenericNoise(t *testing.T) {
 		{"value echoes its name", `"encryptionKey": "encryptionKey1024"`, "encryptionKey1024", true},
 		{"regex", "--- PASS: TestVerboseSkip.*", "TestVerboseSkip.*", true},
 		{"lower-case path", "//	--- PASS: very/nested/s/u/b/t/e/s/t", "very/nested/s/u/b/t/e/s/t", true},
-		{"password ending in .*", `PGPASSWORD='p9Qx#2mV.*'`, "p9Qx#2mV.*", false},
-		{"base64 with slashes", `password: "aB3d/E5fG7/hJ9kL1/mN3pQ"`, "aB3d/E5fG7/hJ9kL1/mN3pQ", false},
-		{"quoted real secret", `"encryptionKey": "q8Zr4vT2pLw9sKm7Xc3N"`, "q8Zr4vT2pLw9sKm7Xc3N", false},
-		{"unquoted .env secret", "DB_PASSWORD=SuperSecretPassw0rd", "SuperSecretPassw0rd", false},
-		{"unquoted random token", "api_key = aB3dE5fG7hJ9kL1mN3pQ,", "aB3dE5fG7hJ9kL1mN3pQ", false},
+		{"password ending in .*", `PGPASSWORD='p9Qx#2mV.*'`, "p9Qx#2mV.*", false},                        // sprawl:allow synthetic
+		{"base64 with slashes", `password: "aB3d/E5fG7/hJ9kL1/mN3pQ"`, "aB3d/E5fG7/hJ9kL1/mN3pQ", false}, // sprawl:allow synthetic
+		{"quoted real secret", `"encryptionKey": "q8Zr4vT2pLw9sKm7Xc3N"`, "q8Zr4vT2pLw9sKm7Xc3N", false}, // sprawl:allow synthetic
+		{"unquoted .env secret", "DB_PASSWORD=SuperSecretPassw0rd", "SuperSecretPassw0rd", false},        // sprawl:allow synthetic
+		{"unquoted random token", "api_key = aB3dE5fG7hJ9kL1mN3pQ,", "aB3dE5fG7hJ9kL1mN3pQ", false},      // sprawl:allow synthetic
 	} {
 		data := []byte(tc.line)
 		start := strings.Index(tc.line, tc.secret)

@@ -14,7 +14,7 @@ func newBaselineCmd() *cobra.Command {
 	b := &cobra.Command{Use: "baseline", Short: "Record current findings as accepted"}
 	create := &cobra.Command{
 		Use:   "create [PATH]",
-		Short: "Scan PATH and write every finding to a baseline file",
+		Short: "Scan PATH (working tree, or history with --git) and write every finding to a baseline file",
 		Long: `Scan PATH (default .) and write every finding to a baseline file. Later
 scans given --baseline FILE report only findings not in it. Entries are keyed
 on the secret's fingerprint and the file, not the line, so moving a line
@@ -34,7 +34,14 @@ keeps it accepted and a different secret on the same line is still reported.`,
 			if err != nil {
 				return err
 			}
-			src := &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
+			var src scanner.Source = &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
+			if history, _ := cmd.Flags().GetBool("git"); history {
+				g := &scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}
+				if err := g.CheckRepo(cmd.Context()); err != nil {
+					return failure(fmt.Errorf("baseline create %s: %w", path, err))
+				}
+				src = g
+			}
 			res, _, err := p.scan(cmd, src)
 			if err != nil {
 				return err
@@ -57,6 +64,7 @@ keeps it accepted and a different secret on the same line is still reported.`,
 		},
 	}
 	addScanFlags(create)
+	create.Flags().Bool("git", false, "scan the full git history instead of the working tree")
 	b.AddCommand(create)
 	return b
 }

@@ -115,7 +115,7 @@ func TestGenerateDeterministic(t *testing.T) {
 		}
 	}
 	// Another seed gives other secrets (a small template keeps this cheap).
-	tmpl := fstest.MapFS{"p/.env": {Data: []byte("A=@@SECRET:aws-access-key-id@@\nK=@@SECRET:ec-private-key@@\n")}}
+	tmpl := fstest.MapFS{"p/.env": {Data: []byte("A=@@SECRET:aws-access-key-id@@\nK=@@SECRET:ec-private-key@@\n")}} // sprawl:allow template markers, not secrets
 	var bodies []string
 	for _, seed := range []uint64{1, 2} {
 		d := t.TempDir()
@@ -245,11 +245,11 @@ func TestOutputName(t *testing.T) {
 
 func TestRenderMarkers(t *testing.T) {
 	tmpl := fstest.MapFS{
-		"proj/a.txt": {Data: []byte("x=@@SECRET:github-classic-pat:t@@\n" +
+		"proj/a.txt": {Data: []byte("x=@@SECRET:github-classic-pat:t@@\n" + // sprawl:allow template markers, not secrets
 			"y=@@SECRET:github-classic-pat:t@@ z=@@BAIT:placeholder@@<token>\n" +
 			"uses: a/b@@@FAKE:git-sha@@ @@ -1,2 +1,2 @@\n" +
-			"key: |\n  @@SECRET:rsa-private-key|indent2@@\nend\n" +
-			`{"k": "@@SECRET:jwk-private-key/ec256|json@@"}` + "\n")},
+			"key: |\n  @@SECRET:rsa-private-key|indent2@@\nend\n" + // sprawl:allow template markers, not secrets
+			`{"k": "@@SECRET:jwk-private-key/ec256|json@@"}` + "\n")}, // sprawl:allow template markers, not secrets
 		"README.md": {Data: []byte("@@SECRET:nonsense@@ top-level files are not rendered")},
 	}
 	dir := t.TempDir()
@@ -296,7 +296,7 @@ func TestRenderMarkers(t *testing.T) {
 	if c := l.Items[5].Col; c < 1 || !strings.HasPrefix(last[c-1:], l.Items[5].value) || !strings.Contains(last[:c], `\"d\": \"`) {
 		t.Errorf("JWK label col %d on %q", c, last)
 	}
-	if _, err := GenerateFS(fstest.MapFS{"p/x": {Data: []byte("@@SECRET:no-such-kind@@")}}, t.TempDir(), 1); err == nil {
+	if _, err := GenerateFS(fstest.MapFS{"p/x": {Data: []byte("@@SECRET:no-such-kind@@")}}, t.TempDir(), 1); err == nil { // sprawl:allow template markers, not secrets
 		t.Error("unknown kind accepted")
 	}
 	if _, err := GenerateFS(fstest.MapFS{"p/x": {Data: []byte("@@SECRET:generic-password\n")}}, t.TempDir(), 1); err == nil {
