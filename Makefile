@@ -36,9 +36,11 @@ unit:
 	$(GO) test -count=1 ./...
 	$(GO) test -race -short -count=1 ./...
 
-## selfscan: the repository must come out clean under its own .sprawl.yaml.
+## selfscan: the working tree and the whole history must come out clean
+## under the repository's own .sprawl.yaml.
 selfscan:
 	$(GO) run ./cmd/sprawl scan dir . --quiet
+	@if git rev-parse --git-dir >/dev/null 2>&1; then $(GO) run ./cmd/sprawl scan git . --quiet; fi
 
 tidy-check:
 	@cp go.mod /tmp/sprawl-go.mod.bak; cp go.sum /tmp/sprawl-go.sum.bak
