@@ -133,3 +133,18 @@ func FuzzBase64Runs(f *testing.F) {
 		}
 	})
 }
+
+// TestContainerGivesWay: a Kubernetes Secret's data value is reported as
+// the token decoded from it, not twice.
+func TestContainerGivesWay(t *testing.T) {
+	m := testMatcher(t)
+	tok := synthToken("k8s")
+	b64 := base64.StdEncoding.EncodeToString([]byte(tok))
+	var ids []string
+	for _, mt := range m.Match([]byte("apiVersion: v1\nkind: Secret\ndata:\n  token: " + b64 + "\n")) {
+		ids = append(ids, mt.Rule.ID)
+	}
+	if len(ids) != 1 || ids[0] != "github-pat" {
+		t.Errorf("rules = %v, want just github-pat", ids)
+	}
+}

@@ -48,7 +48,7 @@ func EncodeCatalogue(rules []*Rule) ([]byte, error) {
 		c := &Rule{}
 		*c = Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider, Keywords: r.Keywords,
 			Pattern: r.Pattern, Compiled: simplifyRepeats(r.Pattern), Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
-			ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Class: r.Class, Severity: r.Severity,
+			ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Container: r.Container, Class: r.Class, Severity: r.Severity,
 			Tags: r.Tags, Allow: r.Allow, References: r.References}
 		slim[i] = c
 	}
@@ -242,7 +242,15 @@ func Check(rules []*Rule) []Problem {
 				probs = append(probs, Problem{r.ID, fmt.Sprintf("example %d contains none of the keywords", i+1)})
 				continue
 			}
-			if !hasRule(m.Match([]byte(ex)), r.ID) {
+			matches := m.Match([]byte(ex))
+			if r.Container && !hasRule(matches, r.ID) {
+				// A container rule gives way to the secret decoded from
+				// what it matched; on its own it must still match.
+				if single, err := NewMatcher([]*Rule{r}, Allowlist{}); err == nil {
+					matches = single.Match([]byte(ex))
+				}
+			}
+			if !hasRule(matches, r.ID) {
 				probs = append(probs, Problem{r.ID, fmt.Sprintf("example %d is not matched: %s", i+1, clip(ex))})
 			}
 		}

@@ -390,6 +390,10 @@ func dedupe(ms []Match) []Match {
 				drop = true
 				break
 			}
+			if o.Start == m.Start && o.End == m.End && m.Rule.Container && m.Encoding == "" && o.Encoding != "" && !o.Rule.Container {
+				drop = true // the decoded secret inside says more
+				break
+			}
 			if o.Start == m.Start && o.End == m.End && j < i && m.Rule.Generic == o.Rule.Generic &&
 				(o.Secret == m.Secret || (o.Encoding == "") == (m.Encoding == "")) {
 				// Same span, a better rule sorts first. A decoded secret

@@ -29,6 +29,9 @@ func TestExamplesInContext(t *testing.T) {
 	m := testMatcher(t)
 	pad := strings.Repeat("filler text without credentials ", 40) // 1280 bytes, no newline
 	for _, r := range m.Rules() {
+		if r.Container {
+			continue // gives way to the decoded secret; Check covers it
+		}
 		for i, ex := range r.Examples {
 			for _, pre := range []string{"", "x\n", pad + "\n" + pad + "\n", strings.Repeat("line\n", 100)} {
 				data := pre + ex + "\n" + pad + "\n"

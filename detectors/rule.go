@@ -46,6 +46,10 @@ type Rule struct {
 	// Generic rules match on variable names rather than a provider's format;
 	// a provider rule that reports the same secret wins over them.
 	Generic bool `yaml:"generic,omitempty" json:"generic,omitempty"`
+	// Container rules match an encoded wrapper (a Kubernetes Secret's
+	// base64 data, a base64 PEM): when a decoder finds a more specific
+	// secret inside the same text, that finding replaces this one.
+	Container bool `yaml:"container,omitempty" json:"container,omitempty"`
 	// Class is the rotation class used by the inventory's policy:
 	// token, api-key, password, private-key, client-secret, webhook, …
 	Class    string   `yaml:"class,omitempty" json:"class,omitempty"`
