@@ -282,6 +282,13 @@ func (m *Matcher) matchWindow(out []Match, r *Rule, data []byte, w window) []Mat
 // accept applies everything after the pattern: length, entropy, checksum,
 // context, the rule's and the user's allowlists and the shared filters.
 func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
+	if r.Generic {
+		// A value that runs on into a query string (pw=s3cret&user=bob)
+		// ends at the next parameter.
+		if i := queryContinuation(c.Secret); i > 0 {
+			c.Secret, c.End = c.Secret[:i], c.Start+i
+		}
+	}
 	secret := c.Secret
 	if len(secret) < r.MinLength {
 		return false
@@ -584,4 +591,21 @@ func overlapsRule(ms []Match, r *Rule, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// queryContinuation returns the index of "&name=" in s, or -1.
+func queryContinuation(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '&' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || j > i+1 && s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		if j > i+1 && j < len(s) && s[j] == '=' {
+			return i
+		}
+	}
+	return -1
 }

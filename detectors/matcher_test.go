@@ -205,3 +205,18 @@ func TestSimplifyRepeats(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryContinuation(t *testing.T) {
+	for s, want := range map[string]int{
+		"s3cr&t!x":          -1, // & inside a password
+		"s3cret&user=bob":   6,
+		"Tg6&yU8*iO2p":      -1,
+		"abc&x1=2&y=3":      3,
+		"trailing&":         -1,
+		"p4ss&&other=value": 5,
+	} {
+		if got := queryContinuation(s); got != want {
+			t.Errorf("queryContinuation(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
