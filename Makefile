@@ -81,6 +81,7 @@ BENCH_REPO ?= $(CURDIR)/.cache/bench-repo
 bench-repo:
 	rm -rf $(BENCH_REPO) && git init -q --bare $(BENCH_REPO)
 	$(GO) run ./scripts/benchrepo -commits 3000 | git -C $(BENCH_REPO) fast-import --quiet
+	git -C $(BENCH_REPO) symbolic-ref HEAD refs/heads/main
 	git -C $(BENCH_REPO) gc -q
 
 ## bench-git: full-history scan vs `git cat-file --batch-all-objects --batch`, and staged vs `git diff --cached -U0`.

@@ -121,10 +121,7 @@ func (m *Matcher) Prepare() error {
 		if len(m.patterns) == 0 {
 			return
 		}
-		m.ac, m.acErr = ahocorasick.NewBuilder().AddPatterns(m.patterns).Build()
-		if m.acErr != nil {
-			m.acErr = fmt.Errorf("build keyword automaton: %w", m.acErr)
-		}
+		m.ac, m.acErr = buildAutomaton(m.patterns)
 	})
 	return m.acErr
 }
@@ -608,4 +605,53 @@ func queryContinuation(s string) int {
 		}
 	}
 	return -1
+}
+
+// automata caches keyword automata by their keyword list, so the same
+// catalogue builds its automaton once per process however many matchers
+// use it (and WarmBuiltin can build it ahead of need).
+var automata struct {
+	sync.Mutex
+	m map[string]*automatonEntry
+}
+
+type automatonEntry struct {
+	once sync.Once
+	ac   *ahocorasick.Automaton
+	err  error
+}
+
+func buildAutomaton(patterns [][]byte) (*ahocorasick.Automaton, error) {
+	key := string(bytes.Join(patterns, []byte{0}))
+	automata.Lock()
+	if automata.m == nil {
+		automata.m = map[string]*automatonEntry{}
+	}
+	e := automata.m[key]
+	if e == nil {
+		e = &automatonEntry{}
+		automata.m[key] = e
+	}
+	automata.Unlock()
+	e.once.Do(func() {
+		e.ac, e.err = ahocorasick.NewBuilder().AddPatterns(patterns).Build()
+		if e.err != nil {
+			e.err = fmt.Errorf("build keyword automaton: %w", e.err)
+		}
+	})
+	return e.ac, e.err
+}
+
+// WarmBuiltin builds the embedded catalogue's keyword automaton into the
+// process-wide cache. A command that will scan calls it on a goroutine at
+// start, so the automaton is ready by the time configuration is read and
+// git has answered; a matcher over the same keywords then reuses it.
+func WarmBuiltin() {
+	rules, err := Builtin()
+	if err != nil {
+		return
+	}
+	if m, err := NewMatcher(rules, Allowlist{}); err == nil {
+		_ = m.Prepare()
+	}
 }

@@ -167,8 +167,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	}()
 	err := g.Wait()
 	<-collectDone
-	if perr := e.Matcher.Prepare(); perr != nil && err == nil {
-		err = perr // never report a scan that could not match as clean
+	if res.Stats.Chunks > 0 && err == nil {
+		// Never report a scan that could not match as clean. (With no
+		// content there is nothing to wait for.)
+		err = e.Matcher.Prepare()
 	}
 	if fin, ok := src.(Finisher); ok && err == nil {
 		res.Findings = fin.Finish(res.Findings)

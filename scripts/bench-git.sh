@@ -33,6 +33,8 @@ cd "$wt/w"
 n=0
 for f in $(git ls-files | head -3); do n=$((n+1)); printf '\n// edit %d\nvar x%d = 1\n' "$n" "$n" >> "$f"; done
 git add -A
+staged=$(git diff --cached --name-only | wc -l)
+[ "$staged" = 3 ] || { echo "bench-git: expected 3 staged files, got $staged" >&2; exit 1; }
 diff_t=$(best git diff --cached -U0)
 staged_t=$(best "$bin" scan staged --quiet)
 awk -v d="$diff_t" -v s="$staged_t" 'BEGIN{

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/detectors"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -27,6 +29,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
+	}
+	if len(args) > 0 && (args[0] == "scan" || args[0] == "baseline") {
+		// Build the keyword automaton while flags, config and git are
+		// being dealt with: it is most of a pre-commit hook's own time.
+		go detectors.WarmBuiltin()
 	}
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)

@@ -85,10 +85,9 @@ func newScanStagedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The source checks the repository itself; a second
+			// rev-parse here would cost a pre-commit hook a process.
 			src := &scanner.StagedSource{GitSource: scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}}
-			if err := src.CheckRepo(cmd.Context()); err != nil {
-				return failure(fmt.Errorf("scan staged %s: %w", path, err))
-			}
 			err = p.scanAndReport(cmd, src)
 			if errors.Is(err, errFindings) && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")
