@@ -27,6 +27,11 @@ const (
 	ActionIngest = "ingest"
 	ActionStatus = "status"
 	ActionPolicy = "policy"
+	// ActionVaultIndex records an index of a secret store.
+	ActionVaultIndex = "vault-index"
+	// ActionVault records an action in a secret store (flag, rotate,
+	// clear), done or failed.
+	ActionVault = "vault"
 )
 
 // ErrTampered is wrapped by the *TamperError Verify returns.

@@ -121,6 +121,42 @@ var migrations = []migration{
 		)`,
 		`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
 	}},
+	// Version 3 is the vault index (version 2 is another change's).
+	{3, "vault index", []string{
+		// One row per indexed field of a secret held in a secret store
+		// (Vault/OpenBao KV v2 or database static role, AWS Secrets
+		// Manager, Azure Key Vault). Never a value: only its keyed
+		// fingerprint, where it is and its version and dates.
+		`CREATE TABLE vault_entries (
+			id            {{id}},
+			adapter       TEXT NOT NULL,
+			store         TEXT NOT NULL,
+			engine        TEXT NOT NULL,
+			mount         TEXT NOT NULL,
+			path          TEXT NOT NULL,
+			field         TEXT NOT NULL,
+			version       TEXT NOT NULL,
+			version_at    BIGINT,
+			created_at    BIGINT,
+			updated_at    BIGINT,
+			fingerprint   TEXT NOT NULL,
+			auto_rotation SMALLINT NOT NULL DEFAULT 0,
+			-- flag: '' none, 'rotation-required' marked in the store,
+			-- 'rotated' a new value was seen and the store's mark awaits
+			-- clearing.
+			flag          TEXT NOT NULL DEFAULT '',
+			flag_reason   TEXT NOT NULL DEFAULT '',
+			flag_finding  TEXT NOT NULL DEFAULT '',
+			flag_version  TEXT NOT NULL DEFAULT '',
+			flagged_at    BIGINT,
+			rotated_at    BIGINT,
+			first_indexed BIGINT NOT NULL,
+			last_indexed  BIGINT NOT NULL,
+			gone_at       BIGINT,
+			UNIQUE (adapter, store, mount, path, field)
+		)`,
+		`CREATE INDEX vault_entries_fingerprint ON vault_entries (fingerprint)`,
+	}},
 }
 
 // SchemaVersion is the schema version this sprawl writes.
@@ -154,7 +190,14 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			if int(cur.Int64) > SchemaVersion() {
 				return fmt.Errorf("%w: database is at version %d, this sprawl knows up to %d", ErrSchemaTooNew, cur.Int64, SchemaVersion())
 			}
-			if int(cur.Int64) >= m.version {
+			// Versions are applied by presence, not by the maximum: when
+			// parallel changes take versions 2 and 3 and 3 lands first, a
+			// database at 3 still gets 2 once it exists.
+			var applied int
+			if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&applied); err != nil {
+				return err
+			}
+			if applied > 0 {
 				return nil
 			}
 			for _, st := range m.stmts {

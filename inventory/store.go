@@ -90,6 +90,28 @@ type Store interface {
 	// and hash as recorded when it was appended ("" and 0 when empty).
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 
+	// RecordVaultIndex records one index of a secret store (vault.go): it
+	// upserts b's entries by (adapter, store, mount, path, field), marks
+	// the store's entries it did not see as gone when b.Complete, and
+	// verifies rotations: an entry flagged rotation-required whose value
+	// now has another fingerprint at a newer version becomes flag
+	// "rotated", and the leaked secret it held, once no live entry holds
+	// it any more, moves to status rotated (with its "status" audit
+	// entry). One transaction with a "vault-index" audit entry. It
+	// returns ErrKeyMismatch if b.KeyCheck differs from the stored one.
+	RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (VaultIndexSummary, error)
+
+	// VaultEntries returns the indexed entries q selects, ordered by
+	// adapter, store, mount, path and field.
+	VaultEntries(ctx context.Context, q VaultQuery) ([]VaultEntry, error)
+
+	// MarkVaultFlag records an action taken in a secret store and its
+	// audit entry in one transaction: when a.Err is empty it sets the flag
+	// state of a.Fields at the path a.Key names (all its fields if
+	// a.Fields is empty); a failed action is only audited. It returns
+	// ErrNotFound if no live entry matches.
+	MarkVaultFlag(ctx context.Context, a VaultAction) error
+
 	// Close releases the store's connections.
 	Close() error
 }
