@@ -741,8 +741,9 @@ func testReopen(t *testing.T, s Store, reopen func() (Store, error)) {
 	mustVerify(t, s)
 	if ss, ok := s2.(*sqlStore); ok {
 		var n int
-		if err := ss.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != SchemaVersion() {
-			t.Errorf("schema_migrations rows = %d, %v; want %d", n, err, SchemaVersion())
+		// One row per migration; versions may have gaps.
+		if err := ss.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+			t.Errorf("schema_migrations rows = %d, %v; want %d", n, err, len(migrations))
 		}
 	}
 }
