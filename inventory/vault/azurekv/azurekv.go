@@ -1,0 +1,229 @@
+// Package azurekv is the vault.Adapter for Azure Key Vault secrets
+// (azsecrets, with azidentity's default credential): list secret
+// properties, read values, and mark a forced rotation with tags and an
+// expiry on the version that leaked.
+//
+// Safe for concurrent use.
+package azurekv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/sprawlsec/sprawl/inventory/vault"
+)
+
+// Key Vault tag limits (about-secrets.md): 15 tags, 512-character values.
+const (
+	maxTags     = 15
+	maxTagValue = 512
+)
+
+// DefaultExpiry is how long after the flag a marked version expires.
+const DefaultExpiry = 24 * time.Hour
+
+// Config selects the vault and credentials.
+type Config struct {
+	// VaultURL is https://NAME.vault.azure.net (or AZURE_KEYVAULT_URL).
+	VaultURL string
+	// Credential defaults to azidentity's DefaultAzureCredential
+	// (environment, workload identity, managed identity, Azure CLI, …).
+	Credential azcore.TokenCredential
+	// Options are passed to azsecrets.NewClient (tests: transport,
+	// retries, DisableChallengeResourceVerification).
+	Options *azsecrets.ClientOptions
+	// Expiry is the marked version's expiry after the flag (DefaultExpiry
+	// if zero). Key Vault's expiry is informational: reads keep working.
+	Expiry time.Duration
+}
+
+// Adapter is one Key Vault.
+type Adapter struct {
+	c      *azsecrets.Client
+	url    string
+	expiry time.Duration
+}
+
+// New builds an adapter. It contacts nothing (the credential fetches its
+// token on first use).
+func New(cfg Config) (*Adapter, error) {
+	u := strings.TrimRight(cfg.VaultURL, "/")
+	if u == "" {
+		return nil, errors.New("azure: no vault URL (set AZURE_KEYVAULT_URL or --vault-url)")
+	}
+	cred := cfg.Credential
+	if cred == nil {
+		c, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("azure credential: %w", err)
+		}
+		cred = c
+	}
+	c, err := azsecrets.NewClient(u, cred, cfg.Options)
+	if err != nil {
+		return nil, fmt.Errorf("azure key vault client: %w", err)
+	}
+	exp := cfg.Expiry
+	if exp <= 0 {
+		exp = DefaultExpiry
+	}
+	return &Adapter{c: c, url: u, expiry: exp}, nil
+}
+
+// Kind is "azure".
+func (a *Adapter) Kind() string { return "azure" }
+
+// Store is the vault URL.
+func (a *Adapter) Store() string { return a.url }
+
+// Scope is nil: List covers the vault.
+func (a *Adapter) Scope() []string { return nil }
+
+func classify(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		switch re.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return fmt.Errorf("%s: %w (HTTP %d %s)", what, vault.ErrDenied, re.StatusCode, re.ErrorCode)
+		case http.StatusNotFound:
+			return fmt.Errorf("%s: %w (HTTP 404 %s)", what, vault.ErrNotFound, re.ErrorCode)
+		case http.StatusTooManyRequests:
+			return fmt.Errorf("%s: %w (HTTP 429 %s)", what, vault.ErrThrottled, re.ErrorCode)
+		}
+		// Not re.Error(): it quotes the whole response.
+		return fmt.Errorf("%s: HTTP %d %s", what, re.StatusCode, re.ErrorCode)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// List pages through the vault's secret properties (no values).
+func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) error {
+	p := a.c.NewListSecretPropertiesPager(nil)
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault}}, classify(err, "list secrets"))
+		}
+		for _, sp := range page.Value {
+			if sp == nil || sp.ID == nil {
+				continue
+			}
+			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault, Path: sp.ID.Name()}}
+			if at := sp.Attributes; at != nil {
+				s.Created, s.Updated = deref(at.Created), deref(at.Updated)
+			}
+			if err := fn(s, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// Read returns the latest version: a JSON value's fields, else the value.
+func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
+	r, err := a.c.GetSecret(ctx, ref.Path, ref.Version, nil)
+	if err != nil {
+		return vault.Value{}, classify(err, "get secret "+ref.Path)
+	}
+	v := vault.Value{Fields: map[string]string{}}
+	if r.ID != nil {
+		v.Version = r.ID.Version()
+	}
+	if r.Attributes != nil {
+		v.VersionAt = deref(r.Attributes.Created)
+	}
+	if r.Value != nil {
+		v.Fields = vault.Fields(*r.Value)
+	}
+	return v, nil
+}
+
+// tags reads a version's tags (GetSecret: there is no properties-only
+// read of one version; the value is dropped unread).
+func (a *Adapter) tags(ctx context.Context, ref vault.Ref) (map[string]*string, *azsecrets.SecretAttributes, error) {
+	r, err := a.c.GetSecret(ctx, ref.Path, ref.Version, nil)
+	if err != nil {
+		return nil, nil, classify(err, "get secret "+ref.Path)
+	}
+	r.Value = nil
+	t := map[string]*string{}
+	for k, v := range r.Tags {
+		t[k] = v
+	}
+	return t, r.Attributes, nil
+}
+
+// Flag sets the sprawl-rotation-* tags and an expiry on the version
+// (ref.Version, else the latest) with UpdateSecretProperties, keeping
+// other tags and an earlier expiry.
+func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.Outcome, error) {
+	tags, attrs, err := a.tags(ctx, ref)
+	if err != nil {
+		return vault.Outcome{}, err
+	}
+	marks := vault.MarkValues(m, maxTagValue)
+	others := 0
+	for k := range tags {
+		if _, ours := marks[k]; !ours {
+			others++
+		}
+	}
+	if others+len(marks) > maxTags {
+		return vault.Outcome{}, fmt.Errorf("flag %s: %w: %d other tags, Key Vault allows %d", ref.Path, vault.ErrLimit, others, maxTags)
+	}
+	for k, v := range marks {
+		tags[k] = to.Ptr(v)
+	}
+	at := m.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	exp := at.Add(a.expiry).UTC().Truncate(time.Second)
+	if attrs != nil && attrs.Expires != nil && attrs.Expires.Before(exp) {
+		exp = *attrs.Expires
+	}
+	if _, err := a.c.UpdateSecretProperties(ctx, ref.Path, ref.Version, azsecrets.UpdateSecretPropertiesParameters{
+		Tags: tags, SecretAttributes: &azsecrets.SecretAttributes{Expires: &exp},
+	}, nil); err != nil {
+		return vault.Outcome{}, classify(err, "update secret "+ref.Path)
+	}
+	return vault.Outcome{Actions: []string{"tagged " + vault.MarkRequired + "=true", "expires " + exp.Format(time.RFC3339)},
+		Note: "rotate the value: set a new version"}, nil
+}
+
+// Clear removes the sprawl-rotation-* tags from the flagged version.
+func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, error) {
+	tags, _, err := a.tags(ctx, ref)
+	if err != nil {
+		return vault.Outcome{}, err
+	}
+	for _, k := range vault.MarkKeys {
+		delete(tags, k)
+	}
+	if _, err := a.c.UpdateSecretProperties(ctx, ref.Path, ref.Version, azsecrets.UpdateSecretPropertiesParameters{Tags: tags}, nil); err != nil {
+		return vault.Outcome{}, classify(err, "update secret "+ref.Path)
+	}
+	return vault.Outcome{Actions: []string{"sprawl-rotation-* tags removed"}}, nil
+}
+
+var _ vault.Adapter = (*Adapter)(nil)

@@ -1,0 +1,300 @@
+// Package hashicorp is the vault.Adapter for HashiCorp Vault and OpenBao:
+// KV version 2 mounts (list, read, custom_metadata marks) and database
+// secrets engine static roles (read static-creds, rotate-role). OpenBao
+// serves the same HTTP API, so the official Vault client drives both.
+//
+// Safe for concurrent use.
+package hashicorp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/sprawlsec/sprawl/inventory/vault"
+)
+
+// Vault's custom_metadata limits (vault-plugin-secrets-kv path_metadata.go).
+const (
+	maxCustomMetadataKeys        = 64
+	maxCustomMetadataKeyLength   = 128
+	maxCustomMetadataValueLength = 512
+)
+
+// Config selects the server, credentials and what to index. Empty
+// Address, Token and Namespace fall back to VAULT_ADDR, VAULT_TOKEN and
+// VAULT_NAMESPACE (the client's own environment handling).
+type Config struct {
+	Address   string
+	Token     string
+	Namespace string
+	// Mounts are the KV v2 mounts to index; default "secret".
+	Mounts []string
+	// DatabaseMounts are database secrets engine mounts whose static roles
+	// are indexed (their password) and rotated with rotate-role.
+	DatabaseMounts []string
+	// MaxRetries overrides the client's retries of 5xx and 429 answers
+	// (VAULT_MAX_RETRIES, default 2) when not nil.
+	MaxRetries *int
+	// MinRetryWait overrides the first retry's wait when not zero.
+	MinRetryWait time.Duration
+	// HTTPClient, when set, is the client's transport (tests).
+	HTTPClient *http.Client
+}
+
+// Adapter is a Vault or OpenBao server.
+type Adapter struct {
+	c       *api.Client
+	store   string
+	mounts  []string
+	dbs     []string
+	address string
+}
+
+// New builds an adapter. It contacts nothing.
+func New(cfg Config) (*Adapter, error) {
+	conf := api.DefaultConfig()
+	if conf.Error != nil {
+		return nil, fmt.Errorf("vault client: %w", conf.Error)
+	}
+	if cfg.Address != "" {
+		conf.Address = cfg.Address
+	}
+	if cfg.HTTPClient != nil {
+		conf.HttpClient = cfg.HTTPClient
+	}
+	if cfg.MaxRetries != nil {
+		conf.MaxRetries = *cfg.MaxRetries
+	}
+	if cfg.MinRetryWait > 0 {
+		conf.MinRetryWait, conf.MaxRetryWait = cfg.MinRetryWait, 2*cfg.MinRetryWait
+	}
+	c, err := api.NewClient(conf)
+	if err != nil {
+		return nil, fmt.Errorf("vault client: %w", err)
+	}
+	if cfg.Token != "" {
+		c.SetToken(cfg.Token)
+	}
+	if c.Token() == "" {
+		return nil, errors.New("vault: no token (set VAULT_TOKEN)")
+	}
+	if cfg.Namespace != "" {
+		c.SetNamespace(cfg.Namespace)
+	}
+	a := &Adapter{c: c, address: strings.TrimRight(c.Address(), "/")}
+	a.store = a.address
+	if ns := c.Namespace(); ns != "" {
+		a.store += " namespace=" + strings.Trim(ns, "/")
+	}
+	for _, m := range cfg.Mounts {
+		if m = strings.Trim(m, "/"); m != "" {
+			a.mounts = append(a.mounts, m)
+		}
+	}
+	if len(a.mounts) == 0 && len(cfg.DatabaseMounts) == 0 {
+		a.mounts = []string{"secret"}
+	}
+	for _, m := range cfg.DatabaseMounts {
+		if m = strings.Trim(m, "/"); m != "" {
+			a.dbs = append(a.dbs, m)
+		}
+	}
+	return a, nil
+}
+
+// Kind is "vault".
+func (a *Adapter) Kind() string { return "vault" }
+
+// Store is the server address, with " namespace=NS" when one is set.
+func (a *Adapter) Store() string { return a.store }
+
+// Scope lists the KV and database mounts indexed.
+func (a *Adapter) Scope() []string { return append(append([]string(nil), a.mounts...), a.dbs...) }
+
+// classify wraps err with the vault sentinel its HTTP status means.
+func classify(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		switch re.StatusCode {
+		case http.StatusForbidden:
+			return fmt.Errorf("%s: %w (HTTP 403: %s)", what, vault.ErrDenied, strings.Join(re.Errors, "; "))
+		case http.StatusNotFound:
+			return fmt.Errorf("%s: %w (HTTP 404)", what, vault.ErrNotFound)
+		case http.StatusTooManyRequests:
+			return fmt.Errorf("%s: %w (HTTP 429)", what, vault.ErrThrottled)
+		}
+		return fmt.Errorf("%s: HTTP %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
+	}
+	if errors.Is(err, api.ErrSecretNotFound) {
+		return fmt.Errorf("%s: %w", what, vault.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// List walks each KV mount's metadata tree (LIST …/metadata/…) and each
+// database mount's static roles.
+func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) error {
+	for _, m := range a.mounts {
+		if err := a.walk(ctx, m, "", fn); err != nil {
+			return err
+		}
+	}
+	for _, m := range a.dbs {
+		keys, err := a.list(ctx, m+"/static-roles")
+		if err != nil {
+			if err := fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineDatabase, Mount: m}}, classify(err, "list "+m+"/static-roles")); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, k := range keys {
+			if err := fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineDatabase, Mount: m, Path: k}, AutoRotation: true}, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) list(ctx context.Context, path string) ([]string, error) {
+	s, err := a.c.Logical().ListWithContext(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil || s.Data == nil {
+		return nil, nil // Vault answers an empty listing with 404
+	}
+	raw, _ := s.Data["keys"].([]any)
+	keys := make([]string, 0, len(raw))
+	for _, k := range raw {
+		if ks, ok := k.(string); ok {
+			keys = append(keys, ks)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+func (a *Adapter) walk(ctx context.Context, mount, prefix string, fn func(vault.Secret, error) error) error {
+	keys, err := a.list(ctx, mount+"/metadata/"+prefix)
+	if err != nil {
+		return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKV, Mount: mount, Path: prefix}}, classify(err, "list "+mount+"/metadata/"+prefix))
+	}
+	for _, k := range keys {
+		if strings.HasSuffix(k, "/") {
+			if err := a.walk(ctx, mount, prefix+k, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKV, Mount: mount, Path: prefix + k}}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Read returns a KV secret's current version (every field of its data)
+// or a static role's current password.
+func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
+	if ref.Engine == vault.EngineDatabase {
+		s, err := a.c.Logical().ReadWithContext(ctx, ref.Mount+"/static-creds/"+ref.Path)
+		if err != nil {
+			return vault.Value{}, classify(err, "read "+ref.Mount+"/static-creds/"+ref.Path)
+		}
+		if s == nil {
+			return vault.Value{}, classify(api.ErrSecretNotFound, "read "+ref.Mount+"/static-creds/"+ref.Path)
+		}
+		v := vault.Value{Fields: map[string]string{}}
+		if pw, ok := s.Data["password"].(string); ok {
+			v.Fields["password"] = pw
+		}
+		if lr, ok := s.Data["last_vault_rotation"].(string); ok {
+			v.Version = lr
+			v.VersionAt, _ = time.Parse(time.RFC3339Nano, lr)
+		}
+		return v, nil
+	}
+	s, err := a.c.KVv2(ref.Mount).Get(ctx, ref.Path)
+	if err != nil {
+		return vault.Value{}, classify(err, "read "+ref.Mount+"/data/"+ref.Path)
+	}
+	v := vault.Value{Fields: map[string]string{}}
+	vault.FlattenInto(v.Fields, "", s.Data)
+	if s.VersionMetadata != nil {
+		v.Version = fmt.Sprint(s.VersionMetadata.Version)
+		v.VersionAt = s.VersionMetadata.CreatedTime
+	}
+	return v, nil
+}
+
+// Flag merges sprawl's rotation keys into a KV secret's custom_metadata
+// (JSON merge patch on …/metadata/…, which keeps every other key; needs
+// the "patch" capability there) within Vault's limits, or requests an
+// immediate rotation of a database static role (…/rotate-role/…).
+func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.Outcome, error) {
+	if ref.Engine == vault.EngineDatabase {
+		p := ref.Mount + "/rotate-role/" + ref.Path
+		if _, err := a.c.Logical().WriteWithContext(ctx, p, nil); err != nil {
+			return vault.Outcome{}, classify(err, "rotate "+p)
+		}
+		return vault.Outcome{Actions: []string{"rotate-role requested"}, RotationRequested: true}, nil
+	}
+	// custom_metadata comes back with the data read, which the indexing
+	// policy already allows; the values are not looked at.
+	cur, err := a.c.KVv2(ref.Mount).Get(ctx, ref.Path)
+	if err != nil {
+		return vault.Outcome{}, classify(err, "read "+ref.Mount+"/data/"+ref.Path)
+	}
+	clear(cur.Data)
+	marks := vault.MarkValues(m, maxCustomMetadataValueLength)
+	others := 0
+	for k := range cur.CustomMetadata {
+		if _, ours := marks[k]; !ours {
+			others++
+		}
+	}
+	if others+len(marks) > maxCustomMetadataKeys {
+		return vault.Outcome{}, fmt.Errorf("flag %s/%s: %w: custom_metadata holds %d other keys, Vault allows %d", ref.Mount, ref.Path, vault.ErrLimit, others, maxCustomMetadataKeys)
+	}
+	patch := map[string]any{}
+	for k, v := range marks {
+		if len(k) > maxCustomMetadataKeyLength {
+			continue // cannot happen with our keys; kept for the limit's sake
+		}
+		patch[k] = v
+	}
+	if err := a.c.KVv2(ref.Mount).PatchMetadata(ctx, ref.Path, api.KVMetadataPatchInput{CustomMetadata: patch}); err != nil {
+		return vault.Outcome{}, classify(err, "patch "+ref.Mount+"/metadata/"+ref.Path)
+	}
+	return vault.Outcome{Actions: []string{"custom_metadata " + vault.MarkRequired + "=true merged"},
+		Note: "rotate the value: write a new version"}, nil
+}
+
+// Clear removes sprawl's keys from a KV secret's custom_metadata (merge
+// patch with nulls); a database role has no mark to clear.
+func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, error) {
+	if ref.Engine == vault.EngineDatabase {
+		return vault.Outcome{Note: "nothing to clear for a database static role"}, nil
+	}
+	patch := map[string]any{}
+	for _, k := range vault.MarkKeys {
+		patch[k] = nil
+	}
+	if err := a.c.KVv2(ref.Mount).PatchMetadata(ctx, ref.Path, api.KVMetadataPatchInput{CustomMetadata: patch}); err != nil {
+		return vault.Outcome{}, classify(err, "patch "+ref.Mount+"/metadata/"+ref.Path)
+	}
+	return vault.Outcome{Actions: []string{"custom_metadata sprawl-rotation-* removed"}}, nil
+}
+
+var _ vault.Adapter = (*Adapter)(nil)

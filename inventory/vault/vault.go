@@ -1,0 +1,305 @@
+// Package vault reads and marks secrets held in secret stores — HashiCorp
+// Vault and OpenBao (KV v2 and database static roles), AWS Secrets Manager,
+// Azure Key Vault — behind one small interface, Adapter, with one
+// sub-package per store (hashicorp, awssm, azurekv) and httptest fakes of
+// their documented APIs in vaulttest.
+//
+// The package is a leaf: it knows nothing of the inventory. Index walks a
+// store, reads each value, hands it to a fingerprint function and keeps
+// only what that returns, so plaintext never leaves this package; the
+// caller (cmd/sprawl) records the result in the inventory and acts on the
+// inventory's correlation with Flag and Clear.
+//
+// Adapters are safe for concurrent use (each wraps its provider's client,
+// which is); this package starts no goroutines.
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Errors adapters wrap, so callers can tell a refusal from a missing path
+// from a store that asks them to slow down. Tests use errors.Is.
+var (
+	ErrDenied    = errors.New("permission denied")
+	ErrNotFound  = errors.New("not found")
+	ErrThrottled = errors.New("throttled")
+	// ErrLimit: the store's metadata limits (Vault custom_metadata keys,
+	// Azure tags) leave no room for the rotation mark.
+	ErrLimit = errors.New("store metadata limit reached")
+)
+
+// Engines: what kind of secret a Ref names.
+const (
+	EngineKV             = "kv2"            // Vault/OpenBao KV version 2
+	EngineDatabase       = "database"       // Vault database secrets engine static role
+	EngineSecretsManager = "secretsmanager" // AWS Secrets Manager
+	EngineKeyVault       = "keyvault"       // Azure Key Vault secret
+)
+
+// Ref names one secret in a store.
+type Ref struct {
+	Engine string `json:"engine"`
+	// Mount is the Vault mount ("" for the clouds).
+	Mount string `json:"mount,omitempty"`
+	// Path is the path within the mount, the role name, or the secret's
+	// name.
+	Path string `json:"path"`
+	// Version, when set, is the version to act on (Azure tags belong to a
+	// version); "" is the current one.
+	Version string `json:"version,omitempty"`
+}
+
+func (r Ref) String() string {
+	if r.Mount != "" {
+		return r.Mount + "/" + r.Path
+	}
+	return r.Path
+}
+
+// Secret is a listed secret's metadata (no value).
+type Secret struct {
+	Ref
+	Created, Updated time.Time
+	// AutoRotation: the store can rotate the value itself (AWS rotation
+	// configured; a database static role).
+	AutoRotation bool
+}
+
+// Value is a secret's current version. Fields holds its values by field
+// ("" for a single value); callers must not keep or print them.
+type Value struct {
+	Version   string
+	VersionAt time.Time
+	Fields    map[string]string
+}
+
+// Mark describes a forced-rotation mark.
+type Mark struct {
+	Reason string
+	// Findings are the fingerprints of the leaked secrets the store holds.
+	Findings []string
+	At       time.Time
+}
+
+// Outcome is what an adapter did.
+type Outcome struct {
+	Actions []string
+	// RotationRequested: the store was asked to rotate the value now.
+	RotationRequested bool
+	// Note says what is left to people ("rotation is not configured").
+	Note string
+}
+
+func (o Outcome) String() string {
+	s := strings.Join(o.Actions, "; ")
+	if o.Note != "" {
+		if s != "" {
+			s += "; "
+		}
+		s += o.Note
+	}
+	return s
+}
+
+// Adapter is one secret store.
+type Adapter interface {
+	// Kind is "vault", "aws" or "azure".
+	Kind() string
+	// Store names this store instance (address and namespace, region, vault
+	// URL); the inventory keys entries on (Kind, Store).
+	Store() string
+	// Scope lists the mounts List covers, or nil when List covers the
+	// whole store.
+	Scope() []string
+	// List calls fn for every secret in scope. A part that cannot be
+	// listed (one mount refused) is reported as fn(Secret{Ref: where},
+	// err) and listing goes on; an error fn returns stops it.
+	List(ctx context.Context, fn func(Secret, error) error) error
+	// Read returns the current value of ref.
+	Read(ctx context.Context, ref Ref) (Value, error)
+	// Flag marks ref for forced rotation and asks the store to rotate it
+	// where it can.
+	Flag(ctx context.Context, ref Ref, m Mark) (Outcome, error)
+	// Clear removes the mark Flag set.
+	Clear(ctx context.Context, ref Ref) (Outcome, error)
+}
+
+// PlanFlag says what Flag does for a secret of this kind, for dry runs
+// (no store is contacted).
+func PlanFlag(kind, engine string, autoRotation bool) string {
+	switch {
+	case engine == EngineDatabase:
+		return "request rotate-role (database static role)"
+	case engine == EngineKV:
+		return "merge custom_metadata sprawl-rotation-* (reason, findings, time)"
+	case kind == "aws" && autoRotation:
+		return "tag sprawl:rotation-*, then RotateSecret"
+	case kind == "aws":
+		return "tag sprawl:rotation-*; rotation is not configured: rotate by hand"
+	case kind == "azure":
+		return "set tags sprawl-rotation-* and an expiry"
+	}
+	return "mark for rotation"
+}
+
+// Indexed is one field of an indexed secret: its fingerprint, never its
+// value.
+type Indexed struct {
+	Ref
+	Field            string
+	Version          string
+	VersionAt        time.Time
+	Created, Updated time.Time
+	Fingerprint      string
+	AutoRotation     bool
+}
+
+// ItemError is a part of the store that could not be listed or read.
+type ItemError struct {
+	Ref Ref
+	Err error
+}
+
+// IndexResult is what Index saw.
+type IndexResult struct {
+	Entries []Indexed
+	Errors  []ItemError
+	// Secrets counts the secrets read.
+	Secrets int
+}
+
+// Complete reports whether the whole scope was listed and read.
+func (r IndexResult) Complete() bool { return len(r.Errors) == 0 }
+
+// Index lists a's secrets, reads each and records each field's
+// fingerprint (fingerprint(value)); values are dropped as soon as they are
+// fingerprinted. Per-secret errors are collected and the walk goes on;
+// only a failure of fn-level machinery (ctx cancelled) is returned.
+func Index(ctx context.Context, a Adapter, fingerprint func(value string) string) (IndexResult, error) {
+	var res IndexResult
+	err := a.List(ctx, func(s Secret, err error) error {
+		if err != nil {
+			res.Errors = append(res.Errors, ItemError{s.Ref, err})
+			return ctx.Err()
+		}
+		v, err := a.Read(ctx, s.Ref)
+		if err != nil {
+			res.Errors = append(res.Errors, ItemError{s.Ref, err})
+			return ctx.Err()
+		}
+		res.Secrets++
+		fields := make([]string, 0, len(v.Fields))
+		for f := range v.Fields {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		for _, f := range fields {
+			if v.Fields[f] == "" {
+				continue
+			}
+			res.Entries = append(res.Entries, Indexed{Ref: Ref{Engine: s.Engine, Mount: s.Mount, Path: s.Path}, Field: f,
+				Version: v.Version, VersionAt: v.VersionAt, Created: s.Created, Updated: s.Updated,
+				Fingerprint: fingerprint(v.Fields[f]), AutoRotation: s.AutoRotation})
+		}
+		clear(v.Fields)
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, ctx.Err()
+}
+
+// Fields splits a stored string into indexable values: a JSON object's
+// string (and number) leaves by dotted path, else the whole string as
+// field "".
+func Fields(s string) map[string]string {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "{") {
+		var m map[string]any
+		if json.Unmarshal([]byte(t), &m) == nil {
+			out := map[string]string{}
+			FlattenInto(out, "", m)
+			return out
+		}
+	}
+	return map[string]string{"": s}
+}
+
+// FlattenInto adds the string leaves of v (a decoded JSON or KV map) to
+// out under dotted paths. Numbers are kept (a numeric PIN is a secret);
+// booleans and nulls are not values anyone leaks.
+func FlattenInto(out map[string]string, prefix string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			FlattenInto(out, p, e)
+		}
+	case []any:
+		for i, e := range x {
+			FlattenInto(out, prefix+"["+strconv.Itoa(i)+"]", e)
+		}
+	case string:
+		out[prefix] = x
+	case json.Number:
+		out[prefix] = x.String()
+	case float64:
+		out[prefix] = strconv.FormatFloat(x, 'f', -1, 64)
+	}
+}
+
+// Mark keys and tags sprawl writes, per store.
+const (
+	MarkRequired = "sprawl-rotation-required"
+	MarkReason   = "sprawl-rotation-reason"
+	MarkFindings = "sprawl-rotation-findings"
+	MarkAt       = "sprawl-rotation-flagged-at"
+)
+
+// MarkKeys are the keys Flag writes and Clear removes.
+var MarkKeys = []string{MarkRequired, MarkReason, MarkFindings, MarkAt}
+
+// MarkValues are the values of the mark keys, each cut to max bytes
+// (whole runes).
+func MarkValues(m Mark, max int) map[string]string {
+	at := m.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return map[string]string{
+		MarkRequired: "true",
+		MarkReason:   Truncate(m.Reason, max),
+		MarkFindings: Truncate(strings.Join(m.Findings, " "), max),
+		MarkAt:       at.UTC().Format(time.RFC3339),
+	}
+}
+
+// Truncate cuts s to at most max bytes without splitting a rune.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !validCut(s, max) {
+		max--
+	}
+	return s[:max]
+}
+
+func validCut(s string, i int) bool { return i >= len(s) || s[i]&0xC0 != 0x80 }
+
+// Errorf wraps a provider error with the sentinel that classifies it.
+func Errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}
