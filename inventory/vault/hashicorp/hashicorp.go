@@ -125,15 +125,20 @@ func classify(err error, what string) error {
 	}
 	var re *api.ResponseError
 	if errors.As(err, &re) {
+		msgs := make([]string, 0, len(re.Errors))
+		for _, m := range re.Errors {
+			msgs = append(msgs, strings.Join(strings.Fields(m), " "))
+		}
+		msg := strings.Join(msgs, "; ")
 		switch re.StatusCode {
 		case http.StatusForbidden:
-			return fmt.Errorf("%s: %w (HTTP 403: %s)", what, vault.ErrDenied, strings.Join(re.Errors, "; "))
+			return fmt.Errorf("%s: %w (HTTP 403: %s)", what, vault.ErrDenied, msg)
 		case http.StatusNotFound:
 			return fmt.Errorf("%s: %w (HTTP 404)", what, vault.ErrNotFound)
 		case http.StatusTooManyRequests:
 			return fmt.Errorf("%s: %w (HTTP 429)", what, vault.ErrThrottled)
 		}
-		return fmt.Errorf("%s: HTTP %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
+		return fmt.Errorf("%s: HTTP %d: %s", what, re.StatusCode, msg)
 	}
 	if errors.Is(err, api.ErrSecretNotFound) {
 		return fmt.Errorf("%s: %w", what, vault.ErrNotFound)
@@ -191,6 +196,9 @@ func (a *Adapter) walk(ctx context.Context, mount, prefix string, fn func(vault.
 		return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKV, Mount: mount, Path: prefix}}, classify(err, "list "+mount+"/metadata/"+prefix))
 	}
 	for _, k := range keys {
+		if k == "" || k == "/" || strings.HasPrefix(k, "/") {
+			continue // a malformed listing must not send the walk in circles
+		}
 		if strings.HasSuffix(k, "/") {
 			if err := a.walk(ctx, mount, prefix+k, fn); err != nil {
 				return err

@@ -347,6 +347,10 @@ func validateCustom(m map[string]string) string {
 }
 
 func (v *Vault) list(w http.ResponseWriter, mount, prefix string) {
+	// Vault treats "metadata/app" and "metadata/app/" alike.
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
 	seen := map[string]bool{}
 	for p := range v.kv[mount] {
 		if !strings.HasPrefix(p, prefix) || len(v.kv[mount][p].Versions) == 0 {
