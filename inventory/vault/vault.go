@@ -18,7 +18,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -299,7 +298,3 @@ func Truncate(s string, max int) string {
 
 func validCut(s string, i int) bool { return i >= len(s) || s[i]&0xC0 != 0x80 }
 
-// Errorf wraps a provider error with the sentinel that classifies it.
-func Errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
-}

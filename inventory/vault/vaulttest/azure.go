@@ -58,7 +58,7 @@ func (Credential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.
 }
 
 // ClientOptions are azsecrets options for the fake: its TLS transport,
-// at most retries retries with tiny delays, and no check that the
+// at most retries retries with tiny delays (azcore: 0 is its default of 3, -1 none), and no check that the
 // challenge's resource is a real Key Vault domain.
 func (a *Azure) ClientOptions(retries int32) *azsecrets.ClientOptions {
 	return &azsecrets.ClientOptions{
