@@ -65,6 +65,8 @@ error, 3 runtime failure.`,
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newHookCmd(), newVersionCmd(), newInventoryCmd(), newAuditCmd())
+	root.AddCommand(newVaultCmd())
+	root.AddCommand(newRotateCmd())
 	wrapArgs(root)
 	return root
 }

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/vault"
+)
+
+// rotateItem is one line of the rotation plan: a managed secret's path to
+// flag, or an unmanaged leaked secret to move into a vault.
+type rotateItem struct {
+	Action string `json:"action"` // "flag", "flagged" (already), "unmanaged"
+	inventory.VaultKey
+	Engine       string   `json:"engine,omitempty"`
+	Fields       []string `json:"fields,omitempty"`
+	Version      string   `json:"version,omitempty"`
+	AutoRotation bool     `json:"auto_rotation,omitempty"`
+	// Secrets are the leaked secrets' fingerprints.
+	Secrets []string `json:"secrets"`
+	Rule    string   `json:"rule,omitempty"`
+	Where   string   `json:"found_in,omitempty"`
+	Plan    string   `json:"plan"`
+	Result  string   `json:"result,omitempty"`
+	Failed  bool     `json:"failed,omitempty"`
+
+	statuses map[string]inventory.Status
+}
+
+func newRotateCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "rotate [--adapter vault|aws|azure] [--apply]",
+		Short: "Force rotation of leaked managed secrets in their stores (dry run unless --apply)",
+		Long: `Correlate the inventory's leaked secrets (open or rotation-required) with the
+vault index ('sprawl vault index') and print the plan; with --apply, do it:
+
+  vault   merge custom_metadata sprawl-rotation-* (required, reason, findings,
+          time) into each KV secret; request rotate-role for a database
+          static role
+  aws     tag the secret sprawl:rotation-*, then RotateSecret when rotation
+          is configured (otherwise say it is not)
+  azure   set tags sprawl-rotation-* and an expiry on the leaked version
+
+Each leaked secret so flagged becomes rotation-required. Every action, done
+or failed, is an audit-log entry. A leaked secret held in no store is listed
+as unmanaged: move it into a vault, then rotate it. A later 'vault index'
+that sees a new value at a flagged path marks it rotated.
+
+Exit codes: 0 ok (or nothing to do), 2 bad flag or configuration, 3 an
+action or the inventory failed (the others still ran).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ac, err := readAdapterFlags(cmd)
+			if err != nil {
+				return err
+			}
+			apply, _ := cmd.Flags().GetBool("apply")
+			reason, _ := cmd.Flags().GetString("reason")
+			actorFlag, _ := cmd.Flags().GetString("actor")
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for rotate (want table or json)", format)
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				items, err := rotationPlan(cmd.Context(), s, ac.kind)
+				if err != nil {
+					return inventoryErr(err)
+				}
+				failed := 0
+				if apply {
+					if failed, err = applyRotation(cmd.Context(), s, items, ac, reason, actorName(actorFlag)); err != nil {
+						return err
+					}
+				}
+				if err := writeRotation(cmd, items, apply, format); err != nil {
+					return err
+				}
+				if failed > 0 {
+					return &exitError{exitFailure, fmt.Errorf("rotate: %d of the actions failed (see RESULT); the rest were done", failed)}
+				}
+				return nil
+			})
+		},
+	}
+	addAdapterFlags(c.Flags(), false)
+	c.Flags().Bool("apply", false, "do it (default: print the plan only)")
+	c.Flags().String("reason", "", "reason recorded in the store and the audit log (default: where the secret leaked)")
+	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
+	c.Flags().StringP("format", "f", "table", "table or json")
+	return c
+}
+
+// rotationPlan correlates the active leaked secrets with the vault index:
+// one "flag" item per store path holding leaked values (its leaked fields
+// together), "flagged" where every leaked field there is already marked,
+// and one "unmanaged" item per leaked secret in no store.
+func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotateItem, error) {
+	cs, err := inventory.Correlate(ctx, s, inventory.Query{Statuses: []inventory.Status{inventory.StatusOpen, inventory.StatusRotationRequired}})
+	if err != nil {
+		return nil, err
+	}
+	byPath := map[inventory.VaultKey]*rotateItem{}
+	var managed, unmanaged []*rotateItem
+	for _, c := range cs {
+		where := ""
+		if len(c.Secret.Locations) > 0 {
+			l := c.Secret.Locations[0]
+			where = strings.TrimSpace(l.Source + " " + l.Repository + ":" + l.Path)
+		}
+		if !c.Managed {
+			if kind == "" {
+				unmanaged = append(unmanaged, &rotateItem{Action: "unmanaged", Secrets: []string{c.Secret.Fingerprint}, Rule: c.Secret.RuleID,
+					Where: where, Plan: inventory.ActionMoveToVault})
+			}
+			continue
+		}
+		for _, e := range c.Vault {
+			if kind != "" && e.Adapter != kind {
+				continue
+			}
+			k := inventory.VaultKey{Adapter: e.Adapter, Store: e.Store, Mount: e.Mount, Path: e.Path}
+			it := byPath[k]
+			if it == nil {
+				it = &rotateItem{Action: "flagged", VaultKey: k, Engine: e.Engine, Version: e.Version, AutoRotation: e.AutoRotation,
+					Rule: c.Secret.RuleID, Where: where, statuses: map[string]inventory.Status{}}
+				byPath[k] = it
+				managed = append(managed, it)
+			}
+			if e.Flag == inventory.VaultFlagNone {
+				it.Action = "flag"
+			}
+			it.Fields = append(it.Fields, e.Field)
+			if it.statuses[c.Secret.Fingerprint] == "" {
+				it.Secrets = append(it.Secrets, c.Secret.Fingerprint)
+			}
+			it.statuses[c.Secret.Fingerprint] = c.Secret.Status
+		}
+	}
+	for _, it := range managed {
+		sort.Strings(it.Fields)
+		sort.Strings(it.Secrets)
+		if it.Action == "flag" {
+			it.Plan = vault.PlanFlag(it.Adapter, it.Engine, it.AutoRotation)
+		} else {
+			it.Plan = "already marked; waiting for a new value (sprawl vault index)"
+		}
+	}
+	sort.SliceStable(managed, func(i, j int) bool { return managed[i].VaultKey.String() < managed[j].VaultKey.String() })
+	return append(managed, unmanaged...), nil
+}
+
+// applyRotation flags each planned path in its store and records the
+// outcome; it returns how many actions failed. Only an inventory failure
+// stops it.
+func applyRotation(ctx context.Context, s inventory.Store, items []*rotateItem, ac adapterConfig, reason, actor string) (int, error) {
+	adapters := map[string]vault.Adapter{}
+	adapterErr := map[string]error{}
+	failed := 0
+	for _, it := range items {
+		if it.Action == "unmanaged" {
+			continue
+		}
+		why := reason
+		if why == "" {
+			why = fmt.Sprintf("leaked: %s found in %s", it.Rule, it.Where)
+		}
+		if it.Action == "flag" {
+			a, ok := adapters[it.Adapter]
+			if !ok && adapterErr[it.Adapter] == nil {
+				var err error
+				if a, err = newAdapter(ctx, it.Adapter, ac); err != nil {
+					adapterErr[it.Adapter] = err
+				} else {
+					adapters[it.Adapter] = a
+				}
+			}
+			if err := adapterErr[it.Adapter]; err != nil {
+				it.Result, it.Failed = "not done: "+err.Error(), true
+				failed++
+				continue
+			}
+			if a.Store() != it.Store {
+				it.Result = "skipped: the " + it.Adapter + " adapter points at " + a.Store() + ", not this store"
+				continue
+			}
+			o, err := a.Flag(ctx, vault.Ref{Engine: it.Engine, Mount: it.Mount, Path: it.Path, Version: it.Version},
+				vault.Mark{Reason: why, Findings: it.Secrets, At: time.Now()})
+			act := inventory.VaultAction{Key: it.VaultKey, Fields: it.Fields, Action: "flag", Detail: o.String(),
+				Flag: inventory.VaultFlagRotationRequired, Reason: why, Finding: strings.Join(it.Secrets, " "), Version: it.Version, Actor: actor}
+			if err != nil {
+				act.Err = err.Error()
+				it.Result, it.Failed = "failed: "+err.Error(), true
+				failed++
+			} else {
+				it.Result = "done: " + o.String()
+			}
+			if err := s.MarkVaultFlag(ctx, act); err != nil {
+				return failed, inventoryErr(err)
+			}
+			if err != nil {
+				continue
+			}
+		}
+		for _, fp := range it.Secrets {
+			if it.statuses[fp] != inventory.StatusOpen {
+				continue
+			}
+			if _, err := s.SetStatus(ctx, fp, inventory.StatusChange{To: inventory.StatusRotationRequired,
+				Reason: "leaked managed secret: marked for rotation at " + it.VaultKey.String(), Actor: actor}); err != nil {
+				return failed, inventoryErr(err)
+			}
+			it.statuses[fp] = inventory.StatusRotationRequired
+		}
+		if it.Action == "flagged" {
+			it.Result = "already marked"
+		}
+	}
+	return failed, nil
+}
+
+func writeRotation(cmd *cobra.Command, items []*rotateItem, apply bool, format string) error {
+	out := cmd.OutOrStdout()
+	if format == "json" {
+		if items == nil {
+			items = []*rotateItem{}
+		}
+		return writeJSON(out, struct {
+			DryRun bool          `json:"dry_run"`
+			Items  []*rotateItem `json:"items"`
+		}{!apply, items})
+	}
+	if len(items) == 0 {
+		_, err := fmt.Fprintln(out, "nothing to rotate: no open leaked secret in the inventory")
+		return failure(err)
+	}
+	header := []string{"ACTION", "STORE", "PATH", "FIELDS", "SECRETS", "PLAN"}
+	if apply {
+		header = append(header, "RESULT")
+	}
+	rows := make([][]string, 0, len(items))
+	flags := 0
+	for _, it := range items {
+		secs := make([]string, len(it.Secrets))
+		for i, fp := range it.Secrets {
+			secs[i] = short(fp)
+		}
+		store, path := it.Adapter+" "+it.Store, it.Path
+		if it.Mount != "" {
+			path = it.Mount + "/" + path
+		}
+		if it.Action == "unmanaged" {
+			store, path = "-", it.Where
+		}
+		if it.Action == "flag" {
+			flags++
+		}
+		row := []string{it.Action, store, path, strings.Join(it.Fields, ","), strings.Join(secs, " "), it.Plan}
+		if apply {
+			row = append(row, it.Result)
+		}
+		rows = append(rows, row)
+	}
+	if err := renderTable(out, header, rows); err != nil {
+		return err
+	}
+	if !apply {
+		_, err := fmt.Fprintf(out, "dry run: %d paths to mark for rotation; run with --apply to do it\n", flags)
+		return failure(err)
+	}
+	return nil
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/vault"
+	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
+	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
+	"github.com/sprawlsec/sprawl/inventory/vault/hashicorp"
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// Adapter kinds, as --adapter takes them.
+var adapterKinds = []string{"vault", "aws", "azure"}
+
+// adapterConfig is what the adapter flags say.
+type adapterConfig struct {
+	kind      string
+	address   string
+	namespace string
+	mounts    []string
+	dbMounts  []string
+	region    string
+	vaultURL  string
+}
+
+func addAdapterFlags(fl *pflag.FlagSet, required bool) {
+	help := "secret store: vault (HashiCorp Vault or OpenBao), aws (Secrets Manager) or azure (Key Vault)"
+	if !required {
+		help += "; default: every store in the inventory"
+	}
+	fl.String("adapter", "", help)
+	fl.String("address", "", "vault: server address (default $VAULT_ADDR); the token is $VAULT_TOKEN")
+	fl.String("namespace", "", "vault: namespace (default $VAULT_NAMESPACE)")
+	fl.StringSlice("mount", nil, "vault: KV v2 mounts to index (repeatable or comma-separated; default secret)")
+	fl.StringSlice("db-mount", nil, "vault: database secrets engine mounts whose static roles to index and rotate")
+	fl.String("region", "", "aws: region (default from the AWS configuration, $AWS_REGION)")
+	fl.String("vault-url", "", "azure: Key Vault URL, https://NAME.vault.azure.net (default $AZURE_KEYVAULT_URL)")
+}
+
+func readAdapterFlags(cmd *cobra.Command) (adapterConfig, error) {
+	fl := cmd.Flags()
+	var c adapterConfig
+	c.kind, _ = fl.GetString("adapter")
+	c.address, _ = fl.GetString("address")
+	c.namespace, _ = fl.GetString("namespace")
+	m, _ := fl.GetStringSlice("mount")
+	c.mounts = splitList(m)
+	d, _ := fl.GetStringSlice("db-mount")
+	c.dbMounts = splitList(d)
+	c.region, _ = fl.GetString("region")
+	c.vaultURL, _ = fl.GetString("vault-url")
+	if c.vaultURL == "" {
+		c.vaultURL = os.Getenv("AZURE_KEYVAULT_URL")
+	}
+	if c.kind != "" {
+		ok := false
+		for _, k := range adapterKinds {
+			ok = ok || k == c.kind
+		}
+		if !ok {
+			return c, usageErr("--adapter %q: want %s", c.kind, strings.Join(adapterKinds, ", "))
+		}
+	}
+	return c, nil
+}
+
+// azureTestOptions, when set (tests), supplies the Key Vault client's
+// credential and options (a fake's TLS transport).
+var azureTestOptions func() azurekv.Config
+
+// newAdapter builds the adapter of kind from c. A store that cannot be
+// configured (no token, no region, no URL) is a usage error.
+func newAdapter(ctx context.Context, kind string, c adapterConfig) (vault.Adapter, error) {
+	switch kind {
+	case "vault":
+		a, err := hashicorp.New(hashicorp.Config{Address: c.address, Namespace: c.namespace, Mounts: c.mounts, DatabaseMounts: c.dbMounts})
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		return a, nil
+	case "aws":
+		a, err := awssm.New(ctx, c.region)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		return a, nil
+	case "azure":
+		cfg := azurekv.Config{}
+		if azureTestOptions != nil {
+			cfg = azureTestOptions()
+		}
+		cfg.VaultURL = c.vaultURL
+		a, err := azurekv.New(cfg)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		return a, nil
+	}
+	return nil, usageErr("--adapter is required: %s", strings.Join(adapterKinds, ", "))
+}
+
+func newVaultCmd() *cobra.Command {
+	v := &cobra.Command{
+		Use:   "vault",
+		Short: "Index secret stores (Vault/OpenBao, AWS Secrets Manager, Azure Key Vault) by fingerprint",
+		Long: `'vault index' reads every value in a secret store, fingerprints it with the
+inventory's key and records only the fingerprint, the store, path, field,
+version and dates — never the value. A leaked secret (found by a scan) whose
+fingerprint matches an indexed entry is a leaked managed secret: critical,
+rotate it now ('sprawl rotate'). A leaked secret in no store is unmanaged:
+move it into a vault, then rotate it.
+
+Stores and their credentials:
+  vault   HashiCorp Vault or OpenBao: $VAULT_ADDR, $VAULT_TOKEN, $VAULT_NAMESPACE
+  aws     Secrets Manager: the standard AWS credential chain and region
+  azure   Key Vault: --vault-url, azidentity's default credential
+
+See docs/vault-rotation.md for least-privilege policies.
+
+Exit codes: 0 ok, 2 bad flag or configuration, 3 a store or inventory
+failure (items that could not be read are listed; the rest is recorded).`,
+	}
+	v.PersistentFlags().String("inventory", "", inventoryFlagHelp)
+	v.AddCommand(newVaultIndexCmd(), newVaultListCmd())
+	return v
+}
+
+func newVaultIndexCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "index --adapter vault|aws|azure",
+		Short: "Fingerprint every value in a secret store into the inventory",
+		Long: `Fingerprint every value in a secret store into the inventory. Multi-value
+secrets (KV maps, JSON secret strings) are indexed field by field.
+
+A path flagged for rotation ('sprawl rotate --apply') that now holds a new
+value at a newer version is verified rotated: the inventory entry and its
+leaked secret become rotated, and with --apply the mark is cleared in the
+store.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ac, err := readAdapterFlags(cmd)
+			if err != nil {
+				return err
+			}
+			if ac.kind == "" {
+				return usageErr("--adapter is required: %s", strings.Join(adapterKinds, ", "))
+			}
+			apply, _ := cmd.Flags().GetBool("apply")
+			actorFlag, _ := cmd.Flags().GetString("actor")
+			key, err := inventoryKey()
+			if err != nil {
+				return err
+			}
+			a, err := newAdapter(cmd.Context(), ac.kind, ac)
+			if err != nil {
+				return err
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				return vaultIndex(cmd, s, a, key, apply, actorName(actorFlag))
+			})
+		},
+	}
+	addAdapterFlags(c.Flags(), true)
+	c.Flags().Bool("apply", false, "clear the rotation mark in the store at paths verified rotated")
+	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
+	return c
+}
+
+func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []byte, apply bool, actor string) error {
+	ctx := cmd.Context()
+	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	res, err := vault.Index(ctx, a, func(v string) string { return scanner.Fingerprint(key, v) })
+	if err != nil {
+		return failure(fmt.Errorf("vault index %s %s: %w", a.Kind(), a.Store(), err))
+	}
+	b := &inventory.VaultIndexBatch{Adapter: a.Kind(), Store: a.Store(), KeyCheck: inventory.KeyCheck(key),
+		Complete: res.Complete(), Mounts: a.Scope(), Actor: actor}
+	for _, e := range res.Entries {
+		b.Entries = append(b.Entries, inventory.VaultEntryRecord{Mount: e.Mount, Path: e.Path, Field: e.Field, Engine: e.Engine,
+			Version: e.Version, VersionAt: e.VersionAt, Created: e.Created, Updated: e.Updated, Fingerprint: e.Fingerprint, AutoRotation: e.AutoRotation})
+	}
+	sum, err := s.RecordVaultIndex(ctx, b)
+	if err != nil {
+		return inventoryErr(err)
+	}
+	fmt.Fprintf(out, "indexed %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
+		a.Kind(), a.Store(), res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
+	for _, r := range sum.Rotated {
+		fmt.Fprintf(out, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, short(r.OldFingerprint))
+	}
+	for _, k := range sum.Rewritten {
+		fmt.Fprintf(out, "still leaked: %s has a new version with the same value; rotate it\n", k)
+	}
+	for _, fp := range sum.SecretsRotated {
+		fmt.Fprintf(out, "secret %s: status rotated\n", short(fp))
+	}
+	failed := len(res.Errors)
+	for _, e := range res.Errors {
+		fmt.Fprintf(errw, "sprawl: vault index: %s: %v\n", e.Ref, e.Err)
+	}
+	if !res.Complete() {
+		fmt.Fprintf(errw, "sprawl: vault index: %d items could not be listed or read; nothing was marked gone\n", len(res.Errors))
+	}
+	n, err := clearRotated(ctx, out, errw, s, a, apply, actor)
+	if err != nil {
+		return err
+	}
+	failed += n
+	if failed > 0 {
+		return &exitError{exitFailure, fmt.Errorf("vault index: %d failures (see above)", failed)}
+	}
+	return nil
+}
+
+// clearRotated clears the store's mark at paths whose flagged fields were
+// all seen rotated (with apply; else it says it would). It returns how
+// many clears failed.
+func clearRotated(ctx context.Context, out, errw io.Writer, s inventory.Store, a vault.Adapter, apply bool, actor string) (int, error) {
+	es, err := s.VaultEntries(ctx, inventory.VaultQuery{Adapter: a.Kind(), Store: a.Store(), Flags: []inventory.VaultFlag{inventory.VaultFlagRotated, inventory.VaultFlagRotationRequired}})
+	if err != nil {
+		return 0, inventoryErr(err)
+	}
+	type pathKey struct{ mount, path string }
+	groups := map[pathKey][]inventory.VaultEntry{}
+	var order []pathKey
+	for _, e := range es {
+		k := pathKey{e.Mount, e.Path}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], e)
+	}
+	failed := 0
+	for _, k := range order {
+		g := groups[k]
+		var fields []string
+		pending := false
+		for _, e := range g {
+			fields = append(fields, e.Field)
+			pending = pending || e.Flag == inventory.VaultFlagRotationRequired
+		}
+		if pending {
+			continue
+		}
+		key := inventory.VaultKey{Adapter: a.Kind(), Store: a.Store(), Mount: k.mount, Path: k.path}
+		if !apply {
+			fmt.Fprintf(out, "would clear the rotation mark at %s (run with --apply)\n", key)
+			continue
+		}
+		ref := vault.Ref{Engine: g[0].Engine, Mount: k.mount, Path: k.path, Version: g[0].FlagVersion}
+		o, err := a.Clear(ctx, ref)
+		act := inventory.VaultAction{Key: key, Fields: fields, Action: "clear", Detail: o.String(), Flag: inventory.VaultFlagNone, Actor: actor}
+		if err != nil {
+			act.Err = err.Error()
+			failed++
+			fmt.Fprintf(errw, "sprawl: clear %s: %v\n", key, err)
+		} else {
+			fmt.Fprintf(out, "cleared the rotation mark at %s\n", key)
+		}
+		if err := s.MarkVaultFlag(ctx, act); err != nil {
+			return failed, inventoryErr(err)
+		}
+	}
+	return failed, nil
+}
+
+func newVaultListCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List indexed vault entries (fingerprints, never values)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, _ := cmd.Flags().GetString("format")
+			if format != "table" && format != "json" {
+				return usageErr("invalid format %q for vault list (want table or json)", format)
+			}
+			kind, _ := cmd.Flags().GetString("adapter")
+			flagged, _ := cmd.Flags().GetBool("flagged")
+			all, _ := cmd.Flags().GetBool("all")
+			q := inventory.VaultQuery{Adapter: kind, IncludeGone: all}
+			if flagged {
+				q.Flags = []inventory.VaultFlag{inventory.VaultFlagRotationRequired, inventory.VaultFlagRotated}
+			}
+			return withInventory(cmd, func(s inventory.Store) error {
+				es, err := s.VaultEntries(cmd.Context(), q)
+				if err != nil {
+					return inventoryErr(err)
+				}
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), es)
+				}
+				rows := make([][]string, 0, len(es))
+				for _, e := range es {
+					p := e.Path
+					if e.Mount != "" {
+						p = e.Mount + "/" + p
+					}
+					flag := string(e.Flag)
+					if !e.GoneAt.IsZero() {
+						flag = strings.TrimSpace(flag + " gone")
+					}
+					rows = append(rows, []string{e.Adapter, e.Store, p, e.Field, e.Version, short(e.Fingerprint), flag, when(e.LastIndexed)})
+				}
+				return renderTable(cmd.OutOrStdout(), []string{"ADAPTER", "STORE", "PATH", "FIELD", "VERSION", "FINGERPRINT", "FLAG", "INDEXED"}, rows)
+			})
+		},
+	}
+	c.Flags().String("adapter", "", "only this store kind: vault, aws, azure")
+	c.Flags().Bool("flagged", false, "only entries flagged for rotation or awaiting the mark's clearing")
+	c.Flags().Bool("all", false, "include entries gone from their store")
+	c.Flags().StringP("format", "f", "table", "table or json")
+	return c
+}
+
