@@ -320,4 +320,3 @@ func newVaultListCmd() *cobra.Command {
 	c.Flags().StringP("format", "f", "table", "table or json")
 	return c
 }
-

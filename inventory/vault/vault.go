@@ -297,4 +297,3 @@ func Truncate(s string, max int) string {
 }
 
 func validCut(s string, i int) bool { return i >= len(s) || s[i]&0xC0 != 0x80 }
-

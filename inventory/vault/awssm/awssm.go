@@ -199,4 +199,3 @@ func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, erro
 }
 
 var _ vault.Adapter = (*Adapter)(nil)
-
