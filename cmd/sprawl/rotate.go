@@ -89,6 +89,7 @@ action or the inventory failed (the others still ran).`,
 		},
 	}
 	addAdapterFlags(c.Flags(), false)
+	c.Flags().String("inventory", "", inventoryFlagHelp)
 	c.Flags().Bool("apply", false, "do it (default: print the plan only)")
 	c.Flags().String("reason", "", "reason recorded in the store and the audit log (default: where the secret leaked)")
 	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
