@@ -44,6 +44,11 @@ func TestImportDirection(t *testing.T) {
 			if !strings.HasPrefix(path, mod) {
 				continue
 			}
+			// The vault adapters are a leaf: they know nothing of the
+			// inventory store (cmd/sprawl glues the two).
+			if (pkg == "inventory/vault" || strings.HasPrefix(pkg, "inventory/vault/")) && !strings.HasPrefix(path, mod+"inventory/vault") {
+				t.Errorf("%s imports %s: the vault adapters may import only inventory/vault/…", p, path)
+			}
 			dep := strings.SplitN(strings.TrimPrefix(path, mod), "/", 2)[0]
 			ok, limited := allowed[top]
 			if !limited || dep == top {
