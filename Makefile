@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git accuracy fuzz fuzz-short clean
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -87,3 +87,8 @@ bench-repo:
 ## bench-git: full-history scan vs `git cat-file --batch-all-objects --batch`, and staged vs `git diff --cached -U0`.
 bench-git: build bench-repo
 	./scripts/bench-git.sh $(BIN) $(BENCH_REPO)
+
+## report-screenshot: render the fixture inventory's HTML report in headless
+## Chromium (the same test CI runs) and keep the picture the README shows.
+report-screenshot:
+	SPRAWL_REPORT_SCREENSHOT=$(CURDIR)/docs/report-inventory.png $(GO) test -count=1 -run 'TestInventoryReportHTMLInChromium$$' ./reports
