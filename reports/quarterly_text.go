@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -311,11 +312,17 @@ func csvSafe(s string) string {
 
 // ---- terminal ----
 
-func termTable(w io.Writer, header []string, rows [][]string) error {
-	t := tablewriter.NewTable(w,
+// Table writes rows under header as a terminal table in the house style
+// (no wrapping, headers verbatim, spaces kept), with non-printing
+// characters escaped so a hostile path cannot drive the terminal. Nothing
+// is written if rendering fails.
+func Table(w io.Writer, header []string, rows [][]string) error {
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithTrimSpace(tw.Off),
 	)
 	h := make([]any, len(header))
 	for i, x := range header {
@@ -332,7 +339,11 @@ func termTable(w io.Writer, header []string, rows [][]string) error {
 	if err := t.Bulk(clean); err != nil {
 		return err
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, &buf)
+	return err
 }
 
 func writeInventoryTable(out io.Writer, r *InventoryReport) error {
@@ -346,7 +357,7 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 	for _, h := range headline(r) {
 		rows = append(rows, []string{h[0], h[1]})
 	}
-	if err := termTable(w, []string{"Figure", "Value"}, rows); err != nil {
+	if err := Table(w, []string{"Figure", "Value"}, rows); err != nil {
 		return err
 	}
 	bd := [][]string{}
@@ -361,7 +372,7 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		bd = append(bd, row)
 	}
 	w.WriteString("\n")
-	if err := termTable(w, []string{"Status", "n", "Severity", "n", "Environment", "n"}, bd); err != nil {
+	if err := Table(w, []string{"Status", "n", "Severity", "n", "Environment", "n"}, bd); err != nil {
 		return err
 	}
 	section := func(title string, header []string, rows [][]string, empty string) error {
@@ -370,7 +381,7 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 			fmt.Fprintf(w, "  %s\n", empty)
 			return nil
 		}
-		return termTable(w, header, rows)
+		return Table(w, header, rows)
 	}
 	h, rs := secretTableRows(r.Overdue, true)
 	if err := section("Overdue rotations", h, rs, "none"); err != nil {
