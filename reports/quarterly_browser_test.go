@@ -189,6 +189,19 @@ func TestInventoryReportHTMLInChromium(t *testing.T) {
 	if len(colours) < 20 {
 		t.Errorf("screenshot has %d colours: nothing rendered?", len(colours))
 	}
+	// Print: the print stylesheet must give a real document of a few
+	// pages, without requests either.
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	if _, reqs := headless(t, page, "--print-to-pdf="+pdf, "--no-pdf-header-footer"); len(reqs) > 0 {
+		t.Errorf("the report made network requests while printing: %q", reqs)
+	}
+	doc, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := len(pdfPage.FindAll(doc, -1)); !bytes.HasPrefix(doc, []byte("%PDF-")) || pages < 2 || pages > 12 {
+		t.Errorf("printed report: %d bytes, %d pages; want a PDF of 2 to 12 pages", len(doc), pages)
+	}
 	if out := os.Getenv("SPRAWL_REPORT_SCREENSHOT"); out != "" {
 		b, err := os.ReadFile(shot)
 		if err != nil {
@@ -199,6 +212,9 @@ func TestInventoryReportHTMLInChromium(t *testing.T) {
 		}
 	}
 }
+
+// pdfPage matches a page object (not the /Pages tree node).
+var pdfPage = regexp.MustCompile(`/Type\s*/Page\b[^s]`)
 
 var remoteRef = regexp.MustCompile(`(?i)(\b(?:src|href|action|poster|srcset|xlink:href)\s*=\s*["']?\s*([^"'\s>]+))|url\(\s*["']?([^"')]+)|@import`)
 
