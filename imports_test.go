@@ -18,7 +18,7 @@ func TestImportDirection(t *testing.T) {
 		"detectors": {},
 		"scanner":   {"detectors"},
 		"inventory": {"detectors", "scanner"},
-		"reports":   {"detectors", "scanner"},
+		"reports":   {"detectors", "scanner", "inventory"},
 	}
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -159,6 +159,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
 				res.Findings = append(res.Findings, ev.findings...)
+				// A running count; the Finisher may merge findings, so
+				// the final figure is set again below.
+				res.Stats.Findings = len(res.Findings)
 			}
 			if e.Progress != nil {
 				e.Progress(res.Stats)

@@ -19,13 +19,12 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -637,33 +636,7 @@ func writeJSON(w io.Writer, v any) error {
 // reports' table: no wrapping, headers verbatim) and control characters
 // escaped, so a hostile path cannot drive the terminal.
 func renderTable(w io.Writer, header []string, rows [][]string) error {
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	h := make([]any, len(header))
-	for i, x := range header {
-		h[i] = x
-	}
-	t.Header(h...)
-	for _, r := range rows {
-		for i := range r {
-			r[i] = cell(r[i])
-		}
-	}
-	if err := t.Bulk(rows); err != nil {
-		return failure(err)
-	}
-	if err := t.Render(); err != nil {
-		return failure(err)
-	}
-	if _, err := io.Copy(w, &buf); err != nil {
-		return failure(err)
-	}
-	return nil
+	return failure(reports.Table(w, header, rows))
 }
 
 func cell(s string) string {

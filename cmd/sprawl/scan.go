@@ -174,13 +174,24 @@ func loadRules(s *settings) ([]*detectors.Rule, error) {
 
 // scan runs the engine and applies the baseline.
 func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result, int, error) {
+	unit := "files"
+	if src.Kind() == "git" {
+		unit = "blobs"
+	}
+	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, "scanning", -1, "bytes")
+	p.engine.Progress = bar.scanStats(unit)
 	res, err := p.engine.Run(cmd.Context(), src)
+	bar.finish()
+	p.engine.Progress = nil
 	if err != nil {
 		return res, 0, failure(err)
 	}
 	dsn, _ := cmd.Flags().GetString("inventory")
 	if dsn != "" {
+		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(res.Findings)), -1, "")
+		bar.tick()
 		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), res, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		bar.finish()
 		if err != nil {
 			return res, 0, err
 		}

@@ -35,6 +35,8 @@ func TestScripts(t *testing.T) {
 			"gentoken":  cmdGenToken,
 			"writefile": cmdWriteFile,
 			"exit":      cmdExit,
+			"perm":      cmdPerm,
+			"issymlink": cmdIsSymlink,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
@@ -131,3 +133,31 @@ var testdataDir = func() string {
 	}
 	return d
 }()
+
+// cmdPerm checks a file's permission bits.
+//
+//	perm 0600 PATH
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: perm MODE PATH")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); got != os.FileMode(want) {
+		ts.Fatalf("%s has mode %#o, want %#o", args[1], got, want)
+	}
+}
+
+// cmdIsSymlink checks that a path is (still) a symbolic link.
+func cmdIsSymlink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: issymlink PATH")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if is := fi.Mode()&os.ModeSymlink != 0; is == neg {
+		ts.Fatalf("%s: symlink %v", args[0], is)
+	}
+}

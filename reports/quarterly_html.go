@@ -1,0 +1,145 @@
+package reports
+
+import (
+	_ "embed"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed inventory_report.html.tmpl
+var inventoryHTMLSource string
+
+var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
+	"day":      day,
+	"short":    shortFP,
+	"maxage":   maxAge,
+	"envs":     envs,
+	"repos":    repoList,
+	"median":   median,
+	"ts":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"lastday":  func(t time.Time) string { return day(t.Add(-time.Nanosecond)) },
+	"unix":     func(t time.Time) int64 { return t.Unix() },
+	"sevclass": func(s string) string { return "sev-" + s },
+	"bars":     barChart,
+	"trend":    trendChart,
+	"headline": headline,
+	"add":      func(a, b int) int { return a + b },
+	"overby": func(s SecretRow) string {
+		over := float64(s.AgeDays) - s.MaxAgeDays
+		if over < 1 {
+			return "< 1 d"
+		}
+		return strconv.Itoa(int(over)) + " d"
+	},
+}).Parse(inventoryHTMLSource))
+
+func writeInventoryHTML(w io.Writer, r *InventoryReport) error {
+	return inventoryHTML.Execute(w, r)
+}
+
+// barColors names the CSS class of a bar by its label, so statuses and
+// severities keep their colours in every chart.
+var barColors = map[string]string{
+	"critical": "c-critical", "high": "c-high", "medium": "c-medium", "low": "c-low", "info": "c-info",
+	"open": "c-high", "rotation-required": "c-critical", "rotated": "c-ok", "revoked": "c-ok",
+	"false-positive": "c-info", "accepted-risk": "c-medium", "production": "c-critical",
+}
+
+// barChart draws a horizontal bar chart as inline SVG. Labels are escaped;
+// the result contains no external reference.
+func barChart(title string, cs []Count) template.HTML {
+	const rowH, labelW, barW, pad = 22, 130, 220, 6
+	total, peak := 0, 0
+	for _, c := range cs {
+		total += c.Count
+		peak = max(peak, c.Count)
+	}
+	h := len(cs)*rowH + 2*pad
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart bars" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d">`,
+		html.EscapeString(title), labelW+barW+60, h, labelW+barW+60, h)
+	fmt.Fprintf(&b, `<title>%s</title>`, html.EscapeString(title))
+	for i, c := range cs {
+		y := pad + i*rowH
+		w := 0
+		if peak > 0 {
+			w = int(math.Round(float64(c.Count) / float64(peak) * barW))
+		}
+		if c.Count > 0 && w < 2 {
+			w = 2
+		}
+		cls := barColors[c.Name]
+		if cls == "" {
+			cls = "c-neutral"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="lbl" text-anchor="end">%s</text>`, labelW-8, y+15, html.EscapeString(c.Name))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="3" class="bar %s" data-count="%d"><title>%s: %d</title></rect>`,
+			labelW, y+3, w, rowH-6, cls, c.Count, html.EscapeString(c.Name), c.Count)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="val">%d</text>`, labelW+w+6, y+15, c.Count)
+	}
+	b.WriteString(`</svg>`)
+	if total == 0 {
+		return template.HTML(`<p class="empty">Nothing to chart: the inventory holds no secrets.</p>`)
+	}
+	return template.HTML(b.String())
+}
+
+// trendChart draws open leaks over the period as an inline SVG line with
+// one marked point per day (or week) with scans.
+func trendChart(r *InventoryReport) template.HTML {
+	if len(r.Trend) == 0 {
+		return template.HTML(`<p class="empty">No scans were recorded in this period, so there is no trend to draw.</p>`)
+	}
+	const w, h, left, right, top, bottom = 720, 220, 44, 16, 14, 30
+	peak := 1
+	for _, p := range r.Trend {
+		peak = max(peak, p.Open)
+	}
+	// A tidy axis: the smallest step of 1, 2, 5, 10, 20, 50, … giving at
+	// most five intervals.
+	step := 1
+	for m := 1; ; m *= 10 {
+		if step = m; peak <= 5*step {
+			break
+		}
+		if step = 2 * m; peak <= 5*step {
+			break
+		}
+		if step = 5 * m; peak <= 5*step {
+			break
+		}
+	}
+	ymax := (peak + step - 1) / step * step
+	span := r.Until.Sub(r.Since).Seconds()
+	x := func(t time.Time) float64 {
+		f := t.Sub(r.Since).Seconds() / span
+		return left + math.Max(0, math.Min(1, f))*(w-left-right)
+	}
+	y := func(v int) float64 { return top + (1-float64(v)/float64(ymax))*(h-top-bottom) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart trend" role="img" aria-label="Open leaks over the period" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMidYMid meet">`, w, h)
+	b.WriteString(`<title>Open leaks over the period</title>`)
+	for v := 0; v <= ymax; v += step {
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/><text x="%d" y="%.1f" class="axis" text-anchor="end">%d</text>`,
+			left, w-right, y(v), y(v), left-6, y(v)+4, v)
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text><text x="%d" y="%d" class="axis" text-anchor="end">%s</text>`,
+		left, h-8, day(r.Since), w-right, h-8, day(r.Until.Add(-time.Nanosecond)))
+	var pts []string
+	for _, p := range r.Trend {
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.At), y(p.Open)))
+	}
+	fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
+	for _, p := range r.Trend {
+		fmt.Fprintf(&b, `<circle class="pt" cx="%.1f" cy="%.1f" r="3.5"><title>%s: %d open, %d new, %d scan(s)</title></circle>`,
+			x(p.At), y(p.Open), day(p.At), p.Open, p.New, p.Scans)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,0 +1,370 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// Fixed moments of the fixture: the third quarter of 2026, reported on
+// 5 October.
+var (
+	q3Since  = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	q3Until  = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	reportAt = time.Date(2026, 10, 5, 9, 30, 0, 0, time.UTC)
+)
+
+// fixtureSecret builds an obviously synthetic value; only its keyed
+// fingerprint and redacted preview reach the inventory.
+func fixtureSecret(name string) string {
+	return "SYNTHETIC-FIXTURE-" + strings.ToUpper(name) + "-0000000000000000"
+}
+
+type fixtureClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fixtureClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fixtureClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// fixtureInventory is a small, fixed inventory: two repositories of an
+// EHR integration, a cloud key shared by both and by production and
+// sandbox paths, an Epic client secret, a database password rotated in
+// the quarter, a false positive, a token first seen in the quarter.
+func fixtureInventory(t *testing.T) inventory.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := inventory.OpenSQLite(ctx, filepath.Join(t.TempDir(), "inventory.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	clk := &fixtureClock{}
+	if !inventory.SetClock(s, clk.now) {
+		t.Fatal("SetClock refused the SQLite store")
+	}
+	key := []byte("fixture-key-0123456789abcdef")
+	classes := map[string]inventory.Class{
+		"aws-access-key": inventory.ClassAPIKey, "epic-client-secret": inventory.ClassClientSecret,
+		"postgres-password": inventory.ClassPassword, "slack-webhook": inventory.ClassWebhook, "github-pat": inventory.ClassToken,
+	}
+	find := func(rule string, sev detectors.Severity, secret, path string, line int, commit string, date time.Time) scanner.Finding {
+		return scanner.Finding{RuleID: rule, RuleName: rule, Severity: sev, Secret: secret, File: path, Line: line, Commit: commit, Author: "dev", Date: date}
+	}
+	aws := fixtureSecret("aws")
+	epic := fixtureSecret("epic")
+	pg := fixtureSecret("postgres")
+	hook := fixtureSecret("webhook")
+	pat := fixtureSecret("pat")
+	old := time.Date(2025, 12, 1, 10, 0, 0, 0, time.UTC)
+	ingest := func(at time.Time, repo string, complete bool, fs ...scanner.Finding) {
+		t.Helper()
+		clk.set(at)
+		if _, err := inventory.Ingest(ctx, s, key, inventory.Scan{
+			Source: "git", Repository: repo, Branch: "main", Started: at.Add(-time.Minute), Finished: at,
+			Complete: complete, Classes: classes, Actor: "ci",
+		}, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func(at time.Time, secret string, to inventory.Status, actor, reason string) {
+		t.Helper()
+		clk.set(at)
+		if _, err := s.SetStatus(ctx, scanner.Fingerprint(key, secret), inventory.StatusChange{To: to, Actor: actor, Reason: reason, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw, app := "https://github.com/acme/ehr-gateway", "https://github.com/acme/fhir-app"
+	// Before the quarter.
+	ingest(time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC), gw, true,
+		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
+		find("epic-client-secret", detectors.SeverityHigh, epic, "config/sandbox.yaml", 12, "c0ffee02", old.AddDate(0, 1, 0)))
+	// In the quarter.
+	ingest(time.Date(2026, 7, 10, 8, 0, 0, 0, time.UTC), gw, true,
+		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
+		find("epic-client-secret", detectors.SeverityHigh, epic, "config/sandbox.yaml", 12, "c0ffee02", old.AddDate(0, 1, 0)),
+		find("epic-client-secret", detectors.SeverityHigh, epic, "config/production.yaml", 14, "c0ffee03", time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)),
+		find("postgres-password", detectors.SeverityHigh, pg, "deploy/staging/values.yaml", 40, "c0ffee04", time.Date(2026, 7, 8, 0, 0, 0, 0, time.UTC)),
+		find("slack-webhook", detectors.SeverityMedium, hook, "docs/example.md", 7, "c0ffee05", time.Date(2026, 7, 9, 0, 0, 0, 0, time.UTC)))
+	ingest(time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC), app, true,
+		find("aws-access-key", detectors.SeverityCritical, aws, ".env.production", 1, "beef0001", old.AddDate(0, 2, 0)))
+	status(time.Date(2026, 7, 12, 14, 0, 0, 0, time.UTC), hook, inventory.StatusFalsePositive, "alice", "documentation placeholder")
+	status(time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC), pg, inventory.StatusRotationRequired, "alice", "found in staging values")
+	status(time.Date(2026, 8, 20, 16, 0, 0, 0, time.UTC), pg, inventory.StatusRotated, "bob", "rotated in the database; old password dropped")
+	ingest(time.Date(2026, 9, 2, 8, 0, 0, 0, time.UTC), app, true,
+		find("aws-access-key", detectors.SeverityCritical, aws, ".env.production", 1, "beef0001", old.AddDate(0, 2, 0)),
+		find("github-pat", detectors.SeverityCritical, pat, "scripts/release.sh", 22, "beef0002", time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)))
+	ingest(time.Date(2026, 9, 30, 8, 0, 0, 0, time.UTC), gw, true,
+		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
+		find("epic-client-secret", detectors.SeverityHigh, epic, "config/sandbox.yaml", 12, "c0ffee02", old.AddDate(0, 1, 0)),
+		find("epic-client-secret", detectors.SeverityHigh, epic, "config/production.yaml", 14, "c0ffee03", time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)))
+	return s
+}
+
+func buildFixtureReport(t *testing.T, s inventory.Store, since, until time.Time) *InventoryReport {
+	t.Helper()
+	r, err := BuildInventoryReport(context.Background(), s, PeriodOptions{Since: since, Until: until, Now: reportAt, Inventory: "fixture.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func render(t *testing.T, r *InventoryReport, format string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteInventoryReport(&b, r, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./reports -update and review the diff)\n--- got ---\n%s", name, got)
+	}
+}
+
+func TestInventoryReportGolden(t *testing.T) {
+	s := fixtureInventory(t)
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	for _, f := range []struct{ format, file string }{
+		{"markdown", "inventory_report.golden.md"},
+		{"csv", "inventory_report.golden.csv"},
+		{"json", "inventory_report.golden.json"},
+		{"table", "inventory_report.golden.txt"},
+	} {
+		t.Run(f.format, func(t *testing.T) { checkGolden(t, f.file, render(t, r, f.format)) })
+	}
+}
+
+// TestInventoryReportContent asserts the figures the goldens show, so a
+// wrong golden cannot be blessed unnoticed.
+func TestInventoryReportContent(t *testing.T) {
+	s := fixtureInventory(t)
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	if r.Title != "Secret inventory review 2026-Q3" {
+		t.Errorf("title %q", r.Title)
+	}
+	sum := r.Summary
+	if sum.Secrets != 5 || sum.Open != 3 || sum.NewInPeriod != 3 || sum.RotatedInPeriod != 1 || sum.ScansInPeriod != 4 {
+		t.Errorf("summary %+v: want 5 secrets, 3 open, 3 new, 1 rotated, 4 scans", sum)
+	}
+	if sum.MultiRepository != 1 || sum.SharedEnvironments != 1 {
+		t.Errorf("multi-repository %d, shared %d: want the AWS key in two repositories and the Epic secret in sandbox and production", sum.MultiRepository, sum.SharedEnvironments)
+	}
+	// The rotation: staging password first committed 8 July, rotated 20 August.
+	if len(r.Rotations) != 1 || r.Rotations[0].RuleID != "postgres-password" || r.Rotations[0].DaysExposed != 43 || r.Rotations[0].Actor != "bob" {
+		t.Errorf("rotations %+v", r.Rotations)
+	}
+	// Overdue: the AWS key (Dec 2025, 90 d), Epic secret (Jan 2026, 90 d),
+	// and the token (1 h) — not the rotated password nor the false positive.
+	var overdue []string
+	for _, o := range r.Overdue {
+		overdue = append(overdue, o.RuleID)
+	}
+	if strings.Join(overdue, ",") != "aws-access-key,epic-client-secret,github-pat" {
+		t.Errorf("overdue %v", overdue)
+	}
+	if len(r.TopRepositories) != 2 || r.TopRepositories[0].Repository != "https://github.com/acme/fhir-app" || r.TopRepositories[0].Critical != 2 {
+		t.Errorf("top repositories %+v", r.TopRepositories)
+	}
+	// Trend: 10 July (4 open: aws, epic, pg, webhook), 2 Sept (pg rotated,
+	// webhook a false positive, token new: 3), 30 Sept (3).
+	var trend []int
+	for _, p := range r.Trend {
+		trend = append(trend, p.Open)
+	}
+	if len(trend) != 3 || trend[0] != 4 || trend[1] != 3 || trend[2] != 3 {
+		t.Errorf("trend %+v", r.Trend)
+	}
+	if !r.Audit.Verified || r.Audit.Entries != 8 || len(r.Audit.HeadHash) != 64 {
+		t.Errorf("audit %+v: want verified, 8 entries (5 ingests, 3 status changes)", r.Audit)
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("notes on a healthy quarter: %q", r.Notes)
+	}
+	// The CSV has one row per secret and location: 2+2+1+1+1 locations.
+	rows, err := csv.NewReader(bytes.NewReader(render(t, r, "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+7 {
+		t.Errorf("csv rows %d, want header + 7", len(rows))
+	}
+	// No format carries a secret value.
+	for _, f := range InventoryFormats() {
+		out := render(t, r, f)
+		if bytes.Contains(out, []byte("SYNTHETIC-FIXTURE")) || bytes.Contains(out, []byte("0000000000000000")) {
+			t.Errorf("%s output contains a secret value", f)
+		}
+	}
+}
+
+func TestInventoryReportEmpty(t *testing.T) {
+	s, err := inventory.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	if len(r.Notes) != 2 || !strings.Contains(r.Notes[0], "holds no secrets") || !strings.Contains(r.Notes[1], "No scans were recorded") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	if !r.Audit.Verified || r.Audit.Entries != 0 {
+		t.Errorf("audit %+v", r.Audit)
+	}
+	for _, f := range InventoryFormats() {
+		out := render(t, r, f)
+		if f == "csv" {
+			rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+			if err != nil || len(rows) != 1 {
+				t.Errorf("csv of an empty inventory: %d rows, %v", len(rows), err)
+			}
+			continue
+		}
+		if f == "json" {
+			var back InventoryReport
+			if err := json.Unmarshal(out, &back); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			if back.Secrets == nil || back.Trend == nil || back.NewLeaks == nil {
+				t.Errorf("json of an empty inventory has null lists: %s", out)
+			}
+			continue
+		}
+		if !bytes.Contains(out, []byte("holds no secrets")) {
+			t.Errorf("%s report of an empty inventory does not say so:\n%s", f, out)
+		}
+	}
+	checkGolden(t, "inventory_report_empty.golden.md", render(t, r, "markdown"))
+}
+
+func TestInventoryReportPeriodWithoutScans(t *testing.T) {
+	s := fixtureInventory(t)
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := buildFixtureReport(t, s, since, since.AddDate(0, 3, 0))
+	if r.Title != "Secret inventory review 2026-Q1" {
+		t.Errorf("title %q", r.Title)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "No scans were recorded between 2026-01-01 and 2026-03-31") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	if len(r.Trend) != 0 || len(r.NewLeaks) != 0 || len(r.Rotations) != 0 || r.Summary.Secrets != 5 {
+		t.Errorf("a quarter without scans: trend %d, new %d, rotations %d, secrets %d", len(r.Trend), len(r.NewLeaks), len(r.Rotations), r.Summary.Secrets)
+	}
+	md := string(render(t, r, "markdown"))
+	for _, want := range []string{"No scans were recorded", "there is no trend", "No secret was first seen in this period."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	h := string(render(t, r, "html"))
+	if !strings.Contains(h, "No scans were recorded in this period, so there is no trend to draw.") {
+		t.Error("html does not say the period has no scans")
+	}
+}
+
+func TestInventoryReportTamperedAudit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "inv.db")
+	s, err := inventory.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("fixture-key-0123456789abcdef")
+	if _, err := inventory.Ingest(context.Background(), s, key, inventory.Scan{Source: "dir", Repository: "/srv/app", Finished: q3Since.AddDate(0, 0, 3), Complete: true},
+		[]scanner.Finding{{RuleID: "r", Severity: detectors.SeverityHigh, Secret: fixtureSecret("x"), File: "a.env", Line: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	tamperAudit(t, path)
+	s, err = inventory.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	if r.Audit.Verified || r.Audit.Problem == "" {
+		t.Fatalf("audit %+v: want broken", r.Audit)
+	}
+	if !strings.Contains(string(render(t, r, "html")), "Audit log BROKEN") || !strings.Contains(string(render(t, r, "markdown")), "BROKEN") {
+		t.Error("a broken chain is not shown")
+	}
+}
+
+func TestParseQuarterAndLastFullQuarter(t *testing.T) {
+	since, until := LastFullQuarter(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC))
+	if !since.Equal(q3Since) || !until.Equal(q3Until) {
+		t.Errorf("last full quarter of 27 Nov 2026: %s–%s", since, until)
+	}
+	since, until = LastFullQuarter(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	if since != time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) || until != time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) {
+		t.Errorf("last full quarter of 1 Feb 2026: %s–%s", since, until)
+	}
+	for _, in := range []string{"2026-Q3", "2026q3", "2026Q3"} {
+		s, u, err := ParseQuarter(in, time.UTC)
+		if err != nil || !s.Equal(q3Since) || !u.Equal(q3Until) {
+			t.Errorf("ParseQuarter(%q) = %s, %s, %v", in, s, u, err)
+		}
+	}
+	for _, bad := range []string{"2026-Q5", "Q3", "2026-07", ""} {
+		if _, _, err := ParseQuarter(bad, time.UTC); err == nil {
+			t.Errorf("ParseQuarter(%q) accepted", bad)
+		}
+	}
+}
+
+func TestInventoryReportUnknownFormat(t *testing.T) {
+	err := WriteInventoryReport(&bytes.Buffer{}, &InventoryReport{}, "pdf")
+	if err == nil || !strings.Contains(err.Error(), "html") {
+		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// tamperAudit edits the first audit entry behind the store's back.
+func tamperAudit(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,416 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// InventoryFormats lists the formats WriteInventoryReport knows, default
+// first.
+func InventoryFormats() []string { return []string{"table", "html", "markdown", "csv", "json"} }
+
+// WriteInventoryReport renders r in format ("md" is accepted for
+// "markdown"). An unknown format wraps ErrUnknownFormat.
+func WriteInventoryReport(w io.Writer, r *InventoryReport, format string) error {
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "table", "text":
+		return writeInventoryTable(w, r)
+	case "html":
+		return writeInventoryHTML(w, r)
+	case "markdown", "md":
+		return writeInventoryMarkdown(w, r)
+	case "csv":
+		return writeInventoryCSV(w, r)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(r)
+	}
+	return fmt.Errorf("%w %q for an inventory report (want %s)", ErrUnknownFormat, format, strings.Join(InventoryFormats(), ", "))
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func shortFP(fp string) string {
+	if len(fp) > 12 {
+		return fp[:12]
+	}
+	return fp
+}
+
+// maxAge shows a policy's maximum age ("90d", "1h") with a space.
+func maxAge(s string) string {
+	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'h' || s[n-1] == 'm') && s[n-2] >= '0' && s[n-2] <= '9' {
+		return s[:n-1] + " " + s[n-1:]
+	}
+	return s
+}
+
+// repoList names a secret's distinct repositories, at most three.
+func repoList(s SecretRow) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range s.Locations {
+		if !seen[l.Repository] {
+			seen[l.Repository] = true
+			out = append(out, l.Repository)
+		}
+	}
+	if len(out) > 3 {
+		return strings.Join(out[:3], ", ") + fmt.Sprintf(" (+%d)", len(out)-3)
+	}
+	return strings.Join(out, ", ")
+}
+
+func envs(s SecretRow) string {
+	if len(s.Environments) == 0 {
+		return "—"
+	}
+	return strings.Join(s.Environments, ", ")
+}
+
+func median(d float64) string {
+	if d < 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(d, 'f', 1, 64) + " days"
+}
+
+// headline is the figures line every format opens with.
+func headline(r *InventoryReport) [][2]string {
+	s := r.Summary
+	return [][2]string{
+		{"Secrets in inventory", strconv.Itoa(s.Secrets)},
+		{"Open (incl. rotation required)", strconv.Itoa(s.Open)},
+		{"New in period", strconv.Itoa(s.NewInPeriod)},
+		{"Rotated or revoked in period", strconv.Itoa(s.RotatedInPeriod)},
+		{"Median days exposed before rotation", median(s.MedianDaysToRotate)},
+		{"Overdue for rotation", strconv.Itoa(s.Overdue)},
+		{"Shared across environments", strconv.Itoa(s.SharedEnvironments)},
+		{"In several repositories or stores", strconv.Itoa(s.MultiRepository)},
+		{"Regressions (rotated, then seen again)", strconv.Itoa(s.Regressions)},
+		{"Locations (still present)", fmt.Sprintf("%d (%d)", s.Locations, s.PresentLocations)},
+		{"Repositories and stores", strconv.Itoa(s.Repositories)},
+		{"Scans in period", strconv.Itoa(s.ScansInPeriod)},
+	}
+}
+
+func auditLine(a AuditStatus) string {
+	if a.Verified {
+		if a.Entries == 0 {
+			return "verified (the audit log is empty)"
+		}
+		return fmt.Sprintf("verified: %d entries, head #%d %s", a.Entries, a.HeadSeq, a.HeadHash)
+	}
+	return fmt.Sprintf("BROKEN: %s (recorded head #%d %s)", a.Problem, a.HeadSeq, a.HeadHash)
+}
+
+// ---- Markdown ----
+
+// qCell escapes one Markdown table cell; empty cells show a dash.
+func qCell(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return mdText(s)
+}
+
+func mdTable(w *bufio.Writer, header []string, rows [][]string, empty string) {
+	if len(rows) == 0 {
+		fmt.Fprintf(w, "_%s_\n\n", empty)
+		return
+	}
+	w.WriteString("| " + strings.Join(header, " | ") + " |\n|")
+	for range header {
+		w.WriteString(" --- |")
+	}
+	w.WriteString("\n")
+	for _, row := range rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = qCell(c)
+		}
+		w.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	w.WriteString("\n")
+}
+
+func secretTableRows(rows []SecretRow, withAge bool) ([]string, [][]string) {
+	header := []string{"Fingerprint", "Secret", "Rule", "Severity", "Status", "Environments", "Repositories"}
+	if withAge {
+		header = append(header, "Age", "Max age")
+	}
+	out := make([][]string, 0, len(rows))
+	for _, s := range rows {
+		row := []string{shortFP(s.Fingerprint), s.Preview, s.RuleID, s.Severity, s.Status, envs(s), repoList(s)}
+		if withAge {
+			row = append(row, strconv.Itoa(s.AgeDays)+" d", maxAge(s.MaxAge))
+		}
+		out = append(out, row)
+	}
+	return header, out
+}
+
+func countRows(cs []Count) [][]string {
+	out := make([][]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, []string{c.Name, strconv.Itoa(c.Count)})
+	}
+	return out
+}
+
+func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "# %s\n\n", r.Title)
+	fmt.Fprintf(w, "Period **%s** to **%s** · generated %s", day(r.Since), day(r.Until.Add(-time.Nanosecond)), r.GeneratedAt.Format(time.RFC3339))
+	if r.Inventory != "" {
+		fmt.Fprintf(w, " · inventory `%s`", strings.ReplaceAll(r.Inventory, "`", "'"))
+	}
+	w.WriteString("\n\n")
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "> **Note:** %s\n\n", n)
+	}
+	fmt.Fprintf(w, "**Audit log:** %s\n\n", auditLine(r.Audit))
+
+	w.WriteString("## Summary\n\n")
+	var rows [][]string
+	for _, h := range headline(r) {
+		rows = append(rows, []string{h[0], h[1]})
+	}
+	mdTable(w, []string{"Figure", "Value"}, rows, "")
+	for _, b := range []struct {
+		title string
+		cs    []Count
+	}{{"By status", r.Summary.ByStatus}, {"By severity", r.Summary.BySeverity}, {"By environment", r.Summary.ByEnvironment}, {"By class", r.Summary.ByClass}} {
+		fmt.Fprintf(w, "### %s\n\n", b.title)
+		mdTable(w, []string{strings.TrimPrefix(b.title, "By "), "Secrets"}, countRows(b.cs), "")
+	}
+
+	w.WriteString("## New leaks in the period\n\n")
+	h, rs := secretTableRows(r.NewLeaks, false)
+	mdTable(w, h, rs, "No secret was first seen in this period.")
+
+	w.WriteString("## Rotations in the period\n\n")
+	rs = nil
+	for _, x := range r.Rotations {
+		rs = append(rs, []string{day(x.At), shortFP(x.Fingerprint), x.Preview, x.RuleID, x.From + " → " + x.To, x.Actor, strconv.Itoa(x.DaysExposed), x.Reason})
+	}
+	mdTable(w, []string{"Date", "Fingerprint", "Secret", "Rule", "Change", "By", "Days exposed", "Reason"}, rs, "No secret was rotated or revoked in this period.")
+
+	w.WriteString("## Overdue rotations\n\n")
+	h, rs = secretTableRows(r.Overdue, true)
+	mdTable(w, h, rs, "No active secret is older than its rotation policy allows.")
+
+	w.WriteString("## Shared across environments\n\n")
+	h, rs = secretTableRows(r.SharedEnvironments, false)
+	mdTable(w, h, rs, "No secret is shared between environments.")
+
+	w.WriteString("## Spread over several repositories or stores\n\n")
+	h, rs = secretTableRows(r.MultiRepository, false)
+	mdTable(w, h, rs, "No secret lives in more than one repository or store.")
+
+	w.WriteString("## Top repositories by open leaks\n\n")
+	rs = nil
+	for _, x := range r.TopRepositories {
+		rs = append(rs, []string{x.Repository, strconv.Itoa(x.Open), strconv.Itoa(x.Critical), strconv.Itoa(x.High), strconv.Itoa(x.Overdue)})
+	}
+	mdTable(w, []string{"Repository", "Open", "Critical", "High", "Overdue"}, rs, "No repository holds an open leak.")
+
+	w.WriteString("## Open leaks over the period\n\n")
+	rs = nil
+	for _, p := range r.Trend {
+		rs = append(rs, []string{day(p.At), strconv.Itoa(p.Open), strconv.Itoa(p.New), strconv.Itoa(p.Scans)})
+	}
+	mdTable(w, []string{"Date", "Open leaks", "New", "Scans"}, rs, "No scans were recorded in this period, so there is no trend.")
+
+	w.WriteString("## Audit log\n\n")
+	mdTable(w, []string{"Chain", "Entries", "Head", "Head hash"}, [][]string{{
+		map[bool]string{true: "verified", false: "BROKEN"}[r.Audit.Verified], strconv.FormatInt(r.Audit.Entries, 10),
+		strconv.FormatInt(r.Audit.HeadSeq, 10), r.Audit.HeadHash,
+	}}, "")
+	if r.Audit.Problem != "" {
+		fmt.Fprintf(w, "Problem: %s\n\n", r.Audit.Problem)
+	}
+	w.WriteString("Publishing the head hash (a ticket, a commit) anchors the chain: a rewritten database cannot end in it.\n")
+	return w.Flush()
+}
+
+// ---- CSV ----
+
+// inventoryCSVHeader: one row per secret and location.
+var inventoryCSVHeader = []string{
+	"fingerprint", "preview", "rule_id", "severity", "class", "status", "first_seen", "earliest_evidence", "age_days",
+	"max_age_days", "overdue", "new_in_period", "shared_environments", "repositories",
+	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen",
+}
+
+func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
+	w := csv.NewWriter(out)
+	if err := w.Write(inventoryCSVHeader); err != nil {
+		return err
+	}
+	newSet := map[string]bool{}
+	for _, s := range r.NewLeaks {
+		newSet[s.Fingerprint] = true
+	}
+	for _, s := range r.Secrets {
+		base := []string{
+			s.Fingerprint, csvSafe(s.Preview), s.RuleID, s.Severity, s.Class, s.Status, day(s.FirstSeen), day(s.Earliest),
+			strconv.Itoa(s.AgeDays), strconv.FormatFloat(s.MaxAgeDays, 'f', -1, 64), strconv.FormatBool(s.Overdue),
+			strconv.FormatBool(newSet[s.Fingerprint]), strconv.FormatBool(len(s.Environments) > 1), strconv.Itoa(s.Repositories),
+		}
+		locs := s.Locations
+		if len(locs) == 0 {
+			locs = []LocationRow{{}}
+		}
+		for _, l := range locs {
+			line := ""
+			if l.Line > 0 {
+				line = strconv.Itoa(l.Line)
+			}
+			rec := append(append([]string{}, base...), l.Source, csvSafe(l.Repository), csvSafe(l.Path), line, l.Commit, csvSafe(l.Branch),
+				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen))
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func dayOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return day(t)
+}
+
+// csvSafe defuses spreadsheet formulas (CWE-1236) in free text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// ---- terminal ----
+
+// Table writes rows under header as a terminal table in the house style
+// (no wrapping, headers verbatim, spaces kept), with non-printing
+// characters escaped so a hostile path cannot drive the terminal. Nothing
+// is written if rendering fails.
+func Table(w io.Writer, header []string, rows [][]string) error {
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	h := make([]any, len(header))
+	for i, x := range header {
+		h[i] = x
+	}
+	t.Header(h...)
+	clean := make([][]string, len(rows))
+	for i, row := range rows {
+		clean[i] = make([]string, len(row))
+		for j, c := range row {
+			clean[i][j] = printable(c)
+		}
+	}
+	if err := t.Bulk(clean); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, &buf)
+	return err
+}
+
+func writeInventoryTable(out io.Writer, r *InventoryReport) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "%s (%s to %s)\n", r.Title, day(r.Since), day(r.Until.Add(-time.Nanosecond)))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	fmt.Fprintf(w, "Audit log: %s\n\n", auditLine(r.Audit))
+	var rows [][]string
+	for _, h := range headline(r) {
+		rows = append(rows, []string{h[0], h[1]})
+	}
+	if err := Table(w, []string{"Figure", "Value"}, rows); err != nil {
+		return err
+	}
+	bd := [][]string{}
+	for i := 0; i < max(len(r.Summary.ByStatus), len(r.Summary.BySeverity), len(r.Summary.ByEnvironment)); i++ {
+		cell := func(cs []Count) []string {
+			if i < len(cs) {
+				return []string{cs[i].Name, strconv.Itoa(cs[i].Count)}
+			}
+			return []string{"", ""}
+		}
+		row := append(append(cell(r.Summary.ByStatus), cell(r.Summary.BySeverity)...), cell(r.Summary.ByEnvironment)...)
+		bd = append(bd, row)
+	}
+	w.WriteString("\n")
+	if err := Table(w, []string{"Status", "n", "Severity", "n", "Environment", "n"}, bd); err != nil {
+		return err
+	}
+	section := func(title string, header []string, rows [][]string, empty string) error {
+		fmt.Fprintf(w, "\n%s\n", title)
+		if len(rows) == 0 {
+			fmt.Fprintf(w, "  %s\n", empty)
+			return nil
+		}
+		return Table(w, header, rows)
+	}
+	h, rs := secretTableRows(r.Overdue, true)
+	if err := section("Overdue rotations", h, rs, "none"); err != nil {
+		return err
+	}
+	h, rs = secretTableRows(r.NewLeaks, false)
+	if err := section("New leaks in the period", h, rs, "none"); err != nil {
+		return err
+	}
+	rs = nil
+	for _, x := range r.Rotations {
+		rs = append(rs, []string{day(x.At), shortFP(x.Fingerprint), x.RuleID, x.From + " → " + x.To, x.Actor, strconv.Itoa(x.DaysExposed)})
+	}
+	if err := section("Rotations in the period", []string{"Date", "Fingerprint", "Rule", "Change", "By", "Days exposed"}, rs, "none"); err != nil {
+		return err
+	}
+	rs = nil
+	for _, x := range r.TopRepositories {
+		rs = append(rs, []string{x.Repository, strconv.Itoa(x.Open), strconv.Itoa(x.Critical), strconv.Itoa(x.High), strconv.Itoa(x.Overdue)})
+	}
+	if err := section("Top repositories by open leaks", []string{"Repository", "Open", "Critical", "High", "Overdue"}, rs, "none"); err != nil {
+		return err
+	}
+	rs = nil
+	for _, p := range r.Trend {
+		rs = append(rs, []string{day(p.At), strconv.Itoa(p.Open), strconv.Itoa(p.New), strconv.Itoa(p.Scans)})
+	}
+	if err := section("Open leaks over the period", []string{"Date", "Open", "New", "Scans"}, rs, "no scans in the period"); err != nil {
+		return err
+	}
+	return w.Flush()
+}
