@@ -54,6 +54,15 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 // that no secret value reached the database, the audit log or any output.
 func TestVaultRotationEndToEnd(t *testing.T) {
 	dir := isolate(t)
+	// Anything a client library writes to the process's own stdout or
+	// stderr (a logger, a retry notice) is searched too.
+	procOut, err := os.CreateTemp(dir, "process-output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedOut, savedErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = procOut, procOut
+	t.Cleanup(func() { os.Stdout, os.Stderr = savedOut, savedErr })
 	keyHex := hex.EncodeToString(randomKey(t))
 	t.Setenv(envKey, keyHex)
 	key := []byte(keyHex)
@@ -207,8 +216,17 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	if md := hv.CustomMetadata("secret", "app"); len(md) != 1 || md["owner"] != "payments" {
 		t.Errorf("Vault custom_metadata after clear: %v", md)
 	}
-	out, _ = s.run(0, "vault", "index", "--adapter", "aws", "--apply", "--inventory", db)
+	// A secret gone missing (404) during the re-index is reported; the
+	// rotation is still verified and its entry is not marked gone.
+	sm.Missing("GetSecretValue prod/denied")
+	out, errOut = s.run(3, "vault", "index", "--adapter", "aws", "--apply", "--inventory", db)
 	mustContain(t, "aws re-index", out, "rotated: aws us-east-1 prod/ci#gh", "cleared")
+	mustContain(t, "aws re-index errors", errOut, "prod/denied", "not found (ResourceNotFoundException)", "nothing was marked gone")
+	out, _ = s.run(0, "vault", "list", "--adapter", "aws", "--inventory", db)
+	mustContain(t, "aws entries after a 404", out, "prod/denied")
+	if strings.Contains(out, "gone") {
+		t.Errorf("a 404 during a partial index marked entries gone:\n%s", out)
+	}
 	if tags := sm.Tags("prod/ci"); len(tags) != 0 {
 		t.Errorf("AWS tags after clear: %v", tags)
 	}
@@ -238,7 +256,11 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	if !bytes.Contains(dbBytes, []byte(fp(tokVault))) {
 		t.Fatal("control: the database files do not even hold the fingerprint; the search below would prove nothing")
 	}
-	haystacks := map[string][]byte{"database": dbBytes, "audit log": []byte(auditJSON), "output": s.transcript.Bytes()}
+	procBytes, err := os.ReadFile(procOut.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	haystacks := map[string][]byte{"database": dbBytes, "audit log": []byte(auditJSON), "output": s.transcript.Bytes(), "process output": procBytes}
 	for _, v := range values {
 		needles := []string{v, base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))}
 		for name, h := range haystacks {
