@@ -50,6 +50,19 @@
 // hash = SHA-256(previous hash ‖ canonical entry bytes). Verify walks the
 // chain and names the first entry that was edited, reordered or deleted.
 //
+// # Vault index
+//
+// RecordVaultIndex keeps, per field of a secret held in a secret store
+// (the adapters in inventory/vault), its keyed fingerprint — computed as
+// for findings, so the two correlate — with the store, path, version and
+// dates, never the value (table vault_entries, schema version 3).
+// Correlate joins the leaked secrets with those entries: a leaked managed
+// secret is critical (rotate now, and the entries say where); an unmanaged
+// one should move into a vault. MarkVaultFlag records the forced-rotation
+// marks sprawl sets in stores, and failed attempts, each with its audit
+// entry; an index that sees a new value at a newer version of a flagged
+// field verifies the rotation and moves the leaked secret to rotated.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use by multiple goroutines and, for both
