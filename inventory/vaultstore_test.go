@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -381,5 +382,37 @@ func TestMigrationGap(t *testing.T) {
 	}
 	if _, err := db.Exec(`INSERT INTO gap_test (x) VALUES (1)`); err != nil {
 		t.Errorf("version 2 was not applied after 3: %v", err)
+	}
+}
+
+// BenchmarkRecordVaultIndex: one store of 10,000 indexed fields, first
+// index then a re-index where a tenth of the values changed.
+func BenchmarkRecordVaultIndex(b *testing.B) {
+	fx := newFixture(b)
+	const n = 10000
+	first := make([]VaultEntryRecord, n)
+	second := make([]VaultEntryRecord, n)
+	for i := range first {
+		first[i] = fx.kv("secret", "app/"+strconv.Itoa(i/4), "f"+strconv.Itoa(i%4), "1", randomSecret(b))
+		second[i] = first[i]
+		if i%10 == 0 {
+			second[i] = fx.kv("secret", first[i].Path, first[i].Field, "2", randomSecret(b))
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		s, err := OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "inventory.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for _, rs := range [][]VaultEntryRecord{first, second} {
+			if _, err := s.RecordVaultIndex(context.Background(), fx.vaultBatch("vault", "https://v", true, rs...)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
 	}
 }
