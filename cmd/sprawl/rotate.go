@@ -133,7 +133,9 @@ func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotat
 				byPath[k] = it
 				managed = append(managed, it)
 			}
-			if e.Flag == inventory.VaultFlagNone {
+			// "rotated" entries await the clearing of the old mark; if the
+			// new value leaked too, it needs a mark of its own.
+			if e.Flag != inventory.VaultFlagRotationRequired {
 				it.Action = "flag"
 			}
 			it.Fields = append(it.Fields, e.Field)

@@ -211,6 +211,14 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	if hv.CustomMetadata("secret", "app")[vault.MarkRequired] != "true" {
 		t.Error("index without --apply cleared the mark")
 	}
+	// Should the new value leak as well before the old mark is cleared,
+	// the path needs a new mark.
+	writeFile(t, filepath.Join(repo, "again.env"), "GITHUB_TOKEN="+newVault+"\n")
+	s.run(1, "scan", "dir", repo, "--inventory", db, "--quiet")
+	out, _ = s.run(0, "rotate", "--adapter", "vault", "--inventory", db)
+	mustContain(t, "plan for a leaked new value", out, "flag ", "secret/app", fp(newVault)[:12])
+	os.Remove(filepath.Join(repo, "again.env"))
+	s.run(1, "scan", "dir", repo, "--inventory", db, "--quiet")
 	out, _ = s.run(0, "vault", "index", "--adapter", "vault", "--apply", "--inventory", db)
 	mustContain(t, "clear", out, "cleared the rotation mark at vault")
 	if md := hv.CustomMetadata("secret", "app"); len(md) != 1 || md["owner"] != "payments" {
