@@ -160,7 +160,15 @@ var migrations = []migration{
 }
 
 // SchemaVersion is the schema version this sprawl writes.
-func SchemaVersion() int { return migrations[len(migrations)-1].version }
+// It is the highest version known, whatever order parallel changes left
+// the list in.
+func SchemaVersion() int {
+	v := 0
+	for _, m := range migrations {
+		v = max(v, m.version)
+	}
+	return v
+}
 
 // migrate applies pending migrations, each in its own transaction with its
 // row in schema_migrations, so a crash leaves the schema at a whole version.
