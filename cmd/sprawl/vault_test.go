@@ -248,6 +248,10 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 			t.Errorf("status of %s… = %s, want rotated", fp(v)[:8], got)
 		}
 	}
+	// The inventory report (another command's) over the same inventory.
+	for _, f := range []string{"json", "markdown", "html"} {
+		s.run(0, "report", "inventory", "--format", f, "--inventory", db)
+	}
 	s.run(0, "audit", "verify", "--inventory", db)
 	auditJSON, _ := s.run(0, "audit", "log", "--format", "json", "--inventory", db)
 	mustContain(t, "audit log", auditJSON, `"action": "vault"`, `"action": "vault-index"`, "AccessDeniedException")
