@@ -46,6 +46,9 @@ type InventoryReport struct {
 	// MultiRepository are secrets found in more than one repository or
 	// store.
 	MultiRepository []SecretRow `json:"multi_repository"`
+	// LeakedManaged are active leaked secrets whose value a vault holds
+	// (sprawl vault index): critical, rotate them in that store now.
+	LeakedManaged []ManagedRow `json:"leaked_managed"`
 	// TopRepositories ranks repositories by the active secrets still
 	// present in them.
 	TopRepositories []RepositoryRow `json:"top_repositories"`
@@ -72,6 +75,11 @@ type Summary struct {
 	MultiRepository    int `json:"multi_repository"`
 	Regressions        int `json:"regressions"`
 	ScansInPeriod      int `json:"scans_in_period"`
+	// LeakedManaged and LeakedUnmanaged split the open leaks by whether a
+	// vault holds the value; VaultEntries counts the indexed vault fields.
+	LeakedManaged   int `json:"leaked_managed"`
+	LeakedUnmanaged int `json:"leaked_unmanaged"`
+	VaultEntries    int `json:"vault_entries"`
 	// MedianDaysToRotate is the median time from a secret's earliest
 	// evidence to its rotation, over the rotations in the period (-1 when
 	// there were none).
@@ -108,7 +116,28 @@ type SecretRow struct {
 	Regression   bool          `json:"regression"`
 	Environments []string      `json:"environments"`
 	Repositories int           `json:"repositories"`
-	Locations    []LocationRow `json:"locations"`
+	// Vault names the vault entries holding the value ("adapter store
+	// mount/path#field"); empty when unmanaged or never indexed.
+	Vault     []string      `json:"vault,omitempty"`
+	Locations []LocationRow `json:"locations"`
+}
+
+// ManagedRow is a leaked secret a vault holds, with its rotation state
+// there.
+type ManagedRow struct {
+	SecretRow
+	Entries []ManagedEntry `json:"entries"`
+}
+
+// ManagedEntry is one vault field holding a leaked value.
+type ManagedEntry struct {
+	Where     string    `json:"where"` // "vault https://vault:8200 secret/app#password"
+	Version   string    `json:"version"`
+	Updated   time.Time `json:"updated,omitzero"`
+	Flag      string    `json:"flag,omitempty"` // rotation-required, rotated
+	FlaggedAt time.Time `json:"flagged_at,omitzero"`
+	// AutoRotation: the store can rotate the value itself.
+	AutoRotation bool `json:"auto_rotation"`
 }
 
 // LocationRow is one place a secret lives.
@@ -269,11 +298,32 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	}
 	in := func(t time.Time) bool { return !t.Before(o.Since) && t.Before(o.Until) }
 
+	vault, err := s.VaultEntries(ctx, inventory.VaultQuery{})
+	if err != nil {
+		return nil, err
+	}
+	byFP := map[string][]inventory.VaultEntry{}
+	for _, v := range vault {
+		byFP[v.Fingerprint] = append(byFP[v.Fingerprint], v)
+	}
+
 	r.Secrets = make([]SecretRow, 0, len(entries))
+	r.LeakedManaged = []ManagedRow{}
 	r.NewLeaks, r.Overdue, r.SharedEnvironments, r.MultiRepository = []SecretRow{}, []SecretRow{}, []SecretRow{}, []SecretRow{}
 	for _, e := range entries {
 		row := secretRow(e)
+		for _, v := range byFP[e.Fingerprint] {
+			row.Vault = append(row.Vault, v.VaultKey.String())
+		}
 		r.Secrets = append(r.Secrets, row)
+		if e.Status.Active() && len(byFP[e.Fingerprint]) > 0 {
+			m := ManagedRow{SecretRow: row}
+			for _, v := range byFP[e.Fingerprint] {
+				m.Entries = append(m.Entries, ManagedEntry{Where: v.VaultKey.String(), Version: v.Version, Updated: v.Updated.UTC(),
+					Flag: string(v.Flag), FlaggedAt: v.FlaggedAt.UTC(), AutoRotation: v.AutoRotation})
+			}
+			r.LeakedManaged = append(r.LeakedManaged, m)
+		}
 		if in(e.FirstSeen) {
 			r.NewLeaks = append(r.NewLeaks, row)
 		}
@@ -326,6 +376,17 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.Trend = trend(entries, history, r.Scans, o.Since, o.Until)
 	r.TopRepositories = topRepositories(entries, top)
 	r.Summary = summarize(entries, r, exposed)
+	r.Summary.VaultEntries = len(vault)
+	for _, e := range entries {
+		if !e.Status.Active() {
+			continue
+		}
+		if len(byFP[e.Fingerprint]) > 0 {
+			r.Summary.LeakedManaged++
+		} else {
+			r.Summary.LeakedUnmanaged++
+		}
+	}
 
 	audit := AuditStatus{}
 	vr, err := inventory.Verify(ctx, s)

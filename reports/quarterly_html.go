@@ -16,20 +16,22 @@ import (
 var inventoryHTMLSource string
 
 var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
-	"day":      day,
-	"short":    shortFP,
-	"maxage":   maxAge,
-	"envs":     envs,
-	"repos":    repoList,
-	"median":   median,
-	"ts":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"lastday":  func(t time.Time) string { return day(t.Add(-time.Nanosecond)) },
-	"unix":     func(t time.Time) int64 { return t.Unix() },
-	"sevclass": func(s string) string { return "sev-" + s },
-	"bars":     barChart,
-	"trend":    trendChart,
-	"headline": headline,
-	"add":      func(a, b int) int { return a + b },
+	"day":          day,
+	"short":        shortFP,
+	"maxage":       maxAge,
+	"envs":         envs,
+	"repos":        repoList,
+	"median":       median,
+	"ts":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"lastday":      func(t time.Time) string { return day(t.Add(-time.Nanosecond)) },
+	"unix":         func(t time.Time) int64 { return t.Unix() },
+	"sevclass":     func(s string) string { return "sev-" + s },
+	"bars":         barChart,
+	"trend":        trendChart,
+	"headline":     headline,
+	"managed":      managedRows,
+	"managedEmpty": managedEmpty,
+	"add":          func(a, b int) int { return a + b },
 	"overby": func(s SecretRow) string {
 		over := float64(s.AgeDays) - s.MaxAgeDays
 		if over < 1 {

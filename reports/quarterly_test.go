@@ -120,6 +120,21 @@ func fixtureInventory(t *testing.T) inventory.Store {
 		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
 		find("epic-client-secret", detectors.SeverityHigh, epic, "config/sandbox.yaml", 12, "c0ffee02", old.AddDate(0, 1, 0)),
 		find("epic-client-secret", detectors.SeverityHigh, epic, "config/production.yaml", 14, "c0ffee03", time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)))
+	// A Vault index: the AWS key is also kept in Vault (so its leak is a
+	// leaked managed secret); another field holds a value never leaked.
+	clk.set(time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC))
+	if _, err := s.RecordVaultIndex(ctx, &inventory.VaultIndexBatch{
+		Adapter: "vault", Store: "https://vault.acme.internal:8200", KeyCheck: inventory.KeyCheck(key), Complete: true,
+		Mounts: []string{"secret"}, At: time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC), Actor: "ci",
+		Entries: []inventory.VaultEntryRecord{
+			{Mount: "secret", Path: "ehr-gateway/aws", Field: "secret_access_key", Engine: "kv2", Version: "3",
+				Updated: time.Date(2025, 11, 30, 0, 0, 0, 0, time.UTC), Fingerprint: scanner.Fingerprint(key, aws)},
+			{Mount: "secret", Path: "ehr-gateway/db", Field: "password", Engine: "kv2", Version: "7",
+				Updated: time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC), Fingerprint: scanner.Fingerprint(key, fixtureSecret("db-new"))},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -212,8 +227,14 @@ func TestInventoryReportContent(t *testing.T) {
 	if len(trend) != 3 || trend[0] != 4 || trend[1] != 3 || trend[2] != 3 {
 		t.Errorf("trend %+v", r.Trend)
 	}
-	if !r.Audit.Verified || r.Audit.Entries != 8 || len(r.Audit.HeadHash) != 64 {
-		t.Errorf("audit %+v: want verified, 8 entries (5 ingests, 3 status changes)", r.Audit)
+	if !r.Audit.Verified || r.Audit.Entries != 9 || len(r.Audit.HeadHash) != 64 {
+		t.Errorf("audit %+v: want verified, 9 entries (5 ingests, 3 status changes, 1 vault index)", r.Audit)
+	}
+	// The AWS key is held in Vault: a leaked managed secret; the Epic
+	// secret and the token are in no vault.
+	if sum.VaultEntries != 2 || sum.LeakedManaged != 1 || sum.LeakedUnmanaged != 2 || len(r.LeakedManaged) != 1 ||
+		r.LeakedManaged[0].RuleID != "aws-access-key" || r.LeakedManaged[0].Entries[0].Where != "vault https://vault.acme.internal:8200 secret/ehr-gateway/aws#secret_access_key" {
+		t.Errorf("vault correlation: summary %+v, managed %+v", sum, r.LeakedManaged)
 	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes on a healthy quarter: %q", r.Notes)

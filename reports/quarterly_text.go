@@ -95,7 +95,7 @@ func median(d float64) string {
 // headline is the figures line every format opens with.
 func headline(r *InventoryReport) [][2]string {
 	s := r.Summary
-	return [][2]string{
+	rows := [][2]string{
 		{"Secrets in inventory", strconv.Itoa(s.Secrets)},
 		{"Open (incl. rotation required)", strconv.Itoa(s.Open)},
 		{"New in period", strconv.Itoa(s.NewInPeriod)},
@@ -105,11 +105,44 @@ func headline(r *InventoryReport) [][2]string {
 		{"Shared across environments", strconv.Itoa(s.SharedEnvironments)},
 		{"In several repositories or stores", strconv.Itoa(s.MultiRepository)},
 		{"Regressions (rotated, then seen again)", strconv.Itoa(s.Regressions)},
+	}
+	if s.VaultEntries > 0 {
+		rows = append(rows,
+			[2]string{"Open leaks held in a vault (rotate there now)", strconv.Itoa(s.LeakedManaged)},
+			[2]string{"Open leaks in no vault (move in, then rotate)", strconv.Itoa(s.LeakedUnmanaged)})
+	} else {
+		rows = append(rows, [2]string{"Vault fields indexed", "none (sprawl vault index)"})
+	}
+	return append(rows, [][2]string{
 		{"Locations (still present)", fmt.Sprintf("%d (%d)", s.Locations, s.PresentLocations)},
 		{"Repositories and stores", strconv.Itoa(s.Repositories)},
 		{"Scans in period", strconv.Itoa(s.ScansInPeriod)},
-	}
+	}...)
 }
+
+// managedEmpty says why the leaked-managed table is empty.
+func managedEmpty(r *InventoryReport) string {
+	if r.Summary.VaultEntries == 0 {
+		return "No vault has been indexed (sprawl vault index), so leaks held in a vault cannot be told from the rest."
+	}
+	return "No open leak is held in an indexed vault."
+}
+
+func managedRows(r *InventoryReport) [][]string {
+	var rows [][]string
+	for _, m := range r.LeakedManaged {
+		for _, e := range m.Entries {
+			flag := e.Flag
+			if flag == "" {
+				flag = "not flagged (sprawl rotate)"
+			}
+			rows = append(rows, []string{shortFP(m.Fingerprint), m.Preview, m.RuleID, m.Status, e.Where, e.Version, flag})
+		}
+	}
+	return rows
+}
+
+var managedHeader = []string{"Fingerprint", "Secret", "Rule", "Status", "Held in", "Version", "Flag in store"}
 
 func auditLine(a AuditStatus) string {
 	if a.Verified {
@@ -217,6 +250,9 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 	h, rs = secretTableRows(r.Overdue, true)
 	mdTable(w, h, rs, "No active secret is older than its rotation policy allows.")
 
+	w.WriteString("## Leaked secrets held in a vault\n\n")
+	mdTable(w, managedHeader, managedRows(r), managedEmpty(r))
+
 	w.WriteString("## Shared across environments\n\n")
 	h, rs = secretTableRows(r.SharedEnvironments, false)
 	mdTable(w, h, rs, "No secret is shared between environments.")
@@ -257,7 +293,7 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 var inventoryCSVHeader = []string{
 	"fingerprint", "preview", "rule_id", "severity", "class", "status", "first_seen", "earliest_evidence", "age_days",
 	"max_age_days", "overdue", "new_in_period", "shared_environments", "repositories",
-	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen",
+	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen", "vault",
 }
 
 func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
@@ -285,7 +321,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 				line = strconv.Itoa(l.Line)
 			}
 			rec := append(append([]string{}, base...), l.Source, csvSafe(l.Repository), csvSafe(l.Path), line, l.Commit, csvSafe(l.Branch),
-				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen))
+				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")))
 			if err := w.Write(rec); err != nil {
 				return err
 			}
@@ -385,6 +421,9 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 	}
 	h, rs := secretTableRows(r.Overdue, true)
 	if err := section("Overdue rotations", h, rs, "none"); err != nil {
+		return err
+	}
+	if err := section("Leaked secrets held in a vault", managedHeader, managedRows(r), managedEmpty(r)); err != nil {
 		return err
 	}
 	h, rs = secretTableRows(r.NewLeaks, false)
