@@ -295,7 +295,9 @@ func (g *GitHub) OrgSecrets(ctx context.Context, store, org string) ([]SecretMet
 	tmpl := SecretMeta{Store: store, Scope: "org"}
 	switch store {
 	case StoreActions:
-		return g.secrets(what, func(o *github.ListOptions) (*github.Secrets, *github.Response, error) { return g.c.Actions.ListOrgSecrets(ctx, org, o) }, tmpl)
+		return g.secrets(what, func(o *github.ListOptions) (*github.Secrets, *github.Response, error) {
+			return g.c.Actions.ListOrgSecrets(ctx, org, o)
+		}, tmpl)
 	case StoreDependabot:
 		return g.secrets(what, func(o *github.ListOptions) (*github.Secrets, *github.Response, error) {
 			return g.c.Dependabot.ListOrgSecrets(ctx, org, o)
