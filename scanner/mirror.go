@@ -41,7 +41,7 @@ func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched b
 	if git == "" {
 		git = "git"
 	}
-	run := func(args ...string) error {
+	run := func(verb string, args ...string) error {
 		cmd := exec.CommandContext(ctx, git, args...)
 		cmd.Env = gitEnv(remote, header)
 		var stderr bytes.Buffer
@@ -50,14 +50,14 @@ func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched b
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%w: %s %s: %s", ErrGit, args[len(args)-2], redactURL(remote), firstLine(stderr.Bytes()))
+			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, redactURL(remote), firstLine(stderr.Bytes()))
 		}
 		return nil
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil && !fi.IsDir() {
 		// The mirror's fetch refspec is +refs/*:refs/*: every ref, forced,
 		// and --prune removes the ones the remote deleted.
-		return true, run("-C", dir, "fetch", "--prune", "--quiet", "--", remote, "+refs/*:refs/*")
+		return true, run("fetch", "-C", dir, "fetch", "--prune", "--quiet", "--", remote, "+refs/*:refs/*")
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return false, err
@@ -67,7 +67,7 @@ func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched b
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := run("clone", "--mirror", "--quiet", "--", remote, tmp); err != nil {
+	if err := run("clone", "clone", "--mirror", "--quiet", "--", remote, tmp); err != nil {
 		return false, err
 	}
 	if err := os.RemoveAll(dir); err != nil {

@@ -216,6 +216,13 @@ func (o *orgScan) scanRepos(ctx context.Context, repos []forge.Repo) ([]repoOutc
 	return out, err
 }
 
+func repositories(n int) string {
+	if n == 1 {
+		return "1 repository"
+	}
+	return fmt.Sprintf("%d repositories", n)
+}
+
 func paren(s string) string {
 	if s == "" {
 		return ""
@@ -317,43 +324,43 @@ func (o *orgScan) scanRepo(ctx context.Context, r forge.Repo, workers int) (repo
 // scan (every ref, minus the tips the last scan saw) or, when a full scan
 // is needed, nil and why.
 func (o *orgScan) incremental(ctx context.Context, dir, last string, tips map[string]string) ([]string, string, error) {
+	refs := []string{"--all"}
+	var st repoState
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err == nil && json.Unmarshal(data, &st) == nil && st.Head == last {
+		// The refs the recorded scan saw: each must still exist and have
+		// only moved forward, and its old tip bounds what is new.
+		names := make([]string, 0, len(st.Refs))
+		for name := range st.Refs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			old := st.Refs[name]
+			cur, ok := tips[name]
+			if !ok {
+				return nil, "ref " + name + " was deleted", nil
+			}
+			if cur != old {
+				anc, err := scanner.IsAncestor(ctx, dir, old, cur)
+				if err != nil {
+					return nil, "", err
+				}
+				if !anc {
+					return nil, "ref " + name + " was force-pushed", nil
+				}
+			}
+			refs = append(refs, "^"+old)
+		}
+	}
+	// Without that record (another inventory, a new cache), the commit
+	// the inventory knows must still be reachable.
 	ok, err := scanner.Reachable(ctx, dir, last)
 	if err != nil {
 		return nil, "", err
 	}
 	if !ok {
 		return nil, "last scanned commit no longer reachable (force-push or deleted branch)", nil
-	}
-	refs := []string{"--all"}
-	var st repoState
-	data, err := os.ReadFile(filepath.Join(dir, stateFile))
-	if err != nil || json.Unmarshal(data, &st) != nil || st.Head != last {
-		// No record of the other refs: exclude what the inventory knows.
-		return refs, "", nil
-	}
-	names := make([]string, 0, len(st.Refs))
-	for name := range st.Refs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		old := st.Refs[name]
-		cur, ok := tips[name]
-		if !ok {
-			return nil, "ref " + name + " was deleted", nil
-		}
-		if cur == old {
-			refs = append(refs, "^"+old)
-			continue
-		}
-		anc, err := scanner.IsAncestor(ctx, dir, old, cur)
-		if err != nil {
-			return nil, "", err
-		}
-		if !anc {
-			return nil, "ref " + name + " was force-pushed", nil
-		}
-		refs = append(refs, "^"+old)
 	}
 	return refs, "", nil
 }
@@ -460,7 +467,7 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 	}
 	if !o.p.s.Quiet {
 		var b strings.Builder
-		fmt.Fprintf(&b, "sprawl: %s: %s", what, plural(len(outcomes), "repository"))
+		fmt.Fprintf(&b, "sprawl: %s: %s", what, repositories(len(outcomes)))
 		if dropped > 0 {
 			fmt.Fprintf(&b, " (%d forks or archived left out)", dropped)
 		}

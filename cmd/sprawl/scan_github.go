@@ -144,16 +144,16 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 		var owners []ciResult
 		switch {
 		case org != "":
-			owners = []ciResult{{owner: org, root: gh.WebBase + "/" + org, complete: true}}
+			owners = []ciResult{{owner: org, root: ownerWeb(repos, org, gh.WebBase), complete: true}}
 		case user != "":
-			owners = []ciResult{{owner: user, root: gh.WebBase + "/" + user, complete: true}}
+			owners = []ciResult{{owner: user, root: ownerWeb(repos, user, gh.WebBase), complete: true}}
 		default:
 			seen := map[string]bool{}
 			for _, r := range repos {
 				ow, _, _ := strings.Cut(r.FullName, "/")
 				if !seen[ow] {
 					seen[ow] = true
-					owners = append(owners, ciResult{owner: ow, root: gh.WebBase + "/" + ow})
+					owners = append(owners, ciResult{owner: ow, root: ownerWeb(repos, ow, gh.WebBase)})
 				}
 			}
 		}
@@ -178,6 +178,17 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 		ciRes = &total
 	}
 	return o.finish(ctx, what, outcomes, dropped, ciRes, start)
+}
+
+// ownerWeb is the web address of owner: its repositories' pages' parent
+// as the API gives them, else webBase/owner.
+func ownerWeb(repos []forge.Repo, owner, webBase string) string {
+	for _, r := range repos {
+		if ow, name, _ := strings.Cut(r.FullName, "/"); ow == owner && strings.HasSuffix(r.WebURL, "/"+owner+"/"+name) {
+			return strings.TrimSuffix(r.WebURL, "/"+name)
+		}
+	}
+	return webBase + "/" + owner
 }
 
 // githubVariableNote is the message on a finding in an Actions variable.
