@@ -364,7 +364,9 @@ func TestScanGitHubOrg(t *testing.T) {
 			}
 		}
 	}
-	sort.Slice(got, func(i, j int) bool { return got[i].Source+got[i].Root+got[i].File < got[j].Source+got[j].Root+got[j].File })
+	sort.Slice(got, func(i, j int) bool {
+		return got[i].Source+got[i].Root+got[i].File < got[j].Source+got[j].Root+got[j].File
+	})
 	want := []fk{
 		{"git", "https://github.example/acme/r1", "config/app.env"},
 		{"git", "https://github.example/acme/r2", "deploy.sh"},
