@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git accuracy fuzz fuzz-short clean
+.PHONY: all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -87,3 +87,8 @@ bench-repo:
 ## bench-git: full-history scan vs `git cat-file --batch-all-objects --batch`, and staged vs `git diff --cached -U0`.
 bench-git: build bench-repo
 	./scripts/bench-git.sh $(BIN) $(BENCH_REPO)
+
+## bench-org: 50 generated repositories (400 commits each) scanned 4 at a time
+## through a fake GitHub API into an inventory; prints the peak RSS (VmHWM).
+bench-org:
+	SPRAWL_BENCH_ORG_COMMITS=400 $(GO) test -count=1 -run '^TestOrgScanFiftyRepos$$' -v ./cmd/sprawl/ | grep -E 'peak RSS|^(ok|FAIL|---)'
