@@ -76,14 +76,16 @@ func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched b
 	return false, os.Rename(tmp, dir)
 }
 
-// RefTips returns every ref of the repository at dir with the object it
-// points at.
+// RefTips returns every ref of the repository at dir that names a commit
+// (directly or through an annotated tag) with the object it points at.
+// Refs to trees or blobs, which have no history, are left out.
 func RefTips(ctx context.Context, dir string) (map[string]string, error) {
 	g := &GitSource{Path: dir}
 	tips := map[string]string{}
-	err := runLines(g.command(ctx, "for-each-ref", "--format=%(objectname) %(refname)"), func(line []byte) error {
-		if sp := bytes.IndexByte(line, ' '); sp > 0 {
-			tips[string(line[sp+1:])] = string(line[:sp])
+	err := runLines(g.command(ctx, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objecttype) %(refname)"), func(line []byte) error {
+		f := strings.SplitN(string(line), " ", 4)
+		if len(f) == 4 && (f[1] == "commit" || (f[1] == "tag" && f[2] == "commit")) {
+			tips[f[3]] = f[0]
 		}
 		return nil
 	})

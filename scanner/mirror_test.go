@@ -32,6 +32,10 @@ func TestSyncMirror(t *testing.T) {
 	src.write("a.txt", "one\n")
 	first := src.commit("one")
 	src.git("branch", "side")
+	src.git("tag", "-a", "-m", "release", "v1")
+	tag := src.git("rev-parse", "v1")
+	tree := src.git("rev-parse", "HEAD^{tree}")
+	src.git("tag", "just-a-tree", tree) // no history: not a tip
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "cache", "acme", "api.git")
 
@@ -43,7 +47,7 @@ func TestSyncMirror(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"refs/heads/main": first, "refs/heads/side": first}, tips); diff != "" {
+	if diff := cmp.Diff(map[string]string{"refs/heads/main": first, "refs/heads/side": first, "refs/tags/v1": tag}, tips); diff != "" {
 		t.Errorf("tips after clone (-want +got):\n%s", diff)
 	}
 
@@ -55,7 +59,7 @@ func TestSyncMirror(t *testing.T) {
 		t.Fatalf("second sync: fetched=%v err=%v, want a fetch", fetched, err)
 	}
 	tips, _ = RefTips(ctx, dir)
-	if diff := cmp.Diff(map[string]string{"refs/heads/main": second}, tips); diff != "" {
+	if diff := cmp.Diff(map[string]string{"refs/heads/main": second, "refs/tags/v1": tag}, tips); diff != "" {
 		t.Errorf("tips after fetch (-want +got):\n%s", diff)
 	}
 	if ok, _ := IsAncestor(ctx, dir, first, second); !ok {
