@@ -165,8 +165,7 @@ func TestNextLink(t *testing.T) {
 // TestGitLabLinkToOtherHost: a Link header naming another host is not
 // followed (the token would go with it).
 func TestGitLabLinkToOtherHost(t *testing.T) {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", `<https://elsewhere.example/api/v4/groups/acme/projects?page=2>; rel="next"`)
 		io.WriteString(w, `[]`)
 	}))
