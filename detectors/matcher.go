@@ -307,6 +307,10 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 	if r.Generic && genericNoise(data, c) {
 		return false
 	}
+	if !verified && strings.IndexByte(secret, '.') > 0 && codeReference(data, c) {
+		// Any assignment-shaped rule: pkg.ClassClientSecret, is code.
+		return false
+	}
 	if r.compileExtra() != nil {
 		return false
 	}
@@ -514,17 +518,8 @@ func genericNoise(data []byte, c *Match) bool {
 	if len(secret) > 1 && secret[0] == '+' && identChars(secret[1:]) {
 		return true // "PWD="+cmd.Dir
 	}
-	quoted := c.Start > 0 && strings.IndexByte("\"'`", data[c.Start-1]) >= 0
-	if !quoted && codeIdentifier(secret) {
-		// An unquoted identifier followed by code punctuation is a
-		// variable: PrivateKey: testRSAPrivateKey,
-		i := c.End
-		for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
-			i++
-		}
-		if i < len(data) && strings.IndexByte(",);", data[i]) >= 0 {
-			return true
-		}
+	if codeReference(data, c) {
+		return true
 	}
 	if regexLike(secret) || pathLike(secret) {
 		return true
@@ -533,6 +528,21 @@ func genericNoise(data []byte, c *Match) bool {
 		return true
 	}
 	return false
+}
+
+// codeReference reports whether the match is an unquoted identifier
+// followed by code punctuation, i.e. a variable or constant passed by
+// name: PrivateKey: testRSAPrivateKey, or "client-secret": cfg.ClientSecret)
+func codeReference(data []byte, c *Match) bool {
+	quoted := c.Start > 0 && strings.IndexByte("\"'`", data[c.Start-1]) >= 0
+	if quoted || !codeIdentifier(c.Secret) {
+		return false
+	}
+	i := c.End
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+		i++
+	}
+	return i < len(data) && strings.IndexByte(",);", data[i]) >= 0
 }
 
 // identChars reports whether s is made of identifier characters and dots,

@@ -192,6 +192,21 @@ func TestGenericNoise(t *testing.T) {
 	}
 }
 
+// A provider rule shaped like an assignment (the Epic client-secret rule)
+// must not take a qualified constant passed by name for a secret; the same
+// value quoted still counts.
+func TestCodeReferenceAnyRule(t *testing.T) {
+	m := testMatcher(t)
+	code := "base := \"https://fhir.epic.com/interconnect-fhir-oauth\"\nclasses := map[string]inventory.Class{\n\t\"epic-client-secret\": inventory.ClassClientSecret,\n}\n"
+	if got := m.Match([]byte(code)); len(got) != 0 {
+		t.Errorf("qualified constant reported: %+v", got[0].Rule.ID)
+	}
+	quoted := "base := \"https://fhir.epic.com/interconnect-fhir-oauth\"\nclient_secret: \"Zq8.Wv3rT6yU9iO2pA5sD7fG\"\n" // sprawl:allow synthetic
+	if got := m.Match([]byte(quoted)); len(got) == 0 {
+		t.Error("a quoted dotted secret beside an Epic endpoint was dropped")
+	}
+}
+
 func TestSimplifyRepeats(t *testing.T) {
 	for in, want := range map[string]string{
 		`(?P<secret>ghp_[A-Za-z0-9]{36})`:        `(?P<secret>ghp_[A-Za-z0-9]{36})`, // unchanged
