@@ -77,7 +77,8 @@ func peakRSS(t testing.TB) int64 {
 // TestOrgScanFiftyRepos scans an organisation of 50 repositories, four at
 // a time, into an inventory, and checks the process's peak RSS stays
 // bounded. SPRAWL_BENCH_ORG_COMMITS sets the commits per repository
-// (default 40; `make bench-org` uses 400).
+// (default 40; `make bench-org` uses 400), SPRAWL_BENCH_ORG_CONCURRENCY
+// the repositories scanned at once (default 4).
 func TestOrgScanFiftyRepos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 50 repositories")
@@ -85,6 +86,10 @@ func TestOrgScanFiftyRepos(t *testing.T) {
 	commits := 40
 	if v, err := strconv.Atoi(os.Getenv("SPRAWL_BENCH_ORG_COMMITS")); err == nil && v > 0 {
 		commits = v
+	}
+	conc := "4"
+	if v, err := strconv.Atoi(os.Getenv("SPRAWL_BENCH_ORG_CONCURRENCY")); err == nil && v > 0 {
+		conc = strconv.Itoa(v)
 	}
 	const repos = 50
 	fx := newGHFixture(t)
@@ -100,7 +105,7 @@ func TestOrgScanFiftyRepos(t *testing.T) {
 	before := peakRSS(t)
 	start := time.Now()
 	code, out, stderr := runSprawl(context.Background(), "scan", "github", "--org", "acme", "--inventory", fx.db, "--cache-dir", fx.cache,
-		"--concurrency", "4", "--format", "json", "--ci-stores=false", "--quiet")
+		"--concurrency", conc, "--format", "json", "--ci-stores=false", "--quiet")
 	elapsed := time.Since(start)
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
@@ -109,8 +114,8 @@ func TestOrgScanFiftyRepos(t *testing.T) {
 		t.Errorf("%d findings, want one per repository (%d)", n, repos)
 	}
 	peak := peakRSS(t)
-	t.Logf("50 repositories × %d commits, concurrency 4: %s; peak RSS (VmHWM) %.1f MiB (%.1f MiB before the scan)",
-		commits, elapsed.Round(time.Millisecond), float64(peak)/1024, float64(before)/1024)
+	t.Logf("50 repositories × %d commits, concurrency %s: %s; peak RSS (VmHWM) %.1f MiB (%.1f MiB before the scan)",
+		commits, conc, elapsed.Round(time.Millisecond), float64(peak)/1024, float64(before)/1024)
 	// Generous: what matters is that it does not grow with the number of
 	// repositories (each scan streams; at most four run at once).
 	if peak > 512*1024 {

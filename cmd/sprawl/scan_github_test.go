@@ -185,14 +185,13 @@ func (f *fakeGitHub) count(path string) int {
 // empty, broken's clone URL leads nowhere, forked is a fork, and the
 // organisation's Actions variable holds the token too.
 type ghFixture struct {
-	gh       *fakeGitHub
-	dir      string
-	cache    string
-	db       string
-	secret   string
-	r1, r2   *fakeRepo
-	baseArgs []string
-	slept    *sleeps
+	gh     *fakeGitHub
+	dir    string
+	cache  string
+	db     string
+	secret string
+	r1, r2 *fakeRepo
+	slept  *sleeps
 }
 
 func newGHFixture(t *testing.T) *ghFixture {
@@ -245,7 +244,6 @@ func newGHFixture(t *testing.T) *ghFixture {
 	}
 	fx.slept = &sleeps{}
 	fx.slept.install(t)
-	fx.baseArgs = []string{"scan", "github", "--org", "acme", "--inventory", fx.db, "--cache-dir", fx.cache, "--concurrency", "2", "--format", "json"}
 	return fx
 }
 
@@ -256,7 +254,8 @@ func (fx *ghFixture) run(t *testing.T, extra ...string) (int, []map[string]any, 
 
 func (fx *ghFixture) runCtx(t *testing.T, ctx context.Context, extra ...string) (int, []map[string]any, string) {
 	t.Helper()
-	code, out, errOut := runSprawl(ctx, append(append([]string{}, fx.baseArgs...), extra...)...)
+	args := []string{"scan", "github", "--org", "acme", "--inventory", fx.db, "--cache-dir", fx.cache, "--concurrency", "2", "--format", "json"}
+	code, out, errOut := runSprawl(ctx, append(args, extra...)...)
 	var fs []map[string]any
 	if out != "" {
 		if err := json.Unmarshal([]byte(out), &fs); err != nil {
@@ -317,8 +316,17 @@ func locations(t *testing.T, s inventory.Store, fp string) (present, gone []locK
 	return present, gone
 }
 
+// TestScanGitHubOrg runs against SQLite and, when SPRAWL_TEST_POSTGRES_DSN
+// is set, PostgreSQL.
 func TestScanGitHubOrg(t *testing.T) {
+	for _, st := range cliStores(t, t.TempDir()) {
+		t.Run(st.name, func(t *testing.T) { testScanGitHubOrg(t, st.dsn) })
+	}
+}
+
+func testScanGitHubOrg(t *testing.T, dsn string) {
 	fx := newGHFixture(t)
+	fx.db = dsn
 	gh := fx.gh
 	// The repository list first meets a secondary limit, and the
 	// organisation's variables an exhausted primary quota (reset in 40 min,
