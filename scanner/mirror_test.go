@@ -122,3 +122,33 @@ func TestVariableSource(t *testing.T) {
 		t.Errorf("untagged variable (-want +got):\n%s", diff)
 	}
 }
+
+// TestVerifyManyRevisions: an incremental scan that excludes many old
+// tips verifies them in one process, and still names a bad one.
+func TestVerifyManyRevisions(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.txt", "a\n")
+	base := r.commit("a")
+	var excl []string
+	for i := 0; i < 6; i++ {
+		name := "b" + string(rune('0'+i))
+		r.git("branch", name)
+		excl = append(excl, "^"+name)
+	}
+	r.write("new.txt", "new\n")
+	r.commit("new")
+	ctx := context.Background()
+	g := &GitSource{Path: r.dir, Refs: append([]string{"--all"}, excl...), Since: base}
+	var paths []string
+	if err := g.Chunks(ctx, func(c Chunk) error { paths = append(paths, c.Path); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"new.txt"}, paths); diff != "" {
+		t.Errorf("incremental scan with many exclusions (-want +got):\n%s", diff)
+	}
+	bad := &GitSource{Path: r.dir, Refs: append([]string{"--all", "^no-such-branch"}, excl...), Since: base}
+	err := bad.Chunks(ctx, func(Chunk) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `"no-such-branch"`) {
+		t.Errorf("bad revision among many: %v, want it named", err)
+	}
+}
