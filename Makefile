@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git accuracy fuzz fuzz-short clean
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -95,3 +95,8 @@ bench-git: build bench-repo
 ## Chromium (the same test CI runs) and keep the picture the README shows.
 report-screenshot:
 	SPRAWL_REPORT_SCREENSHOT=$(CURDIR)/docs/report-inventory.png $(GO) test -count=1 -run 'TestInventoryReportHTMLInChromium$$' ./reports
+
+## bench-org: 50 generated repositories (400 commits each) scanned 4 at a time
+## through a fake GitHub API into an inventory; prints the peak RSS (VmHWM).
+bench-org:
+	SPRAWL_BENCH_ORG_COMMITS=400 $(GO) test -count=1 -run '^TestOrgScanFiftyRepos$$' -v ./cmd/sprawl/ | grep -E 'peak RSS|^(ok|FAIL|---)'

@@ -121,7 +121,29 @@ var migrations = []migration{
 		)`,
 		`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
 	}},
-	// Version 3 is the vault index (version 2 is another change's).
+	{2, "ci secret metadata", []string{
+		// Managed CI secrets (GitHub Actions, Dependabot, Codespaces, …):
+		// names, scopes and dates only. The providers never return
+		// values, and this table has no column that could hold one.
+		`CREATE TABLE ci_secrets (
+			id          {{id}},
+			provider    TEXT NOT NULL,
+			store       TEXT NOT NULL,
+			scope       TEXT NOT NULL,
+			owner       TEXT NOT NULL,
+			repository  TEXT NOT NULL DEFAULT '',
+			environment TEXT NOT NULL DEFAULT '',
+			name        TEXT NOT NULL,
+			visibility  TEXT NOT NULL DEFAULT '',
+			created_at  BIGINT,
+			updated_at  BIGINT,
+			first_seen  BIGINT NOT NULL,
+			last_seen   BIGINT NOT NULL,
+			gone_at     BIGINT,
+			UNIQUE (provider, owner, store, scope, repository, environment, name)
+		)`,
+	}},
+	// Version 3: the vault index.
 	{3, "vault index", []string{
 		// One row per indexed field of a secret held in a secret store
 		// (Vault/OpenBao KV v2 or database static role, AWS Secrets

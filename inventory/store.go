@@ -112,6 +112,17 @@ type Store interface {
 	// ErrNotFound if no live entry matches.
 	MarkVaultFlag(ctx context.Context, a VaultAction) error
 
+	// RecordCISecrets upserts the metadata (names, scopes, dates; never a
+	// value) of one listing of a provider's managed CI secrets for one
+	// owner. When b.Complete, that (provider, owner)'s secrets not in the
+	// batch are marked gone; one found again is present again. It appends
+	// a "ci-secrets" audit entry in the same transaction.
+	RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecretSummary, error)
+
+	// CISecrets returns the recorded CI secrets matching q, ordered by
+	// provider, owner, name, scope, repository, environment, store.
+	CISecrets(ctx context.Context, q CISecretQuery) ([]CISecret, error)
+
 	// Close releases the store's connections.
 	Close() error
 }

@@ -136,19 +136,20 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return err
 	}
 	// Verify revisions first, so a typo is a clear error, not an empty scan.
+	var check []string
 	for _, r := range revs {
 		r = strings.TrimPrefix(r, "^")
 		if r == "--all" {
 			continue
 		}
 		for _, one := range strings.Split(r, "..") {
-			if one == "" {
-				continue
-			}
-			if out, err := g.command(ctx, "rev-parse", "--verify", "--quiet", one+"^{commit}").CombinedOutput(); err != nil {
-				return fmt.Errorf("%w: unknown revision %q %s", ErrGit, one, firstLine(out))
+			if one != "" {
+				check = append(check, one)
 			}
 		}
+	}
+	if err := g.verifyRevs(ctx, check); err != nil {
+		return err
 	}
 	incremental := g.Since != "" || g.Range != ""
 
@@ -186,6 +187,42 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return g.readBlobs(ectx, blobs, true, fn)
 	})
 	return eg.Wait()
+}
+
+// verifyRevs checks that each revision names a commit. A few are checked
+// one rev-parse each; many (an incremental org scan excludes every ref's
+// old tip, and GitHub mirrors carry a ref per pull request) share one
+// cat-file process.
+func (g *GitSource) verifyRevs(ctx context.Context, revs []string) error {
+	if len(revs) <= 4 {
+		for _, one := range revs {
+			if out, err := g.command(ctx, "rev-parse", "--verify", "--quiet", one+"^{commit}").CombinedOutput(); err != nil {
+				return fmt.Errorf("%w: unknown revision %q %s", ErrGit, one, firstLine(out))
+			}
+		}
+		return nil
+	}
+	var in strings.Builder
+	for _, one := range revs {
+		if strings.ContainsAny(one, "\n\r") {
+			return fmt.Errorf("%w: unknown revision %q", ErrGit, one)
+		}
+		in.WriteString(one + "^{commit}\n")
+	}
+	cmd := g.command(ctx, "cat-file", "--batch-check=%(objecttype)")
+	cmd.Stdin = strings.NewReader(in.String())
+	i := 0
+	err := runLines(cmd, func(line []byte) error {
+		if i < len(revs) && string(line) != "commit" {
+			return fmt.Errorf("%w: unknown revision %q", ErrGit, revs[i])
+		}
+		i++
+		return nil
+	})
+	if err == nil && i != len(revs) {
+		err = fmt.Errorf("%w: cat-file checked %d of %d revisions", ErrGit, i, len(revs))
+	}
+	return err
 }
 
 // reachableBlobs lists every blob reachable from revs, with one path each.

@@ -506,6 +506,7 @@ Exit codes: 0 ok, 2 bad flag, value or configuration, 3 store failure.`,
 	inv.PersistentFlags().String("inventory", "", inventoryFlagHelp)
 	inv.AddCommand(newInventoryListCmd(), newInventoryShowCmd(), newInventorySetStatusCmd(), newInventoryStatsCmd(),
 		newInventoryExportCmd(), newInventoryScansCmd(), newInventoryPolicyCmd())
+	inv.AddCommand(newInventoryCISecretsCmd())
 	return inv
 }
 

@@ -27,6 +27,8 @@ Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
 2 usage or configuration error, 3 runtime failure.`,
 	}
 	scan.AddCommand(newScanDirCmd(), newScanGitCmd(), newScanStagedCmd(), newScanStdinCmd())
+	scan.AddCommand(newScanGitHubCmd())
+	scan.AddCommand(newScanGitLabCmd())
 	return scan
 }
 

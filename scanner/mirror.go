@@ -1,0 +1,133 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// gitEnv is the environment for a git command that talks to remote: no
+// prompts, a clean locale, and header (if any) sent on HTTP requests to
+// remote's scheme and host only. The header travels in GIT_CONFIG_*
+// variables, never in argv or the URL, so process listings and error
+// messages cannot show it.
+func gitEnv(remote, header string) []string {
+	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	if header == "" {
+		return env
+	}
+	u, err := url.Parse(remote)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return env
+	}
+	return append(env, "GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=http."+u.Scheme+"://"+u.Host+"/.extraHeader",
+		"GIT_CONFIG_VALUE_0="+header)
+}
+
+// SyncMirror makes dir a bare mirror of remote: it clones every ref the
+// first time and fetches (pruning deleted refs) after that. A first clone
+// is made in a temporary sibling and renamed into place, so an interrupted
+// clone leaves nothing half-made in dir. header, if not empty, is an HTTP
+// header line ("Authorization: …") sent to remote's host. It reports
+// whether dir already existed (a fetch rather than a clone).
+func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched bool, err error) {
+	if git == "" {
+		git = "git"
+	}
+	run := func(verb string, args ...string) error {
+		cmd := exec.CommandContext(ctx, git, args...)
+		cmd.Env = gitEnv(remote, header)
+		var stderr bytes.Buffer
+		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+		if err := cmd.Run(); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, redactURL(remote), firstLine(stderr.Bytes()))
+		}
+		return nil
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil && !fi.IsDir() {
+		// The mirror's fetch refspec is +refs/*:refs/*: every ref, forced,
+		// and --prune removes the ones the remote deleted.
+		return true, run("fetch", "-C", dir, "fetch", "--prune", "--quiet", "--", remote, "+refs/*:refs/*")
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return false, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-*")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := run("clone", "clone", "--mirror", "--quiet", "--", remote, tmp); err != nil {
+		return false, err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return false, err
+	}
+	return false, os.Rename(tmp, dir)
+}
+
+// RefTips returns every ref of the repository at dir that names a commit
+// (directly or through an annotated tag) with the object it points at.
+// Refs to trees or blobs, which have no history, are left out.
+func RefTips(ctx context.Context, dir string) (map[string]string, error) {
+	g := &GitSource{Path: dir}
+	tips := map[string]string{}
+	err := runLines(g.command(ctx, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objecttype) %(refname)"), func(line []byte) error {
+		f := strings.SplitN(string(line), " ", 4)
+		if len(f) == 4 && (f[1] == "commit" || (f[1] == "tag" && f[2] == "commit")) {
+			tips[f[3]] = f[0]
+		}
+		return nil
+	})
+	return tips, err
+}
+
+// Reachable reports whether commit is an ancestor of (or equal to) some
+// ref of the repository at dir. A commit the repository does not have is
+// not reachable.
+func Reachable(ctx context.Context, dir, commit string) (bool, error) {
+	if commit == "" || strings.HasPrefix(commit, "-") {
+		return false, nil
+	}
+	g := &GitSource{Path: dir}
+	if err := g.command(ctx, "cat-file", "-e", commit+"^{commit}").Run(); err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, nil
+	}
+	out, err := g.command(ctx, "for-each-ref", "--count=1", "--contains", commit, "--format=%(refname)").Output()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, fmt.Errorf("%w: for-each-ref --contains: %v", ErrGit, err)
+	}
+	return len(bytes.TrimSpace(out)) > 0, nil
+}
+
+// IsAncestor reports whether commit a is an ancestor of (or equal to) b.
+func IsAncestor(ctx context.Context, dir, a, b string) (bool, error) {
+	g := &GitSource{Path: dir}
+	err := g.command(ctx, "merge-base", "--is-ancestor", a, b).Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return true, nil
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	case errors.As(err, &ee) && ee.ExitCode() == 1:
+		return false, nil
+	}
+	return false, nil // a missing object: not an ancestor we can use
+}
