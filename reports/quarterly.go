@@ -99,23 +99,23 @@ type Count struct {
 
 // SecretRow is one secret as the report shows it.
 type SecretRow struct {
-	Fingerprint  string        `json:"fingerprint"`
-	Preview      string        `json:"preview"`
-	RuleID       string        `json:"rule_id"`
-	RuleName     string        `json:"rule_name"`
-	Severity     string        `json:"severity"`
-	Class        string        `json:"class"`
-	Status       string        `json:"status"`
-	FirstSeen    time.Time     `json:"first_seen"`
-	LastSeen     time.Time     `json:"last_seen"`
-	Earliest     time.Time     `json:"earliest_evidence"`
-	AgeDays      int           `json:"age_days"`
-	MaxAge       string        `json:"max_age"` // "90d", "1h"
-	MaxAgeDays   float64       `json:"max_age_days"`
-	Overdue      bool          `json:"overdue"`
-	Regression   bool          `json:"regression"`
-	Environments []string      `json:"environments"`
-	Repositories int           `json:"repositories"`
+	Fingerprint  string    `json:"fingerprint"`
+	Preview      string    `json:"preview"`
+	RuleID       string    `json:"rule_id"`
+	RuleName     string    `json:"rule_name"`
+	Severity     string    `json:"severity"`
+	Class        string    `json:"class"`
+	Status       string    `json:"status"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	Earliest     time.Time `json:"earliest_evidence"`
+	AgeDays      int       `json:"age_days"`
+	MaxAge       string    `json:"max_age"` // "90d", "1h"
+	MaxAgeDays   float64   `json:"max_age_days"`
+	Overdue      bool      `json:"overdue"`
+	Regression   bool      `json:"regression"`
+	Environments []string  `json:"environments"`
+	Repositories int       `json:"repositories"`
 	// Vault names the vault entries holding the value ("adapter store
 	// mount/path#field"); empty when unmanaged or never indexed.
 	Vault     []string      `json:"vault,omitempty"`
