@@ -49,6 +49,10 @@ type InventoryReport struct {
 	// LeakedManaged are active leaked secrets whose value a vault holds
 	// (sprawl vault index): critical, rotate them in that store now.
 	LeakedManaged []ManagedRow `json:"leaked_managed"`
+	// CISecrets are the managed CI secrets (GitHub Actions, Dependabot,
+	// Codespaces; names and dates only) that are overdue for rotation or
+	// set under one name at several levels.
+	CISecrets []CISecretRow `json:"ci_secrets"`
 	// TopRepositories ranks repositories by the active secrets still
 	// present in them.
 	TopRepositories []RepositoryRow `json:"top_repositories"`
@@ -80,6 +84,11 @@ type Summary struct {
 	LeakedManaged   int `json:"leaked_managed"`
 	LeakedUnmanaged int `json:"leaked_unmanaged"`
 	VaultEntries    int `json:"vault_entries"`
+	// CISecrets counts the managed CI secrets recorded (present), and how
+	// many are overdue or share a name across levels.
+	CISecrets         int `json:"ci_secrets"`
+	CISecretsOverdue  int `json:"ci_secrets_overdue"`
+	CISecretsSameName int `json:"ci_secrets_same_name"`
 	// MedianDaysToRotate is the median time from a secret's earliest
 	// evidence to its rotation, over the rotations in the period (-1 when
 	// there were none).
@@ -120,6 +129,21 @@ type SecretRow struct {
 	// mount/path#field"); empty when unmanaged or never indexed.
 	Vault     []string      `json:"vault,omitempty"`
 	Locations []LocationRow `json:"locations"`
+}
+
+// CISecretRow is a managed CI secret as the report shows it: where it is
+// set and when it last changed, never a value (the providers return none).
+type CISecretRow struct {
+	Provider string    `json:"provider"`
+	Owner    string    `json:"owner"`
+	Store    string    `json:"store"` // actions, dependabot, codespaces
+	Place    string    `json:"place"` // org, repo acme/api, env acme/api/production
+	Name     string    `json:"name"`
+	Updated  time.Time `json:"updated,omitzero"`
+	AgeDays  int       `json:"age_days"`
+	MaxAge   string    `json:"max_age"`
+	Overdue  bool      `json:"overdue"`
+	SameName []string  `json:"same_name,omitempty"`
 }
 
 // ManagedRow is a leaked secret a vault holds, with its rotation state
@@ -377,6 +401,9 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.TopRepositories = topRepositories(entries, top)
 	r.Summary = summarize(entries, r, exposed)
 	r.Summary.VaultEntries = len(vault)
+	if err := ciSecrets(ctx, s, r, now); err != nil {
+		return nil, err
+	}
 	for _, e := range entries {
 		if !e.Status.Active() {
 			continue
@@ -610,4 +637,51 @@ func summarize(entries []inventory.Entry, r *InventoryReport, exposed []float64)
 		s.ByEnvironment = append(s.ByEnvironment, Count{string(env), st.ByEnvironment[env]})
 	}
 	return s
+}
+
+// ciSecrets fills the CI secrets section: those overdue or with a name set
+// at several levels, most overdue first.
+func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, now time.Time) error {
+	r.CISecrets = []CISecretRow{}
+	cs, err := s.CISecrets(ctx, inventory.CISecretQuery{})
+	if err != nil {
+		return err
+	}
+	p, err := s.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range inventory.EvaluateCISecrets(cs, p, now) {
+		if !e.GoneAt.IsZero() {
+			continue
+		}
+		r.Summary.CISecrets++
+		if e.Overdue {
+			r.Summary.CISecretsOverdue++
+		}
+		if len(e.SameName) > 0 {
+			r.Summary.CISecretsSameName++
+		}
+		if !e.Overdue && len(e.SameName) == 0 {
+			continue
+		}
+		updated := e.UpdatedAt
+		if updated.IsZero() {
+			updated = e.CreatedAt
+		}
+		r.CISecrets = append(r.CISecrets, CISecretRow{
+			Provider: e.Provider, Owner: e.Owner, Store: e.Store, Place: e.Place(), Name: e.Name, Updated: updated.UTC(),
+			AgeDays: int(time.Duration(e.Age) / dayDur), MaxAge: e.MaxAge.String(), Overdue: e.Overdue, SameName: e.SameName,
+		})
+	}
+	slices.SortStableFunc(r.CISecrets, func(a, b CISecretRow) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(b.AgeDays, a.AgeDays), cmp.Compare(a.Owner, b.Owner), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Place, b.Place))
+	})
+	return nil
 }

@@ -31,6 +31,9 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"headline":     headline,
 	"managed":      managedRows,
 	"managedEmpty": managedEmpty,
+	"ciHeader":     func() []string { return ciHeader },
+	"ciRows":       ciRows,
+	"ciEmpty":      ciEmpty,
 	"add":          func(a, b int) int { return a + b },
 	"overby": func(s SecretRow) string {
 		over := float64(s.AgeDays) - s.MaxAgeDays

@@ -120,6 +120,20 @@ func fixtureInventory(t *testing.T) inventory.Store {
 		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
 		find("epic-client-secret", detectors.SeverityHigh, epic, "config/sandbox.yaml", 12, "c0ffee02", old.AddDate(0, 1, 0)),
 		find("epic-client-secret", detectors.SeverityHigh, epic, "config/production.yaml", 14, "c0ffee03", time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)))
+	// GitHub Actions secret metadata: DEPLOY_KEY at organisation and
+	// repository level (the repository's overrides), old; NPM_TOKEN fresh.
+	clk.set(time.Date(2026, 9, 30, 8, 30, 0, 0, time.UTC))
+	if _, err := s.RecordCISecrets(ctx, inventory.CISecretBatch{Provider: "github", Owner: "acme", Complete: true,
+		Seen: time.Date(2026, 9, 30, 8, 30, 0, 0, time.UTC), Actor: "ci", Secrets: []inventory.CISecretRecord{
+			{Store: "actions", Scope: inventory.ScopeOrg, Name: "DEPLOY_KEY", Visibility: "all",
+				CreatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)},
+			{Store: "actions", Scope: inventory.ScopeRepo, Repository: "acme/ehr-gateway", Name: "DEPLOY_KEY",
+				CreatedAt: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)},
+			{Store: "dependabot", Scope: inventory.ScopeOrg, Name: "NPM_TOKEN", Visibility: "private",
+				CreatedAt: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)},
+		}}); err != nil {
+		t.Fatal(err)
+	}
 	// A Vault index: the AWS key is also kept in Vault (so its leak is a
 	// leaked managed secret); another field holds a value never leaked.
 	clk.set(time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC))
@@ -227,8 +241,15 @@ func TestInventoryReportContent(t *testing.T) {
 	if len(trend) != 3 || trend[0] != 4 || trend[1] != 3 || trend[2] != 3 {
 		t.Errorf("trend %+v", r.Trend)
 	}
-	if !r.Audit.Verified || r.Audit.Entries != 9 || len(r.Audit.HeadHash) != 64 {
-		t.Errorf("audit %+v: want verified, 9 entries (5 ingests, 3 status changes, 1 vault index)", r.Audit)
+	if !r.Audit.Verified || r.Audit.Entries != 10 || len(r.Audit.HeadHash) != 64 {
+		t.Errorf("audit %+v: want verified, 10 entries (5 ingests, 3 status changes, 1 CI secret listing, 1 vault index)", r.Audit)
+	}
+	// CI secrets: the org DEPLOY_KEY is overdue (updated Nov 2025, 90 d)
+	// and shares its name with the repository's; NPM_TOKEN is fine.
+	if sum.CISecrets != 3 || sum.CISecretsOverdue != 1 || sum.CISecretsSameName != 2 || len(r.CISecrets) != 2 ||
+		r.CISecrets[0].Name != "DEPLOY_KEY" || !r.CISecrets[0].Overdue || r.CISecrets[0].Place != "org" ||
+		strings.Join(r.CISecrets[0].SameName, ",") != "repo acme/ehr-gateway" || r.CISecrets[1].Overdue {
+		t.Errorf("CI secrets: summary %+v, rows %+v", sum, r.CISecrets)
 	}
 	// The AWS key is held in Vault: a leaked managed secret; the Epic
 	// secret and the token are in no vault.

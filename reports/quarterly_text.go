@@ -113,6 +113,9 @@ func headline(r *InventoryReport) [][2]string {
 	} else {
 		rows = append(rows, [2]string{"Vault fields indexed", "none (sprawl vault index)"})
 	}
+	if s.CISecrets > 0 {
+		rows = append(rows, [2]string{"CI secrets (overdue, same name at several levels)", fmt.Sprintf("%d (%d, %d)", s.CISecrets, s.CISecretsOverdue, s.CISecretsSameName)})
+	}
 	return append(rows, [][2]string{
 		{"Locations (still present)", fmt.Sprintf("%d (%d)", s.Locations, s.PresentLocations)},
 		{"Repositories and stores", strconv.Itoa(s.Repositories)},
@@ -140,6 +143,27 @@ func managedRows(r *InventoryReport) [][]string {
 		}
 	}
 	return rows
+}
+
+var ciHeader = []string{"Owner", "Store", "Where", "Name", "Updated", "Age", "Max age", "State", "Same name also at"}
+
+func ciRows(r *InventoryReport) [][]string {
+	var rows [][]string
+	for _, c := range r.CISecrets {
+		state := "ok"
+		if c.Overdue {
+			state = "OVERDUE"
+		}
+		rows = append(rows, []string{c.Provider + ":" + c.Owner, c.Store, c.Place, c.Name, day(c.Updated), strconv.Itoa(c.AgeDays) + " d", maxAge(c.MaxAge), state, strings.Join(c.SameName, ", ")})
+	}
+	return rows
+}
+
+func ciEmpty(r *InventoryReport) string {
+	if r.Summary.CISecrets == 0 {
+		return "No CI secret metadata has been recorded (sprawl scan github --inventory)."
+	}
+	return "Every recorded CI secret is within its rotation policy, and no name is set at two levels."
 }
 
 var managedHeader = []string{"Fingerprint", "Secret", "Rule", "Status", "Held in", "Version", "Flag in store"}
@@ -252,6 +276,9 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 
 	w.WriteString("## Leaked secrets held in a vault\n\n")
 	mdTable(w, managedHeader, managedRows(r), managedEmpty(r))
+
+	w.WriteString("## CI secrets overdue or set at several levels\n\n")
+	mdTable(w, ciHeader, ciRows(r), ciEmpty(r))
 
 	w.WriteString("## Shared across environments\n\n")
 	h, rs = secretTableRows(r.SharedEnvironments, false)
@@ -424,6 +451,9 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		return err
 	}
 	if err := section("Leaked secrets held in a vault", managedHeader, managedRows(r), managedEmpty(r)); err != nil {
+		return err
+	}
+	if err := section("CI secrets overdue or set at several levels", ciHeader, ciRows(r), ciEmpty(r)); err != nil {
 		return err
 	}
 	h, rs = secretTableRows(r.NewLeaks, false)
