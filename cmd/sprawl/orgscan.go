@@ -191,6 +191,16 @@ func (o *orgScan) scanRepos(ctx context.Context, repos []forge.Repo) ([]repoOutc
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0)/o.conc)
 	}
+	// One progress line for the whole run (terminals only): repositories
+	// done, blobs and findings so far; a spinner keeps turning through
+	// long clones.
+	bar := newProgress(o.stderr.w, o.p.s.Quiet, fmt.Sprintf("0/%d repositories", len(repos)), int64(len(repos)), "repos")
+	bar.tick()
+	defer bar.finish()
+	var (
+		doneMu                sync.Mutex
+		done, blobs, findings int
+	)
 	for i, r := range repos {
 		if gctx.Err() != nil {
 			break
@@ -198,6 +208,10 @@ func (o *orgScan) scanRepos(ctx context.Context, repos []forge.Repo) ([]repoOutc
 		g.Go(func() error {
 			oc, err := o.scanRepo(gctx, r, workers)
 			out[i] = oc
+			doneMu.Lock()
+			done, blobs, findings = done+1, blobs+int(oc.res.Stats.Items), findings+len(oc.res.Findings)
+			bar.set(int64(done), fmt.Sprintf("%d/%d repositories: %d blobs, %d findings", done, len(repos), blobs, findings))
+			doneMu.Unlock()
 			if err != nil {
 				return err // fatal: interrupted, or the inventory failed
 			}
