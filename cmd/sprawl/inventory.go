@@ -1424,6 +1424,29 @@ func auditSummary(e inventory.AuditEntry) string {
 			return "policy changed (" + r + ")"
 		}
 		return "policy changed"
+	case inventory.ActionVaultIndex:
+		s := fmt.Sprintf("indexed %s %s: %d values (%d new, %d changed, %d gone)", str("adapter"), str("store"),
+			num("entries"), num("new"), num("changed"), num("gone"))
+		if r, ok := d["rotated"].([]any); ok && len(r) > 0 {
+			s += fmt.Sprintf(", %d rotated", len(r))
+		}
+		if r, ok := d["rewritten"].([]any); ok && len(r) > 0 {
+			s += fmt.Sprintf(", %d rewritten with the leaked value", len(r))
+		}
+		return s
+	case inventory.ActionVault:
+		where := str("adapter") + " " + str("store") + " " + strings.TrimPrefix(str("mount")+"/"+str("path"), "/")
+		s := fmt.Sprintf("%s %s", str("action"), where)
+		if f := str("finding"); f != "" {
+			s += " (leaked " + short(f) + ")"
+		}
+		if e := str("error"); e != "" {
+			s += ": FAILED: " + e
+		}
+		return s
+	case inventory.ActionCISecrets:
+		return fmt.Sprintf("CI secrets of %s:%s: %d (%d new, %d updated, %d gone)", str("provider"), str("owner"),
+			num("secrets"), num("new"), num("updated"), num("gone"))
 	}
 	return e.Data
 }
