@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,14 @@ func fixtureInventory(t *testing.T) inventory.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	populateFixture(t, s)
+	return s
+}
+
+// populateFixture writes the fixture into an empty store.
+func populateFixture(t *testing.T, s inventory.Store) {
+	t.Helper()
+	ctx := context.Background()
 	clk := &fixtureClock{}
 	if !inventory.SetClock(s, clk.now) {
 		t.Fatal("SetClock refused the SQLite store")
@@ -149,7 +158,6 @@ func fixtureInventory(t *testing.T) inventory.Store {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return s
 }
 
 func buildFixtureReport(t *testing.T, s inventory.Store, since, until time.Time) *InventoryReport {
@@ -408,5 +416,40 @@ func tamperAudit(t *testing.T, path string) {
 	defer db.Close()
 	if _, err := db.Exec(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 1`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The same inventory in PostgreSQL gives the very same report, byte for
+// byte (audit head hash included): the report does not depend on the
+// backend.
+func TestInventoryReportSameOnPostgres(t *testing.T) {
+	dsn := os.Getenv("SPRAWL_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SPRAWL_TEST_POSTGRES_DSN not set (scripts/with-postgres.sh go test ./reports/)")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("sprawl_report_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	pg, err := inventory.OpenPostgres(context.Background(), dsn+sep+"search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	populateFixture(t, pg)
+	want := render(t, buildFixtureReport(t, fixtureInventory(t), q3Since, q3Until), "json")
+	got := render(t, buildFixtureReport(t, pg, q3Since, q3Until), "json")
+	if !bytes.Equal(got, want) {
+		t.Errorf("PostgreSQL report differs from SQLite's:\n%s", got)
 	}
 }
