@@ -634,6 +634,30 @@ func (s *sqlStore) Suppressed(ctx context.Context, fingerprints []string) (map[s
 	return out, nil
 }
 
+func (s *sqlStore) StatusHistory(ctx context.Context) (map[string][]StatusEvent, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT s.fingerprint, h.from_status, h.to_status, h.reason, h.actor, h.at
+		FROM status_history h JOIN secrets s ON s.id = h.secret_id ORDER BY h.secret_id, h.id`)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]StatusEvent{}
+	for rows.Next() {
+		var fp, from, to string
+		var ev StatusEvent
+		var at sql.NullInt64
+		if err := rows.Scan(&fp, &from, &to, &ev.Reason, &ev.Actor, &at); err != nil {
+			return nil, fmt.Errorf("read inventory: %w", err)
+		}
+		ev.From, ev.To, ev.At = Status(from), Status(to), fromNanos(at)
+		out[fp] = append(out[fp], ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read inventory: %w", err)
+	}
+	return out, nil
+}
+
 func (s *sqlStore) Scans(ctx context.Context, limit int) ([]ScanRecord, error) {
 	q := `SELECT id, source, repository, branch, head_commit, started_at, finished_at, complete, findings, secrets, new_secrets, locations, new_locations, gone, regressions
 		FROM scans ORDER BY id DESC`

@@ -60,6 +60,10 @@ type Store interface {
 	// ErrInvalidTransition.
 	SetStatus(ctx context.Context, fingerprint string, ch StatusChange) (Status, error)
 
+	// StatusHistory returns every recorded status change, by fingerprint,
+	// each secret's in the order they were made (one query, for reports).
+	StatusHistory(ctx context.Context) (map[string][]StatusEvent, error)
+
 	// Suppressed reports, for each of fingerprints that the inventory holds
 	// as false-positive or accepted-risk, true: findings of those secrets
 	// should not fail a CI gate. Unknown fingerprints are absent.

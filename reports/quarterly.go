@@ -304,17 +304,9 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 		return nil, err
 	}
 	inventory.SortEntries(entries)
-	// Status history: only secrets whose status ever changed have one.
-	history := map[string][]inventory.StatusEvent{}
-	for _, e := range entries {
-		if e.StatusAt.IsZero() {
-			continue
-		}
-		full, err := s.Secret(ctx, e.Fingerprint)
-		if err != nil {
-			return nil, fmt.Errorf("read history of %s: %w", e.Fingerprint[:12], err)
-		}
-		history[e.Fingerprint] = full.History
+	history, err := s.StatusHistory(ctx)
+	if err != nil {
+		return nil, err
 	}
 	scans, err := s.Scans(ctx, 0)
 	if err != nil {
