@@ -192,8 +192,12 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	if err != nil {
 		return inventoryErr(err)
 	}
-	fmt.Fprintf(out, "indexed %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
-		a.Kind(), a.Store(), res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
+	what := "indexed"
+	if !res.Complete() {
+		what = fmt.Sprintf("PARTIAL index (%d errors) of", len(res.Errors))
+	}
+	fmt.Fprintf(out, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
+		what, a.Kind(), a.Store(), res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
 	for _, r := range sum.Rotated {
 		fmt.Fprintf(out, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, short(r.OldFingerprint))
 	}
