@@ -14,10 +14,14 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sprawl
 
 ## demo: build, then scan this repository (clean) and a generated corpus (findings).
+DEMO_INVENTORY ?= $(CURDIR)/.cache/demo/inventory.db
 demo: build
 	$(BIN) scan dir .
 	$(GO) run ./internal/corpus/cmd/accuracy -gen $(ACCURACY_DIR) >/dev/null
-	$(BIN) scan dir $(ACCURACY_DIR) --fail-on critical || true
+	rm -f $(DEMO_INVENTORY)*
+	SPRAWL_FINGERPRINT_KEY_FILE=$(CURDIR)/.cache/demo/fingerprint.key $(BIN) scan dir $(ACCURACY_DIR) --fail-on critical --inventory $(DEMO_INVENTORY) || true
+	SPRAWL_FINGERPRINT_KEY_FILE=$(CURDIR)/.cache/demo/fingerprint.key $(BIN) report inventory --inventory $(DEMO_INVENTORY) --since $$(date -u +%F) --output .cache/demo/report.html
+	@echo "open .cache/demo/report.html for the inventory report of the corpus"
 
 ## test: everything CI runs. `.ci/run` calls exactly this.
 test: tidy-check vet staticcheck unit fuzz-short selfscan

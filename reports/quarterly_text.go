@@ -111,7 +111,7 @@ func headline(r *InventoryReport) [][2]string {
 			[2]string{"Open leaks held in a vault (rotate there now)", strconv.Itoa(s.LeakedManaged)},
 			[2]string{"Open leaks in no vault (move in, then rotate)", strconv.Itoa(s.LeakedUnmanaged)})
 	} else {
-		rows = append(rows, [2]string{"Vault fields indexed", "none (sprawl vault index)"})
+		rows = append(rows, [2]string{"Vault fields indexed (sprawl vault index)", "0"})
 	}
 	if s.CISecrets > 0 {
 		rows = append(rows, [2]string{"CI secrets (overdue, same name at several levels)", fmt.Sprintf("%d (%d, %d)", s.CISecrets, s.CISecretsOverdue, s.CISecretsSameName)})
