@@ -559,6 +559,14 @@ func TestScanGitHubRepos(t *testing.T) {
 	if !strings.Contains(out, "deploy.sh") {
 		t.Errorf("acme/r2 not scanned:\n%s", out)
 	}
+	// With progress forced on (as on a terminal), one line follows the
+	// run's repositories; the report on stdout is untouched.
+	t.Setenv(envProgress, "always")
+	code, out, stderr = runSprawl(context.Background(), append(base, "--repo", "acme/r2")...)
+	if code != exitClean || !strings.Contains(stderr, "1/1 repositories") || strings.Contains(out, "repositories") { // incremental: nothing new
+		t.Errorf("progress: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv(envProgress, "")
 	// Only failures: exit 3, never a clean result.
 	code, _, stderr = runSprawl(context.Background(), append(base, "--repo", "acme/gone", "--repo", "acme/broken")...)
 	if code != exitFailure || !strings.Contains(stderr, "every repository failed") {
