@@ -453,3 +453,45 @@ func TestInventoryReportSameOnPostgres(t *testing.T) {
 		t.Errorf("PostgreSQL report differs from SQLite's:\n%s", got)
 	}
 }
+
+// Scans on more than 62 days make a weekly trend: one point per ISO week
+// (ending Monday 00:00), none past the period's end, counts replayed from
+// the status history.
+func TestTrendWeekly(t *testing.T) {
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // a Thursday
+	until := since.AddDate(0, 3, 0)
+	var scans []ScanRow
+	for d := since; d.Before(until); d = d.AddDate(0, 0, 1) {
+		scans = append(scans, ScanRow{Finished: d.Add(10 * time.Hour)})
+	}
+	fixed := time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC)
+	entries := []inventory.Entry{
+		{Secret: inventory.Secret{Fingerprint: "a", Status: inventory.StatusOpen, FirstSeen: since.Add(time.Hour)}},
+		{Secret: inventory.Secret{Fingerprint: "b", Status: inventory.StatusRotated, FirstSeen: since.AddDate(0, 0, 20)}},
+	}
+	history := map[string][]inventory.StatusEvent{"b": {{From: inventory.StatusOpen, To: inventory.StatusRotated, At: fixed}}}
+	pts := trend(entries, history, scans, since, until)
+	if len(pts) < 13 || len(pts) > 14 {
+		t.Fatalf("%d points for 90 days of daily scans, want one per week", len(pts))
+	}
+	total := 0
+	for i, p := range pts {
+		total += p.Scans
+		if i > 0 && !p.At.After(pts[i-1].At) {
+			t.Errorf("points out of order at %d", i)
+		}
+		if !p.At.Before(until) {
+			t.Errorf("point %s at or past the period's end", p.At)
+		}
+		want := 1
+		if p.At.After(since.AddDate(0, 0, 20)) && p.At.Before(fixed) {
+			want = 2
+		}
+		if p.Open != want {
+			t.Errorf("%s: %d open, want %d", p.At.Format(time.DateOnly), p.Open, want)
+		}
+	}
+	if total != len(scans) {
+		t.Errorf("weekly points hold %d scans, want all %d", total, len(scans))
+	}
+}
