@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Environment is the deployment environment a location belongs to.
@@ -92,7 +93,21 @@ type compiledRule struct {
 // Classifier assigns environments to locations. It is safe for concurrent use.
 type Classifier struct {
 	user, defaults []compiledRule
+
+	// memo caches each (rule set, field, value)'s first matching rule's
+	// environment ("" for none): branches, repositories and many paths
+	// repeat across an inventory's locations.
+	mu   sync.Mutex
+	memo map[memoKey]Environment
 }
+
+type memoKey struct {
+	set          int
+	field, value string
+}
+
+// memoCap bounds the cache; it is emptied when full.
+const memoCap = 1 << 16
 
 // NewClassifier compiles configured rules, which are tried before
 // DefaultEnvironmentRules. A bad pattern, environment or field is an error
@@ -142,19 +157,42 @@ func (c *Classifier) Classify(l Location) Environment {
 	values := [...]struct{ field, v string }{
 		{FieldPath, l.Path}, {FieldBranch, l.Branch}, {FieldRepository, RepositoryName(l.Repository)},
 	}
-	for _, set := range [][]compiledRule{c.user, c.defaults} {
+	for si, set := range [][]compiledRule{c.user, c.defaults} {
 		for _, fv := range values {
 			if fv.v == "" {
 				continue
 			}
-			for _, r := range set {
-				if (r.field == "" || r.field == fv.field) && r.re.MatchString(fv.v) {
-					return r.env
-				}
+			if env := c.match(si, set, fv.field, fv.v); env != "" {
+				return env
 			}
 		}
 	}
 	return EnvUnknown
+}
+
+// match is the first rule of set (number si) for field that matches v,
+// through the memo.
+func (c *Classifier) match(si int, set []compiledRule, field, v string) Environment {
+	k := memoKey{si, field, v}
+	c.mu.Lock()
+	env, ok := c.memo[k]
+	c.mu.Unlock()
+	if ok {
+		return env
+	}
+	for _, r := range set {
+		if (r.field == "" || r.field == field) && r.re.MatchString(v) {
+			env = r.env
+			break
+		}
+	}
+	c.mu.Lock()
+	if c.memo == nil || len(c.memo) >= memoCap {
+		c.memo = make(map[memoKey]Environment)
+	}
+	c.memo[k] = env
+	c.mu.Unlock()
+	return env
 }
 
 // RepositoryName is the last element of a repository path or URL without a
