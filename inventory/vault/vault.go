@@ -7,7 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Errors adapters wrap, so callers can tell a refusal from a missing path
@@ -169,39 +172,77 @@ func (r IndexResult) Complete() bool { return len(r.Errors) == 0 }
 // fingerprinted. Per-secret errors are collected and the walk goes on;
 // only a failure of fn-level machinery (ctx cancelled) is returned.
 func Index(ctx context.Context, a Adapter, fingerprint func(value string) string) (IndexResult, error) {
-	var res IndexResult
+	// Each listed secret gets a slot in listing order; up to Readers
+	// values are read at once (a real store answers in milliseconds, and
+	// thousands of secrets read one by one take minutes), and the result
+	// is assembled in listing order, so it does not depend on timing.
+	type slot struct {
+		entries []Indexed
+		err     *ItemError
+		read    bool
+	}
+	var (
+		mu    sync.Mutex
+		slots []*slot
+	)
+	var g errgroup.Group
+	g.SetLimit(Readers)
 	err := a.List(ctx, func(s Secret, err error) error {
+		sl := &slot{}
+		mu.Lock()
+		slots = append(slots, sl)
+		mu.Unlock()
 		if err != nil {
-			res.Errors = append(res.Errors, ItemError{s.Ref, err})
+			sl.err = &ItemError{s.Ref, err}
 			return ctx.Err()
 		}
-		v, err := a.Read(ctx, s.Ref)
-		if err != nil {
-			res.Errors = append(res.Errors, ItemError{s.Ref, err})
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res.Secrets++
-		fields := make([]string, 0, len(v.Fields))
-		for f := range v.Fields {
-			fields = append(fields, f)
-		}
-		sort.Strings(fields)
-		for _, f := range fields {
-			if v.Fields[f] == "" {
-				continue
+		g.Go(func() error {
+			v, err := a.Read(ctx, s.Ref)
+			if err != nil {
+				sl.err = &ItemError{s.Ref, err}
+				return nil
 			}
-			res.Entries = append(res.Entries, Indexed{Ref: Ref{Engine: s.Engine, Mount: s.Mount, Path: s.Path}, Field: f,
-				Version: v.Version, VersionAt: v.VersionAt, Created: s.Created, Updated: s.Updated,
-				Fingerprint: fingerprint(v.Fields[f]), AutoRotation: s.AutoRotation})
-		}
-		clear(v.Fields)
+			sl.read = true
+			fields := make([]string, 0, len(v.Fields))
+			for f := range v.Fields {
+				fields = append(fields, f)
+			}
+			sort.Strings(fields)
+			for _, f := range fields {
+				if v.Fields[f] == "" {
+					continue
+				}
+				sl.entries = append(sl.entries, Indexed{Ref: Ref{Engine: s.Engine, Mount: s.Mount, Path: s.Path}, Field: f,
+					Version: v.Version, VersionAt: v.VersionAt, Created: s.Created, Updated: s.Updated,
+					Fingerprint: fingerprint(v.Fields[f]), AutoRotation: s.AutoRotation})
+			}
+			clear(v.Fields)
+			return nil
+		})
 		return nil
 	})
+	_ = g.Wait() // the readers return no error: theirs are per item
+	var res IndexResult
+	for _, sl := range slots {
+		if sl.err != nil {
+			res.Errors = append(res.Errors, *sl.err)
+		}
+		if sl.read {
+			res.Secrets++
+		}
+		res.Entries = append(res.Entries, sl.entries...)
+	}
 	if err != nil {
 		return res, err
 	}
 	return res, ctx.Err()
 }
+
+// Readers is how many values Index reads from a store at once.
+const Readers = 8
 
 // Fields splits a stored string into indexable values: a JSON object's
 // string (and number) leaves by dotted path, else the whole string as

@@ -3,8 +3,11 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -95,5 +98,57 @@ func TestPlanFlag(t *testing.T) {
 		if got := PlanFlag(tt[0], tt[1], tt[2] == "true"); !strings.Contains(got, tt[3]) {
 			t.Errorf("PlanFlag(%v) = %q", tt, got)
 		}
+	}
+}
+
+// slowStub answers each Read after a pause and records how many reads
+// were in flight at once.
+type slowStub struct {
+	stub
+	mu            sync.Mutex
+	inFlight, max int
+}
+
+func (s *slowStub) Read(ctx context.Context, r Ref) (Value, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.max = max(s.max, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+	return Value{Version: "1", Fields: map[string]string{"": "value-of-" + r.Path}}, nil
+}
+
+// Index reads several values at once, at most Readers, and still returns
+// entries in listing order.
+func TestIndexConcurrentReads(t *testing.T) {
+	s := &slowStub{}
+	var want []string
+	for i := 0; i < 40; i++ {
+		p := fmt.Sprintf("app/%02d", i)
+		s.secrets = append(s.secrets, Secret{Ref: Ref{Path: p}})
+		want = append(want, p)
+	}
+	res, err := Index(context.Background(), s, func(v string) string { return "fp:" + v[len(v)-2:] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range res.Entries {
+		got = append(got, e.Path)
+		if e.Fingerprint != "fp:"+e.Path[len(e.Path)-2:] {
+			t.Errorf("%s has fingerprint %s", e.Path, e.Fingerprint)
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("entries out of listing order (-want +got):\n%s", d)
+	}
+	if s.max < 2 || s.max > Readers {
+		t.Errorf("%d reads in flight at most, want 2..%d", s.max, Readers)
+	}
+	if res.Secrets != 40 || !res.Complete() {
+		t.Errorf("result %+v", res)
 	}
 }
