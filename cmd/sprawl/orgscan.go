@@ -183,6 +183,21 @@ func (o *orgScan) mirrorDir(r forge.Repo) (string, error) {
 // scanRepos clones or fetches and scans each repository, conc at a time.
 // Each repository is ingested as soon as its scan is done, so an
 // interrupted run loses only the repositories still in flight.
+// scanListed keeps the listed repositories the flags select, reads what
+// the inventory last saw of each and scans them; an interruption comes
+// back as the error to return.
+func (o *orgScan) scanListed(ctx context.Context, listed []forge.Repo) (repos []forge.Repo, outcomes []repoOutcome, dropped int, err error) {
+	repos, dropped = o.selectRepos(listed)
+	if err := o.loadLast(ctx); err != nil {
+		return repos, nil, dropped, err
+	}
+	outcomes, err = o.scanRepos(ctx, repos)
+	if err != nil {
+		return repos, outcomes, dropped, interrupted(ctx, err, outcomes)
+	}
+	return repos, outcomes, dropped, nil
+}
+
 func (o *orgScan) scanRepos(ctx context.Context, repos []forge.Repo) ([]repoOutcome, error) {
 	out := make([]repoOutcome, len(repos))
 	g, gctx := errgroup.WithContext(ctx)

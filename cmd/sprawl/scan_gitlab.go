@@ -78,13 +78,9 @@ func runScanGitLab(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return failure(err)
 	}
-	repos, dropped := o.selectRepos(repos)
-	if err := o.loadLast(ctx); err != nil {
-		return err
-	}
-	outcomes, err := o.scanRepos(ctx, repos)
+	repos, outcomes, dropped, err := o.scanListed(ctx, repos)
 	if err != nil {
-		return interrupted(ctx, err, outcomes)
+		return err
 	}
 	var ciRes *scanner.Result
 	if ci, _ := cmd.Flags().GetBool("ci-stores"); ci && token != "" {
