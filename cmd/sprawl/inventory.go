@@ -783,10 +783,18 @@ func newInventoryShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if format == "json" {
-					return writeJSON(cmd.OutOrStdout(), e)
+				// Where a vault holds the same value (sprawl vault index).
+				held, err := s.VaultEntries(cmd.Context(), inventory.VaultQuery{Fingerprints: []string{e.Fingerprint}})
+				if err != nil {
+					return inventoryErr(err)
 				}
-				return writeEntryText(cmd.OutOrStdout(), e)
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), struct {
+						inventory.Entry
+						Vault []inventory.VaultEntry `json:"vault"`
+					}{e, append([]inventory.VaultEntry{}, held...)})
+				}
+				return writeEntryText(cmd.OutOrStdout(), e, held)
 			})
 		},
 	}
@@ -801,7 +809,7 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-func writeEntryText(w io.Writer, e inventory.Entry) error {
+func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry) error {
 	var b strings.Builder
 	line := func(k, format string, args ...any) {
 		fmt.Fprintf(&b, "%-13s %s\n", k, cell(fmt.Sprintf(format, args...)))
@@ -838,6 +846,20 @@ func writeEntryText(w io.Writer, e inventory.Entry) error {
 	line("repositories", "%s", repos)
 	if e.Regression {
 		line("regression", "seen at a new place on %s after it was %s", when(e.RegressedAt), e.Status)
+	}
+	for i, v := range held {
+		k := ""
+		if i == 0 {
+			k = "vault"
+		}
+		desc := fmt.Sprintf("%s (version %s)", v.VaultKey, v.Version)
+		if v.Flag != inventory.VaultFlagNone {
+			desc += fmt.Sprintf(", %s since %s", v.Flag, when(v.FlaggedAt))
+		}
+		if e.Status.Active() {
+			desc += " — LEAKED MANAGED SECRET: rotate it there (sprawl rotate)"
+		}
+		line(k, "%s", desc)
 	}
 	b.WriteString("\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {

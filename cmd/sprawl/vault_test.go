@@ -143,6 +143,10 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	out, _ = s.run(0, "vault", "list", "--inventory", db)
 	mustContain(t, "vault list", out, "secret/app", "prod/ci", "ci-token", fp(tokVault)[:12])
 
+	// inventory show names the vault field holding a leaked value.
+	out, _ = s.run(0, "inventory", "show", fp(tokVault)[:12], "--inventory", db)
+	mustContain(t, "inventory show", out, "vault", "secret/app", "LEAKED MANAGED SECRET")
+
 	// Dry run: the plan, and nothing touched.
 	out, _ = s.run(0, "rotate", "--inventory", db)
 	mustContain(t, "plan", out, "secret/app", "prod/ci", "prod/denied", "ci-token", "unmanaged", "notes.txt",
