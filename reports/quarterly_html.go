@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,8 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ciHeader":     func() []string { return ciHeader },
 	"ciRows":       ciRows,
 	"ciEmpty":      ciEmpty,
-	"add":          func(a, b int) int { return a + b },
+	"capRows":      capRows,
+	"more":         moreRows,
 	"overby": func(s SecretRow) string {
 		over := float64(s.AgeDays) - s.MaxAgeDays
 		if over < 1 {
@@ -43,6 +45,27 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 		return strconv.Itoa(int(over)) + " d"
 	},
 }).Parse(inventoryHTMLSource))
+
+// docRows caps each table of the HTML and Markdown reports: a document
+// people read; the CSV and JSON formats carry every row.
+const docRows = 200
+
+// capRows returns at most docRows elements of a slice.
+func capRows(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice && rv.Len() > docRows {
+		return rv.Slice(0, docRows).Interface()
+	}
+	return v
+}
+
+// moreRows says how many rows a capped table left out.
+func moreRows(n int) template.HTML {
+	if n <= docRows {
+		return ""
+	}
+	return template.HTML(fmt.Sprintf(`<p class="small more">Showing the first %d of %d, most severe first; the CSV and JSON formats list every one.</p>`, docRows, n))
+}
 
 func writeInventoryHTML(w io.Writer, r *InventoryReport) error {
 	return inventoryHTML.Execute(w, r)

@@ -495,3 +495,38 @@ func TestTrendWeekly(t *testing.T) {
 		t.Errorf("weekly points hold %d scans, want all %d", total, len(scans))
 	}
 }
+
+// Documents cap their tables (HTML and Markdown at 200 rows, the terminal
+// at 25) and say how many rows they left out; CSV and JSON keep all.
+func TestInventoryReportCapsLongTables(t *testing.T) {
+	s, err := inventory.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	for i := 0; i < 250; i++ {
+		row := SecretRow{Fingerprint: fmt.Sprintf("%032x", i), Preview: "SYN****", RuleID: "rule-x", Severity: "high", Status: "open",
+			FirstSeen: q3Since.AddDate(0, 0, 1), Locations: []LocationRow{{Source: "git", Repository: "r", Path: "p"}}}
+		r.NewLeaks = append(r.NewLeaks, row)
+		r.Secrets = append(r.Secrets, row)
+	}
+	html := string(render(t, r, "html"))
+	if n := strings.Count(html, `<td data-sort="`+fmt.Sprint(q3Since.AddDate(0, 0, 1).Unix())+`">`); n != 200 {
+		t.Errorf("html new-leaks rows: %d, want 200", n)
+	}
+	if !strings.Contains(html, "Showing the first 200 of 250") {
+		t.Error("html does not say rows were left out")
+	}
+	md := string(render(t, r, "markdown"))
+	if n := strings.Count(md, "| rule-x |"); n != 200 || !strings.Contains(md, "Showing the first 200 of 250") {
+		t.Errorf("markdown rows: %d, want 200 and a note", n)
+	}
+	tbl := string(render(t, r, "table"))
+	if n := strings.Count(tbl, "rule-x"); n != 25 || !strings.Contains(tbl, "… and 225 more") {
+		t.Errorf("terminal rows: %d, want 25 and a note", n)
+	}
+	if n := strings.Count(string(render(t, r, "csv")), ",rule-x,"); n != 250 {
+		t.Errorf("csv rows: %d, want all 250", n)
+	}
+}

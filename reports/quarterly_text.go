@@ -198,7 +198,11 @@ func mdTable(w *bufio.Writer, header []string, rows [][]string, empty string) {
 		w.WriteString(" --- |")
 	}
 	w.WriteString("\n")
-	for _, row := range rows {
+	shown := rows
+	if len(shown) > docRows {
+		shown = shown[:docRows]
+	}
+	for _, row := range shown {
 		cells := make([]string, len(row))
 		for i, c := range row {
 			cells[i] = qCell(c)
@@ -206,6 +210,9 @@ func mdTable(w *bufio.Writer, header []string, rows [][]string, empty string) {
 		w.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	w.WriteString("\n")
+	if len(rows) > docRows {
+		fmt.Fprintf(w, "_Showing the first %d of %d, most severe first; the CSV and JSON formats list every one._\n\n", docRows, len(rows))
+	}
 }
 
 func secretTableRows(rows []SecretRow, withAge bool) ([]string, [][]string) {
@@ -409,6 +416,9 @@ func Table(w io.Writer, header []string, rows [][]string) error {
 	return err
 }
 
+// termRows caps each table of the terminal report.
+const termRows = 25
+
 func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "%s (%s to %s)\n", r.Title, day(r.Since), day(r.Until.Add(-time.Nanosecond)))
@@ -443,6 +453,13 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		if len(rows) == 0 {
 			fmt.Fprintf(w, "  %s\n", empty)
 			return nil
+		}
+		if len(rows) > termRows {
+			if err := Table(w, header, rows[:termRows]); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(w, "  … and %d more (--format csv or json lists every one)\n", len(rows)-termRows)
+			return err
 		}
 		return Table(w, header, rows)
 	}
