@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
@@ -27,6 +28,8 @@ type InventoryReport struct {
 	Until time.Time `json:"until"`
 	// Inventory names the store (credentials redacted).
 	Inventory string `json:"inventory,omitempty"`
+	// Scope is the repository filter the report was made with, if any.
+	Scope string `json:"scope,omitempty"`
 	// Notes are plain statements a reader must not miss: an empty
 	// inventory, a period without scans, a broken audit chain.
 	Notes []string `json:"notes"`
@@ -233,13 +236,20 @@ type AuditStatus struct {
 	Problem string `json:"problem,omitempty"`
 }
 
-// Period options.
+// PeriodOptions say what an inventory report covers.
 type PeriodOptions struct {
 	Since, Until time.Time // Until exclusive
 	Now          time.Time // generation time; zero means time.Now()
 	Inventory    string    // display name of the store
 	// TopRepositories caps that table (default 10).
 	TopRepositories int
+	// Title replaces the generated title.
+	Title string
+	// Repository narrows the report to secrets with a location in a
+	// repository whose name contains it, and to those repositories'
+	// scans (a team's report); CI secrets to owners or repositories
+	// containing it. Empty: everything.
+	Repository string
 }
 
 // LastFullQuarter returns the calendar quarter before the one now falls
@@ -299,7 +309,13 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 		Inventory:   o.Inventory,
 		Notes:       []string{},
 	}
-	entries, _, err := inventory.List(ctx, s, inventory.Filter{}, now)
+	if o.Title != "" {
+		r.Title = o.Title
+	} else if o.Repository != "" {
+		r.Title += " — repositories matching " + o.Repository
+	}
+	r.Scope = o.Repository
+	entries, _, err := inventory.List(ctx, s, inventory.Filter{Repository: o.Repository}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +398,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 
 	r.Scans = []ScanRow{}
 	for _, sc := range scans {
-		if !in(sc.Finished) {
+		if !in(sc.Finished) || !strings.Contains(sc.Repository, o.Repository) {
 			continue
 		}
 		r.Scans = append(r.Scans, ScanRow{ID: sc.ID, Source: sc.Source, Repository: sc.Repository, Finished: sc.Finished.UTC(),
@@ -424,7 +440,10 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	}
 	r.Audit = audit
 
-	if len(entries) == 0 {
+	switch {
+	case len(entries) == 0 && o.Repository != "":
+		r.Notes = append(r.Notes, fmt.Sprintf("The inventory holds no secrets in repositories matching %q.", o.Repository))
+	case len(entries) == 0:
 		r.Notes = append(r.Notes, "The inventory holds no secrets: either nothing was ever found, or no scan has been recorded into it (scan with --inventory).")
 	}
 	if len(r.Scans) == 0 {
@@ -647,6 +666,9 @@ func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, now t
 		if !e.GoneAt.IsZero() {
 			continue
 		}
+		if r.Scope != "" && !ciInScope(e.CISecret, r.Scope) {
+			continue
+		}
 		r.Summary.CISecrets++
 		if e.Overdue {
 			r.Summary.CISecretsOverdue++
@@ -676,4 +698,14 @@ func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, now t
 		return cmp.Or(cmp.Compare(b.AgeDays, a.AgeDays), cmp.Compare(a.Owner, b.Owner), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Place, b.Place))
 	})
 	return nil
+}
+
+// ciInScope: a CI secret belongs to a report narrowed to scope when it is
+// set on a matching repository, or at the level of an organisation the
+// scope names or sits in (its repositories inherit it).
+func ciInScope(c inventory.CISecret, scope string) bool {
+	if c.Repository != "" {
+		return strings.Contains(c.Repository, scope) || strings.Contains(scope, c.Repository)
+	}
+	return strings.Contains(c.Owner, scope) || strings.Contains(scope, c.Owner)
 }

@@ -530,3 +530,38 @@ func TestInventoryReportCapsLongTables(t *testing.T) {
 		t.Errorf("csv rows: %d, want all 250", n)
 	}
 }
+
+// A report narrowed to one repository keeps that repository's secrets,
+// scans and CI secrets (and the organisation's, which it inherits).
+func TestInventoryReportRepositoryScope(t *testing.T) {
+	s := fixtureInventory(t)
+	r, err := BuildInventoryReport(context.Background(), s, PeriodOptions{Since: q3Since, Until: q3Until, Now: reportAt, Repository: "acme/fhir-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Title != "Secret inventory review 2026-Q3 — repositories matching acme/fhir-app" || r.Scope != "acme/fhir-app" {
+		t.Errorf("title %q scope %q", r.Title, r.Scope)
+	}
+	// fhir-app holds the AWS key (shared with ehr-gateway) and the token.
+	var rules []string
+	for _, sec := range r.Secrets {
+		rules = append(rules, sec.RuleID)
+	}
+	if strings.Join(rules, ",") != "aws-access-key,github-pat" || r.Summary.ScansInPeriod != 2 {
+		t.Errorf("secrets %v, scans %d: want the AWS key and the token, 2 scans", rules, r.Summary.ScansInPeriod)
+	}
+	// The org-level DEPLOY_KEY applies; ehr-gateway's repository secret does not.
+	if len(r.CISecrets) != 1 || r.CISecrets[0].Place != "org" {
+		t.Errorf("CI secrets %+v", r.CISecrets)
+	}
+	r, err = BuildInventoryReport(context.Background(), s, PeriodOptions{Since: q3Since, Until: q3Until, Now: reportAt, Repository: "nothing-matches", Title: "Team X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Notes) == 0 || !strings.Contains(r.Notes[0], `no secrets in repositories matching "nothing-matches"`) {
+		t.Errorf("notes %q", r.Notes)
+	}
+	if r.Title != "Team X" || r.Summary.Secrets != 0 || len(r.Scans) != 0 || len(r.CISecrets) != 0 {
+		t.Errorf("a scope matching nothing: %q, %d secrets, %d scans, %d CI secrets", r.Title, r.Summary.Secrets, len(r.Scans), len(r.CISecrets))
+	}
+}

@@ -60,6 +60,8 @@ written.`,
 	f.StringP("format", "f", "", "table, html, markdown (md), csv or json (default: from --output's extension, else table)")
 	f.StringP("output", "o", "", "write to this file (0600) instead of stdout")
 	f.Int("top", 10, "how many repositories the top-repositories table lists")
+	f.String("repository", "", "only secrets found in repositories whose name contains this (a team's report), and their scans and CI secrets")
+	f.String("title", "", "the report's title (default: the period, e.g. \"Secret inventory review 2026-Q3\")")
 	return c
 }
 
@@ -151,10 +153,13 @@ func runReportInventory(cmd *cobra.Command, _ []string) error {
 		return usageErr("--top must be at least 1")
 	}
 	flag, _ := cmd.Flags().GetString("inventory")
+	repo, _ := cmd.Flags().GetString("repository")
+	title, _ := cmd.Flags().GetString("title")
 	var rep *reports.InventoryReport
 	err = withInventory(cmd, func(s inventory.Store) error {
 		r, err := reports.BuildInventoryReport(cmd.Context(), s, reports.PeriodOptions{
 			Since: since, Until: until, Now: now, Inventory: displayDSN(inventoryDSN(flag)), TopRepositories: top,
+			Repository: repo, Title: title,
 		})
 		if err != nil {
 			return inventoryErr(err)
