@@ -409,6 +409,12 @@ type ciResult struct {
 	hidden int
 }
 
+// sorted puts what concurrent listings gathered in a stable order.
+func (c *ciResult) sorted() {
+	sort.Slice(c.vars, func(i, j int) bool { return c.vars[i].Path < c.vars[j].Path })
+	sort.Strings(c.problems)
+}
+
 // scanCI scans the variables as content and records the secrets'
 // metadata; it returns the variables' findings.
 func (o *orgScan) scanCI(ctx context.Context, kind string, ci ciResult) (scanner.Result, error) {

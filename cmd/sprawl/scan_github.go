@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -281,8 +280,6 @@ func githubCI(ctx context.Context, gh *forge.GitHub, ci *ciResult, org bool, rep
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	// Concurrent listing: put the results in a stable order.
-	sort.Slice(ci.vars, func(i, j int) bool { return ci.vars[i].Path < ci.vars[j].Path })
-	sort.Strings(ci.problems)
+	ci.sorted()
 	return ctx.Err()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +169,6 @@ func gitlabCI(ctx context.Context, gl *forge.GitLab, ci *ciResult, repos []forge
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	sort.Slice(ci.vars, func(i, j int) bool { return ci.vars[i].Path < ci.vars[j].Path })
-	sort.Strings(ci.problems)
+	ci.sorted()
 	return ctx.Err()
 }
