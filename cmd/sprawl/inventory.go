@@ -510,6 +510,16 @@ Exit codes: 0 ok, 2 bad flag, value or configuration, 3 store failure.`,
 	return inv
 }
 
+// tableOrJSON reads a command's --format flag, which must be table or
+// json.
+func tableOrJSON(cmd *cobra.Command) (string, error) {
+	format, _ := cmd.Flags().GetString("format")
+	if format != "table" && format != "json" {
+		return "", usageErr("invalid format %q for %s (want table or json)", format, strings.TrimPrefix(cmd.CommandPath(), "sprawl "))
+	}
+	return format, nil
+}
+
 // withInventory opens the store named by cmd's --inventory flag, runs fn
 // and closes it.
 func withInventory(cmd *cobra.Command, fn func(s inventory.Store) error) error {
@@ -774,9 +784,9 @@ func newInventoryShowCmd() *cobra.Command {
 		Long:  "Show one secret. FINGERPRINT may be any unique prefix of at least 4 hex digits.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for inventory show (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				e, _, err := resolveEntry(cmd.Context(), s, args[0])
@@ -944,9 +954,9 @@ func newInventoryStatsCmd() *cobra.Command {
 		Short: "Count secrets by status, severity, class, environment and rule",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for inventory stats (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				es, _, err := inventory.List(cmd.Context(), s, inventory.Filter{}, time.Now())
@@ -1089,9 +1099,9 @@ func newInventoryScansCmd() *cobra.Command {
 		Short: "List the scans recorded in the inventory, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for inventory scans (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			limit, _ := cmd.Flags().GetInt("limit")
 			return withInventory(cmd, func(s inventory.Store) error {
@@ -1138,9 +1148,9 @@ webhook, connection-string 90d; private-key, signing-key 365d.`,
 		Short: "Print the stored policy with the defaults it overrides",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for inventory policy show (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				p, err := s.Policy(cmd.Context())
@@ -1386,9 +1396,9 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 		Short: "Print audit entries, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for audit log (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			after, _ := cmd.Flags().GetInt64("after")
 			limit, _ := cmd.Flags().GetInt("limit")

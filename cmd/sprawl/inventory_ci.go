@@ -26,9 +26,9 @@ other levels under SAME NAME.
 Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			var q inventory.CISecretQuery
 			q.Provider, _ = cmd.Flags().GetString("provider")

@@ -63,9 +63,9 @@ action or the inventory failed (the others still ran).`,
 			apply, _ := cmd.Flags().GetBool("apply")
 			reason, _ := cmd.Flags().GetString("reason")
 			actorFlag, _ := cmd.Flags().GetString("actor")
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for rotate (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				items, err := rotationPlan(cmd.Context(), s, ac.kind)

@@ -283,9 +283,9 @@ func newVaultListCmd() *cobra.Command {
 		Short: "List indexed vault entries (fingerprints, never values)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, _ := cmd.Flags().GetString("format")
-			if format != "table" && format != "json" {
-				return usageErr("invalid format %q for vault list (want table or json)", format)
+			format, err := tableOrJSON(cmd)
+			if err != nil {
+				return err
 			}
 			kind, _ := cmd.Flags().GetString("adapter")
 			flagged, _ := cmd.Flags().GetBool("flagged")
