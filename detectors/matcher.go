@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/coregx/ahocorasick"
 )
@@ -29,6 +30,11 @@ type Match struct {
 	// Line and Column (1-based; the column counts bytes) locate Start;
 	// EndLine and EndColumn locate the last byte of the secret.
 	Line, Column, EndLine, EndColumn int
+	// Column16 is Start's column in UTF-16 code units, and EndColumn16 the
+	// column just after the secret's last character (exclusive), as SARIF
+	// and editors count them; for ASCII lines they are Column and
+	// EndColumn+1.
+	Column16, EndColumn16 int
 	// Encoding names the decoder that revealed the secret ("json-string",
 	// "base64", "percent", or several joined by "+"); empty for plain
 	// text. For a decoded secret, Start and End span the encoded text.
@@ -424,18 +430,20 @@ func dedupe(ms []Match) []Match {
 
 func setLines(data []byte, ms []Match) {
 	type pos struct {
-		off  int
-		line *int
-		col  *int
+		off   int
+		line  *int
+		col   *int
+		col16 *int
+		after bool // col16 counts the byte at off too (an exclusive end)
 	}
 	ps := make([]pos, 0, 2*len(ms))
 	for i := range ms {
-		ps = append(ps, pos{ms[i].Start, &ms[i].Line, &ms[i].Column})
+		ps = append(ps, pos{ms[i].Start, &ms[i].Line, &ms[i].Column, &ms[i].Column16, false})
 		end := ms[i].End - 1
 		if end < ms[i].Start {
 			end = ms[i].Start
 		}
-		ps = append(ps, pos{end, &ms[i].EndLine, &ms[i].EndColumn})
+		ps = append(ps, pos{end, &ms[i].EndLine, &ms[i].EndColumn, &ms[i].EndColumn16, true})
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].off < ps[j].off })
 	line, lineStartOff, cur := 1, 0, 0
@@ -452,7 +460,36 @@ func setLines(data []byte, ms []Match) {
 		}
 		*p.line = line
 		*p.col = p.off - lineStartOff + 1
+		upto := p.off
+		if p.after {
+			// Through the end of the character holding the last byte.
+			upto = min(p.off+1, len(data))
+			for upto < len(data) && !utf8.RuneStart(data[upto]) {
+				upto++
+			}
+		}
+		*p.col16 = utf16Units(data[lineStartOff:upto]) + 1
 	}
+}
+
+// utf16Units counts b's UTF-16 code units (invalid bytes count one each).
+func utf16Units(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n
 }
 
 // lineStart returns the start of the line holding off, looking back at

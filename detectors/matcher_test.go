@@ -235,3 +235,23 @@ func TestQueryContinuation(t *testing.T) {
 		}
 	}
 }
+
+// Columns: bytes for Column/EndColumn, UTF-16 code units (exclusive end)
+// for Column16/EndColumn16, which SARIF and editors use.
+func TestSetLinesUTF16Columns(t *testing.T) {
+	line2 := "café 😀 key=" // é: 2 bytes, 1 unit; 😀: 4 bytes, 2 units
+	data := []byte("first line\n" + line2 + "SECRETü\n")
+	start := strings.Index(string(data), "SECRET")
+	end := start + len("SECRETü")
+	ms := []Match{{Start: start, End: end}}
+	setLines(data, ms)
+	m := ms[0]
+	if m.Line != 2 || m.Column != len(line2)+1 || m.EndColumn != len(line2)+len("SECRETü") {
+		t.Errorf("byte columns: line %d col %d end %d", m.Line, m.Column, m.EndColumn)
+	}
+	// UTF-16: "café " 5, emoji 2, " key=" 5 → the secret starts at 13;
+	// "SECRETü" is 7 units, so the exclusive end is 20.
+	if m.Column16 != 13 || m.EndColumn16 != 20 {
+		t.Errorf("UTF-16 columns %d..%d, want 13..20", m.Column16, m.EndColumn16)
+	}
+}

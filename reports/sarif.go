@@ -40,6 +40,7 @@ type sarifLog struct {
 
 type sarifRun struct {
 	Tool               sarifTool                        `json:"tool"`
+	ColumnKind         string                           `json:"columnKind"`
 	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
 	Results            []sarifResult                    `json:"results"`
 }
@@ -155,6 +156,7 @@ func (r *sarifReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	}
 
 	run := sarifRun{
+		ColumnKind: "utf16CodeUnits",
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:           r.opts.toolName(),
 			Version:        r.opts.ToolVersion,
@@ -332,7 +334,17 @@ func (r *sarifReporter) result(f *scanner.Finding, ruleIndex int, ruleLevel, lin
 			StartLine:   f.Line,
 			StartColumn: max(f.Column, 0),
 			EndLine:     max(f.EndLine, 0),
-			EndColumn:   max(f.EndColumn, 0),
+		}
+		// SARIF columns count UTF-16 code units (the run's columnKind) and
+		// the end column is the one after the region.
+		if f.Column16 > 0 {
+			loc.Region.StartColumn = f.Column16
+		}
+		switch {
+		case f.EndColumn16 > 0:
+			loc.Region.EndColumn = f.EndColumn16
+		case f.EndColumn > 0:
+			loc.Region.EndColumn = f.EndColumn + 1
 		}
 	}
 

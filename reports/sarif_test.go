@@ -210,8 +210,8 @@ func TestSARIFStructure(t *testing.T) {
 		t.Errorf("region with unknown columns = %+v, want startLine 7 only", r)
 	}
 	cloud := byRule["synthetic-cloud-key"].Locations[0].PhysicalLocation.Region
-	if cloud == nil || cloud.StartColumn == nil || *cloud.StartColumn != 8 || cloud.EndColumn == nil || *cloud.EndColumn != 34 {
-		t.Errorf("cloud key region = %+v, want columns 8 to 34", cloud)
+	if cloud == nil || cloud.StartColumn == nil || *cloud.StartColumn != 8 || cloud.EndColumn == nil || *cloud.EndColumn != 35 {
+		t.Errorf("cloud key region = %+v, want columns 8 to 35 (SARIF's end column is exclusive)", cloud)
 	}
 
 	wantProps := map[string]string{

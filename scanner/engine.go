@@ -223,6 +223,8 @@ func (e *Engine) process(w work) itemEvent {
 			Column:      m.Column,
 			EndLine:     c.Line + m.EndLine - 1,
 			EndColumn:   m.EndColumn,
+			Column16:    m.Column16,
+			EndColumn16: m.EndColumn16,
 			Secret:      m.Secret,
 			Redacted:    Redact(m.Secret),
 			Fingerprint: Fingerprint(e.FingerprintKey, m.Secret),

@@ -25,6 +25,10 @@ type Finding struct {
 	Column    int    `json:"column"`
 	EndLine   int    `json:"end_line"`
 	EndColumn int    `json:"end_column"`
+	// Column16 and EndColumn16 are the UTF-16 code-unit columns of the
+	// start and of the end (exclusive) for SARIF; 0 when unknown.
+	Column16    int `json:"-"`
+	EndColumn16 int `json:"-"`
 
 	// Secret is the secret value itself. Reporters show it only when
 	// ShowSecrets is set; otherwise they show Redacted.
