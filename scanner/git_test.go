@@ -270,3 +270,40 @@ func TestGitTwoOccurrencesInOneFile(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// TestGitEvilMerge: a secret that only a merge commit brings in (content
+// the merge wrote, in neither parent) is attributed to the merge; what the
+// merged branch introduced stays with the branch's commit, also in an
+// incremental scan of everything since the fork point.
+func TestGitEvilMerge(t *testing.T) {
+	r := newGitRepo(t)
+	t1, t2 := testToken(201), testToken(202)
+	r.write("app.env", "MODE=base\n")
+	base := r.commit("base")
+	r.git("checkout", "-q", "-b", "feature")
+	r.write("feature.env", "GITHUB_TOKEN="+t1+"\n")
+	c2 := r.commit("feature")
+	r.git("checkout", "-q", "main")
+	r.write("app.env", "MODE=main\n")
+	r.commit("main")
+	r.git("merge", "-q", "--no-ff", "--no-commit", "feature")
+	r.write("app.env", "MODE=merged\nGITHUB_TOKEN="+t2+"\n")
+	merge := r.commit("merge feature, edit app.env")
+	if parents := strings.Fields(r.git("log", "-1", "--format=%P", merge)); len(parents) != 2 {
+		t.Fatalf("the merge commit has %d parents", len(parents))
+	}
+
+	want := []gitLoc{
+		{"app.env", merge, "merge feature, edit app.env", 2},
+		{"feature.env", c2, "feature", 1},
+	}
+	for _, src := range []*GitSource{{Path: r.dir}, {Path: r.dir, Since: base}} {
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
+			t.Errorf("since %q (-want +got):\n%s", src.Since, d)
+		}
+	}
+}
