@@ -68,7 +68,8 @@ type GitHub struct {
 // Enterprise Server), authenticated with token if not empty, sending
 // requests through rt (a RateLimiter, typically).
 func NewGitHub(apiURL, token string, rt http.RoundTripper) (*GitHub, error) {
-	hc := &http.Client{Transport: &authTransport{base: rt, header: "Authorization", value: bearer(token)}}
+	auth := &authTransport{base: rt, header: "Authorization", value: bearer(token), host: "api.github.com"}
+	hc := &http.Client{Transport: auth}
 	c := github.NewClient(hc)
 	g := &GitHub{c: c, WebBase: "https://github.com"}
 	if apiURL != "" && strings.TrimSuffix(apiURL, "/") != "https://api.github.com" {
@@ -76,6 +77,7 @@ func NewGitHub(apiURL, token string, rt http.RoundTripper) (*GitHub, error) {
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("GitHub API URL %q: want e.g. https://github.example.com/api/v3", apiURL)
 		}
+		auth.host = u.Host
 		if c, err = c.WithEnterpriseURLs(apiURL, apiURL); err != nil {
 			return nil, fmt.Errorf("GitHub API URL %q: %w", apiURL, err)
 		}
@@ -92,10 +94,13 @@ func bearer(token string) string {
 	return "Bearer " + token
 }
 
-// authTransport adds one header to every request.
+// authTransport adds the token header to every request for the API's
+// host, and to no other: a redirect (or a page link) elsewhere must not
+// carry the token.
 type authTransport struct {
 	base          http.RoundTripper
 	header, value string
+	host          string // host[:port] of the API
 }
 
 func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -103,7 +108,7 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	if a.value == "" {
+	if a.value == "" || !strings.EqualFold(req.URL.Host, a.host) {
 		return base.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())

@@ -31,7 +31,7 @@ func NewGitLab(baseURL, token string, rt http.RoundTripper) (*GitLab, error) {
 		return nil, fmt.Errorf("GitLab URL %q: want e.g. https://gitlab.example.com", baseURL)
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(u.String(), "/"), "/api/v4")
-	return &GitLab{base: base, token: token, hc: &http.Client{Transport: &authTransport{base: rt, header: "PRIVATE-TOKEN", value: token}}}, nil
+	return &GitLab{base: base, token: token, hc: &http.Client{Transport: &authTransport{base: rt, header: "PRIVATE-TOKEN", value: token, host: u.Host}}}, nil
 }
 
 // get fetches every page starting at path and decodes each page's JSON
