@@ -295,17 +295,12 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 			if np == 0 || len(fields) < 2*np+3 || cur < 0 {
 				return nil
 			}
-			status := fields[2*np+2]
-			if np > 1 {
-				// Normalise to the single-parent layout: result mode, a
-				// placeholder old id, the result id, and the status.
-				if bytes.Count(status, []byte("D")) == len(status) {
-					return nil // deleted by the merge: nothing introduced
-				}
-				fields = [][]byte{fields[0], fields[np], nil, fields[2*np+1], []byte("M")}
-				status = fields[4]
-			}
-			if len(status) > 0 && status[0] == 'D' {
+			// The result's mode and id follow the parents' (np of each).
+			mode, newID, status := fields[np], fields[2*np+1], fields[2*np+2]
+			switch {
+			case len(status) == 0:
+				return nil
+			case np == 1 && status[0] == 'D':
 				if old, ok := parseOID(fields[2]); ok {
 					if deleted[cur] == nil {
 						deleted[cur] = map[oid]bool{}
@@ -313,15 +308,13 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 					deleted[cur][old] = true
 				}
 				return nil
+			case bytes.Count(status, []byte("D")) == len(status):
+				return nil // deleted by a merge: nothing introduced
 			}
-			if len(status) == 0 {
-				return nil
-			}
-			mode := fields[1]
 			if bytes.HasPrefix(mode, []byte("160000")) || bytes.HasPrefix(mode, []byte("120000")) {
 				return nil // submodule commit or symlink target
 			}
-			id, ok := parseOID(fields[3])
+			id, ok := parseOID(newID)
 			if !ok {
 				return nil
 			}
