@@ -313,8 +313,9 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 	if r.Generic && genericNoise(data, c) {
 		return false
 	}
-	if !verified && strings.IndexByte(secret, '.') > 0 && codeReference(data, c) {
-		// Any assignment-shaped rule: pkg.ClassClientSecret, is code.
+	if !r.Generic && !verified && strings.IndexByte(secret, '.') > 0 && codeReference(data, c) {
+		// Any assignment-shaped rule: pkg.ClassClientSecret, is code
+		// (generic rules checked it in genericNoise already).
 		return false
 	}
 	if r.compileExtra() != nil {

@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -315,7 +315,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 		r.Title += " — repositories matching " + o.Repository
 	}
 	r.Scope = o.Repository
-	entries, _, err := inventory.List(ctx, s, inventory.Filter{Repository: o.Repository}, now)
+	entries, policy, err := inventory.List(ctx, s, inventory.Filter{Repository: o.Repository}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -409,19 +409,12 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.TopRepositories = topRepositories(entries, top)
 	r.Summary = summarize(entries, r, exposed)
 	r.Summary.VaultEntries = len(vault)
-	if err := ciSecrets(ctx, s, r, now); err != nil {
+	if err := ciSecrets(ctx, s, r, policy, now); err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if !e.Status.Active() {
-			continue
-		}
-		if len(byFP[e.Fingerprint]) > 0 {
-			r.Summary.LeakedManaged++
-		} else {
-			r.Summary.LeakedUnmanaged++
-		}
-	}
+	// LeakedManaged holds exactly the open leaks a vault holds.
+	r.Summary.LeakedManaged = len(r.LeakedManaged)
+	r.Summary.LeakedUnmanaged = r.Summary.Open - r.Summary.LeakedManaged
 
 	audit := AuditStatus{}
 	vr, err := inventory.Verify(ctx, s)
@@ -533,22 +526,12 @@ func trend(entries []inventory.Entry, history map[string][]inventory.StatusEvent
 		}
 		buckets = weekly
 	}
-	var ends []time.Time
-	for d := range buckets {
-		if d.After(until) {
-			d = until
-		}
-		ends = append(ends, d)
-	}
-	sort.Slice(ends, func(i, j int) bool { return ends[i].Before(ends[j]) })
-	ends = slices.Compact(ends)
+	// The last bucket may end past the period: it ends with the period.
 	counts := map[time.Time]int{}
 	for d, n := range buckets {
-		if d.After(until) {
-			d = until
-		}
-		counts[d] += n
+		counts[minTime(d, until)] += n
 	}
+	ends := slices.SortedFunc(maps.Keys(counts), time.Time.Compare)
 	prev := since
 	for _, end := range ends {
 		p := TrendPoint{At: end.Add(-time.Nanosecond).UTC().Truncate(time.Second), Scans: counts[end]}
@@ -652,13 +635,9 @@ func summarize(entries []inventory.Entry, r *InventoryReport, exposed []float64)
 
 // ciSecrets fills the CI secrets section: those overdue or with a name set
 // at several levels, most overdue first.
-func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, now time.Time) error {
+func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, p inventory.Policy, now time.Time) error {
 	r.CISecrets = []CISecretRow{}
 	cs, err := s.CISecrets(ctx, inventory.CISecretQuery{})
-	if err != nil {
-		return err
-	}
-	p, err := s.Policy(ctx)
 	if err != nil {
 		return err
 	}
@@ -708,4 +687,11 @@ func ciInScope(c inventory.CISecret, scope string) bool {
 		return strings.Contains(c.Repository, scope) || strings.Contains(scope, c.Repository)
 	}
 	return strings.Contains(c.Owner, scope) || strings.Contains(scope, c.Owner)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return b
+	}
+	return a
 }
