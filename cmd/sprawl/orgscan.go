@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,6 +93,21 @@ func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
 		o.cacheDir = filepath.Join(d, "sprawl", "repos")
 	}
 	return o, nil
+}
+
+// token reads the provider's token from env and sets the header git
+// sends with it (Basic, as user:token); without one it says what the run
+// will miss, unless --quiet.
+func (o *orgScan) token(env, user, without string) string {
+	token := os.Getenv(env)
+	if token == "" {
+		if !o.p.s.Quiet {
+			o.stderr.Printf("sprawl: %s is not set: %s\n", env, without)
+		}
+		return ""
+	}
+	o.header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
+	return token
 }
 
 // rateLimiter builds the transport every API request goes through.

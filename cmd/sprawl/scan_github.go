@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"os"
 	"strings"
@@ -84,12 +83,7 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 	if apiURL == "" {
 		apiURL = os.Getenv(envGitHubAPI)
 	}
-	token := os.Getenv(envGitHubToken)
-	if token == "" && !o.p.s.Quiet {
-		o.stderr.Printf("sprawl: %s is not set: public repositories only, 60 API requests an hour, no Actions stores\n", envGitHubToken)
-	} else if token != "" {
-		o.header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
-	}
+	token := o.token(envGitHubToken, "x-access-token", "public repositories only, 60 API requests an hour, no Actions stores")
 	rl, err := o.rateLimiter()
 	if err != nil {
 		return err

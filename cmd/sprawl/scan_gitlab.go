@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -58,12 +56,7 @@ func runScanGitLab(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	token := os.Getenv(envGitLabToken)
-	if token == "" && !o.p.s.Quiet {
-		o.stderr.Printf("sprawl: %s is not set: public projects only, no CI/CD variables\n", envGitLabToken)
-	} else if token != "" {
-		o.header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("oauth2:"+token))
-	}
+	token := o.token(envGitLabToken, "oauth2", "public projects only, no CI/CD variables")
 	rl, err := o.rateLimiter()
 	if err != nil {
 		return err
