@@ -58,8 +58,16 @@ func cmdGenToken(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: gentoken KIND VAR")
 	}
-	var v string
-	switch args[0] {
+	v, ok := genToken(args[0])
+	if !ok {
+		ts.Fatalf("gentoken: unknown kind %q", args[0])
+	}
+	ts.Setenv(args[1], v)
+}
+
+// genToken returns a fresh synthetic token of kind (see cmdGenToken).
+func genToken(kind string) (string, bool) {
+	switch kind {
 	case "ghp", "gho", "ghs", "ghu", "ghr":
 		body := randomString(base62, 30)
 		sum := crc32.ChecksumIEEE([]byte(body))
@@ -68,13 +76,11 @@ func cmdGenToken(ts *testscript.TestScript, neg bool, args []string) {
 			enc[i] = base62[sum%62]
 			sum /= 62
 		}
-		v = args[0] + "_" + body + string(enc)
+		return kind + "_" + body + string(enc), true
 	case "hex32":
-		v = randomString("0123456789abcdef", 32)
-	default:
-		ts.Fatalf("gentoken: unknown kind %q", args[0])
+		return randomString("0123456789abcdef", 32), true
 	}
-	ts.Setenv(args[1], v)
+	return "", false
 }
 
 func randomString(alphabet string, n int) string {
