@@ -56,8 +56,9 @@ Exit codes: 0 nothing new found, 1 new findings, 2 usage or configuration
 error, 3 runtime failure.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       buildVersion().short(),
 	}
+	root.SetVersionTemplate("sprawl {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -85,7 +86,13 @@ func wrapArgs(c *cobra.Command) {
 	if c.HasSubCommands() && c.RunE == nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("unknown command %q for %q", args[0], cmd.CommandPath())
+				if cmd.SuggestionsMinimumDistance <= 0 {
+					cmd.SuggestionsMinimumDistance = 2
+				}
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					return usageErr("unknown command %q for %q; did you mean %q?", args[0], cmd.CommandPath(), s[0])
+				}
+				return usageErr("unknown command %q for %q (see '%s --help')", args[0], cmd.CommandPath(), cmd.CommandPath())
 			}
 			return usageErr("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
 		}
@@ -102,7 +109,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "sprawl %s\n", version)
+			_, err := fmt.Fprint(cmd.OutOrStdout(), buildVersion().String())
 			return err
 		},
 	}
