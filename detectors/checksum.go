@@ -73,7 +73,7 @@ func gitlabRoutableCRC32(tok string) bool {
 
 // githubFineGrained checks the (undocumented) SHA-256/base32 check in a
 // fine-grained PAT. GitHub does not document it, so rules use it only as
-// a confidence signal, not to drop tokens (see FORMATS.md A.2.2).
+// a confidence signal, not to drop tokens.
 func githubFineGrained(tok string) bool {
 	if len(tok) != 93 {
 		return false

@@ -5,7 +5,7 @@ import (
 )
 
 // knownPublic holds values published in vendor documentation or shipped
-// in emulators. They are not leaks wherever they appear (FORMATS.md A.2.6).
+// in emulators. They are not leaks wherever they appear.
 var knownPublic = map[string]string{
 	"AKIAIOSFODNN7EXAMPLE":                     "AWS documentation example key id",
 	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY": "AWS documentation example secret key",
