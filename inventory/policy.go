@@ -162,6 +162,9 @@ func ParseDuration(s string) (Duration, error) {
 	if t == "" {
 		return 0, fmt.Errorf("%w: empty duration", ErrInvalid)
 	}
+	if n, ok := strings.CutSuffix(t, "min"); ok {
+		t = n + "m"
+	}
 	units := map[byte]time.Duration{'d': day, 'w': 7 * day, 'y': 365 * day}
 	if u, ok := units[t[len(t)-1]]; ok {
 		n, err := strconv.ParseFloat(t[:len(t)-1], 64)
@@ -177,14 +180,14 @@ func ParseDuration(s string) (Duration, error) {
 	return Duration(d), nil
 }
 
-// String writes d in its largest whole unit: "90d", "1h", "30m", else as
-// time.Duration does.
+// String writes d in its largest whole unit: "90d", "1h", "30min", else as
+// time.Duration does. Minutes are "min", never "m", which reads as a month.
 func (d Duration) String() string {
 	td := time.Duration(d)
 	for _, u := range []struct {
 		unit time.Duration
 		name string
-	}{{day, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+	}{{day, "d"}, {time.Hour, "h"}, {time.Minute, "min"}} {
 		if td > 0 && td%u.unit == 0 {
 			return strconv.FormatInt(int64(td/u.unit), 10) + u.name
 		}

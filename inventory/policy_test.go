@@ -100,7 +100,7 @@ func TestRepositoryName(t *testing.T) {
 
 func TestDurations(t *testing.T) {
 	for in, want := range map[string]time.Duration{
-		"1h": time.Hour, "90d": 90 * day, "52w": 364 * day, "1y": 365 * day, "30m": 30 * time.Minute, "1.5d": 36 * time.Hour, "2h30m": 150 * time.Minute,
+		"1h": time.Hour, "90d": 90 * day, "52w": 364 * day, "1y": 365 * day, "30m": 30 * time.Minute, "30min": 30 * time.Minute, "1.5d": 36 * time.Hour, "2h30m": 150 * time.Minute,
 	} {
 		got, err := ParseDuration(in)
 		if err != nil || time.Duration(got) != want {
@@ -112,7 +112,7 @@ func TestDurations(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, want ErrInvalid", bad, err)
 		}
 	}
-	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * day: "90d", 30 * time.Minute: "30m", 90 * time.Second: "1m30s", 25 * time.Hour: "25h"} {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * day: "90d", 30 * time.Minute: "30min", 90 * time.Second: "1m30s", 25 * time.Hour: "25h"} {
 		if got := Duration(d).String(); got != want {
 			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
 		}

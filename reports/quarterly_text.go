@@ -54,8 +54,11 @@ func shortFP(fp string) string {
 	return fp
 }
 
-// maxAge shows a policy's maximum age ("90d", "1h") with a space.
+// maxAge shows a policy's maximum age ("90d", "1h", "30min") with a space.
 func maxAge(s string) string {
+	if n, ok := strings.CutSuffix(s, "min"); ok && n != "" && n[len(n)-1] >= '0' && n[len(n)-1] <= '9' {
+		return n + " min"
+	}
 	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'h' || s[n-1] == 'm') && s[n-2] >= '0' && s[n-2] <= '9' {
 		return s[:n-1] + " " + s[n-1:]
 	}

@@ -665,7 +665,8 @@ func short(fp string) string {
 	return fp
 }
 
-// age writes a duration the way people read ages: 40m, 5h, 12d, 2.3y.
+// age writes a duration the way people read ages: 40min, 5h, 12d, 2.3y
+// ("m" alone would read as a month).
 func age(d inventory.Duration) string {
 	t := time.Duration(d)
 	switch {
@@ -676,7 +677,7 @@ func age(d inventory.Duration) string {
 	case t >= time.Hour:
 		return fmt.Sprintf("%dh", int(t.Hours()))
 	}
-	return fmt.Sprintf("%dm", int(t.Minutes()))
+	return fmt.Sprintf("%dmin", int(t.Minutes()))
 }
 
 func flags(e inventory.Entry) string {
