@@ -2,7 +2,9 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,15 +40,39 @@ func IsPostgres(dsn string) bool {
 //
 // Any other scheme:// is ErrUnsupportedDSN.
 func Open(ctx context.Context, dsn string) (Store, error) {
-	switch {
-	case dsn == "":
-		p, err := DefaultPath()
-		if err != nil {
-			return nil, err
-		}
-		return OpenSQLite(ctx, p)
-	case IsPostgres(dsn):
+	if IsPostgres(dsn) {
 		return OpenPostgres(ctx, dsn)
+	}
+	p, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenSQLite(ctx, p)
+}
+
+// OpenExisting is Open for readers: a SQLite inventory that does not exist
+// yet is ErrNoInventory rather than a new, empty database, so a mistyped
+// path is not answered with "nothing found". A PostgreSQL DSN is opened as
+// Open does (the server says whether the database exists).
+func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	if IsPostgres(dsn) {
+		return OpenPostgres(ctx, dsn)
+	}
+	p, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoInventory, p)
+	}
+	return OpenSQLite(ctx, p)
+}
+
+// sqlitePath is the file a non-PostgreSQL DSN names: the default path for
+// "", else the DSN without a sqlite:/file: prefix.
+func sqlitePath(dsn string) (string, error) {
+	if dsn == "" {
+		return DefaultPath()
 	}
 	p := dsn
 	for _, pre := range []string{"sqlite://", "sqlite:", "file://", "file:"} {
@@ -56,12 +82,12 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		}
 	}
 	if i := strings.Index(p, "://"); i > 0 && !strings.ContainsAny(p[:i], `/\`) {
-		return nil, fmt.Errorf("%w %q: want a SQLite path or postgres://…", ErrUnsupportedDSN, RedactDSN(dsn))
+		return "", fmt.Errorf("%w %q: want a SQLite path or postgres://…", ErrUnsupportedDSN, RedactDSN(dsn))
 	}
 	if p == "" {
-		return nil, fmt.Errorf("%w %q: empty path", ErrUnsupportedDSN, dsn)
+		return "", fmt.Errorf("%w %q: empty path", ErrUnsupportedDSN, dsn)
 	}
-	return OpenSQLite(ctx, p)
+	return p, nil
 }
 
 // RedactDSN hides a password in a URL-shaped DSN, for messages.

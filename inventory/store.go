@@ -23,6 +23,8 @@ var (
 	ErrSchemaTooNew = errors.New("inventory schema is newer than this sprawl")
 	// ErrUnsupportedDSN: the DSN names no store this package knows.
 	ErrUnsupportedDSN = errors.New("unsupported inventory DSN")
+	// ErrNoInventory: a reader named a SQLite inventory that does not exist.
+	ErrNoInventory = errors.New("no inventory")
 	// ErrInvalid: an argument is malformed (bad fingerprint, status, …).
 	ErrInvalid = errors.New("invalid argument")
 )

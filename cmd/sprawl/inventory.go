@@ -522,11 +522,23 @@ func tableOrJSON(cmd *cobra.Command) (string, error) {
 
 // withInventory opens the store named by cmd's --inventory flag, runs fn
 // and closes it.
+// annotInventory marks a command that may create the inventory it names
+// (value "create"); every other command run through withInventory only
+// reads or changes an inventory that already exists.
+const annotInventory = "sprawl/inventory"
+
 func withInventory(cmd *cobra.Command, fn func(s inventory.Store) error) error {
 	flag, _ := cmd.Flags().GetString("inventory")
-	s, err := openInventory(cmd.Context(), flag)
+	open := inventory.OpenExisting
+	if cmd.Annotations[annotInventory] == "create" {
+		open = inventory.Open
+	}
+	s, err := open(cmd.Context(), inventoryDSN(flag))
+	if errors.Is(err, inventory.ErrNoInventory) {
+		return usageErr("%v: nothing has been recorded there (check --inventory or $%s; a scan with --inventory creates it)", err, envInventory)
+	}
 	if err != nil {
-		return err
+		return inventoryErr(err)
 	}
 	defer s.Close()
 	return fn(s)
@@ -1180,7 +1192,8 @@ connection-string, signing-key); --max-age rule:ID=DURATION one rule's.
 Durations: 1h, 90d, 52w, 1y. --environment PATTERN=ENV appends an
 environment rule (RE2, matched against path, branch and repository name).
 --reset starts from the defaults.`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annotInventory: "create"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			maxAges, _ := cmd.Flags().GetStringArray("max-age")
 			envRules, _ := cmd.Flags().GetStringArray("environment")
@@ -1222,7 +1235,8 @@ environment rule (RE2, matched against path, branch and repository name).
       - {pattern: '^acme-payments', env: production, field: repository}
     max-age: {token: 2h, api-key: 180d}
     rule-max-age: {github-pat: 30d}`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annotInventory: "create"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, _ := cmd.Flags().GetString("config")
 			reason, _ := cmd.Flags().GetString("reason")

@@ -145,7 +145,8 @@ A path flagged for rotation ('sprawl rotate --apply') that now holds a new
 value at a newer version is verified rotated: the inventory entry and its
 leaked secret become rotated, and with --apply the mark is cleared in the
 store.`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annotInventory: "create"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ac, err := readAdapterFlags(cmd)
 			if err != nil {
