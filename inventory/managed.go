@@ -64,8 +64,8 @@ type ManagedSecret struct {
 	// Class is the rotation class; ClassFrom says where it came from:
 	// "rule" (the matching rule's class), "name" (the field or secret
 	// name) or "default".
-	Class     Class  `json:"class"`
-	ClassFrom string `json:"class_from"`
+	Class     Class     `json:"class"`
+	ClassFrom string    `json:"class_from"`
 	Created   time.Time `json:"created,omitzero"`
 	// Changed is when the current value was set (the current version's
 	// creation, the last rotation), the start of Age.
@@ -377,7 +377,9 @@ func SummarizeManaged(ms []ManagedSecret) ManagedSummary {
 		}
 		s.ByStore[i].Add(m)
 	}
-	slices.SortFunc(s.ByStore, func(a, b ManagedStoreCounts) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Store, b.Store)) })
+	slices.SortFunc(s.ByStore, func(a, b ManagedStoreCounts) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Store, b.Store))
+	})
 	if s.ByStore == nil {
 		s.ByStore = []ManagedStoreCounts{}
 	}
