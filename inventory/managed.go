@@ -3,6 +3,10 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -452,4 +456,104 @@ func AssessManaged(ctx context.Context, s Store, q ManagedQuery) ([]ManagedSecre
 		out = []ManagedSecret{}
 	}
 	return out, p, nil
+}
+
+// readPolicyTx reads the stored policy inside tx.
+func readPolicyTx(ctx context.Context, tx *sql.Tx) (Policy, error) {
+	var p Policy
+	var raw string
+	switch err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'policy'`).Scan(&raw); {
+	case errors.Is(err, sql.ErrNoRows):
+		return p, nil
+	case err != nil:
+		return p, err
+	}
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, fmt.Errorf("read policy: %w", err)
+	}
+	return p, nil
+}
+
+// assessCIOwner counts one provider owner's present CI secrets by state
+// under the stored policy at now, inside tx.
+func (s *sqlStore) assessCIOwner(ctx context.Context, tx *sql.Tx, provider, owner string, now time.Time) (ManagedCounts, error) {
+	var counts ManagedCounts
+	p, err := readPolicyTx(ctx, tx)
+	if err != nil {
+		return counts, err
+	}
+	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT store, scope, repository, environment, name, created_at, updated_at, first_seen, last_seen
+		FROM ci_secrets WHERE provider = ? AND owner = ? AND gone_at IS NULL`), provider, owner)
+	if err != nil {
+		return counts, err
+	}
+	defer rows.Close()
+	var cs []CISecret
+	for rows.Next() {
+		c := CISecret{Provider: provider, Owner: owner}
+		var created, updated, first, last sql.NullInt64
+		if err := rows.Scan(&c.Store, &c.Scope, &c.Repository, &c.Environment, &c.Name, &created, &updated, &first, &last); err != nil {
+			return counts, err
+		}
+		c.CreatedAt, c.UpdatedAt, c.FirstSeen, c.LastSeen = fromNanos(created), fromNanos(updated), fromNanos(first), fromNanos(last)
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return counts, err
+	}
+	for _, e := range EvaluateCISecrets(cs, p, now) {
+		counts.Add(AssessCISecret(e))
+	}
+	return counts, nil
+}
+
+// ManagedCountsBefore sums, over every secret store and CI owner, the
+// assessment recorded with its last index or listing before t (the audit
+// log keeps one with each): the managed-secret figures as they stood when
+// a period began. It returns nil when nothing was recorded before t.
+func ManagedCountsBefore(ctx context.Context, s Store, t time.Time) (*ManagedCounts, error) {
+	last := map[string]ManagedCounts{}
+	var after int64
+	for {
+		es, err := s.AuditLog(ctx, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			after = e.Seq
+			if !e.At.Before(t) || (e.Action != ActionVaultIndex && e.Action != ActionCISecrets) {
+				continue
+			}
+			var d struct {
+				Adapter    string         `json:"adapter"`
+				Store      string         `json:"store"`
+				Provider   string         `json:"provider"`
+				Owner      string         `json:"owner"`
+				Assessment *ManagedCounts `json:"assessment"`
+			}
+			if json.Unmarshal([]byte(e.Data), &d) != nil || d.Assessment == nil {
+				continue // written before assessments were recorded
+			}
+			last[e.Action+"\x00"+d.Adapter+"\x00"+d.Store+"\x00"+d.Provider+"\x00"+d.Owner] = *d.Assessment
+		}
+		if len(es) < 1000 {
+			break
+		}
+	}
+	if len(last) == 0 {
+		return nil, nil
+	}
+	var sum ManagedCounts
+	for _, c := range last {
+		sum.Total += c.Total
+		sum.Overdue += c.Overdue
+		sum.NeverRotated += c.NeverRotated
+		sum.RotationDisabled += c.RotationDisabled
+		sum.NoExpiry += c.NoExpiry
+		sum.ExpiredEnabled += c.ExpiredEnabled
+		sum.Unused += c.Unused
+		sum.Leaked += c.Leaked
+		sum.AutoRotation += c.AutoRotation
+	}
+	return &sum, nil
 }

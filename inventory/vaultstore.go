@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -588,16 +587,9 @@ func (s *sqlStore) MarkVaultFlag(ctx context.Context, a VaultAction) error {
 // policy at now, inside tx (after the index's changes).
 func (s *sqlStore) assessStore(ctx context.Context, tx *sql.Tx, adapter, store string, now time.Time) (ManagedCounts, error) {
 	var counts ManagedCounts
-	var p Policy
-	var raw string
-	switch err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'policy'`).Scan(&raw); {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
+	p, err := readPolicyTx(ctx, tx)
+	if err != nil {
 		return counts, err
-	default:
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
-			return counts, fmt.Errorf("read policy: %w", err)
-		}
 	}
 	leaked := map[string]bool{}
 	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT v.fingerprint FROM vault_entries v JOIN secrets x ON x.fingerprint = v.fingerprint
