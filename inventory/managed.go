@@ -424,38 +424,49 @@ func AssessManaged(ctx context.Context, s Store, q ManagedQuery) ([]ManagedSecre
 			q.Leaked[l.Fingerprint] = true
 		}
 	}
+	var es []VaultEntry
+	if q.Kind != KindCI {
+		if es, err = s.VaultEntries(ctx, VaultQuery{Adapter: q.Kind}); err != nil {
+			return nil, p, err
+		}
+	}
+	var cs []CISecret
+	if !q.NoCI && (q.Kind == "" || q.Kind == KindCI) {
+		if cs, err = s.CISecrets(ctx, CISecretQuery{}); err != nil {
+			return nil, p, err
+		}
+	}
+	return AssessManagedEntries(es, cs, p, q), p, nil
+}
+
+// AssessManagedEntries judges the live entries of es and the present CI
+// secrets of cs that q selects (q.Leaked must be filled in), vault entries
+// first in their order, then CI secrets.
+func AssessManagedEntries(es []VaultEntry, cs []CISecret, p Policy, q ManagedQuery) []ManagedSecret {
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
 	keep := func(kind, store string) bool {
 		return (q.Kind == "" || q.Kind == kind) && strings.Contains(store, q.Store)
 	}
-	var out []ManagedSecret
-	if q.Kind != KindCI {
-		es, err := s.VaultEntries(ctx, VaultQuery{Adapter: q.Kind})
-		if err != nil {
-			return nil, p, err
-		}
-		out = make([]ManagedSecret, 0, len(es))
-		for _, e := range es {
-			if keep(e.Adapter, e.Store) {
-				out = append(out, AssessVaultEntry(e, p, q.ManagedOptions))
-			}
+	out := make([]ManagedSecret, 0, len(es)+len(cs))
+	for _, e := range es {
+		if e.GoneAt.IsZero() && keep(e.Adapter, e.Store) {
+			out = append(out, AssessVaultEntry(e, p, q.ManagedOptions))
 		}
 	}
-	if !q.NoCI && (q.Kind == "" || q.Kind == KindCI) {
-		cs, err := s.CISecrets(ctx, CISecretQuery{})
-		if err != nil {
-			return nil, p, err
+	if q.NoCI {
+		return out
+	}
+	for _, c := range EvaluateCISecrets(cs, p, q.Now) {
+		if !c.GoneAt.IsZero() {
+			continue
 		}
-		for _, c := range EvaluateCISecrets(cs, p, now) {
-			m := AssessCISecret(c)
-			if keep(m.Kind, m.Store) {
-				out = append(out, m)
-			}
+		if m := AssessCISecret(c); keep(m.Kind, m.Store) {
+			out = append(out, m)
 		}
 	}
-	if out == nil {
-		out = []ManagedSecret{}
-	}
-	return out, p, nil
+	return out
 }
 
 // readPolicyTx reads the stored policy inside tx.

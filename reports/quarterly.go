@@ -415,7 +415,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	if err := ciSecrets(ctx, s, r, policy, now); err != nil {
 		return nil, err
 	}
-	if err := managedSection(ctx, s, r, now); err != nil {
+	if err := managedSection(ctx, s, r, policy, entries, vault, now); err != nil {
 		return nil, err
 	}
 	// LeakedManaged holds exactly the open leaks a vault holds.

@@ -50,16 +50,25 @@ type ManagedSecretRow struct {
 // managedSection fills r.Managed. A report narrowed to repositories keeps
 // the CI secrets in scope and leaves the vaults out (they belong to no
 // repository); its change since the previous period is then not given.
-func managedSection(ctx context.Context, s inventory.Store, r *InventoryReport, now time.Time) error {
-	ms, _, err := inventory.AssessManaged(ctx, s, inventory.ManagedQuery{ManagedOptions: inventory.ManagedOptions{Now: now}})
+//
+// It judges the vault entries and leaked secrets the report already read.
+func managedSection(ctx context.Context, s inventory.Store, r *InventoryReport, p inventory.Policy, entries []inventory.Entry,
+	es []inventory.VaultEntry, now time.Time) error {
+	cis, err := s.CISecrets(ctx, inventory.CISecretQuery{})
 	if err != nil {
 		return err
 	}
-	if r.Scope != "" {
-		cis, err := s.CISecrets(ctx, inventory.CISecretQuery{})
-		if err != nil {
-			return err
+	leaked := map[string]bool{}
+	for _, e := range entries {
+		if e.Status.Active() {
+			leaked[e.Fingerprint] = true
 		}
+	}
+	if r.Scope != "" {
+		es = nil
+	}
+	ms := inventory.AssessManagedEntries(es, cis, p, inventory.ManagedQuery{ManagedOptions: inventory.ManagedOptions{Now: now, Leaked: leaked}})
+	if r.Scope != "" {
 		in := map[string]bool{}
 		for _, c := range cis {
 			if ciInScope(c, r.Scope) {

@@ -400,6 +400,7 @@ type inventoryConfig struct {
 	} `yaml:"environments"`
 	MaxAge     map[string]string `yaml:"max-age"`
 	RuleMaxAge map[string]string `yaml:"rule-max-age"`
+
 	managedPolicyConfig `yaml:",inline"`
 }
 

@@ -240,7 +240,7 @@ func TestManagedAcceptance(t *testing.T) {
 	// rotate --overdue-managed: a dry run plans the overdue paths; --apply
 	// marks them; a leaked one stays with the leak plan.
 	out, _ = f.s.run(0, "rotate", "--overdue-managed", "--inventory", f.db)
-	mustContain(t, "overdue plan", out, "secret/payments/stripe", "prod/legacy", "secret/epic/fhir", "overdue: api_key 400d, max 90d (class api-key)", "dry run: 3 paths")
+	mustContain(t, "overdue plan", out, "secret/payments/stripe", "prod/legacy", "secret/epic/fhir", "overdue: api_key 1.1y, max 90d (class api-key)", "dry run: 3 paths")
 	if md := f.hv.CustomMetadata("secret", "payments/stripe"); len(md) != 0 {
 		t.Errorf("dry run marked: %v", md)
 	}
@@ -258,7 +258,7 @@ func TestManagedAcceptance(t *testing.T) {
 
 	// The report, in every format, has the section.
 	reports := map[string]string{}
-	for _, format := range []string{"json", "markdown", "html", "csv", "text"} {
+	for _, format := range []string{"json", "markdown", "html", "csv", "table"} {
 		out, _ := f.s.run(0, "report", "inventory", "--format", format, "--inventory", f.db)
 		reports[format] = out
 		mustContain(t, format+" report", out, "stripe")
