@@ -330,3 +330,26 @@ func testManagedAudited(t *testing.T, s Store) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// BenchmarkAssessManaged judges 50,000 indexed fields of three stores
+// (the pure assessment; BenchmarkManagedReport in reports adds the store
+// reads and every report format).
+func BenchmarkAssessManaged(b *testing.B) {
+	es := make([]VaultEntry, 50000)
+	en := true
+	for i := range es {
+		es[i] = VaultEntry{VaultKey: VaultKey{Adapter: []string{"vault", "aws", "azure"}[i%3], Store: "s", Mount: "secret", Path: "team/app" + strconv.Itoa(i),
+			Field: []string{"password", "api_key", "client_secret", "value"}[i%4]}, VersionAt: daysBefore(i % 500), Created: daysBefore(i%500 + 30),
+			Fingerprint: strconv.Itoa(i), Facts: vault.Facts{Versions: 1 + i%3, AccessRecorded: i%3 == 1, LastAccessed: daysBefore(i % 200),
+				ExpirySupported: i%3 == 2, Enabled: &en}}
+	}
+	p := Policy{PathMaxAge: []PathRule{{Pattern: "secret/epic/*", Class: ClassClientSecret, MaxAge: Duration(30 * day)}}}
+	q := ManagedQuery{ManagedOptions: ManagedOptions{Now: managedNow, Leaked: map[string]bool{"7": true}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		ms := AssessManagedEntries(es, nil, p, q)
+		if s := SummarizeManaged(ms); s.Total != len(es) || s.Overdue == 0 {
+			b.Fatalf("summary %+v", s.ManagedCounts)
+		}
+	}
+}
