@@ -293,3 +293,38 @@ func (f *managedFixture) noValues(t *testing.T) {
 		}
 	}
 }
+
+// TestManagedPolicyConfig: path rules and the unused threshold come from
+// the config file's inventory section and show in 'policy show'; bad ones
+// are usage errors.
+func TestManagedPolicyConfig(t *testing.T) {
+	dir := isolate(t)
+	db := filepath.Join(dir, "inv.db")
+	s := &session{t: t}
+	cfg := filepath.Join(dir, "sprawl.yaml")
+	writeFile(t, cfg, "inventory:\n  path-max-age:\n    - {pattern: 'secret/epic/*', class: client-secret, max-age: 90d}\n    - {pattern: 'prod/*', max-age: 30d}\n  unused-after: 60d\n")
+	s.run(0, "inventory", "policy", "apply", "--config", cfg, "--inventory", db)
+	out, _ := s.run(0, "inventory", "policy", "show", "--format", "json", "--inventory", db)
+	var p inventory.Policy
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	want := inventory.Policy{PathMaxAge: []inventory.PathRule{
+		{Pattern: "secret/epic/*", Class: inventory.ClassClientSecret, MaxAge: inventory.Duration(90 * 24 * time.Hour)},
+		{Pattern: "prod/*", MaxAge: inventory.Duration(30 * 24 * time.Hour)},
+	}, UnusedAfter: inventory.Duration(60 * 24 * time.Hour)}
+	if d := cmp.Diff(want, p); d != "" {
+		t.Errorf("stored policy (-want +got):\n%s", d)
+	}
+	out, _ = s.run(0, "inventory", "policy", "show", "--inventory", db)
+	mustContain(t, "policy show", out, "path secret/epic/*#client-secret", "unused (managed)", "60d")
+	// Setting the same pattern again replaces its age in place.
+	s.run(0, "inventory", "policy", "set", "--max-age", "path:prod/*=14d", "--inventory", db)
+	out, _ = s.run(0, "inventory", "policy", "show", "--format", "json", "--inventory", db)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || len(p.PathMaxAge) != 2 || p.PathMaxAge[1].MaxAge.String() != "14d" {
+		t.Errorf("after set: %v %+v", err, p.PathMaxAge)
+	}
+	writeFile(t, cfg, "inventory:\n  path-max-age:\n    - {pattern: 'a/*', class: nonsense, max-age: 1d}\n")
+	s.run(2, "inventory", "policy", "apply", "--config", cfg, "--inventory", db)
+	s.run(2, "inventory", "policy", "set", "--max-age", "path:#password=1d", "--inventory", db)
+}
