@@ -88,6 +88,11 @@ func newManagedFixture(t *testing.T) *managedFixture {
 	f.az = vaulttest.NewAzure(t)
 	f.az.SetAt("no-expiry", val(), daysAgo(20), nil)
 	future, past := now.Add(30*24*time.Hour), daysAgo(5)
+	// Written 400 days ago, with an expiry: overdue under 90 days.
+	f.az.SetAt("ancient", val(), daysAgo(400), func(v *vaulttest.AzVersion) { v.Expires = &future })
+	// A certificate's secret Key Vault renewed five days ago.
+	f.az.SetAt("tls-cert", val(), daysAgo(400), func(v *vaulttest.AzVersion) { v.Managed, v.Expires = true, &future })
+	f.az.SetAt("tls-cert", val(), daysAgo(5), func(v *vaulttest.AzVersion) { v.Managed, v.Expires = true, &future })
 	f.az.SetAt("expiring", val(), daysAgo(20), func(v *vaulttest.AzVersion) { v.Expires = &future })
 	f.az.SetAt("expired", val(), daysAgo(20), func(v *vaulttest.AzVersion) { v.Expires = &past })
 	azureTestOptions = func() azurekv.Config {
@@ -132,7 +137,7 @@ func TestManagedAcceptance(t *testing.T) {
 	all := f.assess()
 	want := []string{
 		"aws prod/idle#password", "aws prod/idle#username", "aws prod/legacy", "aws prod/rotating",
-		"azure expired", "azure expiring", "azure no-expiry",
+		"azure ancient", "azure expired", "azure expiring", "azure no-expiry", "azure tls-cert",
 		"vault database/app#password", "vault secret/ci/github#value", "vault secret/epic/fhir#client_secret", "vault secret/payments/stripe#api_key",
 	}
 	if d := cmp.Diff(want, keys(all)); d != "" {
@@ -163,6 +168,9 @@ func TestManagedAcceptance(t *testing.T) {
 		"azure no-expiry": {RotationDisabled: true, NeverRotated: true, NoExpiry: true, Class: inventory.ClassAPIKey, ClassFrom: "default"},
 		"azure expiring":  {RotationDisabled: true, NeverRotated: true, Class: inventory.ClassAPIKey, ClassFrom: "default"},
 		"azure expired":   {RotationDisabled: true, NeverRotated: true, ExpiredEnabled: true, Class: inventory.ClassAPIKey, ClassFrom: "default"},
+		"azure ancient":   {Overdue: true, RotationDisabled: true, NeverRotated: true, Class: inventory.ClassAPIKey, ClassFrom: "default"},
+		// Renewed by Key Vault five days ago: not overdue.
+		"azure tls-cert": {Class: inventory.ClassAPIKey, ClassFrom: "default"},
 	}
 	if d := cmp.Diff(wantV, got); d != "" {
 		t.Errorf("verdicts (-want +got):\n%s", d)
@@ -192,7 +200,7 @@ func TestManagedAcceptance(t *testing.T) {
 	if d := cmp.Diff([]string{"azure no-expiry"}, keys(f.assess("--no-expiry"))); d != "" {
 		t.Errorf("--no-expiry (-want +got):\n%s", d)
 	}
-	overdue := []string{"aws prod/legacy", "vault secret/payments/stripe#api_key"}
+	overdue := []string{"aws prod/legacy", "azure ancient", "vault secret/payments/stripe#api_key"}
 	if d := cmp.Diff(overdue, keys(f.assess("--overdue"))); d != "" {
 		t.Errorf("--overdue (-want +got):\n%s", d)
 	}
@@ -204,7 +212,7 @@ func TestManagedAcceptance(t *testing.T) {
 	// secret/epic/ at 30 days make the 60-day one overdue.
 	f.s.run(0, "inventory", "policy", "set", "--max-age", "path:secret/epic/*#client-secret=30d", "--reason", "Epic client secrets", "--inventory", f.db)
 	after := f.assess("--overdue")
-	if d := cmp.Diff(append(overdue[:1:1], "vault secret/epic/fhir#client_secret", overdue[1]), keys(after)); d != "" {
+	if d := cmp.Diff(append(overdue[:2:2], "vault secret/epic/fhir#client_secret", overdue[2]), keys(after)); d != "" {
 		t.Errorf("--overdue after the path override (-want +got):\n%s", d)
 	}
 	if m := after["vault secret/epic/fhir#client_secret"]; m.MaxAgeFrom != "path secret/epic/*#client-secret" || m.MaxAge != inventory.Duration(30*24*time.Hour) {
@@ -214,10 +222,10 @@ func TestManagedAcceptance(t *testing.T) {
 	// Table and CSV carry the same verdicts.
 	out, errOut := f.s.run(0, "inventory", "managed", "--inventory", f.db)
 	mustContain(t, "managed table", out, "secret/payments/stripe#api_key", "overdue,never-rotated,rotation-disabled", "no-expiry", "expired-enabled", "never")
-	mustContain(t, "managed summary", errOut, "11 managed secrets: 3 overdue")
+	mustContain(t, "managed summary", errOut, "13 managed secrets: 4 overdue")
 	out, _ = f.s.run(0, "inventory", "managed", "--format", "csv", "--overdue", "--inventory", f.db)
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || len(recs) != 4 || len(recs[0]) != len(managedCSVHeader) {
+	if err != nil || len(recs) != 5 || len(recs[0]) != len(managedCSVHeader) {
 		t.Errorf("csv: %v, %d records\n%s", err, len(recs), out)
 	}
 	f.s.run(2, "inventory", "managed", "--unused", "soon", "--inventory", f.db)
@@ -225,22 +233,22 @@ func TestManagedAcceptance(t *testing.T) {
 
 	// Stats and the audit log include the assessment.
 	out, _ = f.s.run(0, "inventory", "stats", "--inventory", f.db)
-	mustContain(t, "stats", out, "managed secrets      11", "overdue                3", "vault "+f.hv.URL)
+	mustContain(t, "stats", out, "managed secrets      13", "overdue                4", "vault "+f.hv.URL)
 	out, _ = f.s.run(0, "inventory", "stats", "--format", "json", "--inventory", f.db)
 	var st struct {
 		Secrets int                      `json:"secrets"`
 		Managed inventory.ManagedSummary `json:"managed"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Managed.Total != 11 || st.Managed.Overdue != 3 || len(st.Managed.ByStore) != 3 {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Managed.Total != 13 || st.Managed.Overdue != 4 || len(st.Managed.ByStore) != 3 {
 		t.Errorf("stats json: %v %+v", err, st.Managed)
 	}
 	out, _ = f.s.run(0, "audit", "log", "--inventory", f.db)
-	mustContain(t, "audit log", out, "assessed 4: 1 overdue, 3 never rotated", "assessed 3: 0 overdue, 3 never rotated, 1 without expiry")
+	mustContain(t, "audit log", out, "assessed 4: 1 overdue, 3 never rotated", "assessed 5: 1 overdue, 4 never rotated, 1 without expiry")
 
 	// rotate --overdue-managed: a dry run plans the overdue paths; --apply
 	// marks them; a leaked one stays with the leak plan.
 	out, _ = f.s.run(0, "rotate", "--overdue-managed", "--inventory", f.db)
-	mustContain(t, "overdue plan", out, "secret/payments/stripe", "prod/legacy", "secret/epic/fhir", "overdue: api_key 1.1y, max 90d (class api-key)", "dry run: 3 paths")
+	mustContain(t, "overdue plan", out, "secret/payments/stripe", "prod/legacy", "secret/epic/fhir", "overdue: api_key 1.1y, max 90d (class api-key)", "ancient", "dry run: 4 paths")
 	if md := f.hv.CustomMetadata("secret", "payments/stripe"); len(md) != 0 {
 		t.Errorf("dry run marked: %v", md)
 	}

@@ -43,6 +43,9 @@ type AzVersion struct {
 	NotBefore *time.Time
 	// Disabled is reported as attributes.enabled false.
 	Disabled bool
+	// Managed is reported as managed: true (a certificate's secret, whose
+	// lifetime Key Vault manages).
+	Managed bool
 	Tags     map[string]string
 }
 
@@ -167,6 +170,9 @@ func (a *Azure) bundle(name string, v *AzVersion, withValue bool) map[string]any
 		attrs["nbf"] = v.NotBefore.Unix()
 	}
 	b := map[string]any{"id": a.URL + "/secrets/" + name + "/" + v.ID, "attributes": attrs, "tags": v.Tags}
+	if v.Managed {
+		b["managed"] = true
+	}
 	if withValue {
 		b["value"] = v.Value
 	} else {
