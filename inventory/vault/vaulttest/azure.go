@@ -46,7 +46,7 @@ type AzVersion struct {
 	// Managed is reported as managed: true (a certificate's secret, whose
 	// lifetime Key Vault manages).
 	Managed bool
-	Tags     map[string]string
+	Tags    map[string]string
 }
 
 // NewAzure starts a fake Key Vault, closed when t ends.
