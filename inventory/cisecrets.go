@@ -165,12 +165,17 @@ func (s *sqlStore) RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecr
 			n, _ := res.RowsAffected()
 			sum.Gone = int(n)
 		}
+		assessed, err := s.assessCIOwner(ctx, tx, b.Provider, b.Owner, seen)
+		if err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, c, b.Actor, ActionCISecrets, struct {
 			Provider string `json:"provider"`
 			Owner    string `json:"owner"`
 			Complete bool   `json:"complete"`
 			CISecretSummary
-		}{b.Provider, b.Owner, b.Complete, sum})
+			Assessment ManagedCounts `json:"assessment"`
+		}{b.Provider, b.Owner, b.Complete, sum, assessed})
 	})
 	if err != nil {
 		return CISecretSummary{}, fmt.Errorf("record CI secrets: %w", err)

@@ -63,6 +63,17 @@
 // entry; an index that sees a new value at a newer version of a flagged
 // field verifies the rotation and moves the leaked secret to rotated.
 //
+// # Managed secrets
+//
+// Each vault entry also keeps what its store says about the secret's
+// dates, rotation, expiry and use (vault.Facts, schema version 5) and the
+// detection rule its value matched when indexed. AssessManaged judges
+// every live entry and every present CI secret against the stored policy
+// (PathMaxAge, then rule and class ages): overdue, never rotated, rotation
+// disabled, no expiry, expired but enabled, unused, leaked. Each index and
+// CI listing records the store's assessment in its audit entry, so the
+// figures at any earlier moment are in the chain (ManagedCountsBefore).
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use by multiple goroutines and, for both

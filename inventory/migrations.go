@@ -179,6 +179,29 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX vault_entries_fingerprint ON vault_entries (fingerprint)`,
 	}},
+	// Version 5: managed secret facts (version 4 is the audit log's).
+	{5, "managed secret facts", []string{
+		// What each store says about a managed secret's rotation, expiry
+		// and use (never a value), and the detection rule its value
+		// matched when indexed, which gives its rotation class.
+		`ALTER TABLE vault_entries ADD COLUMN rule_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE vault_entries ADD COLUMN rule_class TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE vault_entries ADD COLUMN last_rotated BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN last_changed BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN last_accessed BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN access_recorded SMALLINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE vault_entries ADD COLUMN next_rotation BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN rotation_period BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE vault_entries ADD COLUMN rotation_schedule TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE vault_entries ADD COLUMN expires_at BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN not_before BIGINT`,
+		`ALTER TABLE vault_entries ADD COLUMN expiry_supported SMALLINT NOT NULL DEFAULT 0`,
+		// enabled: NULL when the store has no such attribute.
+		`ALTER TABLE vault_entries ADD COLUMN enabled SMALLINT`,
+		`ALTER TABLE vault_entries ADD COLUMN versions INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE vault_entries ADD COLUMN max_versions INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE vault_entries ADD COLUMN delete_version_after BIGINT NOT NULL DEFAULT 0`,
+	}},
 }
 
 // SchemaVersion is the schema version this sprawl writes.

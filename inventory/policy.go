@@ -92,6 +92,95 @@ type Policy struct {
 	RuleMaxAge map[string]Duration `json:"rule_max_age,omitempty"`
 	// Environments are tried in order before DefaultEnvironmentRules.
 	Environments []EnvironmentRule `json:"environments,omitempty"`
+	// PathMaxAge overrides the maximum age of managed secrets (held in a
+	// vault) by where they are held; the first matching rule wins, before
+	// rule and class ages.
+	PathMaxAge []PathRule `json:"path_max_age,omitempty"`
+	// UnusedAfter is how long a managed secret may go unread, where its
+	// store records reads, before it counts as unused (DefaultUnusedAfter
+	// if zero).
+	UnusedAfter Duration `json:"unused_after,omitempty"`
+}
+
+// DefaultUnusedAfter is the shipped unused threshold for managed secrets.
+const DefaultUnusedAfter = 90 * day
+
+// PathRule is a maximum age for managed secrets held at paths matching
+// Pattern ("secret/epic/*"), optionally only those of one Class.
+type PathRule struct {
+	// Pattern is matched against "mount/path" for Vault, and the secret's
+	// name for the cloud stores: * matches any run of characters
+	// (slashes too), ? one character; everything else is literal.
+	Pattern string   `json:"pattern"`
+	Class   Class    `json:"class,omitempty"`
+	MaxAge  Duration `json:"max_age"`
+}
+
+// Matches reports whether the rule applies to a secret held at path of
+// class c.
+func (r PathRule) Matches(path string, c Class) bool {
+	if r.Class != "" && NormalizeClass(string(r.Class)) != NormalizeClass(string(c)) {
+		return false
+	}
+	return globMatch(r.Pattern, path)
+}
+
+// String is "PATTERN" or "PATTERN#CLASS".
+func (r PathRule) String() string {
+	if r.Class != "" {
+		return r.Pattern + "#" + string(r.Class)
+	}
+	return r.Pattern
+}
+
+// globMatch matches s against pattern (* any run, ? one byte).
+func globMatch(pattern, s string) bool {
+	// Iterative matching with one backtrack point, linear in practice.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// ManagedMaxAge is the maximum age of a managed secret held at path, of
+// rule ruleID (may be "") and class c, and says which part of the policy
+// gave it: the first matching path rule ("path secret/epic/*"), else as
+// MaxAgeFor ("rule ID", "class api-key").
+func (p Policy) ManagedMaxAge(path, ruleID string, c Class) (time.Duration, string) {
+	for _, r := range p.PathMaxAge {
+		if r.Matches(path, c) {
+			return time.Duration(r.MaxAge), "path " + r.String()
+		}
+	}
+	if _, ok := p.RuleMaxAge[ruleID]; ok && ruleID != "" {
+		return p.MaxAgeFor(ruleID, c), "rule " + ruleID
+	}
+	return p.MaxAgeFor("", c), "class " + string(NormalizeClass(string(c)))
+}
+
+// Unused is the unused threshold: UnusedAfter, else DefaultUnusedAfter.
+func (p Policy) Unused() time.Duration {
+	if p.UnusedAfter > 0 {
+		return time.Duration(p.UnusedAfter)
+	}
+	return DefaultUnusedAfter
 }
 
 // MaxAgeFor is the maximum age of a secret of this rule and class: the
@@ -125,6 +214,22 @@ func (p Policy) Validate() error {
 			return fmt.Errorf("%w: max age of rule %s must be positive", ErrInvalid, r)
 		}
 	}
+	for _, r := range p.PathMaxAge {
+		if strings.TrimSpace(r.Pattern) == "" {
+			return fmt.Errorf("%w: empty pattern in path max ages", ErrInvalid)
+		}
+		if r.Class != "" {
+			if _, ok := DefaultMaxAge[r.Class]; !ok {
+				return fmt.Errorf("%w: path %s: unknown rotation class %q (want one of %s)", ErrInvalid, r.Pattern, r.Class, classNames())
+			}
+		}
+		if r.MaxAge <= 0 {
+			return fmt.Errorf("%w: max age of path %s must be positive", ErrInvalid, r.Pattern)
+		}
+	}
+	if p.UnusedAfter < 0 {
+		return fmt.Errorf("%w: unused-after must be positive", ErrInvalid)
+	}
 	_, err := NewClassifier(p.Environments)
 	return err
 }
@@ -140,6 +245,9 @@ func (p Policy) canonical() ([]byte, error) {
 	}
 	if len(p.Environments) == 0 {
 		p.Environments = nil
+	}
+	if len(p.PathMaxAge) == 0 {
+		p.PathMaxAge = nil
 	}
 	return json.Marshal(p)
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sprawlsec/sprawl/inventory/vault"
 )
 
 // VaultKey names one indexed field of a secret held in a secret store.
@@ -68,9 +70,15 @@ type VaultEntry struct {
 	Fingerprint string    `json:"fingerprint"`
 	// AutoRotation: the store can rotate the value itself (AWS rotation
 	// configured, a database static role).
-	AutoRotation bool      `json:"auto_rotation"`
-	Flag         VaultFlag `json:"flag,omitempty"`
-	FlagReason   string    `json:"flag_reason,omitempty"`
+	AutoRotation bool `json:"auto_rotation"`
+	// RuleID is the detection rule the value matched when it was indexed
+	// ("" when none did): it gives the entry its rotation class.
+	RuleID    string `json:"rule_id,omitempty"`
+	RuleClass Class  `json:"rule_class,omitempty"`
+	// Facts are the store's rotation, expiry and use metadata.
+	vault.Facts
+	Flag       VaultFlag `json:"flag,omitempty"`
+	FlagReason string    `json:"flag_reason,omitempty"`
 	// FlagFinding is the fingerprint of the leaked secret that caused the
 	// flag; FlagVersion the version flagged.
 	FlagFinding  string    `json:"flag_finding,omitempty"`
@@ -93,6 +101,9 @@ type VaultEntryRecord struct {
 	Created, Updated   time.Time
 	Fingerprint        string
 	AutoRotation       bool
+	RuleID             string
+	RuleClass          Class
+	vault.Facts
 }
 
 // VaultIndexBatch is one index of a secret store, reduced to fingerprints.
@@ -189,7 +200,23 @@ func validFlag(f VaultFlag) bool {
 }
 
 const vaultColumns = `id, adapter, store, engine, mount, path, field, version, version_at, created_at, updated_at, fingerprint, auto_rotation,
-	flag, flag_reason, flag_finding, flag_version, flagged_at, rotated_at, first_indexed, last_indexed, gone_at`
+	flag, flag_reason, flag_finding, flag_version, flagged_at, rotated_at, first_indexed, last_indexed, gone_at,
+	rule_id, rule_class, last_rotated, last_changed, last_accessed, access_recorded, next_rotation, rotation_period, rotation_schedule,
+	expires_at, not_before, expiry_supported, enabled, versions, max_versions, delete_version_after`
+
+// factColumns are the columns factArgs fills, in its order.
+const factColumns = `rule_id, rule_class, last_rotated, last_changed, last_accessed, access_recorded, next_rotation, rotation_period, rotation_schedule,
+	expires_at, not_before, expiry_supported, enabled, versions, max_versions, delete_version_after`
+
+func factArgs(rule, class string, f vault.Facts) []any {
+	var enabled any
+	if f.Enabled != nil {
+		enabled = boolInt(*f.Enabled)
+	}
+	return []any{rule, class, nanos(f.LastRotated), nanos(f.LastChanged), nanos(f.LastAccessed), boolInt(f.AccessRecorded), nanos(f.NextRotation),
+		int64(f.RotationPeriod), f.RotationSchedule, nanos(f.Expires), nanos(f.NotBefore), boolInt(f.ExpirySupported), enabled,
+		int64(f.Versions), int64(f.MaxVersions), int64(f.DeleteVersionAfter)}
+}
 
 func scanVaultEntry(sc interface{ Scan(...any) error }) (int64, VaultEntry, error) {
 	var (
@@ -199,10 +226,24 @@ func scanVaultEntry(sc interface{ Scan(...any) error }) (int64, VaultEntry, erro
 		flag                                           string
 		vat, created, updated, flagged, rotated, first sql.NullInt64
 		last, gone                                     sql.NullInt64
+		lrot, lchg, lacc, next, exp, nbf, enabled      sql.NullInt64
+		accRec, expSup, period, versions, maxV, delAft int64
+		ruleClass                                      string
 	)
 	if err := sc.Scan(&id, &e.Adapter, &e.Store, &e.Engine, &e.Mount, &e.Path, &e.Field, &e.Version, &vat, &created, &updated, &e.Fingerprint, &auto,
-		&flag, &e.FlagReason, &e.FlagFinding, &e.FlagVersion, &flagged, &rotated, &first, &last, &gone); err != nil {
+		&flag, &e.FlagReason, &e.FlagFinding, &e.FlagVersion, &flagged, &rotated, &first, &last, &gone,
+		&e.RuleID, &ruleClass, &lrot, &lchg, &lacc, &accRec, &next, &period, &e.RotationSchedule, &exp, &nbf, &expSup, &enabled, &versions, &maxV, &delAft); err != nil {
 		return 0, e, err
+	}
+	e.RuleClass = Class(ruleClass)
+	e.LastRotated, e.LastChanged, e.LastAccessed, e.NextRotation = fromNanos(lrot), fromNanos(lchg), fromNanos(lacc), fromNanos(next)
+	e.Expires, e.NotBefore = fromNanos(exp), fromNanos(nbf)
+	e.AccessRecorded, e.ExpirySupported = accRec != 0, expSup != 0
+	e.RotationPeriod, e.DeleteVersionAfter = time.Duration(period), time.Duration(delAft)
+	e.Versions, e.MaxVersions = int(versions), int(maxV)
+	if enabled.Valid {
+		en := enabled.Int64 != 0
+		e.Enabled = &en
 	}
 	e.AutoRotation, e.Flag = auto != 0, VaultFlag(flag)
 	e.VersionAt, e.Created, e.Updated = fromNanos(vat), fromNanos(created), fromNanos(updated)
@@ -270,13 +311,17 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 		}
 
 		ins, err := tx.PrepareContext(ctx, s.d.rebind(`INSERT INTO vault_entries (adapter, store, engine, mount, path, field, version, version_at, created_at, updated_at,
-			fingerprint, auto_rotation, first_indexed, last_indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+			fingerprint, auto_rotation, first_indexed, last_indexed, `+factColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		upd, err := tx.PrepareContext(ctx, s.d.rebind(`UPDATE vault_entries SET engine = ?, version = ?, version_at = ?, created_at = ?, updated_at = ?,
-			fingerprint = ?, auto_rotation = ?, flag = ?, rotated_at = ?, last_indexed = ?, gone_at = NULL WHERE id = ?`))
+			fingerprint = ?, auto_rotation = ?, flag = ?, rotated_at = ?, last_indexed = ?, gone_at = NULL,
+			rule_id = ?, rule_class = ?, last_rotated = ?, last_changed = ?, last_accessed = ?, access_recorded = ?, next_rotation = ?, rotation_period = ?,
+			rotation_schedule = ?, expires_at = ?, not_before = ?, expiry_supported = ?, enabled = ?, versions = ?, max_versions = ?,
+			delete_version_after = ? WHERE id = ?`))
 		if err != nil {
 			return err
 		}
@@ -286,8 +331,9 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 		for _, r := range b.Entries {
 			o, ok := existing[vaultIdent{r.Mount, r.Path, r.Field}]
 			if !ok {
-				if _, err := ins.ExecContext(ctx, b.Adapter, b.Store, r.Engine, r.Mount, r.Path, r.Field, r.Version, nanos(r.VersionAt), nanos(r.Created), nanos(r.Updated),
-					r.Fingerprint, boolInt(r.AutoRotation), now, now); err != nil {
+				args := append([]any{b.Adapter, b.Store, r.Engine, r.Mount, r.Path, r.Field, r.Version, nanos(r.VersionAt), nanos(r.Created), nanos(r.Updated),
+					r.Fingerprint, boolInt(r.AutoRotation), now, now}, factArgs(r.RuleID, string(r.RuleClass), r.Facts)...)
+				if _, err := ins.ExecContext(ctx, args...); err != nil {
 					return fmt.Errorf("record vault entry: %w", err)
 				}
 				sum.New++
@@ -314,8 +360,9 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 					sum.Rewritten = append(sum.Rewritten, key)
 				}
 			}
-			if _, err := upd.ExecContext(ctx, r.Engine, r.Version, nanos(r.VersionAt), nanos(r.Created), nanos(r.Updated),
-				r.Fingerprint, boolInt(r.AutoRotation), string(flag), rotatedAt, now, o.id); err != nil {
+			args := append([]any{r.Engine, r.Version, nanos(r.VersionAt), nanos(r.Created), nanos(r.Updated),
+				r.Fingerprint, boolInt(r.AutoRotation), string(flag), rotatedAt, now}, factArgs(r.RuleID, string(r.RuleClass), r.Facts)...)
+			if _, err := upd.ExecContext(ctx, append(args, o.id)...); err != nil {
 				return fmt.Errorf("record vault entry: %w", err)
 			}
 		}
@@ -380,13 +427,22 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			}
 			sum.SecretsRotated = append(sum.SecretsRotated, fp)
 		}
+		assessed, err := s.assessStore(ctx, tx, b.Adapter, b.Store, at)
+		if err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, c, b.Actor, ActionVaultIndex, struct {
 			Adapter  string   `json:"adapter"`
 			Store    string   `json:"store"`
 			Complete bool     `json:"complete"`
 			Mounts   []string `json:"mounts,omitempty"`
 			VaultIndexSummary
-		}{b.Adapter, b.Store, b.Complete, b.Mounts, sum})
+			// Assessment counts the store's live entries by state under
+			// the stored policy at the index: the audit log keeps each
+			// store's managed-secret figures over time, and reports
+			// compare periods with them.
+			Assessment ManagedCounts `json:"assessment"`
+		}{b.Adapter, b.Store, b.Complete, b.Mounts, sum, assessed})
 	})
 	if err != nil {
 		return VaultIndexSummary{}, fmt.Errorf("record vault index: %w", err)
@@ -525,4 +581,45 @@ func (s *sqlStore) MarkVaultFlag(ctx context.Context, a VaultAction) error {
 		return fmt.Errorf("record vault action: %w", err)
 	}
 	return nil
+}
+
+// assessStore counts one store's live entries by state under the stored
+// policy at now, inside tx (after the index's changes).
+func (s *sqlStore) assessStore(ctx context.Context, tx *sql.Tx, adapter, store string, now time.Time) (ManagedCounts, error) {
+	var counts ManagedCounts
+	p, err := readPolicyTx(ctx, tx)
+	if err != nil {
+		return counts, err
+	}
+	leaked := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT v.fingerprint FROM vault_entries v JOIN secrets x ON x.fingerprint = v.fingerprint
+		WHERE v.adapter = ? AND v.store = ? AND v.gone_at IS NULL AND x.status IN (?, ?)`), adapter, store, string(StatusOpen), string(StatusRotationRequired))
+	if err != nil {
+		return counts, err
+	}
+	for rows.Next() {
+		var fp string
+		if err := rows.Scan(&fp); err != nil {
+			rows.Close()
+			return counts, err
+		}
+		leaked[fp] = true
+	}
+	if err := rows.Close(); err != nil {
+		return counts, err
+	}
+	rows, err = tx.QueryContext(ctx, s.d.rebind(`SELECT `+vaultColumns+` FROM vault_entries WHERE adapter = ? AND store = ? AND gone_at IS NULL`), adapter, store)
+	if err != nil {
+		return counts, err
+	}
+	defer rows.Close()
+	o := ManagedOptions{Now: now, Leaked: leaked}
+	for rows.Next() {
+		_, e, err := scanVaultEntry(rows)
+		if err != nil {
+			return counts, err
+		}
+		counts.Add(AssessVaultEntry(e, p, o))
+	}
+	return counts, rows.Err()
 }

@@ -56,6 +56,9 @@ type InventoryReport struct {
 	// Codespaces; names and dates only) that are overdue for rotation or
 	// set under one name at several levels.
 	CISecrets []CISecretRow `json:"ci_secrets"`
+	// Managed judges every secret held in an indexed vault or a CI store
+	// against the policy ("Managed secrets against policy").
+	Managed ManagedSection `json:"managed"`
 	// TopRepositories ranks repositories by the active secrets still
 	// present in them.
 	TopRepositories []RepositoryRow `json:"top_repositories"`
@@ -410,6 +413,9 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.Summary = summarize(entries, r, exposed)
 	r.Summary.VaultEntries = len(vault)
 	if err := ciSecrets(ctx, s, r, policy, now); err != nil {
+		return nil, err
+	}
+	if err := managedSection(ctx, s, r, policy, entries, vault, now); err != nil {
 		return nil, err
 	}
 	// LeakedManaged holds exactly the open leaks a vault holds.

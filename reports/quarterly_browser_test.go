@@ -155,6 +155,14 @@ func TestInventoryReportHTMLInChromium(t *testing.T) {
 			t.Errorf("table %s missing", id)
 		}
 	}
+	// Managed secrets against policy: counts by store, the change since
+	// the period began, the overdue and never-rotated lists with ages.
+	for _, want := range []string{`id="t-managed-stores"`, `id="t-managed-change"`, `id="t-managed-overdue"`, `id="t-managed-never"`,
+		"Managed secrets against policy", "13% rotated automatically", "prod/epic-sftp#password", "430 d", "+6"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("managed section: %q missing from the rendered page", want)
+		}
+	}
 	if got := strings.Count(d, `tabindex="0"`); got < 30 {
 		t.Errorf("%d sortable headers were made keyboard-focusable, want every one", got)
 	}

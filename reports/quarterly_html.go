@@ -36,6 +36,16 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ciRows":       ciRows,
 	"ciEmpty":      ciEmpty,
 	"capRows":      capRows,
+	"mStoreHeader": func() []string { return managedStoreHeader },
+	"mStoreRows":   managedStoreRows,
+	"mChangeHead":  func() []string { return managedChangeHeader },
+	"mChangeRows":  managedChangeRows,
+	"mChangeEmpty": managedChangeEmpty,
+	"mListHeader":  func() []string { return managedListHeader },
+	"mListRows":    managedListRows,
+	"mEmpty":       managedSectionEmpty,
+	"mLine":        managedLine,
+	"percent":      percent,
 	"more":         moreRows,
 	"overby": func(s SecretRow) string {
 		over := float64(s.AgeDays) - s.MaxAgeDays

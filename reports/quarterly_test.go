@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -143,6 +146,56 @@ func populateFixture(t *testing.T, s inventory.Store) {
 		}}); err != nil {
 		t.Fatal(err)
 	}
+	// An index of the same Vault before the quarter: the managed
+	// section's starting figures (the database password then on an old
+	// version, overdue).
+	clk.set(time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
+	if _, err := s.RecordVaultIndex(ctx, &inventory.VaultIndexBatch{
+		Adapter: "vault", Store: "https://vault.acme.internal:8200", KeyCheck: inventory.KeyCheck(key), Complete: true,
+		Mounts: []string{"secret"}, At: time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC), Actor: "ci",
+		Entries: []inventory.VaultEntryRecord{
+			{Mount: "secret", Path: "ehr-gateway/aws", Field: "secret_access_key", Engine: "kv2", Version: "3",
+				Updated: time.Date(2025, 11, 30, 0, 0, 0, 0, time.UTC), Fingerprint: scanner.Fingerprint(key, aws)},
+			{Mount: "secret", Path: "ehr-gateway/db", Field: "password", Engine: "kv2", Version: "6",
+				Updated: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), Fingerprint: scanner.Fingerprint(key, fixtureSecret("db-old"))},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// AWS Secrets Manager: a secret written once 14 months ago and last
+	// read in May; one rotated by its Lambda ten days before the end.
+	clk.set(time.Date(2026, 9, 30, 8, 45, 0, 0, time.UTC))
+	legacy := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
+	rotated := time.Date(2026, 9, 20, 0, 0, 0, 0, time.UTC)
+	if _, err := s.RecordVaultIndex(ctx, &inventory.VaultIndexBatch{
+		Adapter: "aws", Store: "us-east-1", KeyCheck: inventory.KeyCheck(key), Complete: true,
+		At: time.Date(2026, 9, 30, 8, 45, 0, 0, time.UTC), Actor: "ci",
+		Entries: []inventory.VaultEntryRecord{
+			{Path: "prod/epic-sftp", Field: "password", Engine: "secretsmanager", Version: "v1", VersionAt: legacy, Created: legacy,
+				Fingerprint: scanner.Fingerprint(key, fixtureSecret("sftp")), Facts: vault.Facts{Versions: 1, AccessRecorded: true,
+					LastAccessed: time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC), LastChanged: legacy}},
+			{Path: "prod/rds-app", Field: "password", Engine: "secretsmanager", Version: "v9", VersionAt: rotated, Created: legacy, AutoRotation: true,
+				Fingerprint: scanner.Fingerprint(key, fixtureSecret("rds")), Facts: vault.Facts{Versions: 2, AccessRecorded: true,
+					LastAccessed: time.Date(2026, 10, 4, 0, 0, 0, 0, time.UTC), LastRotated: rotated, RotationPeriod: 30 * 24 * time.Hour,
+					NextRotation: time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)}},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Azure Key Vault: an Epic client secret with no expiry.
+	clk.set(time.Date(2026, 9, 30, 8, 50, 0, 0, time.UTC))
+	enabled := true
+	if _, err := s.RecordVaultIndex(ctx, &inventory.VaultIndexBatch{
+		Adapter: "azure", Store: "https://acme-ehr.vault.azure.net", KeyCheck: inventory.KeyCheck(key), Complete: true,
+		At: time.Date(2026, 9, 30, 8, 50, 0, 0, time.UTC), Actor: "ci",
+		Entries: []inventory.VaultEntryRecord{
+			{Path: "epic-client-secret", Engine: "keyvault", Version: "0a1b", VersionAt: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC),
+				Created: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Fingerprint: scanner.Fingerprint(key, fixtureSecret("epic-kv")),
+				Facts: vault.Facts{Versions: 3, ExpirySupported: true, Enabled: &enabled, LastChanged: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// A Vault index: the AWS key is also kept in Vault (so its leak is a
 	// leaked managed secret); another field holds a value never leaked.
 	clk.set(time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC))
@@ -249,8 +302,8 @@ func TestInventoryReportContent(t *testing.T) {
 	if len(trend) != 3 || trend[0] != 4 || trend[1] != 3 || trend[2] != 3 {
 		t.Errorf("trend %+v", r.Trend)
 	}
-	if !r.Audit.Verified || r.Audit.Entries != 10 || len(r.Audit.HeadHash) != 64 {
-		t.Errorf("audit %+v: want verified, 10 entries (5 ingests, 3 status changes, 1 CI secret listing, 1 vault index)", r.Audit)
+	if !r.Audit.Verified || r.Audit.Entries != 13 || len(r.Audit.HeadHash) != 64 {
+		t.Errorf("audit %+v: want verified, 13 entries (5 ingests, 3 status changes, 1 CI secret listing, 4 vault indexes)", r.Audit)
 	}
 	// CI secrets: the org DEPLOY_KEY is overdue (updated Nov 2025, 90 d)
 	// and shares its name with the repository's; NPM_TOKEN is fine.
@@ -261,20 +314,30 @@ func TestInventoryReportContent(t *testing.T) {
 	}
 	// The AWS key is held in Vault: a leaked managed secret; the Epic
 	// secret and the token are in no vault.
-	if sum.VaultEntries != 2 || sum.LeakedManaged != 1 || sum.LeakedUnmanaged != 2 || len(r.LeakedManaged) != 1 ||
+	if sum.VaultEntries != 5 || sum.LeakedManaged != 1 || sum.LeakedUnmanaged != 2 || len(r.LeakedManaged) != 1 ||
 		r.LeakedManaged[0].RuleID != "aws-access-key" || r.LeakedManaged[0].Entries[0].Where != "vault https://vault.acme.internal:8200 secret/ehr-gateway/aws#secret_access_key" {
 		t.Errorf("vault correlation: summary %+v, managed %+v", sum, r.LeakedManaged)
 	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes on a healthy quarter: %q", r.Notes)
 	}
-	// The CSV has one row per secret and location: 2+2+1+1+1 locations.
+	// The CSV has one row per secret and location (2+2+1+1+1), then one
+	// per managed secret (5 vault fields, 3 CI secrets).
 	rows, err := csv.NewReader(bytes.NewReader(render(t, r, "csv"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+7 {
-		t.Errorf("csv rows %d, want header + 7", len(rows))
+	if len(rows) != 1+7+8 {
+		t.Errorf("csv rows %d, want header + 7 + 8", len(rows))
+	}
+	managedCSV := 0
+	for _, row := range rows {
+		if strings.HasPrefix(row[14], "managed:") {
+			managedCSV++
+		}
+	}
+	if managedCSV != 8 {
+		t.Errorf("csv: %d managed rows, want 8", managedCSV)
 	}
 	// No format carries a secret value.
 	for _, f := range InventoryFormats() {
@@ -282,6 +345,77 @@ func TestInventoryReportContent(t *testing.T) {
 		if bytes.Contains(out, []byte("SYNTHETIC-FIXTURE")) || bytes.Contains(out, []byte("0000000000000000")) {
 			t.Errorf("%s output contains a secret value", f)
 		}
+	}
+}
+
+// TestInventoryReportManaged asserts the "Managed secrets against
+// policy" figures the goldens show: at 2026-10-05 the Vault AWS key
+// (changed Nov 2025) and the Secrets Manager SFTP password (written Aug
+// 2025, last read in May) are overdue, as is the org's DEPLOY_KEY; the
+// Azure client secret has no expiry; only the RDS password rotates by
+// itself. At the quarter's start (the June index) Vault held two overdue
+// fields.
+func TestInventoryReportManaged(t *testing.T) {
+	s := fixtureInventory(t)
+	r := buildFixtureReport(t, s, q3Since, q3Until)
+	m := r.Managed
+	want := inventory.ManagedCounts{Total: 8, Overdue: 3, NeverRotated: 3, RotationDisabled: 7, NoExpiry: 1, Unused: 1, Leaked: 1, AutoRotation: 1}
+	if d := cmp.Diff(want, m.ManagedCounts); d != "" {
+		t.Errorf("counts (-want +got):\n%s", d)
+	}
+	if m.AutoRotationShare != 0.125 {
+		t.Errorf("auto-rotation share %v, want 0.125", m.AutoRotationShare)
+	}
+	var stores []string
+	for _, st := range m.ByStore {
+		stores = append(stores, fmt.Sprintf("%s %s %d/%d", st.Kind, st.Store, st.Overdue, st.Total))
+	}
+	if d := cmp.Diff([]string{"aws us-east-1 1/2", "azure https://acme-ehr.vault.azure.net 0/1", "ci github acme actions 1/2",
+		"ci github acme dependabot 0/1", "vault https://vault.acme.internal:8200 1/2"}, stores); d != "" {
+		t.Errorf("by store (-want +got):\n%s", d)
+	}
+	var overdue []string
+	for _, o := range m.OverdueSecrets {
+		overdue = append(overdue, fmt.Sprintf("%s %s %dd/%s", o.Store, o.Where, o.AgeDays, o.MaxAge))
+	}
+	if d := cmp.Diff([]string{"aws us-east-1 prod/epic-sftp#password 430d/90d", "ci github acme actions org DEPLOY_KEY 319d/90d",
+		"vault https://vault.acme.internal:8200 secret/ehr-gateway/aws#secret_access_key 309d/90d"}, overdue); d != "" {
+		t.Errorf("overdue list, oldest first (-want +got):\n%s", d)
+	}
+	if len(m.NeverRotatedSecrets) != 3 || m.NeverRotatedSecrets[0].Where != "prod/epic-sftp#password" {
+		t.Errorf("never rotated: %+v", m.NeverRotatedSecrets)
+	}
+	prev := inventory.ManagedCounts{Total: 2, Overdue: 2, RotationDisabled: 2, Leaked: 1}
+	if m.Previous == nil || *m.Previous != prev || m.Change == nil || m.Change.Total != 6 || m.Change.Overdue != 1 || m.Change.NeverRotated != 3 {
+		t.Errorf("previous %+v, change %+v; want previous %+v", m.Previous, m.Change, prev)
+	}
+	if len(m.Secrets) != 8 {
+		t.Fatalf("%d assessed secrets in the report, want 8", len(m.Secrets))
+	}
+	// The JSON report carries every assessed field of every secret.
+	var doc struct {
+		Managed struct {
+			Secrets []map[string]any `json:"secrets"`
+		} `json:"managed"`
+	}
+	if err := json.Unmarshal(render(t, r, "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var sftp map[string]any
+	for _, x := range doc.Managed.Secrets {
+		if x["path"] == "prod/epic-sftp" {
+			sftp = x
+		}
+	}
+	for _, k := range []string{"kind", "store", "engine", "path", "field", "fingerprint", "version", "class", "class_from", "created", "changed", "age",
+		"max_age", "max_age_from", "auto_rotation", "unused_for", "overdue", "never_rotated", "rotation_disabled", "no_expiry", "expired_enabled",
+		"unused", "leaked", "states", "last_accessed", "access_recorded", "last_changed", "versions", "last_indexed"} {
+		if _, ok := sftp[k]; !ok {
+			t.Errorf("JSON report: the SFTP password lacks %q: %v", k, sftp)
+		}
+	}
+	if sftp["overdue"] != true || sftp["unused"] != true || sftp["never_rotated"] != true {
+		t.Errorf("JSON verdicts of the SFTP password: %v", sftp)
 	}
 }
 

@@ -290,6 +290,21 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 	w.WriteString("## CI secrets overdue or set at several levels\n\n")
 	mdTable(w, ciHeader, ciRows(r), ciEmpty(r))
 
+	w.WriteString("## Managed secrets against policy\n\n")
+	if r.Managed.Total == 0 {
+		fmt.Fprintf(w, "_%s_\n\n", managedSectionEmpty(r))
+	} else {
+		fmt.Fprintf(w, "%s\n\n", mdText(managedLine(r)))
+		w.WriteString("### By store and state\n\n")
+		mdTable(w, managedStoreHeader, managedStoreRows(r), "")
+		w.WriteString("### Change since the period began\n\n")
+		mdTable(w, managedChangeHeader, managedChangeRows(r), managedChangeEmpty(r))
+		w.WriteString("### Overdue managed secrets\n\n")
+		mdTable(w, managedListHeader, managedListRows(r.Managed.OverdueSecrets), "No managed secret is older than its policy allows.")
+		w.WriteString("### Never rotated since creation\n\n")
+		mdTable(w, managedListHeader, managedListRows(r.Managed.NeverRotatedSecrets), "Every managed secret has been rotated at least once.")
+	}
+
 	w.WriteString("## Shared across environments\n\n")
 	h, rs = secretTableRows(r.SharedEnvironments, false)
 	mdTable(w, h, rs, "No secret is shared between environments.")
@@ -362,6 +377,22 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 			if err := w.Write(rec); err != nil {
 				return err
 			}
+		}
+	}
+	// Managed secrets follow, one row each, in the same columns: source
+	// "managed:KIND", repository the store, path where it is held, status
+	// its states.
+	for _, m := range r.Managed.Secrets {
+		states := make([]string, len(m.States))
+		for i, st := range m.States {
+			states[i] = string(st)
+		}
+		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvSafe(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
+			strconv.Itoa(int(time.Duration(m.Age) / dayDur)), strconv.FormatFloat(roundDays(time.Duration(m.MaxAge)), 'f', -1, 64), strconv.FormatBool(m.Overdue),
+			"false", "false", "1", "managed:" + m.Kind, csvSafe(m.Store), csvSafe(m.Where()), "", m.Version, "", "", "true",
+			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), ""}
+		if err := w.Write(rec); err != nil {
+			return err
 		}
 	}
 	w.Flush()
@@ -475,6 +506,23 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 	}
 	if err := section("CI secrets overdue or set at several levels", ciHeader, ciRows(r), ciEmpty(r)); err != nil {
 		return err
+	}
+	if r.Managed.Total == 0 {
+		fmt.Fprintf(w, "\nManaged secrets against policy\n  %s\n", managedSectionEmpty(r))
+	} else {
+		fmt.Fprintf(w, "\nManaged secrets against policy: %s\n", managedLine(r))
+		if err := section("Managed secrets by store and state", managedStoreHeader, managedStoreRows(r), "none"); err != nil {
+			return err
+		}
+		if err := section("Managed secrets: change since the period began", managedChangeHeader, managedChangeRows(r), managedChangeEmpty(r)); err != nil {
+			return err
+		}
+		if err := section("Overdue managed secrets", managedListHeader, managedListRows(r.Managed.OverdueSecrets), "none"); err != nil {
+			return err
+		}
+		if err := section("Managed secrets never rotated since creation", managedListHeader, managedListRows(r.Managed.NeverRotatedSecrets), "none"); err != nil {
+			return err
+		}
 	}
 	h, rs = secretTableRows(r.NewLeaks, false)
 	if err := section("New leaks in the period", h, rs, "none"); err != nil {

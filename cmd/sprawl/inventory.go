@@ -400,6 +400,8 @@ type inventoryConfig struct {
 	} `yaml:"environments"`
 	MaxAge     map[string]string `yaml:"max-age"`
 	RuleMaxAge map[string]string `yaml:"rule-max-age"`
+
+	managedPolicyConfig `yaml:",inline"`
 }
 
 // configPolicy reads the inventory section of the config file (--config,
@@ -464,6 +466,9 @@ func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err er
 		}
 		p.RuleMaxAge[r] = d
 	}
+	if err := c.managedPolicyConfig.apply(&p); err != nil {
+		return p, path, false, usageErr("config %s: inventory.%v", path, err)
+	}
 	if err := p.Validate(); err != nil {
 		return p, path, false, usageErr("config %s: inventory: %v", path, err)
 	}
@@ -506,7 +511,7 @@ Exit codes: 0 ok, 2 bad flag, value or configuration, 3 store failure.`,
 	inv.PersistentFlags().String("inventory", "", inventoryFlagHelp)
 	inv.AddCommand(newInventoryListCmd(), newInventoryShowCmd(), newInventorySetStatusCmd(), newInventoryStatsCmd(),
 		newInventoryExportCmd(), newInventoryScansCmd(), newInventoryPolicyCmd())
-	inv.AddCommand(newInventoryCISecretsCmd())
+	inv.AddCommand(newInventoryCISecretsCmd(), newInventoryManagedCmd())
 	return inv
 }
 
@@ -977,10 +982,20 @@ func newInventoryStatsCmd() *cobra.Command {
 					return inventoryErr(err)
 				}
 				st := inventory.Summarize(es)
-				if format == "json" {
-					return writeJSON(cmd.OutOrStdout(), st)
+				managed, err := managedStats(cmd, s)
+				if err != nil {
+					return err
 				}
-				return writeStatsText(cmd.OutOrStdout(), st)
+				if format == "json" {
+					return writeJSON(cmd.OutOrStdout(), struct {
+						inventory.Stats
+						Managed inventory.ManagedSummary `json:"managed"`
+					}{st, managed})
+				}
+				if err := writeStatsText(cmd.OutOrStdout(), st); err != nil {
+					return err
+				}
+				return writeManagedStatsText(cmd.OutOrStdout(), managed)
 			})
 		},
 	}
@@ -1188,8 +1203,11 @@ webhook, connection-string 90d; private-key, signing-key 365d.`,
 		Short: "Change the stored policy",
 		Long: `Change the stored policy. --max-age CLASS=DURATION sets a class's maximum
 age (token, api-key, password, private-key, client-secret, webhook,
-connection-string, signing-key); --max-age rule:ID=DURATION one rule's.
-Durations: 1h, 90d, 52w, 1y. --environment PATTERN=ENV appends an
+connection-string, signing-key); --max-age rule:ID=DURATION one rule's;
+--max-age path:PATTERN=DURATION (or path:PATTERN#CLASS=DURATION) that of
+managed secrets held at matching paths, first match first ('secret/epic/*':
+* matches any characters); --max-age unused=DURATION how long a managed
+secret may go unread. Durations: 1h, 90d, 52w, 1y. --environment PATTERN=ENV appends an
 environment rule (RE2, matched against path, branch and repository name).
 --reset starts from the defaults.`,
 		Args:        cobra.NoArgs,
@@ -1274,6 +1292,12 @@ func applyPolicyFlags(p *inventory.Policy, maxAges, envRules []string) error {
 		if err != nil {
 			return usageErr("--max-age %s: %v", k, err)
 		}
+		if handled, err := applyManagedPolicyFlag(p, k, d); handled || err != nil {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if id, isRule := strings.CutPrefix(k, "rule:"); isRule {
 			if p.RuleMaxAge == nil {
 				p.RuleMaxAge = map[string]inventory.Duration{}
@@ -1333,6 +1357,7 @@ func writePolicyText(w io.Writer, p inventory.Policy, defaults bool) error {
 	for _, r := range rules {
 		rows = append(rows, []string{"rule " + r, p.RuleMaxAge[r].String(), "configured"})
 	}
+	rows = append(rows, managedPolicyRows(p)...)
 	if err := renderTable(w, []string{"APPLIES TO", "MAX AGE", "SOURCE"}, rows); err != nil {
 		return err
 	}
@@ -1480,7 +1505,7 @@ func auditSummary(e inventory.AuditEntry) string {
 		if r, ok := d["rewritten"].([]any); ok && len(r) > 0 {
 			s += fmt.Sprintf(", %d rewritten with the leaked value", len(r))
 		}
-		return s
+		return s + managedAuditSummary(d)
 	case inventory.ActionVault:
 		where := str("adapter") + " " + str("store") + " " + strings.TrimPrefix(str("mount")+"/"+str("path"), "/")
 		s := fmt.Sprintf("%s %s", str("action"), where)

@@ -29,6 +29,9 @@ type rotateItem struct {
 	Plan    string   `json:"plan"`
 	Result  string   `json:"result,omitempty"`
 	Failed  bool     `json:"failed,omitempty"`
+	// Overdue says why an overdue managed secret is planned
+	// (--overdue-managed): its age against its maximum age.
+	Overdue string `json:"overdue,omitempty"`
 
 	statuses map[string]inventory.Status
 }
@@ -46,6 +49,10 @@ vault index ('sprawl vault index') and print the plan; with --apply, do it:
   aws     tag the secret sprawl:rotation-*, then RotateSecret when rotation
           is configured (otherwise say it is not)
   azure   set tags sprawl-rotation-* and an expiry on the leaked version
+
+With --overdue-managed, every managed secret past its maximum age under the
+policy ('sprawl inventory managed --overdue') is planned and marked the
+same way, its age and allowance as the reason.
 
 Each leaked secret so flagged becomes rotation-required. Every action, done
 or failed, is an audit-log entry. A leaked secret held in no store is listed
@@ -72,12 +79,24 @@ action or the inventory failed (the others still ran).`,
 				if err != nil {
 					return inventoryErr(err)
 				}
+				var overdue []*rotateItem
+				if om, _ := cmd.Flags().GetBool("overdue-managed"); om {
+					if overdue, err = overdueManagedPlan(cmd.Context(), s, ac.kind, items); err != nil {
+						return inventoryErr(err)
+					}
+				}
 				failed := 0
 				if apply {
 					if failed, err = applyRotation(cmd.Context(), s, items, ac, reason, actorName(actorFlag)); err != nil {
 						return err
 					}
+					n, err := applyOverdueManaged(cmd.Context(), s, overdue, ac, reason, actorName(actorFlag))
+					if err != nil {
+						return err
+					}
+					failed += n
 				}
+				items = append(items, overdue...)
 				if err := writeRotation(cmd, items, apply, format); err != nil {
 					return err
 				}
@@ -91,6 +110,7 @@ action or the inventory failed (the others still ran).`,
 	addAdapterFlags(c.Flags(), false)
 	c.Flags().String("inventory", "", inventoryFlagHelp)
 	c.Flags().Bool("apply", false, "do it (default: print the plan only)")
+	c.Flags().Bool("overdue-managed", false, "also mark managed secrets past their maximum age ('inventory managed --overdue') for rotation")
 	c.Flags().String("reason", "", "reason recorded in the store and the audit log (default: where the secret leaked)")
 	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
 	c.Flags().StringP("format", "f", "table", "table or json")
@@ -277,4 +297,120 @@ func writeRotation(cmd *cobra.Command, items []*rotateItem, apply bool, format s
 		return failure(err)
 	}
 	return nil
+}
+
+// overdueManagedPlan plans one "flag" item per store path holding overdue
+// managed fields (its overdue fields together), "flagged" where they are
+// all marked already; paths the leak plan already covers are left to it.
+func overdueManagedPlan(ctx context.Context, s inventory.Store, kind string, leakPlan []*rotateItem) ([]*rotateItem, error) {
+	ms, _, err := inventory.AssessManaged(ctx, s, inventory.ManagedQuery{NoCI: true, ManagedOptions: inventory.ManagedOptions{Now: time.Now()}})
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.VaultEntries(ctx, inventory.VaultQuery{Adapter: kind})
+	if err != nil {
+		return nil, err
+	}
+	flags := map[inventory.VaultKey]inventory.VaultFlag{}
+	for _, e := range es {
+		flags[e.VaultKey] = e.Flag
+	}
+	planned := map[inventory.VaultKey]bool{}
+	for _, it := range leakPlan {
+		planned[it.VaultKey] = true
+	}
+	byPath := map[inventory.VaultKey]*rotateItem{}
+	var out []*rotateItem
+	for _, m := range ms {
+		if !m.Overdue || (kind != "" && m.Kind != kind) {
+			continue
+		}
+		k := inventory.VaultKey{Adapter: m.Kind, Store: m.Store, Mount: m.Mount, Path: m.Path}
+		if planned[k] {
+			continue
+		}
+		it := byPath[k]
+		if it == nil {
+			it = &rotateItem{Action: "flagged", VaultKey: k, Engine: m.Engine, Version: m.Version, AutoRotation: m.AutoRotation,
+				Secrets: []string{}, statuses: map[string]inventory.Status{}}
+			byPath[k] = it
+			out = append(out, it)
+		}
+		field := k
+		field.Field = m.Field
+		if flags[field] != inventory.VaultFlagRotationRequired {
+			it.Action = "flag"
+		}
+		it.Fields = append(it.Fields, m.Field)
+		why := fmt.Sprintf("%s %s, max %s (%s)", m.Field, age(m.Age), m.MaxAge, m.MaxAgeFrom)
+		if m.Field == "" {
+			why = fmt.Sprintf("%s, max %s (%s)", age(m.Age), m.MaxAge, m.MaxAgeFrom)
+		}
+		if it.Overdue != "" {
+			it.Overdue += "; "
+		}
+		it.Overdue += why
+	}
+	for _, it := range out {
+		sort.Strings(it.Fields)
+		if it.Action == "flag" {
+			it.Plan = vault.PlanFlag(it.Adapter, it.Engine, it.AutoRotation) + "; overdue: " + it.Overdue
+		} else {
+			it.Plan = "already marked; waiting for a new value (sprawl vault index); overdue: " + it.Overdue
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].VaultKey.String() < out[j].VaultKey.String() })
+	return out, nil
+}
+
+// applyOverdueManaged marks each planned overdue path in its store and
+// records the outcome, as applyRotation does for leaked ones (there is no
+// leaked secret whose status to change); it returns how many actions
+// failed. Only an inventory failure stops it.
+func applyOverdueManaged(ctx context.Context, s inventory.Store, items []*rotateItem, ac adapterConfig, reason, actor string) (int, error) {
+	adapters := map[string]vault.Adapter{}
+	adapterErr := map[string]error{}
+	failed := 0
+	for _, it := range items {
+		if it.Action != "flag" {
+			it.Result = "already marked"
+			continue
+		}
+		why := reason
+		if why == "" {
+			why = "overdue under the rotation policy: " + it.Overdue
+		}
+		a, ok := adapters[it.Adapter]
+		if !ok && adapterErr[it.Adapter] == nil {
+			var err error
+			if a, err = newAdapter(ctx, it.Adapter, ac); err != nil {
+				adapterErr[it.Adapter] = err
+			} else {
+				adapters[it.Adapter] = a
+			}
+		}
+		if err := adapterErr[it.Adapter]; err != nil {
+			it.Result, it.Failed = "not done: "+err.Error(), true
+			failed++
+			continue
+		}
+		if a.Store() != it.Store {
+			it.Result = "skipped: the " + it.Adapter + " adapter points at " + a.Store() + ", not this store"
+			continue
+		}
+		o, err := a.Flag(ctx, vault.Ref{Engine: it.Engine, Mount: it.Mount, Path: it.Path, Version: it.Version}, vault.Mark{Reason: why, At: time.Now()})
+		act := inventory.VaultAction{Key: it.VaultKey, Fields: it.Fields, Action: "flag", Detail: o.String(),
+			Flag: inventory.VaultFlagRotationRequired, Reason: why, Version: it.Version, Actor: actor}
+		if err != nil {
+			act.Err = err.Error()
+			it.Result, it.Failed = "failed: "+err.Error(), true
+			failed++
+		} else {
+			it.Result = "done: " + o.String()
+		}
+		if err := s.MarkVaultFlag(ctx, act); err != nil {
+			return failed, inventoryErr(err)
+		}
+	}
+	return failed, nil
 }

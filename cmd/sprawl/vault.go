@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
@@ -179,7 +180,11 @@ store.`,
 func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []byte, apply bool, actor string) error {
 	ctx := cmd.Context()
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	res, err := vault.Index(ctx, a, func(v string) string { return scanner.Fingerprint(key, v) })
+	classify, err := valueClassifier()
+	if err != nil {
+		return err
+	}
+	res, err := vault.IndexClassified(ctx, a, func(v string) string { return scanner.Fingerprint(key, v) }, classify)
 	if err != nil {
 		return failure(fmt.Errorf("vault index %s %s: %w", a.Kind(), a.Store(), err))
 	}
@@ -187,7 +192,8 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		Complete: res.Complete(), Mounts: a.Scope(), Actor: actor}
 	for _, e := range res.Entries {
 		b.Entries = append(b.Entries, inventory.VaultEntryRecord{Mount: e.Mount, Path: e.Path, Field: e.Field, Engine: e.Engine,
-			Version: e.Version, VersionAt: e.VersionAt, Created: e.Created, Updated: e.Updated, Fingerprint: e.Fingerprint, AutoRotation: e.AutoRotation})
+			Version: e.Version, VersionAt: e.VersionAt, Created: e.Created, Updated: e.Updated, Fingerprint: e.Fingerprint, AutoRotation: e.AutoRotation,
+			RuleID: e.Rule, RuleClass: inventory.Class(e.RuleClass), Facts: e.Facts})
 	}
 	sum, err := s.RecordVaultIndex(ctx, b)
 	if err != nil {
@@ -224,6 +230,33 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		return &exitError{exitFailure, fmt.Errorf("vault index: %d failures (see above)", failed)}
 	}
 	return nil
+}
+
+// valueClassifier returns a function naming the built-in detection rule
+// (id and rotation class) that matches a whole stored value, the longest
+// match winning; a value no rule matches gets "". The value is only
+// matched, never kept.
+func valueClassifier() (func(string) (string, string), error) {
+	rules, err := detectors.Builtin()
+	if err != nil {
+		return nil, failure(fmt.Errorf("built-in rules: %w", err))
+	}
+	m, err := detectors.NewMatcher(rules, detectors.Allowlist{})
+	if err != nil {
+		return nil, failure(fmt.Errorf("built-in rules: %w", err))
+	}
+	return func(v string) (string, string) {
+		var best *detectors.Match
+		for _, x := range m.Match([]byte(v)) {
+			if best == nil || len(x.Secret) > len(best.Secret) {
+				best = &x
+			}
+		}
+		if best == nil {
+			return "", ""
+		}
+		return best.Rule.ID, best.Rule.Class
+	}, nil
 }
 
 // clearRotated clears the store's mark at paths whose flagged fields were

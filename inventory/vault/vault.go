@@ -57,8 +57,86 @@ type Secret struct {
 	Ref
 	Created, Updated time.Time
 	// AutoRotation: the store can rotate the value itself (AWS rotation
-	// configured; a database static role).
+	// configured; a database static role; an Azure secret whose lifetime
+	// Key Vault manages).
 	AutoRotation bool
+	Facts
+}
+
+// Facts are what a store says about a secret's rotation, expiry and use,
+// never its value. A zero field means the store did not say; which stores
+// say what is in docs/managed-secrets.md.
+type Facts struct {
+	// LastRotated is the store's last rotation (AWS LastRotatedDate, a
+	// database static role's last_vault_rotation).
+	LastRotated time.Time `json:"last_rotated,omitzero"`
+	// LastChanged is the last change of any kind (AWS LastChangedDate,
+	// Vault KV updated_time, Azure updated).
+	LastChanged time.Time `json:"last_changed,omitzero"`
+	// LastAccessed is the last read (AWS LastAccessedDate, kept to the
+	// day); AccessRecorded says the store records reads at all, so a zero
+	// LastAccessed there means never read.
+	LastAccessed   time.Time `json:"last_accessed,omitzero"`
+	AccessRecorded bool      `json:"access_recorded,omitempty"`
+	// NextRotation is the store's next scheduled rotation (AWS).
+	NextRotation time.Time `json:"next_rotation,omitzero"`
+	// RotationPeriod is the automatic rotation's period (AWS
+	// RotationRules.AutomaticallyAfterDays, a static role's
+	// rotation_period); RotationSchedule a schedule expression instead.
+	RotationPeriod   time.Duration `json:"rotation_period,omitempty"`
+	RotationSchedule string        `json:"rotation_schedule,omitempty"`
+	// Expires and NotBefore bound the current version's validity (Azure
+	// exp and nbf); ExpirySupported says the store has an expiry at all,
+	// so a zero Expires there means none was set.
+	Expires         time.Time `json:"expires,omitzero"`
+	NotBefore       time.Time `json:"not_before,omitzero"`
+	ExpirySupported bool      `json:"expiry_supported,omitempty"`
+	// Enabled is the current version's enabled attribute (Azure); nil
+	// when the store has none.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Versions counts the versions the store keeps (KV versions, AWS
+	// versions with a staging label, Azure versions).
+	Versions int `json:"versions,omitempty"`
+	// MaxVersions and DeleteVersionAfter are a KV secret's retention
+	// settings (0: the mount's default, none).
+	MaxVersions        int           `json:"max_versions,omitempty"`
+	DeleteVersionAfter time.Duration `json:"delete_version_after,omitempty"`
+}
+
+// Merge sets each field of f that o sets.
+func (f *Facts) Merge(o Facts) {
+	setT := func(dst *time.Time, v time.Time) {
+		if !v.IsZero() {
+			*dst = v
+		}
+	}
+	setT(&f.LastRotated, o.LastRotated)
+	setT(&f.LastChanged, o.LastChanged)
+	setT(&f.LastAccessed, o.LastAccessed)
+	setT(&f.NextRotation, o.NextRotation)
+	setT(&f.Expires, o.Expires)
+	setT(&f.NotBefore, o.NotBefore)
+	f.AccessRecorded = f.AccessRecorded || o.AccessRecorded
+	f.ExpirySupported = f.ExpirySupported || o.ExpirySupported
+	if o.RotationPeriod != 0 {
+		f.RotationPeriod = o.RotationPeriod
+	}
+	if o.RotationSchedule != "" {
+		f.RotationSchedule = o.RotationSchedule
+	}
+	if o.Enabled != nil {
+		e := *o.Enabled
+		f.Enabled = &e
+	}
+	if o.Versions != 0 {
+		f.Versions = o.Versions
+	}
+	if o.MaxVersions != 0 {
+		f.MaxVersions = o.MaxVersions
+	}
+	if o.DeleteVersionAfter != 0 {
+		f.DeleteVersionAfter = o.DeleteVersionAfter
+	}
 }
 
 // Value is a secret's current version. Fields holds its values by field
@@ -67,6 +145,10 @@ type Value struct {
 	Version   string
 	VersionAt time.Time
 	Fields    map[string]string
+	// Created is the secret's creation when only a read tells it (Vault
+	// KV metadata); Facts are what the read adds to the listing's.
+	Created time.Time
+	Facts
 }
 
 // Mark describes a forced-rotation mark.
@@ -148,6 +230,11 @@ type Indexed struct {
 	Created, Updated time.Time
 	Fingerprint      string
 	AutoRotation     bool
+	// Rule and RuleClass are what classify said of the value ("" when it
+	// was not asked or matched nothing): the id and rotation class of the
+	// detection rule that matches it.
+	Rule, RuleClass string
+	Facts
 }
 
 // ItemError is a part of the store that could not be listed or read.
@@ -172,6 +259,14 @@ func (r IndexResult) Complete() bool { return len(r.Errors) == 0 }
 // fingerprinted. Per-secret errors are collected and the walk goes on;
 // only a failure of fn-level machinery (ctx cancelled) is returned.
 func Index(ctx context.Context, a Adapter, fingerprint func(value string) string) (IndexResult, error) {
+	return IndexClassified(ctx, a, fingerprint, nil)
+}
+
+// IndexClassified is Index that also asks classify (when not nil) which
+// detection rule each value matches, while the value is at hand; the
+// answer is kept as Indexed.Rule and the value dropped as in Index.
+// classify may be called from several goroutines at once.
+func IndexClassified(ctx context.Context, a Adapter, fingerprint func(value string) string, classify func(value string) (rule, class string)) (IndexResult, error) {
 	// Each listed secret gets a slot in listing order; up to Readers
 	// values are read at once (a real store answers in milliseconds, and
 	// thousands of secrets read one by one take minutes), and the result
@@ -211,13 +306,31 @@ func Index(ctx context.Context, a Adapter, fingerprint func(value string) string
 				fields = append(fields, f)
 			}
 			sort.Strings(fields)
+			facts := s.Facts
+			facts.Merge(v.Facts)
+			created := v.Created // the read knows better where it tells
+			if created.IsZero() {
+				created = s.Created
+			}
+			updated := s.Updated
+			if updated.IsZero() {
+				updated = facts.LastChanged
+			}
 			for _, f := range fields {
 				if v.Fields[f] == "" {
 					continue
 				}
-				sl.entries = append(sl.entries, Indexed{Ref: Ref{Engine: s.Engine, Mount: s.Mount, Path: s.Path}, Field: f,
-					Version: v.Version, VersionAt: v.VersionAt, Created: s.Created, Updated: s.Updated,
-					Fingerprint: fingerprint(v.Fields[f]), AutoRotation: s.AutoRotation})
+				e := Indexed{Ref: Ref{Engine: s.Engine, Mount: s.Mount, Path: s.Path}, Field: f,
+					Version: v.Version, VersionAt: v.VersionAt, Created: created, Updated: updated,
+					Fingerprint: fingerprint(v.Fields[f]), AutoRotation: s.AutoRotation, Facts: facts}
+				if e.Facts.Enabled != nil {
+					en := *e.Facts.Enabled
+					e.Facts.Enabled = &en
+				}
+				if classify != nil {
+					e.Rule, e.RuleClass = classify(v.Fields[f])
+				}
+				sl.entries = append(sl.entries, e)
 			}
 			clear(v.Fields)
 			return nil

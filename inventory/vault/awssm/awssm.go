@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -98,13 +99,30 @@ func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) 
 		}
 		for _, e := range page.SecretList {
 			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineSecretsManager, Path: aws.ToString(e.Name)},
-				Created: aws.ToTime(e.CreatedDate), Updated: aws.ToTime(e.LastChangedDate), AutoRotation: aws.ToBool(e.RotationEnabled)}
+				Created: aws.ToTime(e.CreatedDate), Updated: aws.ToTime(e.LastChangedDate), AutoRotation: aws.ToBool(e.RotationEnabled),
+				Facts: facts(e)}
 			if err := fn(s, nil); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// facts are a listed secret's rotation and access metadata. Secrets
+// Manager records reads (LastAccessedDate, "rounded to the nearest day"),
+// so a secret without one was never read.
+func facts(e types.SecretListEntry) vault.Facts {
+	f := vault.Facts{LastRotated: aws.ToTime(e.LastRotatedDate), LastChanged: aws.ToTime(e.LastChangedDate),
+		LastAccessed: aws.ToTime(e.LastAccessedDate), AccessRecorded: true, NextRotation: aws.ToTime(e.NextRotationDate),
+		Versions: len(e.SecretVersionsToStages)}
+	if r := e.RotationRules; r != nil {
+		if d := aws.ToInt64(r.AutomaticallyAfterDays); d > 0 {
+			f.RotationPeriod = time.Duration(d) * 24 * time.Hour
+		}
+		f.RotationSchedule = aws.ToString(r.ScheduleExpression)
+	}
+	return f
 }
 
 // Read returns the AWSCURRENT version: a JSON secret string's fields, else

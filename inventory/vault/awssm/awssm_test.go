@@ -113,3 +113,30 @@ func TestErrors(t *testing.T) {
 		t.Errorf("throttled listing: %+v, %v", res, err)
 	}
 }
+
+// TestFacts: the listing's dates, rotation rules and last read reach the
+// index; versions count the staged ones.
+func TestFacts(t *testing.T) {
+	srv := vaulttest.NewAWS(t)
+	day := 24 * time.Hour
+	now := time.Now().UTC().Truncate(time.Second)
+	srv.PutAt("prod/db", random(t), now.Add(-400*day))
+	srv.PutAt("prod/db", random(t), now.Add(-2*day))
+	srv.EnableRotation("prod/db", nil)
+	srv.Update("prod/db", func(s *vaulttest.SMSecret) {
+		s.LastRotated, s.LastAccessed, s.NextRotation, s.RotationDays = now.Add(-2*day), now.Add(-120*day), now.Add(28*day), 30
+	})
+	res, err := vault.Index(context.Background(), awssm.NewFromClient(srv.Client(1), "us-east-1"), fp)
+	if err != nil || len(res.Entries) != 1 {
+		t.Fatalf("Index: %+v, %v", res, err)
+	}
+	e := res.Entries[0]
+	want := vault.Facts{LastRotated: now.Add(-2 * day), LastChanged: now.Add(-2 * day), LastAccessed: now.Add(-120 * day), AccessRecorded: true,
+		NextRotation: now.Add(28 * day), RotationPeriod: 30 * day, Versions: 2}
+	if d := cmp.Diff(want, e.Facts, cmp.Comparer(func(a, b time.Time) bool { return a.Sub(b).Abs() < time.Millisecond })); d != "" {
+		t.Errorf("facts (-want +got):\n%s", d)
+	}
+	if !e.AutoRotation || !e.Created.Equal(now.Add(-400*day)) {
+		t.Errorf("auto rotation %v, created %v", e.AutoRotation, e.Created)
+	}
+}

@@ -117,7 +117,11 @@ func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) 
 			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault, Path: sp.ID.Name()}}
 			if at := sp.Attributes; at != nil {
 				s.Created, s.Updated = deref(at.Created), deref(at.Updated)
+				s.Facts = attrFacts(at)
 			}
+			// A secret backing a certificate is renewed by Key Vault with
+			// the certificate's lifetime policy: it rotates itself.
+			s.AutoRotation = sp.Managed != nil && *sp.Managed
 			if err := fn(s, nil); err != nil {
 				return err
 			}
@@ -133,7 +137,21 @@ func deref(t *time.Time) time.Time {
 	return t.UTC()
 }
 
+// attrFacts are a version's validity attributes. Key Vault has an expiry
+// for every secret (informational: reads go on after it), so none set is
+// a fact too. Secrets have no rotation policy in Key Vault (keys do).
+func attrFacts(at *azsecrets.SecretAttributes) vault.Facts {
+	f := vault.Facts{ExpirySupported: true, LastChanged: deref(at.Updated), Expires: deref(at.Expires), NotBefore: deref(at.NotBefore)}
+	if at.Enabled != nil {
+		en := *at.Enabled
+		f.Enabled = &en
+	}
+	return f
+}
+
 // Read returns the latest version: a JSON value's fields, else the value.
+// It also lists the secret's versions (properties only) for their count
+// and the first one's creation, which is the secret's.
 func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
 	r, err := a.c.GetSecret(ctx, ref.Path, ref.Version, nil)
 	if err != nil {
@@ -145,6 +163,23 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 	}
 	if r.Attributes != nil {
 		v.VersionAt = deref(r.Attributes.Created)
+		v.Facts = attrFacts(r.Attributes)
+	}
+	p := a.c.NewListSecretPropertiesVersionsPager(ref.Path, nil)
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			break // the facts stay partial; the value is indexed anyway
+		}
+		for _, sp := range page.Value {
+			if sp == nil || sp.Attributes == nil {
+				continue
+			}
+			v.Versions++
+			if c := deref(sp.Attributes.Created); !c.IsZero() && (v.Created.IsZero() || c.Before(v.Created)) {
+				v.Created = c
+			}
+		}
 	}
 	if r.Value != nil {
 		v.Fields = vault.Fields(*r.Value)

@@ -112,3 +112,33 @@ func TestErrors(t *testing.T) {
 		t.Error("New without a vault URL succeeded")
 	}
 }
+
+// TestFacts: expiry, not-before, enabled and the versions' count and
+// first creation reach the index; an unset expiry is told apart from a
+// store without one.
+func TestFacts(t *testing.T) {
+	srv := vaulttest.NewAzure(t)
+	day := 24 * time.Hour
+	now := time.Now().UTC().Truncate(time.Second)
+	exp, nbf := now.Add(-day), now.Add(-30*day)
+	srv.SetAt("expired", random(t), now.Add(-60*day), nil)
+	srv.SetAt("expired", random(t), now.Add(-20*day), func(v *vaulttest.AzVersion) { v.Expires, v.NotBefore = &exp, &nbf })
+	srv.SetAt("open-ended", random(t), now.Add(-10*day), func(v *vaulttest.AzVersion) { v.Disabled = true })
+	res, err := vault.Index(context.Background(), newAdapter(t, srv, 1), fp)
+	if err != nil || len(res.Entries) != 2 {
+		t.Fatalf("Index: %+v, %v", res, err)
+	}
+	yes, no := true, false
+	want := map[string]vault.Facts{
+		"expired":    {LastChanged: now.Add(-20 * day), Expires: exp, NotBefore: nbf, ExpirySupported: true, Enabled: &yes, Versions: 2},
+		"open-ended": {LastChanged: now.Add(-10 * day), ExpirySupported: true, Enabled: &no, Versions: 1},
+	}
+	for _, e := range res.Entries {
+		if d := cmp.Diff(want[e.Path], e.Facts); d != "" {
+			t.Errorf("%s facts (-want +got):\n%s", e.Path, d)
+		}
+	}
+	if e := res.Entries[0]; e.Path != "expired" || !e.Created.Equal(now.Add(-60*day)) || !e.VersionAt.Equal(now.Add(-20*day)) {
+		t.Errorf("expired: created %v (want the first version's), version at %v", e.Created, e.VersionAt)
+	}
+}

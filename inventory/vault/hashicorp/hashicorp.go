@@ -2,10 +2,12 @@ package hashicorp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,6 +226,13 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 		if lr, ok := s.Data["last_vault_rotation"].(string); ok {
 			v.Version = lr
 			v.VersionAt, _ = time.Parse(time.RFC3339Nano, lr)
+			v.LastRotated = v.VersionAt
+		}
+		if p, err := jsonSeconds(s.Data["rotation_period"]); err == nil && p > 0 {
+			v.RotationPeriod = p
+		}
+		if sch, ok := s.Data["rotation_schedule"].(string); ok {
+			v.RotationSchedule = sch
 		}
 		return v, nil
 	}
@@ -237,7 +246,37 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 		v.Version = fmt.Sprint(s.VersionMetadata.Version)
 		v.VersionAt = s.VersionMetadata.CreatedTime
 	}
+	// The secret's own dates and retention live in its metadata. A token
+	// that may read data but not metadata still indexes the values; the
+	// facts are then missing, which the assessment says as "unknown".
+	if md, err := a.c.KVv2(ref.Mount).GetMetadata(ctx, ref.Path); err == nil && md != nil {
+		v.Created = md.CreatedTime
+		v.LastChanged = md.UpdatedTime
+		v.MaxVersions = md.MaxVersions
+		v.DeleteVersionAfter = md.DeleteVersionAfter
+		for _, vm := range md.Versions {
+			if vm.DeletionTime.IsZero() && !vm.Destroyed {
+				v.Versions++
+			}
+		}
+	}
 	return v, nil
+}
+
+// jsonSeconds reads a duration in seconds as Vault returns it (a JSON
+// number, or a string of digits).
+func jsonSeconds(x any) (time.Duration, error) {
+	switch n := x.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return time.Duration(i) * time.Second, err
+	case float64:
+		return time.Duration(n) * time.Second, nil
+	case string:
+		i, err := strconv.ParseInt(n, 10, 64)
+		return time.Duration(i) * time.Second, err
+	}
+	return 0, fmt.Errorf("not a number of seconds: %T", x)
 }
 
 // Flag merges sprawl's rotation keys into a KV secret's custom_metadata

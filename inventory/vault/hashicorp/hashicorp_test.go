@@ -203,3 +203,39 @@ func BenchmarkIndex(b *testing.B) {
 		}
 	}
 }
+
+// TestFacts: KV metadata (created and updated time, live versions,
+// max_versions, delete_version_after) and a static role's last rotation
+// and period reach the index.
+func TestFacts(t *testing.T) {
+	token := random(t)
+	v := vaulttest.NewVault(t, token)
+	day := 24 * time.Hour
+	now := time.Now().UTC().Truncate(time.Second)
+	v.PutAt("secret", "app", map[string]any{"api_key": random(t)}, now.Add(-400*day))
+	v.PutAt("secret", "app", map[string]any{"api_key": random(t)}, now.Add(-3*day))
+	v.SetRetention("secret", "app", 10, 720*time.Hour)
+	v.AddRole("database", "app", &vaulttest.Role{Username: "app", Password: random(t), LastRotation: now.Add(-day), RotationPeriod: 7 * day})
+	a := newAdapter(t, v, 0, hashicorp.Config{Mounts: []string{"secret"}, DatabaseMounts: []string{"database"}})
+	res, err := vault.Index(context.Background(), a, fp)
+	if err != nil || len(res.Entries) != 2 {
+		t.Fatalf("Index: %+v, %v", res, err)
+	}
+	kv, db := res.Entries[0], res.Entries[1]
+	if d := cmp.Diff(vault.Facts{LastChanged: now.Add(-3 * day), Versions: 2, MaxVersions: 10, DeleteVersionAfter: 720 * time.Hour}, kv.Facts); d != "" {
+		t.Errorf("KV facts (-want +got):\n%s", d)
+	}
+	if !kv.Created.Equal(now.Add(-400*day)) || !kv.VersionAt.Equal(now.Add(-3*day)) || kv.Version != "2" {
+		t.Errorf("KV dates: created %v, version %s at %v", kv.Created, kv.Version, kv.VersionAt)
+	}
+	if d := cmp.Diff(vault.Facts{LastRotated: now.Add(-day), RotationPeriod: 7 * day}, db.Facts); d != "" || !db.AutoRotation {
+		t.Errorf("static role facts (-want +got):\n%s", d)
+	}
+	// A token that may read the data but not the metadata still indexes
+	// the value, without the facts.
+	v.Deny("secret/metadata/app")
+	res, err = vault.Index(context.Background(), a, fp)
+	if err != nil || !res.Complete() || len(res.Entries) != 2 || res.Entries[0].Versions != 0 || res.Entries[0].VersionAt.IsZero() {
+		t.Errorf("index without metadata access: %v %+v", err, res)
+	}
+}

@@ -44,6 +44,11 @@ type SMSecret struct {
 	// Next makes the value a configured rotation puts.
 	Next    func() string
 	Created time.Time
+	// LastRotated, LastAccessed and NextRotation are reported as
+	// LastRotatedDate, LastAccessedDate and NextRotationDate when set;
+	// RotationDays as RotationRules.AutomaticallyAfterDays.
+	LastRotated, LastAccessed, NextRotation time.Time
+	RotationDays                            int64
 }
 
 // SMVersion is one version of a secret.
@@ -92,6 +97,27 @@ func (a *AWS) put(name, value string) {
 	}
 	a.seq++
 	s.Versions = append(s.Versions, SMVersion{ID: fmt.Sprintf("v%04d-%s", a.seq, strings.Repeat("0", 8)), String: value, Created: time.Now().UTC().Add(time.Duration(a.seq) * time.Millisecond)})
+}
+
+// PutAt stores a new AWSCURRENT version of name created at at (a new
+// secret's CreatedDate too).
+func (a *AWS) PutAt(name, value string, at time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fresh := a.secrets[name] == nil
+	a.put(name, value)
+	s := a.secrets[name]
+	s.Versions[len(s.Versions)-1].Created = at.UTC()
+	if fresh {
+		s.Created = at.UTC()
+	}
+}
+
+// Update changes name's metadata with fn (dates, rotation rules).
+func (a *AWS) Update(name string, fn func(*SMSecret)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fn(a.secrets[name])
 }
 
 // EnableRotation configures rotation of name: RotateSecret puts next().
@@ -253,6 +279,7 @@ func (a *AWS) serve(w http.ResponseWriter, r *http.Request) {
 		if s.Next != nil {
 			a.put(s.Name, s.Next())
 		}
+		s.LastRotated = time.Now().UTC()
 		out = map[string]any{"ARN": a.arn(s.Name), "Name": s.Name, "VersionId": s.Versions[len(s.Versions)-1].ID}
 	default:
 		awsErr(w, "UnknownOperationException", "unknown operation "+action)
@@ -273,6 +300,21 @@ func (a *AWS) describe(s *SMSecret) map[string]any {
 		tags = append(tags, map[string]string{"Key": k, "Value": s.Tags[k]})
 	}
 	cur := s.Versions[len(s.Versions)-1]
-	return map[string]any{"ARN": a.arn(s.Name), "Name": s.Name, "CreatedDate": epoch(s.Created), "LastChangedDate": epoch(cur.Created),
-		"RotationEnabled": s.RotationEnabled, "Tags": tags, "SecretVersionsToStages": map[string][]string{cur.ID: {"AWSCURRENT"}}}
+	// Secrets Manager keeps the versions with a staging label: AWSCURRENT
+	// and AWSPREVIOUS.
+	stages := map[string][]string{cur.ID: {"AWSCURRENT"}}
+	if n := len(s.Versions); n > 1 {
+		stages[s.Versions[n-2].ID] = []string{"AWSPREVIOUS"}
+	}
+	d := map[string]any{"ARN": a.arn(s.Name), "Name": s.Name, "CreatedDate": epoch(s.Created), "LastChangedDate": epoch(cur.Created),
+		"RotationEnabled": s.RotationEnabled, "Tags": tags, "SecretVersionsToStages": stages}
+	for k, t := range map[string]time.Time{"LastRotatedDate": s.LastRotated, "LastAccessedDate": s.LastAccessed, "NextRotationDate": s.NextRotation} {
+		if !t.IsZero() {
+			d[k] = epoch(t)
+		}
+	}
+	if s.RotationDays > 0 {
+		d["RotationRules"] = map[string]any{"AutomaticallyAfterDays": s.RotationDays}
+	}
+	return d
 }

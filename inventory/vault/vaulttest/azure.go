@@ -37,7 +37,15 @@ type AzVersion struct {
 	ID      string
 	Value   string
 	Created time.Time
-	Expires *time.Time
+	// Updated is reported as attributes.updated (Created when zero).
+	Updated   time.Time
+	Expires   *time.Time
+	NotBefore *time.Time
+	// Disabled is reported as attributes.enabled false.
+	Disabled bool
+	// Managed is reported as managed: true (a certificate's secret, whose
+	// lifetime Key Vault manages).
+	Managed bool
 	Tags    map[string]string
 }
 
@@ -75,6 +83,18 @@ func (a *Azure) Set(name, value string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.set(name, value)
+}
+
+// SetAt stores a new version of name created at at; fn, if not nil,
+// changes its attributes (expiry, enabled).
+func (a *Azure) SetAt(name, value string, at time.Time, fn func(*AzVersion)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	v := a.set(name, value)
+	v.Created = at.UTC().Truncate(time.Second)
+	if fn != nil {
+		fn(v)
+	}
 }
 
 func (a *Azure) set(name, value string) *AzVersion {
@@ -138,11 +158,21 @@ func azErr(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (a *Azure) bundle(name string, v *AzVersion, withValue bool) map[string]any {
-	attrs := map[string]any{"enabled": true, "created": v.Created.Unix(), "updated": v.Created.Unix(), "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90}
+	updated := v.Updated
+	if updated.IsZero() {
+		updated = v.Created
+	}
+	attrs := map[string]any{"enabled": !v.Disabled, "created": v.Created.Unix(), "updated": updated.Unix(), "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90}
 	if v.Expires != nil {
 		attrs["exp"] = v.Expires.Unix()
 	}
+	if v.NotBefore != nil {
+		attrs["nbf"] = v.NotBefore.Unix()
+	}
 	b := map[string]any{"id": a.URL + "/secrets/" + name + "/" + v.ID, "attributes": attrs, "tags": v.Tags}
+	if v.Managed {
+		b["managed"] = true
+	}
 	if withValue {
 		b["value"] = v.Value
 	} else {
@@ -202,6 +232,19 @@ func (a *Azure) serve(w http.ResponseWriter, r *http.Request) {
 		list := []any{}
 		for _, n := range names {
 			list = append(list, a.bundle(n, a.secrets[n][len(a.secrets[n])-1], false))
+		}
+		json.NewEncoder(w).Encode(map[string]any{"value": list, "nextLink": nil})
+	case r.Method == http.MethodGet && len(parts) == 3 && parts[2] == "versions":
+		// Properties of every version, without values; ids carry the version.
+		list := []any{}
+		for _, v := range a.secrets[name] {
+			b := a.bundle(name, v, false)
+			b["id"] = a.URL + "/secrets/" + name + "/" + v.ID
+			list = append(list, b)
+		}
+		if len(list) == 0 {
+			azErr(w, http.StatusNotFound, "SecretNotFound", "A secret with (name/id) "+name+" was not found in this key vault.")
+			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"value": list, "nextLink": nil})
 	case r.Method == http.MethodGet:

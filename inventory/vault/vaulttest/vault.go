@@ -35,6 +35,10 @@ type KVSecret struct {
 	Versions []map[string]any
 	Times    []time.Time
 	Custom   map[string]string
+	// MaxVersions and DeleteVersionAfter are the secret's retention
+	// settings as its metadata reports them.
+	MaxVersions        int
+	DeleteVersionAfter time.Duration
 }
 
 // Role is a database static role.
@@ -42,6 +46,8 @@ type Role struct {
 	Username     string
 	Password     string
 	LastRotation time.Time
+	// RotationPeriod is the role's rotation_period (default 24h).
+	RotationPeriod time.Duration
 	// Next makes the password rotate-role sets.
 	Next func() string
 }
@@ -56,6 +62,12 @@ func NewVault(t testing.TB, token string) *Vault {
 
 // Put writes a new version of mount/path.
 func (v *Vault) Put(mount, path string, data map[string]any) {
+	v.PutAt(mount, path, data, time.Now().UTC())
+}
+
+// PutAt writes a new version of mount/path created at at (the first
+// version's time is the secret's created_time).
+func (v *Vault) PutAt(mount, path string, data map[string]any, at time.Time) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.kv[mount] == nil {
@@ -67,7 +79,15 @@ func (v *Vault) Put(mount, path string, data map[string]any) {
 		v.kv[mount][path] = s
 	}
 	s.Versions = append(s.Versions, data)
-	s.Times = append(s.Times, time.Now().UTC())
+	s.Times = append(s.Times, at.UTC())
+}
+
+// SetRetention sets mount/path's max_versions and delete_version_after.
+func (v *Vault) SetRetention(mount, path string, maxVersions int, deleteAfter time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := v.kv[mount][path]
+	s.MaxVersions, s.DeleteVersionAfter = maxVersions, deleteAfter
 }
 
 // Mount creates an empty KV mount.
@@ -273,8 +293,9 @@ func (v *Vault) serve(w http.ResponseWriter, r *http.Request) {
 			versions[strconv.Itoa(i+1)] = map[string]any{"created_time": t.Format(time.RFC3339Nano), "deletion_time": "", "destroyed": false}
 		}
 		vaultData(w, map[string]any{"created_time": s.Times[0].Format(time.RFC3339Nano), "updated_time": s.Times[len(s.Times)-1].Format(time.RFC3339Nano),
-			"current_version": len(s.Versions), "oldest_version": 1, "max_versions": 0, "cas_required": false, "delete_version_after": "0s",
-			"custom_metadata": s.Custom, "versions": versions})
+			"current_version": len(s.Versions), "oldest_version": 1, "max_versions": s.MaxVersions, "cas_required": false,
+			"delete_version_after": s.DeleteVersionAfter.String(),
+			"custom_metadata":      s.Custom, "versions": versions})
 	case kind == "metadata" && (method == http.MethodPatch || method == http.MethodPost || method == http.MethodPut):
 		s := v.kv[m][path]
 		if s == nil && method == http.MethodPatch {
@@ -386,8 +407,14 @@ func (v *Vault) serveDB(w http.ResponseWriter, r *http.Request, method, mount, r
 			vaultErr(w, http.StatusBadRequest, "unknown role: "+name)
 			return
 		}
+		period := ro.RotationPeriod
+		if period == 0 {
+			period = 24 * time.Hour
+		}
+		// ttl: seconds until the next rotation, as Vault computes it.
+		ttl := max(int64(time.Until(ro.LastRotation.Add(period))/time.Second), 0)
 		vaultData(w, map[string]any{"username": ro.Username, "password": ro.Password,
-			"last_vault_rotation": ro.LastRotation.Format(time.RFC3339Nano), "rotation_period": 86400, "ttl": 3600})
+			"last_vault_rotation": ro.LastRotation.Format(time.RFC3339Nano), "rotation_period": int64(period / time.Second), "ttl": ttl})
 	case kind == "rotate-role" && (method == http.MethodPost || method == http.MethodPut):
 		ro := roles[name]
 		if ro == nil {
