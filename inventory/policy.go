@@ -295,10 +295,18 @@ func (d Duration) String() string {
 	for _, u := range []struct {
 		unit time.Duration
 		name string
-	}{{day, "d"}, {time.Hour, "h"}, {time.Minute, "min"}} {
+	}{{day, "d"}, {time.Hour, "h"}} {
 		if td > 0 && td%u.unit == 0 {
 			return strconv.FormatInt(int64(td/u.unit), 10) + u.name
 		}
+	}
+	// An age of days and minutes reads best in days ("430.4d", which
+	// ParseDuration reads back to within a tenth of a day).
+	if td >= 10*day {
+		return strconv.FormatFloat(td.Hours()/24, 'f', 1, 64) + "d"
+	}
+	if td > 0 && td%time.Minute == 0 {
+		return strconv.FormatInt(int64(td/time.Minute), 10) + "min"
 	}
 	return td.String()
 }
