@@ -93,7 +93,7 @@ type settings struct {
 type configOrigin int
 
 const (
-	originNone configOrigin = iota
+	_ configOrigin = iota // no config file
 	// originUser is a file the user named: --config or SPRAWL_CONFIG.
 	originUser
 	// originRepo is a .sprawl.yaml sprawl found by itself, in the scanned
@@ -171,6 +171,12 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 				break
 			}
 		}
+	}
+	if s.origin == originUser && s.files.missingAtBase(path) {
+		// The range under review adds the file: nothing to apply yet,
+		// and its policy is compared with none (see policyChanges).
+		s.warn("config %s does not exist as of %s; the range adds it, so it is a change under review", path, gate.baseName)
+		path = ""
 	}
 	s.configPath = path
 	if path != "" {

@@ -249,6 +249,17 @@ func (r policyReader) read(p string) ([]byte, error) {
 	return os.ReadFile(p)
 }
 
+// missingAtBase reports whether p lies in a gate's work tree but does
+// not exist as of the base: the range under review adds it.
+func (r policyReader) missingAtBase(p string) bool {
+	rel, ok := r.atBase(p)
+	if !ok {
+		return false
+	}
+	_, ok, err := r.gate.entry(r.gate.base, rel)
+	return err == nil && !ok
+}
+
 // name is how messages show p.
 func (r policyReader) name(p string) string {
 	if rel, ok := r.atBase(p); ok {

@@ -43,7 +43,7 @@ func addScanFlags(c *cobra.Command) {
 	f.String("max-file-size", "100MB", "skip files larger than this (0: no limit)")
 	f.Int("workers", 0, "matching goroutines (0: one per core)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
-	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory)")
+	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory, which may set policy only: allowlists, rules and baseline inside its tree)")
 	f.BoolP("verbose", "v", false, "list skipped and unreadable items")
 	f.BoolP("quiet", "q", false, "print no summary")
 	f.String("inventory", "", "record findings in the inventory at this DSN: a SQLite path, postgres://…, or 'default' ($SPRAWL_INVENTORY, else ~/.local/share/sprawl/inventory.db); secrets marked false-positive or accepted-risk there stop failing the scan")
@@ -217,6 +217,10 @@ func (s *settings) loadRuleFiles(path string) ([]*detectors.Rule, error) {
 func (s *settings) readBaseline() (*scanner.Baseline, error) {
 	if s.baselineFromRepo && !s.files.inside(s.repoTree, s.Baseline) {
 		s.warn("%s: ignoring baseline %s: it leads outside the directory of the config file found in the scanned content", s.files.name(s.configPath), s.Baseline)
+		return nil, nil
+	}
+	if s.files.missingAtBase(s.Baseline) {
+		s.warn("baseline %s does not exist as of %s; the range adds it, so its entries are changes under review", s.Baseline, s.files.gate.baseName)
 		return nil, nil
 	}
 	data, err := s.files.read(s.Baseline)
