@@ -9,7 +9,8 @@ import (
 )
 
 // TestParseBaselineQuotesNothing: a baseline path can name any readable
-// file; the parse error must not print its content.
+// file; the parse error must not print its content, not even the one
+// character encoding/json quotes.
 func TestParseBaselineQuotesNothing(t *testing.T) {
 	for _, data := range []string{
 		"root:$6$Zq8ContentOfTheFile:19000:0:99999:7:::\n",
@@ -21,7 +22,7 @@ func TestParseBaselineQuotesNothing(t *testing.T) {
 		if err == nil {
 			t.Fatalf("ParseBaseline(%q) succeeded", data)
 		}
-		if strings.Contains(err.Error(), "Zq8") || strings.Contains(err.Error(), "root") {
+		if strings.Contains(err.Error(), "Zq8") || strings.Contains(err.Error(), "root") || strings.Contains(err.Error(), "'r'") || strings.Contains(err.Error(), "'Z'") {
 			t.Errorf("error quotes the file: %v", err)
 		}
 	}
