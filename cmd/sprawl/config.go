@@ -283,6 +283,9 @@ func (s *settings) vetRepoConfig(data []byte, path string) ([]byte, error) {
 	if r, ok := m["rules"]; ok {
 		delete(m, "rules")
 		list, ok := r.([]any)
+		if one, isString := r.(string); isString {
+			list, ok = []any{one}, true
+		}
 		if !ok && r != nil {
 			return nil, usageErr("config %s: rules: want a list of rule files", name)
 		}
