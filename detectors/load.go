@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,6 +30,10 @@ var catalogue []byte
 
 // ErrRuleFile marks a rule file that cannot be read or parsed.
 var ErrRuleFile = errors.New("invalid rule file")
+
+// ErrRuleIDTaken marks a custom rule that reuses the id of a rule already
+// loaded without saying override: true.
+var ErrRuleIDTaken = errors.New("rule id already in use")
 
 // Builtin returns a fresh copy of the embedded rule catalogue, sorted by
 // id, without examples (see BuiltinWithExamples). Callers may modify it.
@@ -88,7 +93,7 @@ func ParseRules(data []byte, name string) ([]*Rule, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrRuleFile, name, err)
+		return nil, fmt.Errorf("%w %s: %s", ErrRuleFile, name, safeYAMLError(err))
 	}
 	if len(f.Rules) == 0 {
 		return nil, fmt.Errorf("%w %s: no rules", ErrRuleFile, name)
@@ -107,21 +112,9 @@ func ParseRules(data []byte, name string) ([]*Rule, error) {
 
 // LoadPath reads a rule file, or every *.yaml / *.yml file in a directory.
 func LoadPath(path string) ([]*Rule, error) {
-	info, err := os.Stat(path)
+	files, err := RuleFiles(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRuleFile, err)
-	}
-	files := []string{path}
-	if info.IsDir() {
-		files = nil
-		for _, pat := range []string{"*.yaml", "*.yml"} {
-			m, _ := filepath.Glob(filepath.Join(path, pat))
-			files = append(files, m...)
-		}
-		sort.Strings(files)
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%w: no *.yaml rule files in %s", ErrRuleFile, path)
-		}
+		return nil, err
 	}
 	var all []*Rule
 	for _, f := range files {
@@ -138,27 +131,90 @@ func LoadPath(path string) ([]*Rule, error) {
 	return all, nil
 }
 
-// Merge returns base with extra added; an extra rule with the id of a base
-// rule replaces it, so users can override a built-in rule.
-func Merge(base, extra []*Rule) ([]*Rule, error) {
+// RuleFiles returns path if it is a file, or the *.yaml / *.yml files of
+// the directory path, sorted. It reads no contents, so a caller can vet
+// each file (where it really lives) before parsing it.
+func RuleFiles(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRuleFile, err)
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	for _, pat := range []string{"*.yaml", "*.yml"} {
+		m, _ := filepath.Glob(filepath.Join(path, pat))
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no *.yaml rule files in %s", ErrRuleFile, path)
+	}
+	return files, nil
+}
+
+// Merge returns base with extra added and the ids of the base rules that
+// extra replaced. An extra rule with the id of a base rule replaces it
+// only if it says override: true; otherwise Merge fails with
+// ErrRuleIDTaken naming the id.
+func Merge(base, extra []*Rule) ([]*Rule, []string, error) {
 	byID := map[string]int{}
 	out := append([]*Rule(nil), base...)
 	for i, r := range out {
 		byID[r.ID] = i
 	}
 	seen := map[string]bool{}
+	var replaced []string
 	for _, r := range extra {
 		if seen[r.ID] {
-			return nil, fmt.Errorf("%w: rule id %q defined twice", ErrRuleFile, r.ID)
+			return nil, nil, fmt.Errorf("%w: rule id %q defined twice", ErrRuleFile, r.ID)
 		}
 		seen[r.ID] = true
 		if i, ok := byID[r.ID]; ok {
+			if !r.Override {
+				return nil, nil, fmt.Errorf("%w: %q is the id of a built-in or already loaded rule; rename the rule, or set override: true to replace that rule", ErrRuleIDTaken, r.ID)
+			}
 			out[i] = r
+			replaced = append(replaced, r.ID)
 			continue
 		}
 		out = append(out, r)
 	}
-	return sortRules(out), nil
+	return sortRules(out), replaced, nil
+}
+
+// yamlQuoted is how yaml.v3 quotes a value from the document in an error
+// ("cannot unmarshal !!str `root:$6$…` into …").
+var yamlQuoted = regexp.MustCompile("`[^`]*`")
+
+// yamlField is how yaml.v3 names an unknown key ("field X not found").
+var yamlField = regexp.MustCompile(`field (\S+) not found`)
+
+// plainField is a key that reads like a setting's name, not like data.
+var plainField = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,23}$`)
+
+// safeYAMLError describes a YAML decoding error without quoting the
+// document. A rule file path can name any file the user can read (a
+// password file, a key), and yaml.v3 quotes the offending value, or the
+// unknown key, in its errors: those would print the file's first bytes.
+// Keys that look like setting names are kept, so typos stay easy to spot.
+func safeYAMLError(err error) string {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 2 {
+		// A file that is not a rule file yields one error per line.
+		msg = fmt.Sprintf("%s; %s (and %d more)", te.Errors[0], te.Errors[1], len(te.Errors)-2)
+	}
+	msg = yamlQuoted.ReplaceAllString(msg, "a value")
+	msg = yamlField.ReplaceAllStringFunc(msg, func(m string) string {
+		name := yamlField.FindStringSubmatch(m)[1]
+		if plainField.MatchString(name) {
+			return m
+		}
+		return "field (not shown) not found"
+	})
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // Disable returns rules without those whose id is listed.

@@ -58,6 +58,10 @@ type Rule struct {
 	// Allow lists RE2 expressions; a secret matching any is not reported.
 	Allow      []string `yaml:"allow,omitempty" json:"allow,omitempty"`
 	References []string `yaml:"references" json:"references"`
+	// Override lets a custom rule replace the built-in rule of the same
+	// id. Without it, reusing a built-in id is an error: a rule file
+	// found in scanned content must not silently swap a detector out.
+	Override bool `yaml:"override,omitempty" json:"override,omitempty"`
 	// Examples must each produce at least one finding of this rule;
 	// NegativeExamples must produce none.
 	Examples         []string `yaml:"examples" json:"-"`

@@ -72,9 +72,15 @@ func ReadBaseline(path string) (*Baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBaseline, err)
 	}
+	return ParseBaseline(data, path)
+}
+
+// ParseBaseline reads a baseline from data; name is used in errors. The
+// errors never quote the content: a baseline path can name any file.
+func ParseBaseline(data []byte, path string) (*Baseline, error) {
 	var b Baseline
 	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrBaseline, path, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrBaseline, path, jsonErrorText(err))
 	}
 	if b.Version != BaselineVersion {
 		return nil, fmt.Errorf("%w %s: version %d, want %d", ErrBaseline, path, b.Version, BaselineVersion)
@@ -85,6 +91,22 @@ func ReadBaseline(path string) (*Baseline, error) {
 		}
 	}
 	return &b, nil
+}
+
+// jsonErrorText describes a JSON decoding error by position and kind
+// only; encoding/json quotes the offending character or value.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("not valid JSON (at byte %d)", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q: want %s", te.Field, te.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "not valid JSON (unexpected end)"
+	}
+	return "not valid JSON"
 }
 
 // Write stores the baseline as indented JSON.

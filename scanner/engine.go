@@ -32,6 +32,9 @@ type Engine struct {
 	// Progress, if set, is called from the collecting goroutine after each
 	// chunk with running totals. It must be quick.
 	Progress func(Stats)
+	// KeepAllowed keeps the matches inline allow comments silenced in
+	// Result.Allowed, so a gate can tell an allow comment a change added.
+	KeepAllowed bool
 }
 
 // Stats describes a finished (or running) scan.
@@ -55,6 +58,9 @@ type Stats struct {
 type Result struct {
 	Findings []Finding
 	Stats    Stats
+	// Allowed holds the findings inline allow comments silenced, when
+	// Engine.KeepAllowed is set.
+	Allowed []Finding
 }
 
 type work struct {
@@ -70,6 +76,7 @@ type itemEvent struct {
 	bytes      int
 	newItem    bool
 	suppressed int
+	allowed    []Finding
 }
 
 const (
@@ -158,6 +165,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
+				res.Allowed = append(res.Allowed, ev.allowed...)
 				res.Findings = append(res.Findings, ev.findings...)
 				// A running count; the Finisher may merge findings, so
 				// the final figure is set again below.
@@ -207,12 +215,15 @@ func (e *Engine) process(w work) itemEvent {
 		if c.Owned > 0 && m.Start >= c.Owned {
 			continue
 		}
-		if allowed(w.data, m.MatchStart, m.MatchEnd) {
+		isAllowed := allowed(w.data, m.MatchStart, m.MatchEnd)
+		if isAllowed {
 			ev.suppressed++
-			continue
+			if !e.KeepAllowed {
+				continue
+			}
 		}
 		r := m.Rule
-		ev.findings = append(ev.findings, Finding{
+		f := Finding{
 			RuleID:      r.ID,
 			RuleName:    r.Name,
 			Description: r.Description,
@@ -236,7 +247,12 @@ func (e *Engine) process(w work) itemEvent {
 			Email:       c.Email,
 			Date:        c.Date,
 			Message:     c.Message,
-		})
+		}
+		if isAllowed {
+			ev.allowed = append(ev.allowed, f)
+			continue
+		}
+		ev.findings = append(ev.findings, f)
 	}
 	return ev
 }

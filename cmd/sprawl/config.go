@@ -1,24 +1,30 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/reports"
 )
 
 // ConfigFileName is looked for in the scanned directory, then the working
-// directory, unless --config or SPRAWL_CONFIG names a file.
+// directory, unless --config or SPRAWL_CONFIG names a file. A file found
+// this way is the scanned content's own policy and may set only policy
+// (see vetRepoConfig); in a gate it is read as of the range's base.
 const ConfigFileName = ".sprawl.yaml"
 
 // fileConfig is what .sprawl.yaml may hold. Unknown keys are an error.
@@ -64,11 +70,59 @@ type settings struct {
 	maxFileSize int64
 	failOn      detectors.Severity
 	configPath  string
+	// origin says who wrote the config file; see configOrigin.
+	origin configOrigin
+	// repoTree, when set, is the directory the repository's config file
+	// sits in: the rule files and baseline it names must stay inside.
+	repoTree string
+	// rulesFromRepo and baselineFromRepo say whether Rules and Baseline
+	// came from a repository's config file (resolved against repoTree).
+	rulesFromRepo, baselineFromRepo bool
+	// files reads the rule files and the baseline: from disk, or in a
+	// gate, as of the range's base revision.
+	files policyReader
+	// warn prints a warning on stderr.
+	warn func(format string, args ...any)
+	// candidates are the config files looked for (or the one named).
+	candidates []string
+	// overrides are the built-in rules custom rules replaced (loadRules).
+	overrides []ruleOverride
+}
+
+// configOrigin says who wrote a config file, which decides what it may set.
+type configOrigin int
+
+const (
+	_ configOrigin = iota // no config file
+	// originUser is a file the user named: --config or SPRAWL_CONFIG.
+	originUser
+	// originRepo is a .sprawl.yaml sprawl found by itself, in the scanned
+	// directory or the working directory: whoever wrote the scanned
+	// content wrote it.
+	originRepo
+)
+
+// userOnlyKeys are settings a config file sprawl finds by itself may not
+// set, with what each would let a repository do to the person scanning
+// it. They come from flags, SPRAWL_* variables or a --config file.
+// (rules and baseline may come from such a file, but only inside its tree;
+// see vetRepoPath.)
+var userOnlyKeys = map[string]string{
+	"output":       "it writes a file",
+	"show-secrets": "it prints secrets in full",
+	"config":       "it names another config file",
+	"workers":      "it sets how many goroutines the machine runs",
 }
 
 // loadSettings resolves cmd's flags against the environment and the
 // config file. root is the scan target, where a config file is looked for.
 func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
+	return loadSettingsIn(cmd, root, nil)
+}
+
+// loadSettingsIn is loadSettings for a gate: with gate set, policy files
+// inside the repository's work tree are read as of the range's base.
+func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings, error) {
 	v := viper.New()
 	v.SetEnvPrefix("SPRAWL")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
@@ -93,8 +147,15 @@ func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
 		_ = v.BindEnv(k)
 	}
 
+	stderr := cmd.ErrOrStderr()
+	s := &settings{files: policyReader{gate: gate}, warn: func(format string, args ...any) {
+		fmt.Fprintf(stderr, "sprawl: warning: "+format+"\n", args...)
+	}}
 	path := v.GetString("config")
-	if path == "" {
+	if path != "" {
+		s.origin = originUser
+		s.candidates = []string{path}
+	} else {
 		for _, dir := range []string{root, "."} {
 			if dir == "" {
 				continue
@@ -103,33 +164,56 @@ func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
 				dir = filepath.Dir(dir)
 			}
 			p := filepath.Join(dir, ConfigFileName)
-			if _, err := os.Stat(p); err == nil {
+			s.candidates = append(s.candidates, p)
+			if s.files.exists(p) {
 				path = p
+				s.origin = originRepo
 				break
 			}
 		}
 	}
-	s := &settings{configPath: path}
+	if s.origin == originUser && s.files.missingAtBase(path) {
+		// The range under review adds the file: nothing to apply yet,
+		// and its policy is compared with none (see policyChanges).
+		s.warn("config %s does not exist as of %s; the range adds it, so it is a change under review", path, gate.baseName)
+		path = ""
+	}
+	s.configPath = path
 	if path != "" {
-		v.SetConfigFile(path)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
+		data, err := s.files.read(path)
+		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
-				return nil, usageErr("config %s: %v", path, pe.Err)
+				return nil, usageErr("config %s: %v", s.files.name(path), pe.Err)
 			}
-			return nil, usageErr("config %s: %v", path, oneLine(err))
+			return nil, usageErr("config %s: %v", s.files.name(path), err)
+		}
+		if s.origin == originRepo {
+			if data, err = s.vetRepoConfig(data, path); err != nil {
+				return nil, err
+			}
+		}
+		v.SetConfigType("yaml")
+		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+			return nil, usageErr("config %s: %s", s.files.name(path), safeConfigError(err))
 		}
 	}
 	if err := v.Unmarshal(&s.fileConfig); err != nil {
-		return nil, usageErr("config %s: %v", path, oneLine(err))
+		return nil, usageErr("config %s: %s", s.files.name(path), safeConfigError(err))
 	}
 	if len(s.Extra) > 0 {
 		var keys []string
 		for k := range s.Extra {
 			keys = append(keys, k)
 		}
-		return nil, usageErr("config %s: unknown key %q", path, keys[0])
+		sort.Strings(keys)
+		return nil, usageErr("config %s: unknown key %q", s.files.name(path), keys[0])
+	}
+	if s.rulesFromRepo && os.Getenv("SPRAWL_RULES") != "" {
+		s.rulesFromRepo = false // the environment's rules won
+	}
+	if s.baselineFromRepo && (cmd.Flags().Changed("baseline") || os.Getenv("SPRAWL_BASELINE") != "") {
+		s.baselineFromRepo = false
 	}
 	if !contains(reports.Formats(), s.Format) {
 		return nil, usageErr("invalid format %q (want one of %s)", s.Format, strings.Join(reports.Formats(), ", "))
@@ -149,6 +233,122 @@ func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
 		return nil, usageErr("--quiet and --verbose exclude each other")
 	}
 	return s, nil
+}
+
+// vetRepoConfig applies the trust boundary to a config file sprawl found
+// in scanned content. Settings that write files, print secrets or spend
+// the machine are dropped with a warning naming the key and the file;
+// rule files and the baseline are kept only if they lie inside the
+// config's own directory tree, and are resolved against it. Everything
+// else is policy the repository may set: allowlists, disabled rules, the
+// severity that fails, the baseline and rule files inside its tree.
+func (s *settings) vetRepoConfig(data []byte, path string) ([]byte, error) {
+	name := s.files.name(path)
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, usageErr("config %s: %s", name, safeConfigError(err))
+	}
+	if m == nil {
+		return data, nil
+	}
+	s.repoTree = filepath.Dir(absPath(path))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if why, ok := userOnlyKeys[k]; ok {
+			s.warn("%s: ignoring %q: a config file found in the scanned content may not set it (%s); use a flag, SPRAWL_%s or --config FILE", name, k, why, envName(k))
+			delete(m, k)
+		}
+	}
+	if inv, ok := m["inventory"]; ok {
+		if _, isMap := inv.(map[string]any); !isMap && inv != nil {
+			s.warn("%s: ignoring %q: the inventory to record in comes only from --inventory", name, "inventory")
+			delete(m, "inventory")
+		}
+	}
+	if b, ok := m["baseline"]; ok {
+		delete(m, "baseline")
+		if p, ok := b.(string); ok && p != "" {
+			if abs, ok := s.vetRepoPath("baseline", p); ok {
+				m["baseline"] = abs
+				s.baselineFromRepo = true
+			}
+		} else if b != nil {
+			return nil, usageErr("config %s: baseline: want a file name", name)
+		}
+	}
+	if r, ok := m["rules"]; ok {
+		delete(m, "rules")
+		list, ok := r.([]any)
+		if one, isString := r.(string); isString {
+			list, ok = []any{one}, true
+		}
+		if !ok && r != nil {
+			return nil, usageErr("config %s: rules: want a list of rule files", name)
+		}
+		var kept []any
+		for _, e := range list {
+			p, ok := e.(string)
+			if !ok {
+				return nil, usageErr("config %s: rules: want a list of rule files", name)
+			}
+			if abs, ok := s.vetRepoPath("rules", p); ok {
+				kept = append(kept, abs)
+			}
+		}
+		if len(kept) > 0 {
+			m["rules"] = kept
+			s.rulesFromRepo = true
+		}
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, usageErr("config %s: %v", name, err)
+	}
+	return out, nil
+}
+
+// vetRepoPath resolves p, named by key in a repository's config file,
+// against the config's directory. It returns false, with a warning, if
+// the path leaves that tree: a repository may point sprawl at its own
+// files, never at the user's.
+func (s *settings) vetRepoPath(key, p string) (string, bool) {
+	abs := p
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(s.repoTree, p)
+	}
+	abs = filepath.Clean(abs)
+	if !s.files.inside(s.repoTree, abs) {
+		s.warn("%s: ignoring %s entry %q: it is outside the directory of the config file found in the scanned content; name it with a flag or --config FILE", s.files.name(s.configPath), key, p)
+		return "", false
+	}
+	return abs, true
+}
+
+// envName is the SPRAWL_* variable of a setting.
+func envName(key string) string {
+	return strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+}
+
+// absPath is filepath.Abs, keeping p when the working directory is gone.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
+}
+
+// quotedText is how YAML and config decoders quote the document in
+// errors ("cannot unmarshal !!str `root:…`").
+var quotedText = regexp.MustCompile("`[^`]*`")
+
+// safeConfigError describes a config decoding error on one line without
+// quoting the document: a config path can name any readable file.
+func safeConfigError(err error) string {
+	return oneLine(errors.New(quotedText.ReplaceAllString(err.Error(), "a value")))
 }
 
 // parseSize reads "1048576", "512KB", "100MB", "2GB" or "0" (no limit).

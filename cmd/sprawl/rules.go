@@ -123,6 +123,10 @@ are skipped with a note on stderr. Add examples, then check with
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			override, _ := cmd.Flags().GetBool("override")
+			if err := markOverrides(f, override); err != nil {
+				return err
+			}
 			out, _ := cmd.Flags().GetString("output")
 			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error {
 				enc := yaml.NewEncoder(w)
@@ -139,8 +143,34 @@ are skipped with a note on stderr. Add examples, then check with
 		},
 	}
 	imp.Flags().StringP("output", "o", "", "write the rule file here (default standard output)")
+	imp.Flags().Bool("override", false, "let imported rules whose id is a built-in rule's replace it (written as override: true)")
 	rules.AddCommand(list, check, imp)
 	return rules
+}
+
+// markOverrides refuses imported rules that reuse a built-in rule's id,
+// naming them, unless override is set; then it marks them override: true
+// so loading the file replaces the built-in rules on purpose.
+func markOverrides(f *detectors.RuleFile, override bool) error {
+	builtin, err := detectors.Builtin()
+	if err != nil {
+		return failure(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range builtin {
+		ids[r.ID] = true
+	}
+	var taken []string
+	for _, r := range f.Rules {
+		if ids[r.ID] {
+			taken = append(taken, r.ID)
+			r.Override = override
+		}
+	}
+	if len(taken) > 0 && !override {
+		return usageErr("rules import: built-in rules already use the id %s; rename the imported rule, or pass --override to replace the built-in one", `"`+strings.Join(taken, `", "`)+`"`)
+	}
+	return nil
 }
 
 func plural(n int, word string) string {

@@ -43,7 +43,7 @@ func addScanFlags(c *cobra.Command) {
 	f.String("max-file-size", "100MB", "skip files larger than this (0: no limit)")
 	f.Int("workers", 0, "matching goroutines (0: one per core)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
-	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory)")
+	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory, which may set policy only: allowlists, rules and baseline inside its tree)")
 	f.BoolP("verbose", "v", false, "list skipped and unreadable items")
 	f.BoolP("quiet", "q", false, "print no summary")
 	f.String("inventory", "", "record findings in the inventory at this DSN: a SQLite path, postgres://…, or 'default' ($SPRAWL_INVENTORY, else ~/.local/share/sprawl/inventory.db); secrets marked false-positive or accepted-risk there stop failing the scan")
@@ -112,6 +112,9 @@ type pipeline struct {
 	rules    []*detectors.Rule
 	engine   *scanner.Engine
 	baseline *scanner.Baseline
+	// gate, when set, makes the scan report the ways its range widens
+	// the policy (see policyFindings).
+	gate *gateView
 }
 
 func newPipeline(s *settings) (*pipeline, error) {
@@ -133,45 +136,102 @@ func newPipeline(s *settings) (*pipeline, error) {
 		Matcher: m, Workers: s.Workers, ExcludePath: exclude, FingerprintKey: []byte(s.FPKey),
 	}}
 	if s.Baseline != "" {
-		b, err := scanner.ReadBaseline(s.Baseline)
-		if err != nil {
-			return nil, usageErr("%v", err)
+		if p.baseline, err = s.readBaseline(); err != nil {
+			return nil, err
 		}
-		p.baseline = b
 	}
 	return p, nil
 }
 
 // loadRules returns the built-in catalogue with the user's rule files
-// merged in and disabled rules removed. Every user rule is validated.
+// merged in and disabled rules removed. Every user rule is validated; a
+// rule that replaces a built-in one must say override: true, and each
+// replacement is kept in s.overrides for the summary.
 func loadRules(s *settings) ([]*detectors.Rule, error) {
 	rules, err := detectors.Builtin()
 	if err != nil {
 		return nil, failure(fmt.Errorf("built-in rules: %w", err))
 	}
 	for _, path := range s.Rules {
-		if s.configPath != "" && !filepath.IsAbs(path) {
+		if s.origin == originUser && s.configPath != "" && !filepath.IsAbs(path) {
 			if _, err := os.Stat(path); err != nil {
 				path = filepath.Join(filepath.Dir(s.configPath), path)
 			}
 		}
-		extra, err := detectors.LoadPath(path)
+		extra, err := s.loadRuleFiles(path)
 		if err != nil {
-			return nil, usageErr("%v", err)
+			return nil, err
 		}
-		for _, r := range extra {
-			if err := r.Validate(); err != nil {
-				return nil, usageErr("rule file %s: %v", path, err)
-			}
+		merged, replaced, err := detectors.Merge(rules, extra)
+		if err != nil {
+			return nil, usageErr("rule file %s: %v", s.files.name(path), err)
 		}
-		if rules, err = detectors.Merge(rules, extra); err != nil {
-			return nil, usageErr("%v", err)
+		rules = merged
+		for _, id := range replaced {
+			s.overrides = append(s.overrides, ruleOverride{id: id, file: s.files.name(path)})
 		}
 	}
 	if rules, err = detectors.Disable(rules, s.DisableRules); err != nil {
 		return nil, usageErr("config %s: %v", s.configPath, err)
 	}
 	return rules, nil
+}
+
+// ruleOverride records a custom rule that replaced a built-in one.
+type ruleOverride struct{ id, file string }
+
+// loadRuleFiles reads and validates the rule files path names. Rule files
+// a repository's config names must stay inside its tree, symbolic links
+// resolved; one that does not is skipped with a warning.
+func (s *settings) loadRuleFiles(path string) ([]*detectors.Rule, error) {
+	files, err := s.files.ruleFiles(path)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	var all []*detectors.Rule
+	for _, f := range files {
+		if s.rulesFromRepo && !s.files.inside(s.repoTree, f) {
+			s.warn("%s: ignoring rule file %s: it leads outside the directory of the config file found in the scanned content", s.files.name(s.configPath), f)
+			continue
+		}
+		data, err := s.files.read(f)
+		if err != nil {
+			return nil, usageErr("%v: %v", detectors.ErrRuleFile, err)
+		}
+		rs, err := detectors.ParseRules(data, s.files.name(f))
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		for _, r := range rs {
+			if err := r.Validate(); err != nil {
+				return nil, usageErr("rule file %s: %v", s.files.name(f), err)
+			}
+		}
+		all = append(all, rs...)
+	}
+	return all, nil
+}
+
+// readBaseline reads the baseline the settings name: a repository's own
+// only inside its tree, and in a gate as of the base revision.
+func (s *settings) readBaseline() (*scanner.Baseline, error) {
+	if s.baselineFromRepo && !s.files.inside(s.repoTree, s.Baseline) {
+		s.warn("%s: ignoring baseline %s: it leads outside the directory of the config file found in the scanned content", s.files.name(s.configPath), s.Baseline)
+		return nil, nil
+	}
+	if s.files.missingAtBase(s.Baseline) {
+		s.warn("baseline %s does not exist as of %s; the range adds it, so its entries are changes under review", s.Baseline, s.files.gate.baseName)
+		return nil, nil
+	}
+	data, err := s.files.read(s.Baseline)
+	if err != nil {
+		return nil, usageErr("%v: %v", scanner.ErrBaseline, err)
+	}
+	b, err := scanner.ParseBaseline(data, s.files.name(s.Baseline))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return b, nil
 }
 
 // scan runs the engine and applies the baseline.
@@ -220,16 +280,24 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 }
 
 func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
+	if p.gate != nil {
+		p.engine.KeepAllowed = true
+	}
 	res, baselined, err := p.scan(cmd, src)
 	if err != nil {
+		return err
+	}
+	if res.Findings, err = p.policyFindings(src, res); err != nil {
 		return err
 	}
 	if err := p.report(cmd, src.Root(), res.Findings); err != nil {
 		return err
 	}
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
+	p.policySummary(cmd.ErrOrStderr())
 	for _, f := range res.Findings {
-		if f.Severity >= p.s.failOn {
+		// A widened policy fails the gate whatever --fail-on says.
+		if f.Severity >= p.s.failOn || f.RuleID == configChangeRule {
 			return errFindings
 		}
 	}
@@ -238,6 +306,47 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", res.Stats.Errors))
 	}
 	return nil
+}
+
+// policyFindings adds to res's findings, in a gate, one finding per way
+// the range widens the policy: config, baseline, rule files, and inline
+// allow comments the range added.
+func (p *pipeline) policyFindings(src scanner.Source, res scanner.Result) ([]scanner.Finding, error) {
+	if p.gate == nil {
+		return res.Findings, nil
+	}
+	extra, err := p.gate.policyChanges(p.s, p.s.candidates)
+	if err != nil {
+		return nil, failure(fmt.Errorf("compare the policy with %s: %w", p.gate.baseName, err))
+	}
+	allowed := res.Allowed
+	if fin, ok := src.(scanner.Finisher); ok && len(allowed) > 0 {
+		allowed = fin.Finish(allowed)
+	}
+	allows, err := p.gate.newAllows(p.engine, p.baseline, allowed)
+	if err != nil {
+		return nil, failure(fmt.Errorf("compare inline allow comments with %s: %w", p.gate.baseName, err))
+	}
+	extra = append(extra, allows...)
+	for i := range extra {
+		extra[i].Source = src.Kind()
+		extra[i].Root = src.Root()
+	}
+	if len(extra) > 0 {
+		p.rules = append(p.rules, configChangeRuleInfo)
+	}
+	return append(res.Findings, extra...), nil
+}
+
+// policySummary names, after the summary line, each built-in rule a
+// custom rule replaced.
+func (p *pipeline) policySummary(w io.Writer) {
+	if p.s.Quiet {
+		return
+	}
+	for _, o := range p.s.overrides {
+		fmt.Fprintf(w, "sprawl: built-in rule %s is overridden by %s\n", o.id, o.file)
+	}
 }
 
 // report writes findings in the chosen format to the chosen place. The

@@ -19,7 +19,16 @@ scanned once; a finding is attributed to the commit and path that first
 introduced it. A URL is cloned as a mirror into a temporary directory that is
 removed afterwards.
 
-CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json --format sarif`,
+CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json --format sarif
+
+In a gate (--since or --range on a work tree), the policy files inside the
+repository (.sprawl.yaml, the baseline, rule files) are read as of the base
+revision, which the change under review cannot have edited. A range that
+widens them (an allowlist entry, a baseline entry, an inline allow comment,
+a disabled or changed rule) is reported as a finding of its own
+(sprawl-config-change, severity high) that fails the gate whatever
+--fail-on says. Once a reviewer has approved such a change, rerun with
+--allow-config-changes to apply the policy as the working tree has it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := "."
@@ -30,20 +39,29 @@ CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json 
 			if scanner.IsRemote(target) {
 				local = ""
 			}
-			s, err := loadSettings(cmd, local)
-			if err != nil {
-				return err
-			}
 			since, _ := cmd.Flags().GetString("since")
 			rng, _ := cmd.Flags().GetString("range")
 			branches, _ := cmd.Flags().GetStringSlice("branch")
 			if since != "" && rng != "" {
 				return usageErr("--since and --range exclude each other")
 			}
+			acceptChanges, _ := cmd.Flags().GetBool("allow-config-changes")
+			if acceptChanges && since == "" && rng == "" {
+				return usageErr("--allow-config-changes applies only to a gate (--since or --range)")
+			}
+			var gate *gateView
+			if local != "" && !acceptChanges {
+				gate = newGateView(cmd.Context(), local, since, rng, branches)
+			}
+			s, err := loadSettingsIn(cmd, local, gate)
+			if err != nil {
+				return err
+			}
 			p, err := newPipeline(s)
 			if err != nil {
 				return err
 			}
+			p.gate = gate
 			path := target
 			if local == "" {
 				dir, cleanup, err := scanner.CloneMirror(cmd.Context(), "", target)
@@ -64,6 +82,7 @@ CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json 
 	c.Flags().String("since", "", "scan only commits not reachable from this revision (e.g. origin/main)")
 	c.Flags().String("range", "", "scan only the commits of this range (A..B)")
 	c.Flags().StringSlice("branch", nil, "scan only these refs (repeatable; default every ref)")
+	c.Flags().Bool("allow-config-changes", false, "in a gate, apply the policy files (config, baseline, rule files, inline allow comments) as the range changed them instead of failing on the change; for a change a reviewer approved")
 	return c
 }
 
