@@ -166,15 +166,28 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		for id, in := range g.intro {
 			blobs[id] = in[0].path
 		}
-		g.BlobsSeen = len(blobs)
+		// A partial clone's cat-file would stop at the first blob it was
+		// promised but lacks (git before 2.44 cannot be told not to
+		// fetch it), so the range's absent objects are listed first,
+		// without fetching, and not asked for.
+		var absent []oid
+		if g.partialClone(ctx) {
+			if _, absent, err = g.reachableBlobs(ctx, revs); err != nil {
+				return err
+			}
+			for _, id := range absent {
+				delete(blobs, id)
+			}
+		}
+		g.BlobsSeen = len(blobs) + len(absent)
 		if len(blobs) == 0 {
-			return nil
+			return g.reportMissing(nil, absent, fn)
 		}
 		missing, err := g.readBlobs(ctx, blobs, false, fn)
 		if err != nil {
 			return err
 		}
-		return g.reportMissing(missing, nil, fn)
+		return g.reportMissing(missing, absent, fn)
 	}
 
 	// Full history: list the reachable blobs, then stream their contents
@@ -200,6 +213,22 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return err
 	}
 	return g.reportMissing(missing, absent, fn)
+}
+
+// partialClone reports whether the repository was cloned with a filter
+// (it has a promisor remote that objects may be missing for).
+func (g *GitSource) partialClone(ctx context.Context) bool {
+	out, err := g.command(ctx, "config", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`).Output()
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, value, _ := strings.Cut(line, " ")
+		if name == "extensions.partialclone" && value != "" || strings.HasSuffix(name, ".promisor") && value == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // reportMissing delivers each object the history names but the

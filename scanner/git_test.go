@@ -307,3 +307,34 @@ func TestGitEvilMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestGitMissingBlob: a blob the history names but the object store lacks
+// (a partial clone's, a damaged mirror's) is one unreadable item named by
+// its id and path; every other blob is still scanned, in a full scan and
+// in a gate.
+func TestGitMissingBlob(t *testing.T) {
+	r := newGitRepo(t)
+	tok, lost := testToken(301), testToken(302)
+	r.write("README.md", "hello\n")
+	base := r.commit("init")
+	r.write("app.env", "GITHUB_TOKEN="+tok+"\n")
+	r.write("big/dump.sql", "-- dump\ninsert into t values ('"+lost+"');\n")
+	r.commit("add config and dump")
+	id := r.git("rev-parse", "HEAD:big/dump.sql")
+	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", id[:2], id[2:])); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []*GitSource{{Path: r.dir}, {Path: r.dir, Since: base}} {
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatalf("since %q: %v", src.Since, err)
+		}
+		if len(res.Findings) != 1 || res.Findings[0].File != "app.env" {
+			t.Errorf("since %q: findings %v, want app.env's", src.Since, gitLocs(res.Findings))
+		}
+		if res.Stats.Errors != 1 || len(res.Stats.FirstErrors) != 1 ||
+			!strings.Contains(res.Stats.FirstErrors[0], "big/dump.sql") || !strings.Contains(res.Stats.FirstErrors[0], id) {
+			t.Errorf("since %q: errors %d %q, want one naming big/dump.sql and %s", src.Since, res.Stats.Errors, res.Stats.FirstErrors, id)
+		}
+	}
+}
