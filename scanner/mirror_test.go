@@ -169,3 +169,25 @@ func TestVerifyManyRevisions(t *testing.T) {
 		t.Errorf("bad revision among many: %v, want it named", err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://github.com/acme/api.git", "https://github.com/acme/api.git"},
+		{"https://alice:pw@github.com/acme/api.git", "https://alice:REDACTED@github.com/acme/api.git"},
+		{"https://ghp_tokenAsUser@github.com/a.git", "https://REDACTED@github.com/a.git"},
+		{"https://a@b:c@host/x", "https://a@b:REDACTED@host/x"},
+		{"https://host/x.git?private_token=abc&x=1#frag", "https://host/x.git?private_token=REDACTED&x=REDACTED#frag"},
+		{"https://u:p@host?tok", "https://u:REDACTED@host?REDACTED"},
+		{"http://host/path@not-userinfo", "http://host/path@not-userinfo"},
+		{"git@github.com:acme/api.git", "git@github.com:acme/api.git"},
+		{"/srv/repo", "/srv/repo"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	msg := "fatal: unable to access 'https://x-access-token:" + "s3cret@host/a.git/': 403"
+	if got, want := RedactURLs(msg), "fatal: unable to access 'https://x-access-token:REDACTED@host/a.git/': 403"; got != want {
+		t.Errorf("RedactURLs = %q, want %q", got, want)
+	}
+}
