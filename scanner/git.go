@@ -48,6 +48,8 @@ type GitSource struct {
 
 	// env is added to every git child's minimal environment.
 	env []string
+	// messages counts the commit messages scanned.
+	messages int
 
 	// Filled in by Chunks.
 	mu        sync.Mutex
@@ -155,6 +157,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return err
 	}
 	incremental := g.Since != "" || g.Range != ""
+	g.messages = 0
 
 	if incremental {
 		// The blobs to read are the ones the range's commits introduced,
@@ -181,10 +184,16 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		}
 		g.BlobsSeen = len(blobs) + len(absent)
 		if len(blobs) == 0 {
+			if err := g.readMessages(ctx, fn); err != nil {
+				return err
+			}
 			return g.reportMissing(nil, absent, fn)
 		}
 		missing, err := g.readBlobs(ctx, blobs, false, fn)
 		if err != nil {
+			return err
+		}
+		if err := g.readMessages(ctx, fn); err != nil {
 			return err
 		}
 		return g.reportMissing(missing, absent, fn)
@@ -210,6 +219,9 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return err
 	})
 	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if err := g.readMessages(ctx, fn); err != nil {
 		return err
 	}
 	return g.reportMissing(missing, absent, fn)
@@ -582,6 +594,7 @@ func (g *GitSource) Finish(fs []Finding) []Finding {
 		best[k] = len(kept)
 		kept = append(kept, f)
 	}
+	redactMessages(kept)
 	return kept
 }
 

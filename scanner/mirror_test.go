@@ -160,7 +160,7 @@ func TestVerifyManyRevisions(t *testing.T) {
 	if err := g.Chunks(ctx, func(c Chunk) error { paths = append(paths, c.Path); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"new.txt"}, paths); diff != "" {
+	if diff := cmp.Diff([]string{"new.txt", CommitMessage}, paths); diff != "" {
 		t.Errorf("incremental scan with many exclusions (-want +got):\n%s", diff)
 	}
 	bad := &GitSource{Path: r.dir, Refs: append([]string{"--all", "^no-such-branch"}, excl...), Since: base}
