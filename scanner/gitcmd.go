@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -45,7 +46,12 @@ var noHooks = []string{"-c", "core.hooksPath=" + os.DevNull}
 
 // keptEnv lists the variables a git child inherits; everything else,
 // GIT_* variables a caller's environment may carry included, is dropped.
-var keptEnv = []string{"PATH", "HOME", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "SYSTEMROOT"}
+var keptEnv = []string{"PATH", "HOME", "XDG_CONFIG_HOME", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "SYSTEMROOT"}
+
+// remoteEnv is kept as well for clone and fetch: how the user reaches
+// remotes (an SSH agent, an ssh command, a CA bundle). The user's
+// settings, never the scanned repository's.
+var remoteEnv = []string{"SSH_AUTH_SOCK", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "USER", "LOGNAME"}
 
 // GitCommand builds a git command that reads the repository in dir (no
 // -C when dir is empty) with the hardening settings, no transport and a
@@ -91,11 +97,11 @@ func gitCommand(ctx context.Context, git, dir string, local, hooksOff bool, args
 	}
 	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, git, full...)
-	cmd.Env = gitChildEnv()
+	cmd.Env = gitChildEnv(!local)
 	return cmd
 }
 
-func gitChildEnv() []string {
+func gitChildEnv(remote bool) []string {
 	env := []string{
 		"LC_ALL=C",
 		"GIT_TERMINAL_PROMPT=0",
@@ -107,11 +113,8 @@ func gitChildEnv() []string {
 	}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		for _, k := range keptEnv {
-			if name == k {
-				env = append(env, kv)
-				break
-			}
+		if slices.Contains(keptEnv, name) || (remote && slices.Contains(remoteEnv, name)) {
+			env = append(env, kv)
 		}
 	}
 	return env
