@@ -347,6 +347,9 @@ func (o *orgScan) scanRepo(ctx context.Context, r forge.Repo, workers int) (repo
 		oc.mode, oc.reason = "skipped", "scan failed: "+err.Error()
 		return oc, nil
 	}
+	// The run's counts are of blobs; the commit messages scanned beside
+	// them are not blobs.
+	res.Stats.Items -= int64(src.MessagesScanned())
 	oc.res, oc.selected = res, src.Selected()
 	if o.dsn != "" {
 		opts := []ingestOption{ingestRepoPath(dir), ingestRules(o.p.rules)}
