@@ -1,10 +1,10 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"io"
-
-	"bytes"
+	"strings"
 
 	"github.com/coregx/ahocorasick"
 )
@@ -27,7 +27,7 @@ func SecretsAt(ctx context.Context, git, dir, rev string, secrets map[string][]s
 	paths := make([]string, 0, len(secrets))
 	reqs := make([]string, 0, len(secrets))
 	for p := range secrets {
-		if bytes.ContainsAny([]byte(p), "\n\r") {
+		if strings.ContainsAny(p, "\n\r") {
 			continue
 		}
 		paths = append(paths, p)
