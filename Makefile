@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org accuracy fuzz fuzz-short clean
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org mem-tip accuracy fuzz fuzz-short clean
 
 all: build
 
@@ -99,6 +99,11 @@ bench-git: build bench-repo
 ## Chromium (the same test CI runs) and keep the picture the README shows.
 report-screenshot:
 	SPRAWL_REPORT_SCREENSHOT=$(CURDIR)/docs/report-inventory.png $(GO) test -count=1 -run 'TestInventoryReportHTMLInChromium$$' ./reports
+
+## mem-tip: scan, with --inventory, a history whose HEAD holds a 1 GiB file;
+## prints the scan's peak RSS with and without the inventory (under 300 MiB).
+mem-tip:
+	SPRAWL_MEM_TIP_MB=1024 $(GO) test -count=1 -timeout 30m -run '^TestTipCheckBigFileMemory$$' -v ./cmd/sprawl/ | grep -E 'peak RSS|^(ok|FAIL|---)'
 
 ## bench-org: 50 generated repositories (400 commits each) scanned 4 at a time
 ## through a fake GitHub API into an inventory; prints the peak RSS (VmHWM).

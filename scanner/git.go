@@ -10,8 +10,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +45,11 @@ type GitSource struct {
 	ChunkSize int
 	// Git is the git binary (default "git").
 	Git string
+
+	// env is added to every git child's minimal environment.
+	env []string
+	// messages counts the commit messages scanned.
+	messages int
 
 	// Filled in by Chunks.
 	mu        sync.Mutex
@@ -82,10 +87,10 @@ func (g *GitSource) git() string {
 	return "git"
 }
 
-// command builds a git command in the repository with a clean locale.
+// command builds a hardened git command in the repository (GitCommand).
 func (g *GitSource) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, g.git(), append([]string{"-C", g.Path, "-c", "core.quotePath=false"}, args...)...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	cmd := GitCommand(ctx, g.git(), g.Path, args...)
+	cmd.Env = append(cmd.Env, g.env...)
 	return cmd
 }
 
@@ -152,6 +157,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return err
 	}
 	incremental := g.Since != "" || g.Range != ""
+	g.messages = 0
 
 	if incremental {
 		// The blobs to read are the ones the range's commits introduced,
@@ -163,30 +169,98 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		for id, in := range g.intro {
 			blobs[id] = in[0].path
 		}
-		g.BlobsSeen = len(blobs)
-		if len(blobs) == 0 {
-			return nil
+		// A partial clone's cat-file would stop at the first blob it was
+		// promised but lacks (git before 2.44 cannot be told not to
+		// fetch it), so the range's absent objects are listed first,
+		// without fetching, and not asked for.
+		var absent []oid
+		if g.partialClone(ctx) {
+			if _, absent, err = g.reachableBlobs(ctx, revs); err != nil {
+				return err
+			}
+			for _, id := range absent {
+				delete(blobs, id)
+			}
 		}
-		return g.readBlobs(ctx, blobs, false, fn)
+		g.BlobsSeen = len(blobs) + len(absent)
+		if len(blobs) == 0 {
+			if err := g.readMessages(ctx, fn); err != nil {
+				return err
+			}
+			return g.reportMissing(nil, absent, fn)
+		}
+		missing, err := g.readBlobs(ctx, blobs, false, fn)
+		if err != nil {
+			return err
+		}
+		if err := g.readMessages(ctx, fn); err != nil {
+			return err
+		}
+		return g.reportMissing(missing, absent, fn)
 	}
 
 	// Full history: list the reachable blobs, then stream their contents
 	// while the log pass that attributes them runs beside; Finish applies
 	// the attribution once both are done.
-	blobs, err := g.reachableBlobs(ctx, revs)
+	blobs, absent, err := g.reachableBlobs(ctx, revs)
 	if err != nil {
 		return err
 	}
-	g.BlobsSeen = len(blobs)
+	g.BlobsSeen = len(blobs) + len(absent)
+	var missing []oid
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.readLog(ectx, revs) })
 	eg.Go(func() error {
 		if len(blobs) == 0 {
 			return nil
 		}
-		return g.readBlobs(ectx, blobs, true, fn)
+		var err error
+		missing, err = g.readBlobs(ectx, blobs, true, fn)
+		return err
 	})
-	return eg.Wait()
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if err := g.readMessages(ctx, fn); err != nil {
+		return err
+	}
+	return g.reportMissing(missing, absent, fn)
+}
+
+// partialClone reports whether the repository was cloned with a filter
+// (it has a promisor remote that objects may be missing for).
+func (g *GitSource) partialClone(ctx context.Context) bool {
+	out, err := g.command(ctx, "config", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`).Output()
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, value, _ := strings.Cut(line, " ")
+		if name == "extensions.partialclone" && value != "" || strings.HasSuffix(name, ".promisor") && value == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// reportMissing delivers each object the history names but the
+// repository lacks as an unreadable item, at the first path the log pass
+// saw it at: the scan goes on, and its summary and exit code say it is
+// incomplete. absent are objects rev-list reported missing (a blob, or a
+// tree whose files could not be listed).
+func (g *GitSource) reportMissing(blobs, absent []oid, fn func(Chunk) error) error {
+	for _, id := range append(blobs, absent...) {
+		path := "(unknown path)"
+		if ins := g.intro[id]; len(ins) > 0 {
+			path = ins[0].path
+		}
+		name := hex.EncodeToString(id[:])
+		err := fn(Chunk{Path: path, Blob: name, Err: fmt.Errorf("%w: %s", ErrMissingObject, name)})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // verifyRevs checks that each revision names a commit. A few are checked
@@ -225,11 +299,23 @@ func (g *GitSource) verifyRevs(ctx context.Context, revs []string) error {
 	return err
 }
 
-// reachableBlobs lists every blob reachable from revs, with one path each.
-func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]string, error) {
-	cmd := g.command(ctx, append([]string{"rev-list", "--objects", "--filter=object:type=blob"}, revs...)...)
+// reachableBlobs lists every blob reachable from revs, with one path
+// each, and the objects the history names that the repository lacks.
+func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]string, []oid, error) {
+	// --missing=print lists an absent object ("?<id>") instead of failing
+	// the whole listing on it.
+	cmd := g.command(ctx, append([]string{"rev-list", "--objects", "--filter=object:type=blob", "--missing=print"}, revs...)...)
 	blobs := map[oid]string{}
+	var absent []oid
 	err := runLines(cmd, func(line []byte) error {
+		if len(line) > 0 && line[0] == '?' {
+			id, ok := parseOID(line[1:])
+			if !ok {
+				return fmt.Errorf("%w: rev-list: unexpected line %q", ErrGit, line)
+			}
+			absent = append(absent, id)
+			return nil
+		}
 		sp := bytes.IndexByte(line, ' ')
 		if sp < 0 {
 			return nil // a commit
@@ -243,7 +329,7 @@ func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]
 		}
 		return nil
 	})
-	return blobs, err
+	return blobs, absent, err
 }
 
 // readLog records, for every blob the selected commits introduce, which
@@ -255,7 +341,7 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 	// every file of the merged branch again (on a 100,000-commit history
 	// with 1,800 merges: 56 s against 3 s).
 	args := []string{"log", "--raw", "-c", "--root", "--no-abbrev", "--no-renames", "-z",
-		"--topo-order", "--reverse", "--no-color", "--no-ext-diff",
+		"--topo-order", "--reverse", "--no-color", "--no-ext-diff", "--no-textconv",
 		"--format=%x01%H%x02%an%x02%ae%x02%aI%x02%s"}
 	args = append(append(args, revs...), "--")
 	cmd := g.command(ctx, args...)
@@ -347,130 +433,83 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 // readBlobs streams blob contents from one cat-file process. With all set
 // it walks every object in pack order (fastest for delta chains) and
 // keeps the wanted blobs; otherwise it asks for the wanted blobs by id.
-func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all bool, fn func(Chunk) error) error {
-	var cmd *exec.Cmd
-	if all {
-		cmd = g.command(ctx, "cat-file", "--batch-all-objects", "--batch", "--unordered")
-	} else {
-		cmd = g.command(ctx, "cat-file", "--batch")
-	}
-	var stdin io.WriteCloser
-	var err error
-	if !all {
-		if stdin, err = cmd.StdinPipe(); err != nil {
-			return err
-		}
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("%w: %v", ErrGit, err)
-	}
-	writeErr := make(chan error, 1)
-	if !all {
-		ids := make([]oid, 0, len(blobs))
-		for id := range blobs {
-			ids = append(ids, id)
-		}
-		go func() {
-			w := bufio.NewWriter(stdin)
-			var e error
-			for _, id := range ids {
-				if _, e = fmt.Fprintf(w, "%x\n", id[:]); e != nil {
-					break
-				}
-			}
-			if e == nil {
-				e = w.Flush()
-			}
-			stdin.Close()
-			writeErr <- e
-		}()
-	} else {
-		writeErr <- nil
-	}
-
+// It returns the wanted blobs the repository does not hold (a partial
+// clone's): they are the caller's to report.
+func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all bool, fn func(Chunk) error) ([]oid, error) {
 	size := g.ChunkSize
 	if size <= 0 {
 		size = DefaultChunkSize
 	}
-	br := bufio.NewReaderSize(stdout, 1<<20)
 	var buf []byte
-	remaining := len(blobs)
-	perr := func() error {
-		for remaining > 0 {
-			header, err := br.ReadSlice('\n')
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
-			}
-			// "<id> <type> <size>\n" or "<id> missing\n"
-			f := strings.Fields(string(header))
-			if len(f) == 2 && f[1] == "missing" {
-				continue
-			}
-			if len(f) != 3 {
-				return fmt.Errorf("%w: cat-file: bad header %q", ErrGit, header)
-			}
-			n, err := strconv.ParseInt(f[2], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%w: cat-file: bad size %q", ErrGit, header)
-			}
-			id, _ := parseOID([]byte(f[0]))
-			path, want := blobs[id]
-			body := io.LimitReader(br, n)
-			if f[1] != "blob" || !want {
-				if _, err := io.Copy(io.Discard, body); err != nil {
-					return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
-				}
-			} else {
-				remaining--
-				delete(blobs, id)
-				if err := g.emitBlob(ctx, id, path, n, body, size, &buf, fn); err != nil {
-					return err
-				}
-				if _, err := io.Copy(io.Discard, body); err != nil {
-					return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
-				}
-			}
-			if _, err := br.Discard(1); err != nil { // the newline after the content
-				return fmt.Errorf("%w: cat-file: %v", ErrGit, err)
-			}
+	emit := func(obj batchObject, body io.Reader) error {
+		path, want := blobs[obj.id]
+		if obj.missing || obj.typ != "blob" || !want {
+			return nil
 		}
-		return nil
-	}()
-	if perr != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return perr
+		delete(blobs, obj.id)
+		return g.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
 	}
+	missing := func() []oid {
+		ids := make([]oid, 0, len(blobs))
+		for id := range blobs {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
+		return ids
+	}
+
 	if all {
-		// Every wanted blob is read; the rest of the stream is not needed.
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if remaining > 0 {
-			return fmt.Errorf("%w: cat-file did not return %d reachable blobs", ErrGit, remaining)
+		cmd := g.command(ctx, "cat-file", "--batch-all-objects", "--batch", "--unordered")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	}
-	_, _ = io.Copy(io.Discard, br)
-	werr := <-writeErr
-	if err := cmd.Wait(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		var stderr bytes.Buffer
+		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrGit, err)
 		}
-		return fmt.Errorf("%w: cat-file: %v %s", ErrGit, err, firstLine(stderr.Bytes()))
+		br := bufio.NewReaderSize(stdout, 1<<20)
+		done := errors.New("every wanted blob read")
+		err = readBatch(br, -1, func(obj batchObject, body io.Reader) error {
+			if err := emit(obj, body); err != nil {
+				return err
+			}
+			if len(blobs) == 0 {
+				return done
+			}
+			return nil
+		})
+		if err != nil {
+			// The rest of the stream is not needed.
+			_ = cmd.Process.Kill()
+		}
+		werr := cmd.Wait()
+		switch {
+		case err == done:
+			return nil, nil
+		case err != nil:
+			return nil, err
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case werr != nil:
+			return nil, fmt.Errorf("%w: cat-file: %v %s", ErrGit, werr, firstLine(stderr.Bytes()))
+		}
+		return missing(), nil
 	}
-	if werr != nil {
-		return fmt.Errorf("%w: cat-file: %v", ErrGit, werr)
+
+	reqs := make([]string, 0, len(blobs))
+	for id := range blobs {
+		reqs = append(reqs, hex.EncodeToString(id[:]))
 	}
-	return nil
+	b, err := startBatch(g.command(ctx, "cat-file", "--batch"), reqs)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.finish(ctx, readBatch(b.out, len(reqs), emit)); err != nil {
+		return nil, err
+	}
+	return missing(), nil
 }
 
 // emitBlob delivers one blob as chunks carrying its first introduction.
@@ -555,6 +594,7 @@ func (g *GitSource) Finish(fs []Finding) []Finding {
 		best[k] = len(kept)
 		kept = append(kept, f)
 	}
+	redactMessages(kept)
 	return kept
 }
 
@@ -671,8 +711,7 @@ func CloneMirror(ctx context.Context, git, url string) (dir string, cleanup func
 		return "", nil, err
 	}
 	cleanup = func() { _ = os.RemoveAll(tmp) }
-	cmd := exec.CommandContext(ctx, git, "clone", "--mirror", "--quiet", "--", url, tmp)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	cmd := GitRemoteCommand(ctx, git, "", "clone", "--mirror", "--quiet", "--", url, tmp)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
 	if err := cmd.Run(); err != nil {
@@ -680,26 +719,67 @@ func CloneMirror(ctx context.Context, git, url string) (dir string, cleanup func
 		if ctx.Err() != nil {
 			return "", nil, ctx.Err()
 		}
-		return "", nil, fmt.Errorf("%w: clone %s: %s", ErrGit, redactURL(url), firstLine(stderr.Bytes()))
+		return "", nil, fmt.Errorf("%w: clone %s: %s", ErrGit, RedactURL(url), RedactURLs(firstLine(stderr.Bytes())))
 	}
 	return tmp, cleanup, nil
 }
 
-// redactURL hides a password in a URL's user info before it is printed.
-func redactURL(u string) string {
-	i := strings.Index(u, "://")
-	if i < 0 {
-		return u
+// RedactURL hides the credentials a URL may carry before it is printed,
+// stored or reported: the user info (a password, or a user name standing
+// alone, which is how a token is usually given) and every query value.
+// Text that is not a URL with a scheme is returned unchanged.
+func RedactURL(raw string) string {
+	i := strings.Index(raw, "://")
+	if i <= 0 {
+		return raw
 	}
-	rest := u[i+3:]
-	at := strings.IndexByte(rest, '@')
-	slash := strings.IndexByte(rest, '/')
-	if at < 0 || (slash >= 0 && at > slash) {
-		return u
+	scheme, rest := raw[:i+3], raw[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
 	}
-	user := rest[:at]
-	if c := strings.IndexByte(user, ':'); c >= 0 {
-		user = user[:c] + ":****"
+	// The user info ends at the authority's last '@' ("a@b:c@host" is
+	// user "a@b", password "c").
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		user, hasPass := rest[:at], false
+		if c := strings.IndexByte(user, ':'); c >= 0 {
+			user, hasPass = user[:c], true
+		}
+		switch {
+		case hasPass:
+			user += ":" + redactedMark
+		default:
+			user = redactedMark
+		}
+		rest = user + rest[at:]
 	}
-	return u[:i+3] + user + rest[at:]
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		query, frag := rest[q+1:], ""
+		if h := strings.IndexByte(query, '#'); h >= 0 {
+			query, frag = query[:h], query[h:]
+		}
+		parts := strings.Split(query, "&")
+		for j, p := range parts {
+			if k, _, ok := strings.Cut(p, "="); ok {
+				parts[j] = k + "=" + redactedMark
+			} else if p != "" {
+				parts[j] = redactedMark
+			}
+		}
+		rest = rest[:q+1] + strings.Join(parts, "&") + frag
+	}
+	return scheme + rest
+}
+
+const redactedMark = "REDACTED"
+
+var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>` + "`" + `]+`)
+
+// RedactURLs applies RedactURL to every URL inside free text, such as a
+// message git printed.
+func RedactURLs(text string) string {
+	if !strings.Contains(text, "://") {
+		return text
+	}
+	return urlInText.ReplaceAllStringFunc(text, RedactURL)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,8 +152,9 @@ func TestGitHistory(t *testing.T) {
 	for _, n := range res.Stats.Skipped {
 		skipped += n
 	}
-	if src.Selected() != blobs || int(res.Stats.Items)+skipped != blobs || res.Stats.Skipped["binary"] != 1 {
-		t.Errorf("selected %d, scanned %d, skipped %v; rev-list counts %d blobs", src.Selected(), res.Stats.Items, res.Stats.Skipped, blobs)
+	// The items scanned are those blobs and the 9 commits' messages.
+	if src.Selected() != blobs || int(res.Stats.Items)-src.MessagesScanned()+skipped != blobs || res.Stats.Skipped["binary"] != 1 || src.MessagesScanned() != 9 {
+		t.Errorf("selected %d, scanned %d (%d messages), skipped %v; rev-list counts %d blobs", src.Selected(), res.Stats.Items, src.MessagesScanned(), res.Stats.Skipped, blobs)
 	}
 
 	// --since main: only what the PR ref introduced.
@@ -304,6 +306,93 @@ func TestGitEvilMerge(t *testing.T) {
 		}
 		if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
 			t.Errorf("since %q (-want +got):\n%s", src.Since, d)
+		}
+	}
+}
+
+// TestGitMissingBlob: a blob the history names but the object store lacks
+// (a partial clone's, a damaged mirror's) is one unreadable item named by
+// its id and path; every other blob is still scanned, in a full scan and
+// in a gate.
+func TestGitMissingBlob(t *testing.T) {
+	r := newGitRepo(t)
+	tok, lost := testToken(301), testToken(302)
+	r.write("README.md", "hello\n")
+	base := r.commit("init")
+	r.write("app.env", "GITHUB_TOKEN="+tok+"\n")
+	r.write("big/dump.sql", "-- dump\ninsert into t values ('"+lost+"');\n")
+	r.commit("add config and dump")
+	id := r.git("rev-parse", "HEAD:big/dump.sql")
+	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", id[:2], id[2:])); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []*GitSource{{Path: r.dir}, {Path: r.dir, Since: base}} {
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatalf("since %q: %v", src.Since, err)
+		}
+		if len(res.Findings) != 1 || res.Findings[0].File != "app.env" {
+			t.Errorf("since %q: findings %v, want app.env's", src.Since, gitLocs(res.Findings))
+		}
+		if res.Stats.Errors != 1 || len(res.Stats.FirstErrors) != 1 ||
+			!strings.Contains(res.Stats.FirstErrors[0], "big/dump.sql") || !strings.Contains(res.Stats.FirstErrors[0], id) {
+			t.Errorf("since %q: errors %d %q, want one naming big/dump.sql and %s", src.Since, res.Stats.Errors, res.Stats.FirstErrors, id)
+		}
+	}
+}
+
+// TestGitCommitMessages: commit messages are scanned as their own items,
+// attributed to their commit; the subject a finding carries has every
+// secret found in its commit cut out and is capped.
+func TestGitCommitMessages(t *testing.T) {
+	r := newGitRepo(t)
+	inBody, inSubject, inFile := testToken(401), testToken(402), testToken(403)
+	r.write("README.md", "hello\n")
+	base := r.commit("init")
+	r.write("notes.txt", "nothing\n")
+	c1 := r.commit("deploy notes\n\nused token " + inBody + " for the run")
+	r.write("app.env", "GITHUB_TOKEN="+inFile+"\n")
+	c2 := r.commit("add config with " + inFile + " and " + inSubject + " " + strings.Repeat("long ", 60))
+
+	for _, tc := range []struct {
+		src      *GitSource
+		messages int
+	}{{&GitSource{Path: r.dir}, 3}, {&GitSource{Path: r.dir, Since: base}, 2}} {
+		src := tc.src
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type got struct {
+			Source, File, Commit, Secret string
+			Line                         int
+		}
+		var gs []got
+		for _, f := range res.Findings {
+			gs = append(gs, got{f.Source, f.File, f.Commit, f.Secret, f.Line})
+			for _, s := range []string{inBody, inSubject, inFile} {
+				if strings.Contains(f.Message, s) {
+					t.Errorf("%s:%d: message carries a secret: %q", f.File, f.Line, f.Message)
+				}
+			}
+			if len(f.Message) > MaxMessageLen {
+				t.Errorf("%s:%d: message of %d bytes", f.File, f.Line, len(f.Message))
+			}
+		}
+		want := []got{
+			{"", "app.env", c2, inFile, 1},
+			{CommitMessage, CommitMessage, c1, inBody, 3},
+			{CommitMessage, CommitMessage, c2, inFile, 1},
+			{CommitMessage, CommitMessage, c2, inSubject, 1},
+		}
+		sortGot := func(a, b got) int { return strings.Compare(a.File+a.Commit+a.Secret, b.File+b.Commit+b.Secret) }
+		slices.SortFunc(want, sortGot)
+		slices.SortFunc(gs, sortGot)
+		if d := cmp.Diff(want, gs); d != "" {
+			t.Errorf("since %q: findings (-want +got):\n%s", src.Since, d)
+		}
+		if src.MessagesScanned() != tc.messages {
+			t.Errorf("since %q: %d messages scanned", src.Since, src.MessagesScanned())
 		}
 	}
 }

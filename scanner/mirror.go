@@ -12,52 +12,58 @@ import (
 	"strings"
 )
 
-// gitEnv is the environment for a git command that talks to remote: no
-// prompts, a clean locale, and header (if any) sent on HTTP requests to
-// remote's scheme and host only. The header travels in GIT_CONFIG_*
-// variables, never in argv or the URL, so process listings and error
-// messages cannot show it.
-func gitEnv(remote, header string) []string {
-	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	if header == "" {
-		return env
+// GitAuth is an HTTP header git sends when it fetches from a provider:
+// only over HTTPS, and only to Origin ("https://host[:port]", the
+// provider's own web host). A clone URL an API listed may name any host
+// or scheme; the credential goes to none but the provider's.
+type GitAuth struct {
+	Header string // "Authorization: Basic …"
+	Origin string // "https://github.com"
+}
+
+// gitAuthEnv returns the variables that make git send auth's header on
+// requests to remote, or none when remote is not on auth's origin over
+// HTTPS. The header travels in GIT_CONFIG_* variables, never in argv or
+// the URL, so process listings and error messages cannot show it.
+func gitAuthEnv(remote string, auth GitAuth) []string {
+	if auth.Header == "" || strings.ContainsAny(auth.Header, "\r\n") {
+		return nil
 	}
 	u, err := url.Parse(remote)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return env
+	o, oerr := url.Parse(auth.Origin)
+	if err != nil || oerr != nil || u.Scheme != "https" || o.Scheme != "https" || u.Host == "" ||
+		!strings.EqualFold(u.Host, o.Host) {
+		return nil
 	}
-	return append(env, "GIT_CONFIG_COUNT=1",
-		"GIT_CONFIG_KEY_0=http."+u.Scheme+"://"+u.Host+"/.extraHeader",
-		"GIT_CONFIG_VALUE_0="+header)
+	return []string{"GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=http.https://" + o.Host + "/.extraHeader",
+		"GIT_CONFIG_VALUE_0=" + auth.Header}
 }
 
 // SyncMirror makes dir a bare mirror of remote: it clones every ref the
 // first time and fetches (pruning deleted refs) after that. A first clone
 // is made in a temporary sibling and renamed into place, so an interrupted
-// clone leaves nothing half-made in dir. header, if not empty, is an HTTP
-// header line ("Authorization: …") sent to remote's host. It reports
-// whether dir already existed (a fetch rather than a clone).
-func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched bool, err error) {
-	if git == "" {
-		git = "git"
-	}
-	run := func(verb string, args ...string) error {
-		cmd := exec.CommandContext(ctx, git, args...)
-		cmd.Env = gitEnv(remote, header)
+// clone leaves nothing half-made in dir. auth's header, if any, is sent
+// only when remote is on auth's origin over HTTPS (see GitAuth). It
+// reports whether dir already existed (a fetch rather than a clone).
+func SyncMirror(ctx context.Context, git, remote, dir string, auth GitAuth) (fetched bool, err error) {
+	run := func(verb, in string, args ...string) error {
+		cmd := GitRemoteCommand(ctx, git, in, args...)
+		cmd.Env = append(cmd.Env, gitAuthEnv(remote, auth)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
 		if err := cmd.Run(); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, redactURL(remote), firstLine(stderr.Bytes()))
+			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, RedactURL(remote), RedactURLs(firstLine(stderr.Bytes())))
 		}
 		return nil
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil && !fi.IsDir() {
 		// The mirror's fetch refspec is +refs/*:refs/*: every ref, forced,
 		// and --prune removes the ones the remote deleted.
-		return true, run("fetch", "-C", dir, "fetch", "--prune", "--quiet", "--", remote, "+refs/*:refs/*")
+		return true, run("fetch", dir, "fetch", "--prune", "--quiet", "--", remote, "+refs/*:refs/*")
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return false, err
@@ -67,7 +73,7 @@ func SyncMirror(ctx context.Context, git, remote, dir, header string) (fetched b
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := run("clone", "clone", "--mirror", "--quiet", "--", remote, tmp); err != nil {
+	if err := run("clone", "", "clone", "--mirror", "--quiet", "--", remote, tmp); err != nil {
 		return false, err
 	}
 	if err := os.RemoveAll(dir); err != nil {

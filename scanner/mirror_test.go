@@ -10,20 +10,37 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestGitEnvHeader(t *testing.T) {
+// TestGitAuthOrigin: the org scan's git credential goes only to the
+// provider's own host over HTTPS; a clone URL the API listed that names
+// another host, another port or plain http gets no header.
+func TestGitAuthOrigin(t *testing.T) {
 	const header = "Authorization: Basic c3ByYXdsLXRlc3Q="
-	env := gitEnv("https://github.example/acme/api.git", header)
+	auth := GitAuth{Header: header, Origin: "https://github.example"}
 	want := []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.https://github.example/.extraHeader", "GIT_CONFIG_VALUE_0=" + header}
-	if diff := cmp.Diff(want, env[len(env)-3:]); diff != "" {
-		t.Errorf("header env (-want +got):\n%s", diff)
-	}
-	// Not for local or ssh remotes, and not without a header.
-	for _, remote := range []string{"file:///srv/git/api.git", "/srv/git/api.git", "git@github.example:acme/api.git"} {
-		for _, e := range gitEnv(remote, header) {
-			if strings.HasPrefix(e, "GIT_CONFIG_VALUE_0=") && strings.Contains(e, "c3ByYXdsLXRlc3Q") {
-				t.Errorf("%s: header sent", remote)
-			}
+	for _, remote := range []string{"https://github.example/acme/api.git", "https://GitHub.example/acme/api.git"} {
+		if diff := cmp.Diff(want, gitAuthEnv(remote, auth)); diff != "" {
+			t.Errorf("%s: header env (-want +got):\n%s", remote, diff)
 		}
+	}
+	for _, remote := range []string{
+		"http://github.example/acme/api.git",          // the same host in the clear
+		"https://evil.example/acme/api.git",           // another host
+		"https://github.example.evil.example/a.git",   // a suffix of it
+		"https://github.example:8443/acme/api.git",    // another port
+		"https://evil.example/github.example/a.git",   // the host in the path
+		"file:///srv/git/api.git", "/srv/git/api.git", // local
+		"git@github.example:acme/api.git", // ssh
+	} {
+		if env := gitAuthEnv(remote, auth); env != nil {
+			t.Errorf("%s: header sent: %q", remote, env)
+		}
+	}
+	// An http origin never gets it either, nor a header line with a newline.
+	if env := gitAuthEnv("http://gitlab.example/a.git", GitAuth{Header: header, Origin: "http://gitlab.example"}); env != nil {
+		t.Errorf("http origin: header sent: %q", env)
+	}
+	if env := gitAuthEnv("https://github.example/a.git", GitAuth{Header: header + "\nX: y", Origin: "https://github.example"}); env != nil {
+		t.Errorf("header with a newline sent: %q", env)
 	}
 }
 
@@ -39,7 +56,7 @@ func TestSyncMirror(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "cache", "acme", "api.git")
 
-	fetched, err := SyncMirror(ctx, "", src.dir, dir, "")
+	fetched, err := SyncMirror(ctx, "", src.dir, dir, GitAuth{})
 	if err != nil || fetched {
 		t.Fatalf("first sync: fetched=%v err=%v, want a clone", fetched, err)
 	}
@@ -55,7 +72,7 @@ func TestSyncMirror(t *testing.T) {
 	src.write("b.txt", "two\n")
 	second := src.commit("two")
 	src.git("branch", "-D", "side")
-	if fetched, err = SyncMirror(ctx, "", src.dir, dir, ""); err != nil || !fetched {
+	if fetched, err = SyncMirror(ctx, "", src.dir, dir, GitAuth{}); err != nil || !fetched {
 		t.Fatalf("second sync: fetched=%v err=%v, want a fetch", fetched, err)
 	}
 	tips, _ = RefTips(ctx, dir)
@@ -73,7 +90,7 @@ func TestSyncMirror(t *testing.T) {
 	src.git("reset", "-q", "--hard", first)
 	src.write("c.txt", "three\n")
 	third := src.commit("three")
-	if _, err := SyncMirror(ctx, "", src.dir, dir, ""); err != nil {
+	if _, err := SyncMirror(ctx, "", src.dir, dir, GitAuth{}); err != nil {
 		t.Fatal(err)
 	}
 	for c, want := range map[string]bool{first: true, third: true, second: false, "": false, strings.Repeat("0", 40): false} {
@@ -84,7 +101,7 @@ func TestSyncMirror(t *testing.T) {
 
 	// A clone that fails leaves no directory and no temporary behind.
 	bad := filepath.Join(t.TempDir(), "bad.git")
-	if _, err := SyncMirror(ctx, "", filepath.Join(t.TempDir(), "missing"), bad, ""); err == nil {
+	if _, err := SyncMirror(ctx, "", filepath.Join(t.TempDir(), "missing"), bad, GitAuth{}); err == nil {
 		t.Fatal("cloning a missing repository succeeded")
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(bad)); len(ents) != 0 {
@@ -93,7 +110,7 @@ func TestSyncMirror(t *testing.T) {
 	// A cancelled clone reports the cancellation.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := SyncMirror(cctx, "", src.dir, filepath.Join(t.TempDir(), "c.git"), ""); err != context.Canceled {
+	if _, err := SyncMirror(cctx, "", src.dir, filepath.Join(t.TempDir(), "c.git"), GitAuth{}); err != context.Canceled {
 		t.Errorf("cancelled clone: %v, want context.Canceled", err)
 	}
 }
@@ -143,12 +160,34 @@ func TestVerifyManyRevisions(t *testing.T) {
 	if err := g.Chunks(ctx, func(c Chunk) error { paths = append(paths, c.Path); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"new.txt"}, paths); diff != "" {
+	if diff := cmp.Diff([]string{"new.txt", CommitMessage}, paths); diff != "" {
 		t.Errorf("incremental scan with many exclusions (-want +got):\n%s", diff)
 	}
 	bad := &GitSource{Path: r.dir, Refs: append([]string{"--all", "^no-such-branch"}, excl...), Since: base}
 	err := bad.Chunks(ctx, func(Chunk) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), `"no-such-branch"`) {
 		t.Errorf("bad revision among many: %v, want it named", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://github.com/acme/api.git", "https://github.com/acme/api.git"},
+		{"https://alice:pw@github.com/acme/api.git", "https://alice:REDACTED@github.com/acme/api.git"},
+		{"https://ghp_tokenAsUser@github.com/a.git", "https://REDACTED@github.com/a.git"},
+		{"https://a@b:c@host/x", "https://a@b:REDACTED@host/x"},
+		{"https://host/x.git?private_token=abc&x=1#frag", "https://host/x.git?private_token=REDACTED&x=REDACTED#frag"},
+		{"https://u:p@host?tok", "https://u:REDACTED@host?REDACTED"},
+		{"http://host/path@not-userinfo", "http://host/path@not-userinfo"},
+		{"git@github.com:acme/api.git", "git@github.com:acme/api.git"},
+		{"/srv/repo", "/srv/repo"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	msg := "fatal: unable to access 'https://x-access-token:" + "s3cret@host/a.git/': 403"
+	if got, want := RedactURLs(msg), "fatal: unable to access 'https://x-access-token:REDACTED@host/a.git/': 403"; got != want {
+		t.Errorf("RedactURLs = %q, want %q", got, want)
 	}
 }

@@ -3,7 +3,10 @@ package scanner
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,10 +28,14 @@ func (s *StagedSource) Kind() string { return "staged" }
 
 // Chunks implements Source.
 func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
+	s.env = hookEnv()
 	if err := s.CheckRepo(ctx); err != nil {
 		return err
 	}
-	cmd := s.command(ctx, "diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff", "-M", "--diff-filter=ACMRT")
+	// --no-textconv: a repository's textconv driver is a program it names
+	// (never run), and the hunks must count the blob's own lines, which
+	// are what is scanned: a driver that shifted lines hid added ones.
+	cmd := s.command(ctx, "diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--diff-filter=ACMRT")
 	s.added = map[string][]lineRange{}
 	blobs := map[oid]string{}
 	var newID string
@@ -87,7 +94,17 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if len(blobs) == 0 {
 		return nil
 	}
-	return s.readBlobs(ctx, blobs, false, fn)
+	missing, err := s.readBlobs(ctx, blobs, false, fn)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		name := hex.EncodeToString(id[:])
+		if err := fn(Chunk{Path: blobs[id], Blob: name, Err: fmt.Errorf("%w: %s", ErrMissingObject, name)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Finish implements Finisher: only findings on added lines are kept.
@@ -105,4 +122,24 @@ func (s *StagedSource) Finish(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// hookEnv keeps the variables git sets for a pre-commit hook that say
+// which repository and which index the commit records: `git commit -a`
+// and `git commit PATH` stage into a temporary index named by
+// GIT_INDEX_FILE. Relative values are made absolute, since git children
+// run with -C.
+func hookEnv() []string {
+	var env []string
+	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"} {
+		v := os.Getenv(k)
+		if v == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(v); err == nil {
+			v = abs
+		}
+		env = append(env, k+"="+v)
+	}
+	return env
 }

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // hookMarker identifies a hook file sprawl wrote, so installing again
@@ -47,11 +48,10 @@ pre-commit.sprawl-backup.`,
 				repo = args[0]
 			}
 			force, _ := cmd.Flags().GetBool("force")
-			out, err := exec.CommandContext(cmd.Context(), "git", "-C", repo, "rev-parse", "--git-path", "hooks").CombinedOutput()
+			dir, err := scanner.HooksDir(cmd.Context(), "", repo)
 			if err != nil {
-				return failure(fmt.Errorf("hook install %s: not a git repository (%s)", repo, strings.TrimSpace(string(out))))
+				return failure(fmt.Errorf("hook install %s: %w", repo, err))
 			}
-			dir := strings.TrimSpace(string(out))
 			if !filepath.IsAbs(dir) {
 				dir = filepath.Join(repo, dir)
 			}

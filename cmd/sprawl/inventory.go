@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -222,7 +220,7 @@ func ingestResult(ctx context.Context, dsn string, kind, root string, res scanne
 		scan.AtTip = func(scanner.Finding) (bool, bool) { return true, true }
 	case "git":
 		if repoDir != "" && scan.HeadCommit != "" {
-			scan.AtTip = tipChecker(ctx, repoDir, res.Findings)
+			scan.AtTip = tipChecker(ctx, repoDir, scan.HeadCommit, res.Findings)
 		}
 	}
 
@@ -251,7 +249,7 @@ func ingestResult(ctx context.Context, dsn string, kind, root string, res scanne
 // gitHead returns the branch and commit a repository's HEAD is at, or
 // empty strings when dir is not a repository.
 func gitHead(ctx context.Context, dir string) (branch, commit string) {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD", "--abbrev-ref", "HEAD").Output()
+	out, err := scanner.GitCommand(ctx, "", dir, "rev-parse", "HEAD", "--abbrev-ref", "HEAD").Output()
 	if err != nil {
 		return "", ""
 	}
@@ -266,85 +264,26 @@ func gitHead(ctx context.Context, dir string) (branch, commit string) {
 }
 
 // tipChecker reports whether each finding's secret is still in the file at
-// HEAD: the whole of HEAD:path is read once per path (one git cat-file
-// process) and searched, so a secret that survived edits of its file counts
-// as present even though its first blob is gone.
-func tipChecker(ctx context.Context, dir string, fs []scanner.Finding) func(scanner.Finding) (bool, bool) {
+// commit (the HEAD the scan saw): each file is streamed and searched once
+// (scanner.SecretsAt), so a secret that survived edits of its file counts
+// as present even though its first blob is gone, and a file of any size
+// costs a bounded window of memory. It returns nil when the check failed.
+func tipChecker(ctx context.Context, dir, commit string, fs []scanner.Finding) func(scanner.Finding) (bool, bool) {
 	byPath := map[string][]string{}
 	for _, f := range fs {
 		if f.File != "" && f.Secret != "" {
 			byPath[f.File] = append(byPath[f.File], f.Secret)
 		}
 	}
-	type key struct{ path, secret string }
-	present := map[key]bool{}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
-	in, err := cmd.StdinPipe()
+	found, checked, err := scanner.SecretsAt(ctx, "", dir, commit, byPath)
 	if err != nil {
 		return nil
-	}
-	outPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil
-	}
-	if err := cmd.Start(); err != nil {
-		return nil
-	}
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		if !strings.ContainsAny(p, "\n") {
-			paths = append(paths, p)
-		}
-	}
-	go func() {
-		w := bufio.NewWriter(in)
-		for _, p := range paths {
-			fmt.Fprintf(w, "HEAD:%s\n", p)
-		}
-		w.Flush()
-		in.Close()
-	}()
-	r := bufio.NewReader(outPipe)
-	ok := true
-	for _, p := range paths {
-		header, err := r.ReadString('\n')
-		if err != nil {
-			ok = false
-			break
-		}
-		fields := strings.Fields(header)
-		if len(fields) != 3 || fields[1] != "blob" {
-			continue // "missing": the path is gone at the tip
-		}
-		size, err := strconv.ParseInt(fields[2], 10, 64)
-		if err != nil {
-			ok = false
-			break
-		}
-		data := make([]byte, size+1) // content and its trailing newline
-		if _, err := io.ReadFull(r, data); err != nil {
-			ok = false
-			break
-		}
-		for _, sec := range byPath[p] {
-			if bytes.Contains(data[:size], []byte(sec)) {
-				present[key{p, sec}] = true
-			}
-		}
-	}
-	io.Copy(io.Discard, outPipe)
-	if err := cmd.Wait(); err != nil || !ok {
-		return nil
-	}
-	checked := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		checked[p] = true
 	}
 	return func(f scanner.Finding) (bool, bool) {
 		if !checked[f.File] {
 			return false, false
 		}
-		return present[key{f.File, f.Secret}], true
+		return found[f.File][f.Secret], true
 	}
 }
 

@@ -61,7 +61,7 @@ type orgScan struct {
 	cacheDir string
 	conc     int
 	full     bool
-	header   string // HTTP header git sends to the provider's host
+	gitAuth  scanner.GitAuth // HTTP header git sends, only to the provider's web host over HTTPS
 	stderr   *syncWriter
 
 	ingestMu sync.Mutex        // one writer to the inventory at a time
@@ -106,8 +106,18 @@ func (o *orgScan) token(env, user, without string) string {
 		}
 		return ""
 	}
-	o.header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
+	o.gitAuth.Header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
 	return token
+}
+
+// gitOrigin names the one place git may send the token: the provider's
+// web host (https://github.com for api.github.com, the instance itself for
+// GitHub Enterprise Server and GitLab). A clone URL the API lists on any
+// other host, or over plain http, is fetched without it.
+func (o *orgScan) gitOrigin(web string) {
+	if u, err := url.Parse(web); err == nil && u.Host != "" {
+		o.gitAuth.Origin = u.Scheme + "://" + u.Host
+	}
 }
 
 // rateLimiter builds the transport every API request goes through.
@@ -293,7 +303,7 @@ func (o *orgScan) scanRepo(ctx context.Context, r forge.Repo, workers int) (repo
 		oc.reason = err.Error()
 		return oc, nil
 	}
-	if _, err := scanner.SyncMirror(ctx, "", r.CloneURL, dir, o.header); err != nil {
+	if _, err := scanner.SyncMirror(ctx, "", r.CloneURL, dir, o.gitAuth); err != nil {
 		if ctx.Err() != nil {
 			return oc, ctx.Err()
 		}
@@ -337,6 +347,9 @@ func (o *orgScan) scanRepo(ctx context.Context, r forge.Repo, workers int) (repo
 		oc.mode, oc.reason = "skipped", "scan failed: "+err.Error()
 		return oc, nil
 	}
+	// The run's counts are of blobs; the commit messages scanned beside
+	// them are not blobs.
+	res.Stats.Items -= int64(src.MessagesScanned())
 	oc.res, oc.selected = res, src.Selected()
 	if o.dsn != "" {
 		opts := []ingestOption{ingestRepoPath(dir), ingestRules(o.p.rules)}

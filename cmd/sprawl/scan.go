@@ -273,7 +273,9 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		res.Findings, suppressed = kept, suppressed+n
 	}
 	for i := range res.Findings {
-		res.Findings[i].Source = src.Kind()
+		if res.Findings[i].Source == "" { // a git scan marks commit-message findings
+			res.Findings[i].Source = src.Kind()
+		}
 		res.Findings[i].Root = src.Root()
 	}
 	return res, suppressed, nil
@@ -417,11 +419,17 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	if src.Kind() == "git" {
 		unit = "blob"
 	}
-	if st.Items != 1 {
+	items, messages := st.Items, ""
+	if g, ok := src.(interface{ MessagesScanned() int }); ok && src.Kind() == "git" {
+		n := g.MessagesScanned()
+		items -= int64(n)
+		messages = " and " + plural(n, "commit message")
+	}
+	if items != 1 {
 		unit += "s"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "sprawl: scanned %d %s (%s) in %s: %d finding", st.Items, unit, humanBytes(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
+	fmt.Fprintf(&b, "sprawl: scanned %d %s%s (%s) in %s: %d finding", items, unit, messages, humanBytes(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
 	if len(res.Findings) != 1 {
 		b.WriteString("s")
 	}

@@ -64,7 +64,11 @@ a disabled or changed rule) is reported as a finding of its own
 			p.gate = gate
 			path := target
 			if local == "" {
-				dir, cleanup, err := scanner.CloneMirror(cmd.Context(), "", target)
+				// A URL may carry credentials (user:password, a token as
+				// user name or query value): from here on it is shown,
+				// reported and recorded only redacted.
+				target = scanner.RedactURL(target)
+				dir, cleanup, err := scanner.CloneMirror(cmd.Context(), "", path)
 				if err != nil {
 					return failure(err)
 				}

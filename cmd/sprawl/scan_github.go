@@ -92,6 +92,7 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	o.gitOrigin(gh.WebBase)
 
 	var repos []forge.Repo
 	var missing []repoOutcome

@@ -66,6 +66,7 @@ func runScanGitLab(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	o.gitOrigin(base)
 	repos, err := gl.GroupProjects(ctx, group)
 	if err != nil {
 		return failure(err)
