@@ -212,6 +212,9 @@ func (e *Engine) process(w work) itemEvent {
 			continue
 		}
 		r := m.Rule
+		if r.Imported.Drops(c.Path, c.Commit, w.data, m) {
+			continue // the imported gitleaks rule's path condition or allowlists
+		}
 		ev.findings = append(ev.findings, Finding{
 			RuleID:      r.ID,
 			RuleName:    r.Name,
