@@ -110,6 +110,9 @@ func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
 		}
 	}
 	s := &settings{configPath: path}
+	if err := rejectGitleaksConfig(path); err != nil {
+		return nil, err
+	}
 	if path != "" {
 		v.SetConfigFile(path)
 		v.SetConfigType("yaml")
