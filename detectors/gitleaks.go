@@ -504,6 +504,15 @@ func convertGitleaksRule(g gitleaksRule, source string) (*Rule, error) {
 		Tags:        append([]string{"imported"}, g.Tags...),
 		References:  []string{"imported from " + source},
 		Imported:    &Imported{From: "gitleaks", ID: g.ID, Path: g.Path},
+		// gitleaks lets any other rule's finding of the same secret win
+		// over a rule whose id says "generic", as sprawl does for
+		// generic rules.
+		Generic: strings.Contains(strings.ToLower(g.ID), "generic"),
+	}
+	if spansLines(g.Regex) {
+		// A PEM block: the pattern must see the whole block, not a
+		// few hundred bytes around its keyword.
+		r.Window = multiLineWindow
 	}
 	var als []gitleaksAllowlist
 	if g.Allowlist != nil {
@@ -594,6 +603,42 @@ func nameSecretGroup(expr string, n int) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("secretGroup %d not found", n)
+}
+
+// multiLineWindow is the window given to imported patterns that span
+// many lines (see spansLines).
+const multiLineWindow = 16 << 10
+
+// spansLines reports whether expr has a long run of a class holding the
+// newline (like a PEM body, [\s\S-]{64,}): gitleaks runs patterns on the
+// whole file, sprawl around keywords.
+func spansLines(expr string) bool {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	found := false
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if r.Op == syntax.OpRepeat && r.Min >= 32 && (r.Sub[0].Op == syntax.OpAnyChar ||
+			r.Sub[0].Op == syntax.OpCharClass && classHas(r.Sub[0].Rune, '\n')) {
+			found = true
+		}
+		for _, s := range r.Sub {
+			walk(s)
+		}
+	}
+	walk(re)
+	return found
+}
+
+func classHas(ranges []rune, c rune) bool {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if ranges[i] <= c && c <= ranges[i+1] {
+			return true
+		}
+	}
+	return false
 }
 
 // longestLiteral returns the longest literal string the regex requires.

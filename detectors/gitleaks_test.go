@@ -57,6 +57,16 @@ fancyNewKey = true
 id = "acme_api_key"
 
 [[rules]]
+id = "generic-api-key"
+regex = '''(?i)acme_secret\s*=\s*([a-z0-9]{16,})'''
+keywords = ["acme_secret"]
+
+[[rules]]
+id = "pem-key"
+regex = '''-----BEGIN PEM KEY-----[\s\S-]{64,}?-----END PEM KEY-----'''
+keywords = ["-----begin"]
+
+[[rules]]
 id = "pkcs12-file"
 path = '''\.p12$'''
 `
@@ -67,12 +77,22 @@ func TestImportGitleaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := res.File
-	if f.Provider != "acme custom rules" || len(f.Rules) != 2 {
-		t.Fatalf("got provider %q and %d rules, want 2", f.Provider, len(f.Rules))
+	if f.Provider != "acme custom rules" || len(f.Rules) != 4 {
+		t.Fatalf("got provider %q and %d rules, want 4", f.Provider, len(f.Rules))
 	}
-	if got, want := []string{f.Rules[0].ID, f.Rules[1].ID}, []string{"gitleaks-acme-api-key", "gitleaks-internal-token"}; !cmp.Equal(got, want) {
-		t.Errorf("ids = %q, want %q (prefixed, so they never take a built-in id)", got, want)
+	var ids []string
+	for _, r := range f.Rules {
+		ids = append(ids, r.ID)
 	}
+	if want := []string{"gitleaks-acme-api-key", "gitleaks-internal-token", "gitleaks-generic-api-key", "gitleaks-pem-key"}; !cmp.Equal(ids, want) {
+		t.Errorf("ids = %q, want %q (prefixed, so they never take a built-in id)", ids, want)
+	}
+	// gitleaks lets other rules win over a "generic" one; multi-line
+	// patterns need to see the whole block.
+	if !f.Rules[2].Generic || f.Rules[0].Generic || f.Rules[3].Window < 4096 || f.Rules[0].Window != 0 {
+		t.Errorf("generic %v/%v, windows %d/%d", f.Rules[2].Generic, f.Rules[0].Generic, f.Rules[3].Window, f.Rules[0].Window)
+	}
+	f.Rules = f.Rules[:2]
 	if !res.UseDefault {
 		t.Error("useDefault not carried")
 	}
