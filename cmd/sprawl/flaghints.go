@@ -71,6 +71,9 @@ func flagHint(c *cobra.Command, err error) error {
 			name = name[:i]
 		}
 		shown = "-" + name
+		if !strings.Contains(c.CommandPath(), " scan") {
+			return nil // a one-letter flag means gitleaks only on a scan
+		}
 	default:
 		return nil
 	}
