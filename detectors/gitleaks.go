@@ -406,6 +406,9 @@ func ImportGitleaks(data []byte, source string) (*GitleaksImport, error) {
 		if g.Path != "" {
 			nPath++
 		}
+		if re, err := syntax.Parse(g.Regex, syntax.Perl); err == nil && g.SecretGroup == 0 && re.MaxCap() > 1 && !firstGroupAlwaysSet(re) {
+			note("rule %s: the regex has %d groups and no secretGroup; gitleaks reports the first group that matched, sprawl always group 1", g.ID, re.MaxCap())
+		}
 		nRuleAllow += len(r.Imported.Allowlists)
 		for _, gl := range globals {
 			if gl.targets == nil || gl.targets[g.ID] {
@@ -603,6 +606,29 @@ func nameSecretGroup(expr string, n int) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("secretGroup %d not found", n)
+}
+
+// firstGroupAlwaysSet reports whether capture group 1 takes part in
+// every match and never matches the empty string: then gitleaks's "first
+// group that matched" is always group 1.
+func firstGroupAlwaysSet(re *syntax.Regexp) bool {
+	var walk func(*syntax.Regexp) (found, ok bool)
+	walk = func(r *syntax.Regexp) (bool, bool) {
+		if r.Op == syntax.OpCapture && r.Cap == 1 {
+			empty := regexp.MustCompile(`^(?:` + r.Sub[0].String() + `)$`).MatchString("")
+			return true, !empty
+		}
+		mandatory := r.Op == syntax.OpConcat || r.Op == syntax.OpCapture || r.Op == syntax.OpPlus ||
+			r.Op == syntax.OpRepeat && r.Min >= 1
+		for _, s := range r.Sub {
+			if found, ok := walk(s); found {
+				return true, ok && mandatory
+			}
+		}
+		return false, false
+	}
+	_, ok := walk(re)
+	return ok
 }
 
 // multiLineWindow is the window given to imported patterns that span

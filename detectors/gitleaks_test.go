@@ -188,3 +188,30 @@ func TestImportGitleaksErrors(t *testing.T) {
 		t.Error("unknown regex target: want an error")
 	}
 }
+
+// gitleaks reports the first capture group that matched when a rule has
+// no secretGroup; sprawl reports group 1. Where the two can differ, the
+// summary says so; where group 1 always takes part, it stays quiet.
+func TestImportGitleaksGroups(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "alt"
+regex = '''tok_(?:([a-z]{20})|([0-9]{20}))'''
+[[rules]]
+id = "plain"
+regex = '''(tok_([a-z]{20}))(x)?'''
+`
+	res, err := ImportGitleaks([]byte(cfg), "g.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []string
+	for _, n := range res.NotCarried {
+		if strings.Contains(n, "groups and no secretGroup") {
+			groups = append(groups, n)
+		}
+	}
+	if len(groups) != 1 || !strings.Contains(groups[0], "rule alt: the regex has 2 groups") {
+		t.Errorf("notes about groups: %q", groups)
+	}
+}
