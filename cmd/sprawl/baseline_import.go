@@ -43,7 +43,10 @@ key (SPRAWL_FINGERPRINT_KEY) as the scans that will read the baseline.`,
 			for _, sk := range sum.Skipped {
 				fmt.Fprintf(stderr, "sprawl: not carried: %s\n", sk)
 			}
-			if err := writeOutput(cmd.OutOrStdout(), s.Output, func(w io.Writer) error { return bl.Write(w) }); err != nil {
+			// Only the flag: an output setting in .sprawl.yaml names
+			// where reports go, not baselines.
+			out, _ := cmd.Flags().GetString("output")
+			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error { return bl.Write(w) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(stderr, "sprawl: %s report %s: %d findings read, %d baseline entries, %d not carried\n", sum.Format, args[0], sum.Read, len(bl.Entries), len(sum.Skipped))

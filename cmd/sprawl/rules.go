@@ -161,6 +161,9 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 			out, _ := cmd.Flags().GetString("output")
 			settingsPath, _ := cmd.Flags().GetString("settings")
 			if settingsPath != "" {
+				if out == "" || out == "-" {
+					return usageErr("rules import: --settings needs --output FILE: the settings load the rule file from there")
+				}
 				if _, err := os.Stat(settingsPath); err == nil {
 					return usageErr("rules import: %s exists; not overwriting it (merge the settings by hand)", settingsPath)
 				}
@@ -179,12 +182,8 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 				fmt.Fprintf(stderr, "sprawl: carried: %s\n", c)
 			}
 			if settingsPath != "" {
-				ruleFile := out
-				if ruleFile == "" || ruleFile == "-" {
-					ruleFile = "gitleaks-rules.yaml"
-				}
 				if err := writeOutput(cmd.OutOrStdout(), settingsPath, func(w io.Writer) error {
-					return writeImportSettings(w, args[0], ruleFile, res)
+					return writeImportSettings(w, args[0], out, res)
 				}); err != nil {
 					return err
 				}
