@@ -66,6 +66,8 @@ type Rule struct {
 	// NegativeExamples must produce none.
 	Examples         []string `yaml:"examples" json:"-"`
 	NegativeExamples []string `yaml:"negative_examples" json:"-"`
+	// Imported is set on rules converted by 'rules import' (gitleaks.go).
+	Imported *Imported `yaml:"imported,omitempty" json:"imported,omitempty"`
 
 	once     sync.Once
 	re       regex
@@ -164,6 +166,9 @@ func (r *Rule) Validate() error {
 	}
 	if err := r.compile(); err != nil {
 		return err
+	}
+	if err := r.Imported.Validate(); err != nil {
+		return fmt.Errorf("rule %s: %w", r.ID, err)
 	}
 	return r.compileExtra()
 }

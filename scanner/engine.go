@@ -16,8 +16,9 @@ import (
 )
 
 // AllowMarkers are the inline comments that silence a finding on their
-// line. gitleaks' marker is honoured so migrating repositories keep theirs.
-var AllowMarkers = [][]byte{[]byte("sprawl:allow"), []byte("gitleaks:allow")}
+// line. gitleaks' and TruffleHog's markers are honoured so migrating
+// repositories keep theirs.
+var AllowMarkers = [][]byte{[]byte("sprawl:allow"), []byte("gitleaks:allow"), []byte("trufflehog:ignore")}
 
 // Engine runs a Matcher over a Source's chunks on several goroutines.
 type Engine struct {
@@ -223,6 +224,9 @@ func (e *Engine) process(w work) itemEvent {
 			}
 		}
 		r := m.Rule
+		if r.Imported.Drops(c.Path, c.Commit, w.data, m) {
+			continue // the imported gitleaks rule's path condition or allowlists
+		}
 		f := Finding{
 			RuleID:      r.ID,
 			RuleName:    r.Name,

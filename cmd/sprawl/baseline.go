@@ -65,6 +65,6 @@ keeps it accepted and a different secret on the same line is still reported.`,
 	}
 	addScanFlags(create)
 	create.Flags().Bool("git", false, "scan the full git history instead of the working tree")
-	b.AddCommand(create)
+	b.AddCommand(create, newBaselineImportCmd())
 	return b
 }

@@ -179,6 +179,9 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 		path = ""
 	}
 	s.configPath = path
+	if err := rejectGitleaksConfig(path); err != nil {
+		return nil, err
+	}
 	if path != "" {
 		data, err := s.files.read(path)
 		if err != nil {

@@ -63,6 +63,9 @@ error, 3 runtime failure.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if h := flagHint(c, err); h != nil {
+			return h
+		}
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newHookCmd(), newVersionCmd(), newInventoryCmd(), newAuditCmd(), newReportCmd())

@@ -83,8 +83,13 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 				}
 				rs = append(rs, more...)
 			}
-			probs := detectors.Check(rs)
+			// An imported rule arrives without examples: that is a
+			// warning, every other problem a failure.
+			probs, warns := detectors.SplitImportedProblems(rs, detectors.Check(rs))
 			out := cmd.OutOrStdout()
+			for _, p := range warns {
+				fmt.Fprintf(out, "WARN %s\n", p)
+			}
 			for _, p := range probs {
 				fmt.Fprintf(out, "FAIL %s\n", p)
 			}
@@ -92,85 +97,21 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 			for _, r := range rs {
 				examples += len(r.Examples) + len(r.NegativeExamples)
 			}
+			warned := ""
+			if len(warns) > 0 {
+				warned = fmt.Sprintf(" (%s on imported rules: add examples to test them)", plural(len(warns), "warning"))
+			}
 			if len(probs) > 0 {
-				fmt.Fprintf(out, "%d rules, %d examples: %d problems\n", len(rs), examples, len(probs))
+				fmt.Fprintf(out, "%d rules, %d examples: %d problems%s\n", len(rs), examples, len(probs), warned)
 				return &exitError{exitFindings, fmt.Errorf("rule check failed: %s", plural(len(probs), "problem"))}
 			}
-			_, err := fmt.Fprintf(out, "%d rules, %d examples: ok\n", len(rs), examples)
+			_, err := fmt.Fprintf(out, "%d rules, %d examples: ok%s\n", len(rs), examples, warned)
 			return failure(err)
 		},
 	}
-	imp := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Convert a gitleaks / Betterleaks TOML rule file into a sprawl rule file",
-		Long: `Convert the [[rules]] of a gitleaks or Betterleaks TOML config into a
-sprawl rule file (YAML), printed or written with --output. Each regex keeps its
-meaning; its secretGroup becomes the named "secret" group, allowlist regexes
-and stopwords become "allow" entries, and rules without keywords get the
-longest literal of their regex. Rules sprawl cannot express (path-only rules)
-are skipped with a note on stderr. Add examples, then check with
-'sprawl rules check FILE' and load with 'rules:' in .sprawl.yaml.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
-			if err != nil {
-				return usageErr("rules import: %v", err)
-			}
-			f, notes, err := detectors.ImportGitleaks(data, filepath.Base(args[0]))
-			for _, n := range notes {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: %s\n", n)
-			}
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			override, _ := cmd.Flags().GetBool("override")
-			if err := markOverrides(f, override); err != nil {
-				return err
-			}
-			out, _ := cmd.Flags().GetString("output")
-			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error {
-				enc := yaml.NewEncoder(w)
-				enc.SetIndent(2)
-				if err := enc.Encode(f); err != nil {
-					return err
-				}
-				return enc.Close()
-			}); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: imported %s from %s\n", plural(len(f.Rules), "rule"), args[0])
-			return nil
-		},
-	}
-	imp.Flags().StringP("output", "o", "", "write the rule file here (default standard output)")
-	imp.Flags().Bool("override", false, "let imported rules whose id is a built-in rule's replace it (written as override: true)")
+	imp := newRulesImportCmd()
 	rules.AddCommand(list, check, imp)
 	return rules
-}
-
-// markOverrides refuses imported rules that reuse a built-in rule's id,
-// naming them, unless override is set; then it marks them override: true
-// so loading the file replaces the built-in rules on purpose.
-func markOverrides(f *detectors.RuleFile, override bool) error {
-	builtin, err := detectors.Builtin()
-	if err != nil {
-		return failure(err)
-	}
-	ids := map[string]bool{}
-	for _, r := range builtin {
-		ids[r.ID] = true
-	}
-	var taken []string
-	for _, r := range f.Rules {
-		if ids[r.ID] {
-			taken = append(taken, r.ID)
-			r.Override = override
-		}
-	}
-	if len(taken) > 0 && !override {
-		return usageErr("rules import: built-in rules already use the id %s; rename the imported rule, or pass --override to replace the built-in one", `"`+strings.Join(taken, `", "`)+`"`)
-	}
-	return nil
 }
 
 func plural(n int, word string) string {
@@ -178,4 +119,116 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}
+
+func newRulesImportCmd() *cobra.Command {
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Convert a gitleaks / Betterleaks TOML config into a sprawl rule file",
+		Long: `Convert a gitleaks or Betterleaks TOML config into a sprawl rule file
+(YAML), printed or written with --output. Each rule keeps its regex (its
+secretGroup becomes the named "secret" group) and gets the id gitleaks-<id>,
+so it never takes the place of a built-in rule. Rules without keywords get the
+longest literal of their regex.
+
+Each rule carries its allowlists (commits, paths, regexes with their
+regexTarget, stopwords, and/or condition), its path condition, and the
+config's global allowlists, applied with gitleaks's meaning during scans.
+[extend] useDefault means sprawl's built-in rules run alongside. With
+--settings FILE, the global allowlist paths, regexes and stopwords are also
+written as a .sprawl.yaml, so built-in rules honour them too.
+
+A summary on standard error lists what was carried and everything that was
+not, with the reason. Imported rules have no examples: 'sprawl rules check
+FILE' warns about that rather than failing. Load the file with 'rules:' in
+.sprawl.yaml.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageErr("rules import: %v", err)
+			}
+			res, err := detectors.ImportGitleaks(data, filepath.Base(args[0]))
+			stderr := cmd.ErrOrStderr()
+			if res != nil {
+				for _, n := range res.NotCarried {
+					fmt.Fprintf(stderr, "sprawl: not carried: %s\n", n)
+				}
+			}
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			out, _ := cmd.Flags().GetString("output")
+			settingsPath, _ := cmd.Flags().GetString("settings")
+			if settingsPath != "" {
+				if out == "" || out == "-" {
+					return usageErr("rules import: --settings needs --output FILE: the settings load the rule file from there")
+				}
+				if _, err := os.Stat(settingsPath); err == nil {
+					return usageErr("rules import: %s exists; not overwriting it (merge the settings by hand)", settingsPath)
+				}
+			}
+			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error {
+				enc := yaml.NewEncoder(w)
+				enc.SetIndent(2)
+				if err := enc.Encode(res.File); err != nil {
+					return err
+				}
+				return enc.Close()
+			}); err != nil {
+				return err
+			}
+			for _, c := range res.Carried {
+				fmt.Fprintf(stderr, "sprawl: carried: %s\n", c)
+			}
+			if settingsPath != "" {
+				if err := writeOutput(cmd.OutOrStdout(), settingsPath, func(w io.Writer) error {
+					return writeImportSettings(w, args[0], out, res)
+				}); err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "sprawl: wrote settings to %s\n", settingsPath)
+			} else if len(res.AllowPaths)+len(res.Allowlist.Regexes)+len(res.Allowlist.Stopwords) > 0 {
+				fmt.Fprintf(stderr, "sprawl: the global allowlist applies to the imported rules; add --settings .sprawl.yaml to apply it to the built-in rules too\n")
+			}
+			fmt.Fprintf(stderr, "sprawl: imported %s from %s; %d things not carried (listed above)\n", plural(len(res.File.Rules), "rule"), args[0], len(res.NotCarried))
+			return nil
+		},
+	}
+	imp.Flags().StringP("output", "o", "", "write the rule file here (default standard output)")
+	imp.Flags().String("settings", "", "also write a .sprawl.yaml loading the rule file, with the global allowlist (refuses to overwrite)")
+	return imp
+}
+
+// writeImportSettings writes a .sprawl.yaml that loads the imported rule
+// file and holds what sprawl's allowlist can say of the global allowlists.
+func writeImportSettings(w io.Writer, from, ruleFile string, res *detectors.GitleaksImport) error {
+	doc := map[string]any{"rules": []string{ruleFile}}
+	al := map[string]any{}
+	if len(res.AllowPaths) > 0 {
+		al["paths"] = res.AllowPaths
+	}
+	if len(res.Allowlist.Regexes) > 0 {
+		al["regexes"] = res.Allowlist.Regexes
+	}
+	if len(res.Allowlist.Stopwords) > 0 {
+		al["stopwords"] = res.Allowlist.Stopwords
+	}
+	if len(al) > 0 {
+		doc["allowlist"] = al
+	}
+	if _, err := fmt.Fprintf(w, "# Settings imported from %s by 'sprawl rules import'.\n", from); err != nil {
+		return err
+	}
+	if !res.UseDefault {
+		if _, err := fmt.Fprintf(w, "# %s does not extend gitleaks's default rules; sprawl's built-in rules still\n# run unless listed under disable-rules (see 'sprawl rules list').\n", from); err != nil {
+			return err
+		}
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	return enc.Close()
 }

@@ -265,6 +265,9 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	if p.baseline != nil {
 		res.Findings, suppressed = p.baseline.Filter(res.Findings)
 	}
+	if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
+		return res, 0, err
+	}
 	if dsn != "" {
 		kept, n, err := suppressByInventory(cmd.Context(), dsn, res.Findings)
 		if err != nil {
