@@ -18,6 +18,10 @@ import (
 const (
 	minRecall    = 0.97
 	minPrecision = 0.97
+	// The held-out family (heldout-* projects) is scored apart: the
+	// rules were not tuned on it, so its floors are the issue's targets.
+	minHeldOutRecall    = 0.70
+	minHeldOutPrecision = 0.95
 )
 
 func scanWith(t *testing.T, src scanner.Source) []corpus.Found {
@@ -47,8 +51,8 @@ func skipShort(t *testing.T) {
 	}
 }
 
-// check scores the tuning projects against the floors above and logs
-// the held-out projects' score (see corpus.HeldOutPrefix).
+// check scores the tuning projects and the held-out projects (see
+// corpus.HeldOutPrefix) apart, each against its floors.
 func check(t *testing.T, mode string, labels corpus.Labels, found []corpus.Found) {
 	t.Helper()
 	rep := corpus.Score(labels.Split(false), found)
@@ -58,6 +62,9 @@ func check(t *testing.T, mode string, labels corpus.Labels, found []corpus.Found
 	}
 	held := corpus.Score(labels.Split(true), found)
 	t.Logf("%s mode, held-out:\n%s", mode, held.String())
+	if held.Recall < minHeldOutRecall || held.Precision < minHeldOutPrecision {
+		t.Errorf("%s mode, held-out: recall %.3f precision %.3f; floors are %.2f and %.2f", mode, held.Recall, held.Precision, minHeldOutRecall, minHeldOutPrecision)
+	}
 }
 
 // TestAccuracyDir scores `scan dir` on the generated corpus.
