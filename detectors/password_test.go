@@ -128,3 +128,21 @@ func TestPasswordHashesAreTheirOwnClass(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodersRejectMalformed: truncated, odd-length or non-hex WinSCP
+// values and undecodable base64 are refused, never a panic.
+func TestDecodersRejectMalformed(t *testing.T) {
+	for _, s := range []string{"", "A", "A3", "A35C", "A35C5C", "A35CFF5CZZ", "A35C5D5C" + "FF"} {
+		if got, ok := decodeWinSCP(s, ""); ok {
+			t.Errorf("decodeWinSCP(%q) = %q, true; want false", s, got)
+		}
+	}
+	for _, s := range []string{"", "!!!!", "AAEC"} { // the last decodes to control bytes
+		if got, ok := Decoders["base64"](s, ""); ok {
+			t.Errorf("base64(%q) = %q, true; want false", s, got)
+		}
+	}
+	if got, ok := Decoders["docker-auth"]("ZGVwbG95", ""); ok { // "deploy", no colon
+		t.Errorf("docker-auth without a colon = %q, true", got)
+	}
+}
