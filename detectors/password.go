@@ -13,10 +13,12 @@ import (
 const TagWeak = "weak"
 
 // placeholderValues are whole values (lower-cased) that stand in for a
-// password rather than hold one: the field's own name, an explicit
-// nothing, a locked-account marker in shadow or passwd files.
+// password rather than hold one: the field's own name or type (a struct
+// or schema read as a .netrc: "password string"), an explicit nothing, a
+// locked-account marker in shadow or passwd files.
 var placeholderValues = map[string]bool{
 	"password": true, "passwd": true, "pass": true, "pwd": true, "secret": true,
+	"string": true, "str": true, "text": true, "varchar": true, "bytes": true, "secretstr": true,
 	"none": true, "null": true, "nil": true, "undefined": true, "empty": true,
 	"x": true, "*": true, "!": true, "!!": true, "!*": true, "-": true, "?": true,
 }
