@@ -231,13 +231,14 @@ func cryptHash(s string) bool {
 }
 
 // credentialRank orders matches of the same span: a credential-file
-// rule's match that decoded the format (WinSCP, FileZilla) says the most;
-// any other rule's comes next; a credential-file rule's plain match last,
-// since those rules are there to add what the others drop (weak
-// passwords).
+// rule's match that decoded what no other rule reads (WinSCP, FileZilla)
+// says the most; any other rule's comes next (the URL rules read a
+// percent-encoded password as it stands); a credential-file rule's other
+// matches last, since those rules are there to add what the others drop
+// (weak passwords).
 func credentialRank(m Match) int {
 	switch {
-	case m.Rule.CredentialFile && m.Rule.Decode != "" && m.Encoding != "":
+	case m.Rule.CredentialFile && m.Encoding != "" && m.Encoding != "percent":
 		return 0
 	case !m.Rule.CredentialFile:
 		return 1
