@@ -17,4 +17,13 @@
 // templates, environment lookups, published example values) and the
 // allowlists. A generic rule's match gives way to a provider rule's match
 // of the same secret.
+//
+// Credential-file rules (Rule.CredentialFile) match formats that exist to
+// hold credentials and replace those filters with a narrow one
+// (Placeholder): every other value is reported, and a weak one (Weak, or
+// one failing the rule's length, entropy or allow list) is reported as the
+// rule's weak twin, tagged TagWeak one severity lower. Rule.Decode names a
+// decoder in Decoders for formats that encode the password (FileZilla,
+// WinSCP, stored URLs). Password-class findings of any rule that are weak
+// carry the tag too.
 package detectors

@@ -78,7 +78,7 @@ func FalsePositive(secret string, verified bool) string {
 	if templated(secret) {
 		return "template placeholder"
 	}
-	if secret[0] == '$' || secret[0] == '%' && strings.HasSuffix(secret, "%") {
+	if secret[0] == '$' && !cryptHash(secret) || secret[0] == '%' && strings.HasSuffix(secret, "%") {
 		return "variable reference"
 	}
 	for _, p := range envLookups {

@@ -274,6 +274,15 @@ func (m *Matcher) matchWindow(out []Match, r *Rule, data []byte, w window) []Mat
 			MatchStart: w.start + loc[0], MatchEnd: w.start + loc[1],
 			Secret: secret,
 		}
+		if r.Decode != "" {
+			dec, ok := Decoders[r.Decode](secret, string(seg[loc[0]:loc[1]]))
+			if !ok {
+				continue
+			}
+			if dec != secret {
+				cand.Secret, cand.Encoding = dec, r.Decode
+			}
+		}
 		if !m.accept(r, data, &cand) {
 			continue
 		}
@@ -293,6 +302,10 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 		}
 	}
 	secret := c.Secret
+	if r.CredentialFile {
+		// Every value but a placeholder is reported (see password.go).
+		return m.acceptCredential(r, data, c)
+	}
 	if len(secret) < r.MinLength {
 		return false
 	}
@@ -326,6 +339,20 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 			return false
 		}
 	}
+	if !m.userAllows(secret) {
+		return false
+	}
+	if r.ctxRe != nil && !contextNear(r, data, c) {
+		return false
+	}
+	if r.Class == "password" && Weak(secret) {
+		c.Rule = r.weakVariant() // reported, tagged weak (password.go)
+	}
+	return true
+}
+
+// userAllows reports whether the user's allowlist lets secret through.
+func (m *Matcher) userAllows(secret string) bool {
 	if m.values[secret] {
 		return false
 	}
@@ -342,23 +369,24 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 			return false
 		}
 	}
-	if r.ctxRe != nil {
-		n := r.ContextLines
-		if n <= 0 {
-			n = defaultCtxLines
-		}
-		s, e := c.MatchStart, c.MatchEnd
-		for i := 0; i <= n && s > 0; i++ {
-			s = lineStart(data, s-1)
-		}
-		for i := 0; i <= n && e < len(data); i++ {
-			e = lineEnd(data, e+1)
-		}
-		if !r.ctxRe.Match(data[s:e]) {
-			return false
-		}
-	}
 	return true
+}
+
+// contextNear reports whether r's context expression matches within
+// ContextLines lines of the match.
+func contextNear(r *Rule, data []byte, c *Match) bool {
+	n := r.ContextLines
+	if n <= 0 {
+		n = defaultCtxLines
+	}
+	s, e := c.MatchStart, c.MatchEnd
+	for i := 0; i <= n && s > 0; i++ {
+		s = lineStart(data, s-1)
+	}
+	for i := 0; i <= n && e < len(data); i++ {
+		e = lineEnd(data, e+1)
+	}
+	return r.ctxRe.Match(data[s:e])
 }
 
 // dedupe sorts matches by position and removes a generic rule's match
@@ -374,6 +402,9 @@ func dedupe(ms []Match) []Match {
 		}
 		if a.Rule.Generic != b.Rule.Generic {
 			return !a.Rule.Generic
+		}
+		if ra, rb := credentialRank(a), credentialRank(b); ra != rb {
+			return ra < rb
 		}
 		if (a.Encoding == "") != (b.Encoding == "") {
 			return a.Encoding == "" // what is plainly there beats a decoding

@@ -50,6 +50,17 @@ type Rule struct {
 	// base64 data, a base64 PEM): when a decoder finds a more specific
 	// secret inside the same text, that finding replaces this one.
 	Container bool `yaml:"container,omitempty" json:"container,omitempty"`
+	// CredentialFile rules match a format whose purpose is to hold
+	// credentials (.netrc, .pgpass, FileZilla, tomcat-users.xml …). They
+	// report every value that is not a placeholder (see Placeholder): a
+	// value that fails the rule's length, entropy or allow list, or that
+	// is weak (see Weak), is reported with TagWeak at a lower severity
+	// instead of being dropped.
+	CredentialFile bool `yaml:"credential_file,omitempty" json:"credential_file,omitempty"`
+	// Decode names a decoder from Decoders that turns the secret group
+	// into the password the format encodes (FileZilla base64, WinSCP
+	// obfuscation, Docker auth); the match spans the encoded text.
+	Decode string `yaml:"decode,omitempty" json:"decode,omitempty"`
 	// Class is the rotation class used by the inventory's policy:
 	// token, api-key, password, private-key, client-secret, webhook, …
 	Class    string   `yaml:"class,omitempty" json:"class,omitempty"`
@@ -156,6 +167,11 @@ func (r *Rule) Validate() error {
 	if r.Checksum != "" {
 		if _, ok := Checksums[r.Checksum]; !ok {
 			problems = append(problems, fmt.Sprintf("unknown checksum %q", r.Checksum))
+		}
+	}
+	if r.Decode != "" {
+		if _, ok := Decoders[r.Decode]; !ok {
+			problems = append(problems, fmt.Sprintf("unknown decoder %q", r.Decode))
 		}
 	}
 	if r.Entropy < 0 || r.Entropy > 8 {

@@ -24,6 +24,10 @@ const (
 	ClassWebhook          Class = "webhook"
 	ClassConnectionString Class = "connection-string"
 	ClassSigningKey       Class = "signing-key"
+	// ClassPasswordHash is a leaked password hash (.htpasswd, shadow, a
+	// user table): not a credential by itself, but crackable offline, so
+	// the password behind it is changed on the password cadence.
+	ClassPasswordHash Class = "password-hash"
 )
 
 const day = 24 * time.Hour
@@ -43,6 +47,8 @@ const day = 24 * time.Hour
 //     months, but a shared secret that travels in config files is rotated on
 //     the password cadence here; raise it per class if your risk analysis
 //     allows.
+//   - password-hash: 90 days, the cadence of the password it hashes; the
+//     hash is cracked offline at the attacker's leisure.
 //   - private-key, signing-key: 365 days. NIST SP 800-57 Table 1: private
 //     authentication keys 1–2 years, signature keys 1–3 years (C.1, C.4).
 //
@@ -58,6 +64,7 @@ var DefaultMaxAge = map[Class]time.Duration{
 	ClassConnectionString: 90 * day,
 	ClassPrivateKey:       365 * day,
 	ClassSigningKey:       365 * day,
+	ClassPasswordHash:     90 * day,
 }
 
 // Classes lists the known classes, sorted.

@@ -35,6 +35,15 @@
 // 1.26); OpenSSH keys are assembled by hand (openssh-key-v1), encrypted ones
 // carry random bytes in place of a bcrypt-derived ciphertext.
 //
+// # Tuning and held-out families
+//
+// Projects whose directory starts with HeldOutPrefix ("heldout-") are the
+// held-out family: credential files and password shapes (lower-case
+// passphrases, Word+year, product names, short dictionary words, crypt
+// hashes) that were written before the rules that find them and are not
+// used to tune rules. Labels.Split separates the two families; cmd/accuracy
+// and the accuracy tests score them apart, each against its own floors.
+//
 // # Scoring
 //
 // Score counts a finding as a true positive when it is in a labelled

@@ -329,6 +329,12 @@ func applyFilters(filters []string, s string) (string, error) {
 			s = b64([]byte(s))
 		case f == "b64url":
 			s = b64url([]byte(s))
+		case strings.HasPrefix(f, "winscp="):
+			// WinSCP.ini obfuscation keyed on user+host; the pad comes
+			// from the value itself so the same seed gives the same bytes.
+			h := fnv.New64a()
+			h.Write([]byte(s))
+			s = winscpObfuscate(rand.New(rand.NewPCG(h.Sum64(), 0)), f[len("winscp="):], s)
 		case strings.HasPrefix(f, "indent"):
 			n, err := strconv.Atoi(f[len("indent"):])
 			if err != nil {
@@ -356,7 +362,7 @@ func applyFilters(filters []string, s string) (string, error) {
 // prefix of the filtered value, so offsets can be mapped through.
 func prefixPreserving(filters []string) bool {
 	for _, f := range filters {
-		if f == "b64" || f == "b64url" {
+		if f == "b64" || f == "b64url" || strings.HasPrefix(f, "winscp=") {
 			return false
 		}
 	}

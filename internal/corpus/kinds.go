@@ -439,6 +439,31 @@ var secretKinds = map[string]kindSpec{
 	})},
 	"encryption-key":     {family: "generic", gen: str(func(r *rand.Rand) string { return base64.URLEncoding.EncodeToString(randBytes(r, 32)) })},
 	"snowflake-password": {family: "database", gen: str(pass)},
+
+	// Held-out kinds (testdata/corpus/heldout-*): passwords in files whose
+	// format exists to hold credentials, in shapes the tuning templates
+	// never emit, and password hashes.
+	"credfile-password": {family: "credential-file", gen: str(weakPassword), variants: map[string]genFunc{
+		"passphrase": str(passphrase),
+		"wordyear":   str(wordYear),
+		"product":    str(productPassword),
+		"short":      str(shortPassword),
+		"userpass": str(func(r *rand.Rand) string {
+			return pick(r, []string{"deploy", "jdoe", "backup", "ci"}) + ":" + weakPassword(r)
+		}),
+	}},
+	"password-hash": {family: "password-hash", gen: str(bcryptHash), variants: map[string]genFunc{
+		"bcrypt":      str(bcryptHash),
+		"md5crypt":    str(md5cryptHash),
+		"apr1":        str(apr1Hash),
+		"sha512crypt": str(sha512cryptHash),
+	}},
+	"jenkins-encrypted-secret": {family: "credential-file", gen: str(func(r *rand.Rand) string {
+		return "{AQAAABAAAAAQ" + b64(randBytes(r, 36)) + "}"
+	})},
+	"firefox-encrypted-login": {family: "credential-file", gen: str(func(r *rand.Rand) string {
+		return "MDoEEPgAAAAAAAAAAAAAAAAAAAEwFAYIKoZIhvcNAwcECA" + b64(randBytes(r, 24))
+	})},
 }
 
 func pkcs1DER(k *rsa.PrivateKey) []byte { return x509.MarshalPKCS1PrivateKey(k) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 )
 
 // Label marks one item of a generated corpus: a true secret, or (Bait) an
@@ -114,4 +115,30 @@ func ReadLabels(path string) (Labels, error) {
 		return l, fmt.Errorf("decode labels %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// HeldOutPrefix starts the name of every held-out project: credential
+// files and password shapes the rules were not tuned on. The other
+// projects are the tuning family.
+const HeldOutPrefix = "heldout-"
+
+// HeldOut reports whether a label belongs to the held-out family.
+func (l Label) HeldOut() bool { return strings.HasPrefix(l.Project, HeldOutPrefix) }
+
+// Split returns the labels and files of the held-out projects (heldOut)
+// or of the tuning projects (!heldOut). Scoring a split ignores findings
+// in the other split's files.
+func (l Labels) Split(heldOut bool) Labels {
+	out := Labels{Seed: l.Seed}
+	for _, f := range l.Files {
+		if strings.HasPrefix(f, HeldOutPrefix) == heldOut {
+			out.Files = append(out.Files, f)
+		}
+	}
+	for _, x := range l.Items {
+		if x.HeldOut() == heldOut {
+			out.Items = append(out.Items, x)
+		}
+	}
+	return out
 }

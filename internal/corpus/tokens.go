@@ -353,3 +353,120 @@ func bech32(hrp string, data []byte) string {
 	}
 	return sb.String()
 }
+
+// Held-out password shapes: what people actually type into credential
+// files, none of which the tuning templates emit (they use randPassword
+// and humanPassword). The credential-file rules were written without
+// looking at these generators' output.
+var (
+	phraseWords  = []string{"amber", "anchor", "battery", "bluebird", "canyon", "copper", "falcon", "forest", "glacier", "harbor", "horse", "lantern", "maple", "meadow", "orbit", "pepper", "quartz", "river", "saddle", "staple", "thunder", "tulip", "velvet", "willow"}
+	seasonWords  = []string{"Spring", "Summer", "Autumn", "Winter", "Welcome", "Monday", "Sunshine", "Football", "Dragon", "Hospital", "Clinic", "Nursing", "Radiology", "Pharmacy"}
+	productWords = []string{"Keycloak", "Grafana", "Jenkins", "Nexus", "Epic", "Cerner", "Mirth", "Orthanc", "Postgres", "Tomcat", "Kibana", "Sonar", "Gitlab", "Zabbix", "Nagios", "Wordpress"}
+	shortWords   = []string{"hunter", "swordfish", "testpass", "letmein", "monkey", "dragon", "shadow", "pass", "sunshine", "qwerty", "trustno", "master"}
+)
+
+// passphrase is two to four lower-case dictionary words, joined by a
+// hyphen, a dot or nothing (bluefalcon, copper-river-tulip).
+func passphrase(r *rand.Rand) string {
+	n := 2 + r.IntN(3)
+	sep := pick(r, []string{"-", ".", "", "_"})
+	words := make([]string, n)
+	for i := range words {
+		words[i] = pick(r, phraseWords)
+	}
+	return strings.Join(words, sep)
+}
+
+// wordYear is a capitalised word, a year and often a symbol (Summer2024!).
+func wordYear(r *rand.Rand) string {
+	return pick(r, seasonWords) + strconv.Itoa(2015+r.IntN(12)) + pick(r, []string{"!", "", "#", "@", "$", "."})
+}
+
+// productPassword is a product or site name with digits or a year around
+// a separator (Keycloak#2023, grafana99admin, Jenkins_7).
+func productPassword(r *rand.Rand) string {
+	p := pick(r, productWords)
+	switch r.IntN(3) {
+	case 0:
+		return p + pick(r, []string{"#", "@", "!", "_", ""}) + strconv.Itoa(2015+r.IntN(12))
+	case 1:
+		return strings.ToLower(p) + randDigits(r, 2) + pick(r, []string{"admin", "ops", "prod", "svc"})
+	default:
+		return p + "_" + randDigits(r, 1+r.IntN(3))
+	}
+}
+
+// shortPassword is a short dictionary word with a few digits (hunter22,
+// swordfish7, pass123).
+func shortPassword(r *rand.Rand) string {
+	w := pick(r, shortWords)
+	if n := r.IntN(4); n > 0 {
+		w += randDigits(r, n)
+	}
+	return w
+}
+
+// weakPassword is one of the held-out weak shapes.
+func weakPassword(r *rand.Rand) string {
+	switch r.IntN(4) {
+	case 0:
+		return passphrase(r)
+	case 1:
+		return wordYear(r)
+	case 2:
+		return productPassword(r)
+	default:
+		return shortPassword(r)
+	}
+}
+
+const cryptABC = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// Password-hash shapes as crypt(3), htpasswd and web frameworks write
+// them; the digests are random characters of the right alphabet and length.
+func bcryptHash(r *rand.Rand) string {
+	return "$2" + pick(r, []string{"a", "b", "y"}) + "$" + pick(r, []string{"10", "11", "12"}) + "$" + randString(r, cryptABC, 53)
+}
+
+func md5cryptHash(r *rand.Rand) string {
+	return "$1$" + randString(r, cryptABC, 8) + "$" + randString(r, cryptABC, 22)
+}
+
+func apr1Hash(r *rand.Rand) string {
+	return "$apr1$" + randString(r, cryptABC, 8) + "$" + randString(r, cryptABC, 22)
+}
+
+func sha512cryptHash(r *rand.Rand) string {
+	return "$6$" + randString(r, cryptABC, 16) + "$" + randString(r, cryptABC, 86)
+}
+
+// winscpObfuscate encodes a password the way WinSCP stores it in
+// WinSCP.ini without a master password: the plain text is user+host+pass,
+// each byte complemented and XORed with 0xA3, preceded by a flag, the
+// length and a random-length pad (the shift), then random bytes up to
+// 50 encoded bytes.
+func winscpObfuscate(r *rand.Rand, key, pw string) string {
+	const magic = 0xA3
+	enc := func(b byte) string { return fmt.Sprintf("%02X", ^(b^magic)&0xff) }
+	plain := key + pw
+	var sb strings.Builder
+	sb.WriteString(enc(0xFF))
+	sb.WriteString(enc(0))
+	sb.WriteString(enc(byte(len(plain))))
+	const maxLen = 50
+	shift := 0
+	if len(plain) < maxLen {
+		shift = r.IntN(maxLen - len(plain))
+	}
+	sb.WriteString(enc(byte(shift)))
+	for range shift {
+		sb.WriteString(enc(byte(r.IntN(256))))
+	}
+	for i := 0; i < len(plain); i++ {
+		sb.WriteString(enc(plain[i]))
+	}
+	for sb.Len() < 2*maxLen {
+		sb.WriteString(enc(byte(r.IntN(256))))
+	}
+	return sb.String()
+}

@@ -46,8 +46,26 @@ func TestGenerateAndScore(t *testing.T) {
 	if code := run([]string{"-labels", labelsPath, "-findings", findings, "-min-recall", "1", "-min-precision", "1"}, &out, &errb); code != 0 {
 		t.Fatalf("score exit %d: %s\n%s", code, errb.String(), out.String())
 	}
-	if !strings.Contains(out.String(), "precision 1.000  recall 1.000") {
-		t.Errorf("report:\n%s", out.String())
+	if strings.Count(out.String(), "precision 1.000  recall 1.000") != 2 || !strings.Contains(out.String(), "== held-out family") {
+		t.Errorf("want a perfect tuning and a perfect held-out report:\n%s", out.String())
+	}
+
+	// Findings on the tuning projects only: the held-out floor fails.
+	var tuning []finding
+	for _, l := range labels.Split(false).Secrets() {
+		tuning = append(tuning, finding{filepath.Join(dir, l.File), l.Line, l.Kind})
+	}
+	b, _ = json.Marshal(tuning)
+	if err := os.WriteFile(findings, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"-labels", labelsPath, "-findings", findings, "-min-recall", "1", "-min-heldout-recall", "0.7"}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "held-out recall 0.000 is below 0.700") {
+		t.Errorf("stderr %q", errb.String())
 	}
 
 	// Half the findings, as JSON lines: recall falls below the threshold.
