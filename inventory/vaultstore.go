@@ -365,17 +365,7 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			}
 			rot := rotatedFrom[fp]
 			reason := fmt.Sprintf("vault index: new value at %s (version %s)", rot.VaultKey, rot.Version)
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE secrets SET status = ?, status_reason = ?, status_actor = ?, status_at = ? WHERE id = ?`),
-				string(StatusRotated), reason, b.Actor, now, id); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO status_history (secret_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`),
-				id, string(from), string(StatusRotated), reason, b.Actor, now); err != nil {
-				return err
-			}
-			if err := s.appendAudit(ctx, tx, c, b.Actor, ActionStatus, map[string]string{
-				"fingerprint": fp, "from": string(from), "to": string(StatusRotated), "reason": reason,
-			}); err != nil {
+			if err := s.recordStatus(ctx, tx, c, id, fp, from, StatusRotated, reason, b.Actor, now); err != nil {
 				return err
 			}
 			sum.SecretsRotated = append(sum.SecretsRotated, fp)
