@@ -107,6 +107,11 @@ type VaultIndexBatch struct {
 	Entries  []VaultEntryRecord
 	At       time.Time // zero: now
 	Actor    string
+	// Errors are the parts of the store that could not be listed or read
+	// (or why the index failed outright); they go into the audit entry. An
+	// index with errors and no entries is recorded as failed: nothing in
+	// the index changes, and the previous index stays the truth.
+	Errors []string
 }
 
 // VaultRotation is a flagged entry whose value was seen rotated.
@@ -374,9 +379,11 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			Adapter  string   `json:"adapter"`
 			Store    string   `json:"store"`
 			Complete bool     `json:"complete"`
+			Failed   bool     `json:"failed,omitempty"`
+			Errors   []string `json:"errors,omitempty"`
 			Mounts   []string `json:"mounts,omitempty"`
 			VaultIndexSummary
-		}{b.Adapter, b.Store, b.Complete, b.Mounts, sum})
+		}{b.Adapter, b.Store, b.Complete && len(b.Errors) == 0, len(b.Errors) > 0 && len(b.Entries) == 0, b.Errors, b.Mounts, sum})
 	})
 	if err != nil {
 		return VaultIndexSummary{}, fmt.Errorf("record vault index: %w", err)

@@ -1521,8 +1521,19 @@ func auditSummary(e inventory.AuditEntry) string {
 		}
 		return "policy changed"
 	case inventory.ActionVaultIndex:
+		errs, _ := d["errors"].([]any)
+		firstErr := ""
+		if len(errs) > 0 {
+			firstErr, _ = errs[0].(string)
+		}
+		if failed, _ := d["failed"].(bool); failed {
+			return fmt.Sprintf("FAILED index of %s %s: %s (nothing recorded)", str("adapter"), str("store"), firstErr)
+		}
 		s := fmt.Sprintf("indexed %s %s: %d values (%d new, %d changed, %d gone)", str("adapter"), str("store"),
 			num("entries"), num("new"), num("changed"), num("gone"))
+		if len(errs) > 0 {
+			s = "PARTIAL " + s + fmt.Sprintf(", %d errors: %s", len(errs), firstErr)
+		}
 		if r, ok := d["rotated"].([]any); ok && len(r) > 0 {
 			s += fmt.Sprintf(", %d rotated", len(r))
 		}

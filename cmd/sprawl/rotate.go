@@ -72,6 +72,9 @@ action or the inventory failed (the others still ran).`,
 				if err != nil {
 					return inventoryErr(err)
 				}
+				if len(items) == 0 && format != "json" {
+					return nothingToRotate(cmd, s, ac.kind)
+				}
 				failed := 0
 				if apply {
 					if failed, err = applyRotation(cmd.Context(), s, items, ac, reason, actorName(actorFlag)); err != nil {
@@ -95,6 +98,26 @@ action or the inventory failed (the others still ran).`,
 	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
 	c.Flags().StringP("format", "f", "table", "table or json")
 	return c
+}
+
+// nothingToRotate says why the plan is empty without claiming there are
+// no leaks when --adapter only left them out: the leaked secrets may be
+// unmanaged, or the store's index stale (a failed 'vault index' leaves the
+// previous one in place, and says so in the audit log).
+func nothingToRotate(cmd *cobra.Command, s inventory.Store, kind string) error {
+	open, err := s.Secrets(cmd.Context(), inventory.Query{Statuses: []inventory.Status{inventory.StatusOpen, inventory.StatusRotationRequired}})
+	if err != nil {
+		return inventoryErr(err)
+	}
+	out := cmd.OutOrStdout()
+	if len(open) == 0 {
+		_, err = fmt.Fprintln(out, "nothing to rotate: no open leaked secret in the inventory")
+		return failure(err)
+	}
+	_, err = fmt.Fprintf(out, "nothing to mark in %s stores: %s open, none held in an indexed %s store "+
+		"(run 'sprawl rotate' without --adapter to list them; if the index is stale or the last 'vault index' failed, see 'sprawl audit log')\n",
+		kind, plural(len(open), "leaked secret"), kind)
+	return failure(err)
 }
 
 // rotationPlan correlates the active leaked secrets with the vault index:
