@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -36,7 +38,42 @@ type ingestAudit struct {
 	Branch     string `json:"branch,omitempty"`
 	StartedNS  int64  `json:"started_ns,omitempty"`
 	FinishedNS int64  `json:"finished_ns,omitempty"`
+	// NewSecretsDigest and NewLocationsDigest are digests of the secrets
+	// and locations this scan found first (secretsDigest,
+	// locationsDigest): rows with that first scan must still add up to
+	// them.
+	NewSecretsDigest   string `json:"new_secrets_digest,omitempty"`
+	NewLocationsDigest string `json:"new_locations_digest,omitempty"`
 	IngestSummary
+}
+
+// locationIdent is a location's identity.
+type locationIdent struct{ fp, source, repository, path string }
+
+// secretsDigest is SHA-256 over the sorted fingerprints, hex.
+func secretsDigest(fps []string) string {
+	s := append([]string(nil), fps...)
+	sort.Strings(s)
+	h := sha256.New()
+	for _, fp := range s {
+		h.Write([]byte(fp + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// locationsDigest is SHA-256 over the sorted location identities
+// (fingerprint, source, repository, path; NUL-separated), hex.
+func locationsDigest(ls []locationIdent) string {
+	lines := make([]string, len(ls))
+	for i, l := range ls {
+		lines[i] = l.fp + "\x00" + l.source + "\x00" + l.repository + "\x00" + l.path + "\n"
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // AuditedState is what the tables hold of the state the audit chain
@@ -49,6 +86,16 @@ type AuditedState struct {
 	// History is every secret's status changes in order, by fingerprint.
 	History map[string][]StatusEvent
 	Scans   []ScanRecord
+	// Locations are every location's identity and scan references.
+	Locations []LocationState
+}
+
+// LocationState is a location's row as far as the chain covers it: which
+// scan found it first and last, and when it was marked gone.
+type LocationState struct {
+	Fingerprint, Source, Repository, Path string
+	FirstScanID, LastScanID               int64
+	GoneAt                                time.Time
 }
 
 // SecretState is a secret's row as far as the chain covers it.
@@ -227,6 +274,9 @@ func (r *replay) compare(st AuditedState) []Mismatch {
 			}
 		}
 	}
+	out = append(out, r.compareAdded(st)...)
+	out = append(out, r.compareLocations(st)...)
+
 	var gone []int64
 	for id := range r.scans {
 		if !scans[id] {
@@ -236,6 +286,85 @@ func (r *replay) compare(st AuditedState) []Mismatch {
 	sort.Slice(gone, func(i, j int) bool { return gone[i] < gone[j] })
 	for _, id := range gone {
 		out = append(out, Mismatch{"scans", strconv.FormatInt(id, 10), fmt.Sprintf("missing (deleted): recorded by audit entry %d", r.scans[id].seq)})
+	}
+	return out
+}
+
+// compareAdded checks, for every scan whose entry records digests, that the
+// secrets and locations whose first scan it was add up to them: a row
+// inserted, deleted or re-attributed behind the store's back changes them.
+func (r *replay) compareAdded(st AuditedState) []Mismatch {
+	secrets := map[int64][]string{}
+	for _, row := range st.Secrets {
+		secrets[row.FirstScanID] = append(secrets[row.FirstScanID], row.Fingerprint)
+	}
+	locations := map[int64][]locationIdent{}
+	for _, l := range st.Locations {
+		locations[l.FirstScanID] = append(locations[l.FirstScanID], locationIdent{l.Fingerprint, l.Source, l.Repository, l.Path})
+	}
+	var ids []int64
+	for id := range r.scans {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var out []Mismatch
+	for _, id := range ids {
+		a, seq := r.scans[id].a, r.scans[id].seq
+		row := strconv.FormatInt(id, 10)
+		if a.NewSecretsDigest != "" && secretsDigest(secrets[id]) != a.NewSecretsDigest {
+			out = append(out, Mismatch{"secrets", "first found by scan " + row,
+				fmt.Sprintf("%d rows, which differ from the %d the audit log (entry %d) records (a row inserted, deleted or changed)", len(secrets[id]), a.NewSecrets, seq)})
+		}
+		if a.NewLocationsDigest != "" && locationsDigest(locations[id]) != a.NewLocationsDigest {
+			out = append(out, Mismatch{"locations", "first found by scan " + row,
+				fmt.Sprintf("%d rows, which differ from the %d the audit log (entry %d) records (a row inserted, deleted or moved)", len(locations[id]), a.NewLocations, seq)})
+		}
+	}
+	return out
+}
+
+// compareLocations checks each location's scan references and gone mark
+// against the chain's scans: a location last seen by scan L is gone
+// exactly when a later complete scan of its source and repository exists,
+// and then since the first such scan finished.
+func (r *replay) compareLocations(st AuditedState) []Mismatch {
+	type repoKey struct{ source, repository string }
+	complete := map[repoKey][]int64{} // complete scans by id, ascending
+	for id, sc := range r.scans {
+		if sc.a.Complete {
+			k := repoKey{sc.a.Source, sc.a.Repository}
+			complete[k] = append(complete[k], id)
+		}
+	}
+	for _, ids := range complete {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	}
+	var out []Mismatch
+	for _, l := range st.Locations {
+		name := l.Fingerprint + " " + l.Source + " " + l.Repository + ":" + l.Path
+		bad := func(format string, args ...any) {
+			out = append(out, Mismatch{"locations", name, fmt.Sprintf(format, args...)})
+		}
+		if _, ok := r.scans[l.LastScanID]; !ok {
+			bad("last found by scan %d, which no audit entry records", l.LastScanID)
+			continue
+		}
+		if _, ok := r.scans[l.FirstScanID]; !ok {
+			bad("first found by scan %d, which no audit entry records", l.FirstScanID)
+			continue
+		}
+		ids := complete[repoKey{l.Source, l.Repository}]
+		i := sort.Search(len(ids), func(i int) bool { return ids[i] > l.LastScanID })
+		switch {
+		case i == len(ids) && !l.GoneAt.IsZero():
+			bad("marked gone at %s, but no complete scan of its repository since scan %d, which found it", fmtNS(nsOf(l.GoneAt)), l.LastScanID)
+		case i < len(ids) && l.GoneAt.IsZero():
+			bad("present, but complete scan %d of its repository did not find it (after scan %d, which did)", ids[i], l.LastScanID)
+		case i < len(ids):
+			if fin := r.scans[ids[i]].a.FinishedNS; fin != 0 && nsOf(l.GoneAt) != fin {
+				bad("marked gone at %s, but scan %d, which stopped finding it, finished at %s", fmtNS(nsOf(l.GoneAt)), ids[i], fmtNS(fin))
+			}
+		}
 	}
 	return out
 }

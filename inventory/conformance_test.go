@@ -936,6 +936,26 @@ func testAuditCoversState(t *testing.T, s Store, _ func() (Store, error)) {
 		{"insert a scan", func() {
 			exec(`INSERT INTO scans (source, repository, started_at, finished_at, complete) VALUES ('dir', '/r', 1, 2, 1)`)
 		}, "scans", ""},
+		{"hide a present location", func() {
+			exec(`UPDATE locations SET gone_at = last_seen WHERE path = 'c'`)
+		}, "locations", fx.fp(secs[2]) + " dir /r:c"},
+		{"bring back a gone location", func() {
+			exec(`UPDATE locations SET gone_at = NULL WHERE path = 'b'`)
+		}, "locations", fx.fp(secs[1]) + " dir /r:b"},
+		{"delete a location", func() {
+			exec(`DELETE FROM locations WHERE path = 'b'`)
+		}, "locations", "first found by scan " + fmt.Sprint(scans[1].ID)},
+		{"move a location", func() {
+			exec(`UPDATE locations SET path = 'elsewhere' WHERE path = 'c'`)
+		}, "locations", "first found by scan " + last},
+		{"insert a location", func() {
+			exec(`INSERT INTO locations (secret_id, source, repository, path, line, first_seen, last_seen, first_scan_id, last_scan_id)
+				SELECT id, 'dir', '/r', 'planted', 1, first_seen, last_seen, first_scan_id, ? FROM secrets WHERE fingerprint = ?`, scans[0].ID, fx.fp(secs[0]))
+		}, "locations", "first found by scan " + fmt.Sprint(scans[1].ID)},
+		{"insert a secret", func() {
+			exec(`INSERT INTO secrets (fingerprint, preview, rule_id, rule_name, severity, class, first_seen, last_seen, first_scan_id)
+				VALUES ('00000000000000000000000000000000', 'x', 'r', 'r', 1, 'token', 1, 1, ?)`, scans[0].ID)
+		}, "secrets", "first found by scan " + last},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -977,7 +997,19 @@ func restoreState(t *testing.T, s Store, st AuditedState) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.Source, r.Repository, r.Branch, r.HeadCommit, r.Started.UnixNano(), r.Finished.UnixNano(),
 			boolInt(r.Complete), r.Findings, r.Secrets, r.NewSecrets, r.Locations, r.NewLocations, r.Gone, r.Regressions)
 	}
+	exec(`DELETE FROM locations`)
 	exec(`DELETE FROM status_history`)
+	exec(`DELETE FROM secrets WHERE fingerprint NOT IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(st.Secrets)), ", ") + `)`, func() []any {
+		var a []any
+		for _, r := range st.Secrets {
+			a = append(a, r.Fingerprint)
+		}
+		return a
+	}()...)
+	for _, l := range st.Locations {
+		exec(`INSERT INTO locations (secret_id, source, repository, path, line, first_seen, last_seen, first_scan_id, last_scan_id, gone_at)
+			SELECT id, ?, ?, ?, 1, 1, 1, ?, ?, ? FROM secrets WHERE fingerprint = ?`, l.Source, l.Repository, l.Path, l.FirstScanID, l.LastScanID, nanos(l.GoneAt), l.Fingerprint)
+	}
 	for _, r := range st.Secrets {
 		exec(`UPDATE secrets SET status = ?, status_reason = ?, status_actor = ?, status_at = ? WHERE fingerprint = ?`, string(r.Status), r.Reason, r.Actor, nanos(r.At), r.Fingerprint)
 		for _, ev := range st.History[r.Fingerprint] {

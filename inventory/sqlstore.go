@@ -217,6 +217,9 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		}
 
 		ids := make(map[string]int64, len(b.Secrets))
+		// What this scan added, for the audit entry's digests.
+		var newSecrets []string
+		var newLocations []locationIdent
 		for start := 0; start < len(b.Secrets); start += secretBatch {
 			part := b.Secrets[start:min(start+secretBatch, len(b.Secrets))]
 			args := make([]any, 0, len(part)*9)
@@ -246,6 +249,7 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 				ids[fp] = id
 				if first == scanID {
 					sum.NewSecrets++
+					newSecrets = append(newSecrets, fp)
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -259,6 +263,10 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 			ingestHook("secrets")
 		}
 
+		fps := make(map[int64]string, len(ids))
+		for fp, id := range ids {
+			fps[id] = fp
+		}
 		for start := 0; start < len(b.Locations); start += locationBatch {
 			part := b.Locations[start:min(start+locationBatch, len(b.Locations))]
 			args := make([]any, 0, len(part)*14)
@@ -284,19 +292,22 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 					commit_id = CASE WHEN ` + earlier + ` THEN excluded.commit_id ELSE locations.commit_id END,
 					author = CASE WHEN ` + earlier + ` THEN excluded.author ELSE locations.author END,
 					committed_at = CASE WHEN ` + earlier + ` THEN excluded.committed_at ELSE locations.committed_at END
-				RETURNING first_scan_id`
+				RETURNING secret_id, source, repository, path, first_scan_id`
 			rows, err := query(q, args...)
 			if err != nil {
 				return fmt.Errorf("upsert locations: %w", err)
 			}
 			for rows.Next() {
-				var first int64
-				if err := rows.Scan(&first); err != nil {
+				var sid, first int64
+				var l locationIdent
+				if err := rows.Scan(&sid, &l.source, &l.repository, &l.path, &first); err != nil {
 					rows.Close()
 					return err
 				}
 				if first == scanID {
 					sum.NewLocations++
+					l.fp = fps[sid]
+					newLocations = append(newLocations, l)
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -369,7 +380,8 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		// Verify can tell an edited or deleted scan row.
 		return s.appendAudit(ctx, tx, c, b.Actor, ActionIngest, ingestAudit{
 			Source: sc.Source, Repository: sc.Repository, Complete: sc.Complete, HeadCommit: sc.HeadCommit,
-			Branch: sc.Branch, StartedNS: sc.Started.UnixNano(), FinishedNS: seen, IngestSummary: sum,
+			Branch: sc.Branch, StartedNS: sc.Started.UnixNano(), FinishedNS: seen,
+			NewSecretsDigest: secretsDigest(newSecrets), NewLocationsDigest: locationsDigest(newLocations), IngestSummary: sum,
 		})
 	})
 	if err != nil {
@@ -847,6 +859,24 @@ func (s *sqlStore) AuditedState(ctx context.Context) (AuditedState, error) {
 		st.History[fp] = append(st.History[fp], ev)
 	}
 	if err := hrows.Close(); err != nil {
+		return fail(err)
+	}
+	lrows, err := tx.QueryContext(ctx, `SELECT s.fingerprint, l.source, l.repository, l.path, l.first_scan_id, l.last_scan_id, l.gone_at
+		FROM locations l JOIN secrets s ON s.id = l.secret_id`)
+	if err != nil {
+		return fail(err)
+	}
+	for lrows.Next() {
+		var l LocationState
+		var gone sql.NullInt64
+		if err := lrows.Scan(&l.Fingerprint, &l.Source, &l.Repository, &l.Path, &l.FirstScanID, &l.LastScanID, &gone); err != nil {
+			lrows.Close()
+			return fail(err)
+		}
+		l.GoneAt = fromNanos(gone)
+		st.Locations = append(st.Locations, l)
+	}
+	if err := lrows.Close(); err != nil {
 		return fail(err)
 	}
 	srows, err := tx.QueryContext(ctx, `SELECT id, source, repository, branch, head_commit, started_at, finished_at, complete, findings, secrets, new_secrets, locations, new_locations, gone, regressions
