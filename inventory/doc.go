@@ -59,10 +59,15 @@
 // compares the tables (AuditedState, one snapshot): every secret's status
 // fields and status history, every scan record, and each secret's first
 // scan must be what the chain says, and each row that disagrees is named
-// (StateError). Entries written before they carried the time or the whole
-// scan record are judged on the fields they hold, so existing inventories
-// verify without a migration. Locations are covered through the scans that
-// recorded them, not row by row.
+// (StateError). Locations are covered through the scans: an ingest entry
+// holds digests of the secrets and locations the scan found first, which
+// the rows with that first scan must add up to (a row planted, deleted or
+// moved changes them), and a location's gone mark must match the chain's
+// complete scans of its repository (gone exactly when one ran after the
+// last scan that found it, since it finished). A location's line, commit
+// and tip flag are not covered. Entries written before they carried the
+// time, the whole scan record or the digests are judged on the fields
+// they hold, so existing inventories verify without a schema migration.
 //
 // An attacker who can write the database can still cut the chain short
 // (with the rows it recorded) or rebuild it consistently. A head published
