@@ -999,7 +999,7 @@ func restoreState(t *testing.T, s Store, st AuditedState) {
 	}
 	exec(`DELETE FROM locations`)
 	exec(`DELETE FROM status_history`)
-	exec(`DELETE FROM secrets WHERE fingerprint NOT IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(st.Secrets)), ", ") + `)`, func() []any {
+	exec(`DELETE FROM secrets WHERE fingerprint NOT IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(st.Secrets)), ", ")+`)`, func() []any {
 		var a []any
 		for _, r := range st.Secrets {
 			a = append(a, r.Fingerprint)
