@@ -165,7 +165,7 @@ type StateError struct {
 
 func (e *StateError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "audit log tampered: %d table rows disagree with the audit log", len(e.Rows))
+	fmt.Fprintf(&b, "audit log tampered: %d table rows disagreeing with the audit log", len(e.Rows))
 	for i, m := range e.Rows {
 		if i == 10 {
 			fmt.Fprintf(&b, "; and %d more", len(e.Rows)-i)

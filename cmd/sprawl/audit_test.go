@@ -80,9 +80,11 @@ func TestAuditCoversStateCLI(t *testing.T) {
 			sqlx(`DELETE FROM audit_log WHERE seq >= 2`)
 			sqlx(`DELETE FROM scans WHERE id >= 2`)
 			sqlx(`UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_log WHERE seq = 1)`)
-			code, _, errOut = runInventoryCLI(t, "audit", "verify", "--inventory", st.dsn)
-			if code != 0 {
-				t.Fatalf("a truncated chain whose rows were removed too should verify without a head: exit %d %s", code, errOut)
+			// The locations the removed scans touched still give it away;
+			// the published head names the truncation itself.
+			code, out, _ = runInventoryCLI(t, "audit", "verify", "--inventory", st.dsn)
+			if code != exitFindings || !strings.Contains(out, "which no audit entry records") {
+				t.Errorf("verify after truncating the chain and its scans: exit %d, %q", code, out)
 			}
 			code, _, errOut = runInventoryCLI(t, "audit", "verify", "--expect-head", head, "--inventory", st.dsn)
 			if code != exitFindings || !strings.Contains(errOut, "truncated or reset") {

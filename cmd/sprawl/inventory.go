@@ -1405,7 +1405,7 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 					for _, m := range se.Rows {
 						fmt.Fprintf(out, "tampered: %s\n", m)
 					}
-					return &exitError{exitFindings, fmt.Errorf("audit log tampered: %s disagree with the audit log (listed above)", plural(len(se.Rows), "table row"))}
+					return &exitError{exitFindings, fmt.Errorf("audit log tampered: %s disagreeing with the audit log (listed above)", plural(len(se.Rows), "table row"))}
 				}
 				var te *inventory.TamperError
 				if errors.As(err, &te) {
