@@ -50,6 +50,7 @@ func runConformance(t *testing.T, newStore storeFactory) {
 		{"AuditExpectHead", testAuditExpectHead},
 		{"AuditLegacyEntries", testAuditLegacyEntries},
 		{"TrustedSuppressed", testTrustedSuppressed},
+		{"FailedVaultIndexRecorded", testFailedVaultIndex},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Reopen", testReopen},
 		{"NoPlaintext", testNoPlaintext},
@@ -1183,4 +1184,41 @@ func testTrustedSuppressed(t *testing.T, s Store, _ func() (Store, error)) {
 	if !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), fx.fp(secs[0])) || got[fx.fp(secs[0])] {
 		t.Errorf("TrustedSuppressed after a direct status edit = %v, %v; want no suppression and the row named", got, err)
 	}
+}
+
+// A vault index that could read nothing is an audit entry marked failed
+// with its errors, and changes nothing: the previous index stands, even
+// if the caller claimed the index complete.
+func testFailedVaultIndex(t *testing.T, s Store, _ func() (Store, error)) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	a := randomSecret(t)
+	mustIndex(t, s, fx.vaultBatch("vault", "https://v", true, fx.kv("secret", "app", "token", "1", a)))
+	before := mustVault(t, s, VaultQuery{IncludeGone: true})
+	failed := fx.vaultBatch("vault", "https://v", true)
+	failed.Errors = []string{"secret/: list secret/metadata/: connection refused"}
+	if _, err := s.RecordVaultIndex(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, mustVault(t, s, VaultQuery{IncludeGone: true})); diff != "" {
+		t.Errorf("a failed index changed the index (-before +after):\n%s", diff)
+	}
+	es, err := s.AuditLog(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := es[len(es)-1]
+	var d struct {
+		Complete bool     `json:"complete"`
+		Failed   bool     `json:"failed"`
+		Errors   []string `json:"errors"`
+		Entries  int      `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(last.Data), &d); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != ActionVaultIndex || !d.Failed || d.Complete || len(d.Errors) != 1 || d.Entries != 0 {
+		t.Errorf("last entry = %s %s, want a failed vault index with its error", last.Action, last.Data)
+	}
+	mustVerify(t, s)
 }

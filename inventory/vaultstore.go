@@ -325,7 +325,7 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			}
 		}
 
-		if b.Complete {
+		if b.Complete && len(b.Errors) == 0 { // an index with errors saw part of the store
 			q := `UPDATE vault_entries SET gone_at = ? WHERE adapter = ? AND store = ? AND last_indexed <> ? AND gone_at IS NULL`
 			args := []any{now, b.Adapter, b.Store, now}
 			if len(b.Mounts) > 0 {
