@@ -65,7 +65,8 @@ func TestVaultIndexFailureIsRecorded(t *testing.T) {
 	mustContain(t, "audit log", table, "FAILED index of vault")
 
 	// The previous index stands: the managed leak is still planned.
-	after, _ := s.run(0, "rotate", "--adapter", "vault", "--inventory", db)
+	after, warn := s.run(0, "rotate", "--adapter", "vault", "--inventory", db)
+	mustContain(t, "rotate after the failed index", warn, "the last index of vault "+hv.URL+" failed", "connection refused", "rests on the index before it")
 	if after != plan {
 		t.Errorf("the plan changed after a failed index:\nbefore:\n%s\nafter:\n%s", plan, after)
 	}
