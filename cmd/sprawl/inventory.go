@@ -1065,6 +1065,8 @@ type exportDoc struct {
 type auditHead struct {
 	Seq  int64  `json:"seq"`
 	Hash string `json:"hash"`
+	// Head is SEQ:HASH, as 'audit head' prints and --expect-head takes.
+	Head string `json:"head"`
 }
 
 func newInventoryExportCmd() *cobra.Command {
@@ -1097,6 +1099,7 @@ to the log). Secret values are never in the inventory, so never in this.`,
 				if doc.AuditHead.Seq, doc.AuditHead.Hash, err = s.AuditHead(ctx); err != nil {
 					return inventoryErr(err)
 				}
+				doc.AuditHead.Head = inventory.Head{Seq: doc.AuditHead.Seq, Hash: doc.AuditHead.Hash}.String()
 				return writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error { return writeJSON(w, doc) })
 			})
 		},
