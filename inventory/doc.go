@@ -45,10 +45,41 @@
 //
 // # Audit log
 //
-// Every mutation (an ingest summary, a status change, a policy change)
-// appends an entry to a hash chain in the same transaction as the change:
-// hash = SHA-256(previous hash ‖ canonical entry bytes). Verify walks the
-// chain and names the first entry that was edited, reordered or deleted.
+// Every mutation (an ingest, a status change, a policy change, a vault
+// index or action, a CI-secret listing) appends an entry to a hash chain
+// in the same transaction as the change: hash = SHA-256(previous hash ‖
+// canonical entry bytes). Failed operations are entries too: a vault
+// index that could not read its store records its errors and changes
+// nothing else.
+//
+// The chain covers state, not only its own entries: a "status" entry holds
+// the secret's new status, reason and time (the actor is the entry's), an
+// "ingest" entry the whole scan record. Verify walks the chain, names the
+// first entry that was edited, reordered or deleted, then replays it and
+// compares the tables (AuditedState, one snapshot): every secret's status
+// fields and status history, every scan record, and each secret's first
+// scan must be what the chain says, and each row that disagrees is named
+// (StateError). Locations are covered through the scans: an ingest entry
+// holds digests of the secrets and locations the scan found first, which
+// the rows with that first scan must add up to (a row planted, deleted or
+// moved changes them), and a location's gone mark must match the chain's
+// complete scans of its repository (gone exactly when one ran after the
+// last scan that found it, since it finished). A location's line, commit
+// and tip flag are not covered. Entries written before they carried the
+// time, the whole scan record or the digests are judged on the fields
+// they hold, so existing inventories verify without a schema migration.
+//
+// An attacker who can write the database can still cut the chain short
+// (with the rows it recorded) or rebuild it consistently. A head published
+// elsewhere catches both: Head is written "SEQ:HASH" ('sprawl audit head',
+// the quarterly report), and VerifyWith with ExpectHead fails unless the
+// chain still holds that entry with that hash. Publish it where the
+// database's writers cannot reach: the log of each scheduled scan job, the
+// quarterly review ticket.
+//
+// TrustedSuppressed is the CI gate's view: a false-positive or
+// accepted-risk status only suppresses a finding once Verify passes, so a
+// status set with SQL never turns a failing gate into a passing one.
 //
 // # Vault index
 //

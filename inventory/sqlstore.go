@@ -217,6 +217,9 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		}
 
 		ids := make(map[string]int64, len(b.Secrets))
+		// What this scan added, for the audit entry's digests.
+		var newSecrets []string
+		var newLocations []locationIdent
 		for start := 0; start < len(b.Secrets); start += secretBatch {
 			part := b.Secrets[start:min(start+secretBatch, len(b.Secrets))]
 			args := make([]any, 0, len(part)*9)
@@ -246,6 +249,7 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 				ids[fp] = id
 				if first == scanID {
 					sum.NewSecrets++
+					newSecrets = append(newSecrets, fp)
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -259,6 +263,10 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 			ingestHook("secrets")
 		}
 
+		fps := make(map[int64]string, len(ids))
+		for fp, id := range ids {
+			fps[id] = fp
+		}
 		for start := 0; start < len(b.Locations); start += locationBatch {
 			part := b.Locations[start:min(start+locationBatch, len(b.Locations))]
 			args := make([]any, 0, len(part)*14)
@@ -284,19 +292,22 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 					commit_id = CASE WHEN ` + earlier + ` THEN excluded.commit_id ELSE locations.commit_id END,
 					author = CASE WHEN ` + earlier + ` THEN excluded.author ELSE locations.author END,
 					committed_at = CASE WHEN ` + earlier + ` THEN excluded.committed_at ELSE locations.committed_at END
-				RETURNING first_scan_id`
+				RETURNING secret_id, source, repository, path, first_scan_id`
 			rows, err := query(q, args...)
 			if err != nil {
 				return fmt.Errorf("upsert locations: %w", err)
 			}
 			for rows.Next() {
-				var first int64
-				if err := rows.Scan(&first); err != nil {
+				var sid, first int64
+				var l locationIdent
+				if err := rows.Scan(&sid, &l.source, &l.repository, &l.path, &first); err != nil {
 					rows.Close()
 					return err
 				}
 				if first == scanID {
 					sum.NewLocations++
+					l.fp = fps[sid]
+					newLocations = append(newLocations, l)
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -365,13 +376,13 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		if ingestHook != nil {
 			ingestHook("audit")
 		}
-		return s.appendAudit(ctx, tx, c, b.Actor, ActionIngest, struct {
-			Source     string `json:"source"`
-			Repository string `json:"repository"`
-			Complete   bool   `json:"complete"`
-			HeadCommit string `json:"head_commit,omitempty"`
-			IngestSummary
-		}{sc.Source, sc.Repository, sc.Complete, sc.HeadCommit, sum})
+		// The entry holds the scan record as the scans table does, so
+		// Verify can tell an edited or deleted scan row.
+		return s.appendAudit(ctx, tx, c, b.Actor, ActionIngest, ingestAudit{
+			Source: sc.Source, Repository: sc.Repository, Complete: sc.Complete, HeadCommit: sc.HeadCommit,
+			Branch: sc.Branch, StartedNS: sc.Started.UnixNano(), FinishedNS: seen,
+			NewSecretsDigest: secretsDigest(newSecrets), NewLocationsDigest: locationsDigest(newLocations), IngestSummary: sum,
+		})
 	})
 	if err != nil {
 		return IngestSummary{}, fmt.Errorf("ingest: %w", err)
@@ -589,22 +600,28 @@ func (s *sqlStore) SetStatus(ctx context.Context, fingerprint string, ch StatusC
 		if err := CheckTransition(from, to, ch.Reason); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE secrets SET status = ?, status_reason = ?, status_actor = ?, status_at = ? WHERE id = ?`),
-			string(to), ch.Reason, ch.Actor, at.UnixNano(), id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO status_history (secret_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`),
-			id, string(from), string(to), ch.Reason, ch.Actor, at.UnixNano()); err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, c, ch.Actor, ActionStatus, map[string]string{
-			"fingerprint": fingerprint, "from": string(from), "to": string(to), "reason": ch.Reason,
-		})
+		return s.recordStatus(ctx, tx, c, id, fingerprint, from, to, ch.Reason, ch.Actor, at.UnixNano())
 	})
 	if err != nil {
 		return "", fmt.Errorf("set status: %w", err)
 	}
 	return from, nil
+}
+
+// recordStatus moves secret id (fingerprint fp) from one status to
+// another within a mutation: the row, its history and the "status" audit
+// entry, which carries everything the row now holds (status, reason,
+// actor in the entry, time) so Verify can recompute it.
+func (s *sqlStore) recordStatus(ctx context.Context, tx *sql.Tx, c *chain, id int64, fp string, from, to Status, reason, actor string, at int64) error {
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE secrets SET status = ?, status_reason = ?, status_actor = ?, status_at = ? WHERE id = ?`),
+		string(to), reason, actor, at, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO status_history (secret_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`),
+		id, string(from), string(to), reason, actor, at); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, tx, c, actor, ActionStatus, statusAudit{Fingerprint: fp, From: string(from), To: string(to), Reason: reason, AtNS: at})
 }
 
 func (s *sqlStore) Suppressed(ctx context.Context, fingerprints []string) (map[string]bool, error) {
@@ -788,4 +805,99 @@ func (s *sqlStore) AuditHead(ctx context.Context) (int64, string, error) {
 		return 0, "", fmt.Errorf("read audit head: %w", err)
 	}
 	return seq, hash, nil
+}
+
+func (s *sqlStore) AuditedState(ctx context.Context) (AuditedState, error) {
+	st := AuditedState{History: map[string][]StatusEvent{}}
+	// One snapshot: SQLite read transactions are; PostgreSQL's need
+	// REPEATABLE READ (READ COMMITTED snapshots each statement).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.dollar {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.rdb.BeginTx(ctx, opts)
+	if err != nil {
+		return st, fmt.Errorf("read audited state: %w", err)
+	}
+	defer tx.Rollback()
+	fail := func(err error) (AuditedState, error) { return st, fmt.Errorf("read audited state: %w", err) }
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&st.HeadSeq); err != nil {
+		return fail(err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT fingerprint, status, status_reason, status_actor, status_at, first_scan_id FROM secrets ORDER BY fingerprint`)
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var r SecretState
+		var status string
+		var at sql.NullInt64
+		if err := rows.Scan(&r.Fingerprint, &status, &r.Reason, &r.Actor, &at, &r.FirstScanID); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.Status, r.At = Status(status), fromNanos(at)
+		st.Secrets = append(st.Secrets, r)
+	}
+	if err := rows.Close(); err != nil {
+		return fail(err)
+	}
+	hrows, err := tx.QueryContext(ctx, `SELECT s.fingerprint, h.from_status, h.to_status, h.reason, h.actor, h.at
+		FROM status_history h JOIN secrets s ON s.id = h.secret_id ORDER BY h.secret_id, h.id`)
+	if err != nil {
+		return fail(err)
+	}
+	for hrows.Next() {
+		var fp, from, to string
+		var ev StatusEvent
+		var at sql.NullInt64
+		if err := hrows.Scan(&fp, &from, &to, &ev.Reason, &ev.Actor, &at); err != nil {
+			hrows.Close()
+			return fail(err)
+		}
+		ev.From, ev.To, ev.At = Status(from), Status(to), fromNanos(at)
+		st.History[fp] = append(st.History[fp], ev)
+	}
+	if err := hrows.Close(); err != nil {
+		return fail(err)
+	}
+	lrows, err := tx.QueryContext(ctx, `SELECT s.fingerprint, l.source, l.repository, l.path, l.first_scan_id, l.last_scan_id, l.gone_at
+		FROM locations l JOIN secrets s ON s.id = l.secret_id`)
+	if err != nil {
+		return fail(err)
+	}
+	for lrows.Next() {
+		var l LocationState
+		var gone sql.NullInt64
+		if err := lrows.Scan(&l.Fingerprint, &l.Source, &l.Repository, &l.Path, &l.FirstScanID, &l.LastScanID, &gone); err != nil {
+			lrows.Close()
+			return fail(err)
+		}
+		l.GoneAt = fromNanos(gone)
+		st.Locations = append(st.Locations, l)
+	}
+	if err := lrows.Close(); err != nil {
+		return fail(err)
+	}
+	srows, err := tx.QueryContext(ctx, `SELECT id, source, repository, branch, head_commit, started_at, finished_at, complete, findings, secrets, new_secrets, locations, new_locations, gone, regressions
+		FROM scans ORDER BY id`)
+	if err != nil {
+		return fail(err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var r ScanRecord
+		var started, finished sql.NullInt64
+		var complete int64
+		if err := srows.Scan(&r.ID, &r.Source, &r.Repository, &r.Branch, &r.HeadCommit, &started, &finished, &complete,
+			&r.Findings, &r.Secrets, &r.NewSecrets, &r.Locations, &r.NewLocations, &r.Gone, &r.Regressions); err != nil {
+			return fail(err)
+		}
+		r.Started, r.Finished, r.Complete = fromNanos(started), fromNanos(finished), complete != 0
+		st.Scans = append(st.Scans, r)
+	}
+	if err := srows.Err(); err != nil {
+		return fail(err)
+	}
+	return st, nil
 }

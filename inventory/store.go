@@ -96,6 +96,12 @@ type Store interface {
 	// and hash as recorded when it was appended ("" and 0 when empty).
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 
+	// AuditedState reads, in one snapshot, the rows whose state the audit
+	// chain records (every secret's status fields and first scan, the
+	// status history, every scan record) with the chain head's sequence
+	// number in that snapshot. Verify compares them with the chain.
+	AuditedState(ctx context.Context) (AuditedState, error)
+
 	// RecordVaultIndex records one index of a secret store (vault.go): it
 	// upserts b's entries by (adapter, store, mount, path, field), marks
 	// the store's entries it did not see as gone when b.Complete, and

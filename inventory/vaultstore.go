@@ -118,6 +118,11 @@ type VaultIndexBatch struct {
 	Entries  []VaultEntryRecord
 	At       time.Time // zero: now
 	Actor    string
+	// Errors are the parts of the store that could not be listed or read
+	// (or why the index failed outright); they go into the audit entry. An
+	// index with errors and no entries is recorded as failed: nothing in
+	// the index changes, and the previous index stays the truth.
+	Errors []string
 }
 
 // VaultRotation is a flagged entry whose value was seen rotated.
@@ -367,7 +372,7 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			}
 		}
 
-		if b.Complete {
+		if b.Complete && len(b.Errors) == 0 { // an index with errors saw part of the store
 			q := `UPDATE vault_entries SET gone_at = ? WHERE adapter = ? AND store = ? AND last_indexed <> ? AND gone_at IS NULL`
 			args := []any{now, b.Adapter, b.Store, now}
 			if len(b.Mounts) > 0 {
@@ -412,17 +417,7 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			}
 			rot := rotatedFrom[fp]
 			reason := fmt.Sprintf("vault index: new value at %s (version %s)", rot.VaultKey, rot.Version)
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE secrets SET status = ?, status_reason = ?, status_actor = ?, status_at = ? WHERE id = ?`),
-				string(StatusRotated), reason, b.Actor, now, id); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO status_history (secret_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`),
-				id, string(from), string(StatusRotated), reason, b.Actor, now); err != nil {
-				return err
-			}
-			if err := s.appendAudit(ctx, tx, c, b.Actor, ActionStatus, map[string]string{
-				"fingerprint": fp, "from": string(from), "to": string(StatusRotated), "reason": reason,
-			}); err != nil {
+			if err := s.recordStatus(ctx, tx, c, id, fp, from, StatusRotated, reason, b.Actor, now); err != nil {
 				return err
 			}
 			sum.SecretsRotated = append(sum.SecretsRotated, fp)
@@ -435,6 +430,8 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			Adapter  string   `json:"adapter"`
 			Store    string   `json:"store"`
 			Complete bool     `json:"complete"`
+			Failed   bool     `json:"failed,omitempty"`
+			Errors   []string `json:"errors,omitempty"`
 			Mounts   []string `json:"mounts,omitempty"`
 			VaultIndexSummary
 			// Assessment counts the store's live entries by state under
@@ -442,7 +439,7 @@ func (s *sqlStore) RecordVaultIndex(ctx context.Context, b *VaultIndexBatch) (Va
 			// store's managed-secret figures over time, and reports
 			// compare periods with them.
 			Assessment ManagedCounts `json:"assessment"`
-		}{b.Adapter, b.Store, b.Complete, b.Mounts, sum, assessed})
+		}{b.Adapter, b.Store, b.Complete && len(b.Errors) == 0, len(b.Errors) > 0 && len(b.Entries) == 0, b.Errors, b.Mounts, sum, assessed})
 	})
 	if err != nil {
 		return VaultIndexSummary{}, fmt.Errorf("record vault index: %w", err)

@@ -235,7 +235,11 @@ type AuditStatus struct {
 	Entries  int64  `json:"entries"`
 	HeadSeq  int64  `json:"head_seq"`
 	HeadHash string `json:"head_hash"`
-	// Problem says where the chain breaks (empty when verified).
+	// Head is the head as 'sprawl audit head' prints it, SEQ:HASH: publish
+	// it, and check later with 'sprawl audit verify --expect-head'.
+	Head string `json:"head"`
+	// Problem says where the chain breaks, or which rows disagree with
+	// it (empty when verified).
 	Problem string `json:"problem,omitempty"`
 }
 
@@ -424,10 +428,9 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 
 	audit := AuditStatus{}
 	vr, err := inventory.Verify(ctx, s)
-	var te *inventory.TamperError
 	switch {
-	case errors.As(err, &te):
-		audit.Problem = te.Error()
+	case errors.Is(err, inventory.ErrTampered):
+		audit.Problem = err.Error()
 		audit.HeadSeq, audit.HeadHash, err = s.AuditHead(ctx)
 		if err != nil {
 			return nil, err
@@ -437,6 +440,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	default:
 		audit = AuditStatus{Verified: true, Entries: vr.Entries, HeadSeq: vr.HeadSeq, HeadHash: vr.HeadHash}
 	}
+	audit.Head = inventory.Head{Seq: audit.HeadSeq, Hash: audit.HeadHash}.String()
 	r.Audit = audit
 
 	switch {

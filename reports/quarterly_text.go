@@ -176,9 +176,9 @@ func auditLine(a AuditStatus) string {
 		if a.Entries == 0 {
 			return "verified (the audit log is empty)"
 		}
-		return fmt.Sprintf("verified: %d entries, head #%d %s", a.Entries, a.HeadSeq, a.HeadHash)
+		return fmt.Sprintf("verified: %d entries, head %s", a.Entries, a.Head)
 	}
-	return fmt.Sprintf("BROKEN: %s (recorded head #%d %s)", a.Problem, a.HeadSeq, a.HeadHash)
+	return fmt.Sprintf("BROKEN: %s (recorded head %s)", a.Problem, a.Head)
 }
 
 // ---- Markdown ----
@@ -328,14 +328,14 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 	mdTable(w, []string{"Date", "Open leaks", "New", "Scans"}, rs, "No scans were recorded in this period, so there is no trend.")
 
 	w.WriteString("## Audit log\n\n")
-	mdTable(w, []string{"Chain", "Entries", "Head", "Head hash"}, [][]string{{
+	mdTable(w, []string{"Chain", "Entries", "Head (SEQ:HASH)"}, [][]string{{
 		map[bool]string{true: "verified", false: "BROKEN"}[r.Audit.Verified], strconv.FormatInt(r.Audit.Entries, 10),
-		strconv.FormatInt(r.Audit.HeadSeq, 10), r.Audit.HeadHash,
+		r.Audit.Head,
 	}}, "")
 	if r.Audit.Problem != "" {
 		fmt.Fprintf(w, "Problem: %s\n\n", r.Audit.Problem)
 	}
-	w.WriteString("Publishing the head hash (a ticket, a commit) anchors the chain: a rewritten database cannot end in it.\n")
+	w.WriteString("Publishing the head (a ticket, a CI log) anchors the chain: `sprawl audit verify --expect-head SEQ:HASH` later fails if the log was truncated, reset or rewritten.\n")
 	return w.Flush()
 }
 

@@ -290,6 +290,15 @@ func tipChecker(ctx context.Context, dir, commit string, fs []scanner.Finding) f
 // suppressByInventory drops findings whose secrets the inventory holds as
 // false-positive or accepted-risk, so they no longer fail the CI gate; it
 // returns the findings kept and how many were dropped.
+//
+// A status only counts when the audit chain vouches for it: when anything
+// would be dropped, the chain and the tables are verified first
+// (inventory.TrustedSuppressed), and an inventory that fails the check
+// stops the gate with exit 3 naming the row, rather than passing it on a
+// status someone set with SQL. The check costs one walk of the chain, and
+// only runs when the inventory is about to turn a failing gate into a
+// passing one; recomputing the status from the chain instead would cost
+// the same walk and hide the tampering from whoever runs the gate.
 func suppressByInventory(ctx context.Context, dsn string, fs []scanner.Finding) ([]scanner.Finding, int, error) {
 	if len(fs) == 0 {
 		return fs, 0, nil
@@ -307,7 +316,10 @@ func suppressByInventory(ctx context.Context, dsn string, fs []scanner.Finding) 
 	for i, f := range fs {
 		fps[i] = scanner.Fingerprint(key, f.Secret)
 	}
-	sup, err := s.Suppressed(ctx, fps)
+	sup, err := inventory.TrustedSuppressed(ctx, s, fps)
+	if errors.Is(err, inventory.ErrTampered) {
+		return nil, 0, failure(fmt.Errorf("%w (run 'sprawl audit verify')", err))
+	}
 	if err != nil {
 		return nil, 0, inventoryErr(err)
 	}
@@ -1020,6 +1032,8 @@ type exportDoc struct {
 type auditHead struct {
 	Seq  int64  `json:"seq"`
 	Hash string `json:"hash"`
+	// Head is SEQ:HASH, as 'audit head' prints and --expect-head takes.
+	Head string `json:"head"`
 }
 
 func newInventoryExportCmd() *cobra.Command {
@@ -1052,6 +1066,7 @@ to the log). Secret values are never in the inventory, so never in this.`,
 				if doc.AuditHead.Seq, doc.AuditHead.Hash, err = s.AuditHead(ctx); err != nil {
 					return inventoryErr(err)
 				}
+				doc.AuditHead.Head = inventory.Head{Seq: doc.AuditHead.Seq, Hash: doc.AuditHead.Hash}.String()
 				return writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error { return writeJSON(w, doc) })
 			})
 		},
@@ -1334,21 +1349,46 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Verify and read the inventory's tamper-evident audit log",
 		Long: `Every change to the inventory (an ingested scan, a status change, a policy
-change) appends an entry to a hash chain: each entry's hash is SHA-256 of
-the previous hash and the entry. 'audit verify' recomputes the chain and
-names the first entry that was edited, reordered or deleted.
+change, a vault index or action, failed ones included) appends an entry to
+a hash chain: each entry's hash is SHA-256 of the previous hash and the
+entry, and the entry holds the state it changed. 'audit verify' recomputes
+the chain, names the first entry that was edited, reordered or deleted,
+then replays it and names every secret or scan row that disagrees (a
+status set with SQL, an edited or deleted scan).
+
+Someone who can write the database can also rebuild the whole chain, or
+cut it short. Publish the head ('audit head', printed as SEQ:HASH) where
+they cannot reach it — a CI log, a ticket, the quarterly report — and
+check against it: 'audit verify --expect-head SEQ:HASH' fails when the log
+was truncated, reset or rewritten since.
 
 Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 	}
 	audit.PersistentFlags().String("inventory", "", inventoryFlagHelp)
 
 	verify := &cobra.Command{
-		Use:   "verify",
-		Short: "Recompute the hash chain; exit 1 naming the first bad entry",
+		Use:   "verify [--expect-head SEQ:HASH]",
+		Short: "Recompute the hash chain and the state it records; exit 1 naming what disagrees",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var opts inventory.VerifyOptions
+			if v, _ := cmd.Flags().GetString("expect-head"); v != "" {
+				h, err := inventory.ParseHead(v)
+				if err != nil {
+					return usageErr("--expect-head: %v", err)
+				}
+				opts.ExpectHead = &h
+			}
 			return withInventory(cmd, func(s inventory.Store) error {
-				res, err := inventory.Verify(cmd.Context(), s)
+				out := cmd.OutOrStdout()
+				res, err := inventory.VerifyWith(cmd.Context(), s, opts)
+				var se *inventory.StateError
+				if errors.As(err, &se) {
+					for _, m := range se.Rows {
+						fmt.Fprintf(out, "tampered: %s\n", m)
+					}
+					return &exitError{exitFindings, fmt.Errorf("audit log tampered: %s disagreeing with the audit log (listed above)", plural(len(se.Rows), "table row"))}
+				}
 				var te *inventory.TamperError
 				if errors.As(err, &te) {
 					return &exitError{exitFindings, err}
@@ -1357,14 +1397,41 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 					return inventoryErr(err)
 				}
 				if res.Entries == 0 {
-					_, err = fmt.Fprintln(cmd.OutOrStdout(), "audit log intact: no entries")
+					_, err = fmt.Fprintln(out, "audit log intact: no entries")
 					return failure(err)
 				}
 				noun := "entries"
 				if res.Entries == 1 {
 					noun = "entry"
 				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "audit log intact: %d %s, head %d %s\n", res.Entries, noun, res.HeadSeq, res.HeadHash)
+				msg := fmt.Sprintf("audit log intact: %d %s, head %s; %s and %s agree with it", res.Entries, noun, res.Head(),
+					plural(res.Secrets, "secret"), plural(res.Scans, "scan"))
+				if opts.ExpectHead != nil {
+					msg += fmt.Sprintf("; published head %d is in the chain", opts.ExpectHead.Seq)
+				}
+				_, err = fmt.Fprintln(out, msg)
+				return failure(err)
+			})
+		},
+	}
+	verify.Flags().String("expect-head", "", "a head published earlier (SEQ:HASH from 'audit head'): fail if the chain no longer holds it")
+
+	head := &cobra.Command{
+		Use:   "head",
+		Short: "Print the chain's head as SEQ:HASH, to publish where the database's writers cannot reach",
+		Long: `Print the audit chain's current head as SEQ:HASH (the last entry's sequence
+number and hash). Write it into the CI log or a ticket after each run; a
+later 'sprawl audit verify --expect-head SEQ:HASH' then proves the log
+still holds that entry unchanged, which a truncated, reset or rebuilt log
+cannot. The head is read as recorded; 'audit verify' checks it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withInventory(cmd, func(s inventory.Store) error {
+				seq, hash, err := s.AuditHead(cmd.Context())
+				if err != nil {
+					return inventoryErr(err)
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), inventory.Head{Seq: seq, Hash: hash})
 				return failure(err)
 			})
 		},
@@ -1404,7 +1471,7 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 	logCmd.Flags().Int64("after", 0, "only entries after this sequence number")
 	logCmd.Flags().Int("limit", 0, "at most this many entries (0: all)")
 
-	audit.AddCommand(verify, logCmd)
+	audit.AddCommand(verify, head, logCmd)
 	return audit
 }
 
@@ -1436,8 +1503,19 @@ func auditSummary(e inventory.AuditEntry) string {
 		}
 		return "policy changed"
 	case inventory.ActionVaultIndex:
+		errs, _ := d["errors"].([]any)
+		firstErr := ""
+		if len(errs) > 0 {
+			firstErr, _ = errs[0].(string)
+		}
+		if failed, _ := d["failed"].(bool); failed {
+			return fmt.Sprintf("FAILED index of %s %s: %s (nothing recorded)", str("adapter"), str("store"), firstErr)
+		}
 		s := fmt.Sprintf("indexed %s %s: %d values (%d new, %d changed, %d gone)", str("adapter"), str("store"),
 			num("entries"), num("new"), num("changed"), num("gone"))
+		if len(errs) > 0 {
+			s = "PARTIAL " + s + fmt.Sprintf(", %d errors: %s", len(errs), firstErr)
+		}
 		if r, ok := d["rotated"].([]any); ok && len(r) > 0 {
 			s += fmt.Sprintf(", %d rotated", len(r))
 		}

@@ -33,7 +33,8 @@ leaks and rotations in the period; overdue rotations against the policy;
 secrets shared across environments or spread over several repositories
 or stores; the repositories with most open leaks; the trend of open leaks
 from the scans recorded in the period; and the audit log's verification
-with its head hash, so the document is evidence in itself.
+with its head as SEQ:HASH, so the document is evidence in itself (check the
+inventory against it later with 'sprawl audit verify --expect-head').
 
 Formats: table (terminal), html (one self-contained file: inline CSS and
 SVG charts, sortable tables, no network requests; prints cleanly),

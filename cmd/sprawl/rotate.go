@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -85,6 +86,10 @@ action or the inventory failed (the others still ran).`,
 						return inventoryErr(err)
 					}
 				}
+				warnFailedIndexes(cmd, s, ac.kind)
+				if len(items) == 0 && len(overdue) == 0 && format != "json" {
+					return nothingToRotate(cmd, s, ac.kind)
+				}
 				failed := 0
 				if apply {
 					if failed, err = applyRotation(cmd.Context(), s, items, ac, reason, actorName(actorFlag)); err != nil {
@@ -115,6 +120,81 @@ action or the inventory failed (the others still ran).`,
 	c.Flags().String("actor", "", "who is acting, for the audit log (default $SPRAWL_ACTOR, else the login name)")
 	c.Flags().StringP("format", "f", "table", "table or json")
 	return c
+}
+
+// recentAudit is how many of the latest audit entries warnFailedIndexes
+// looks through for each store's last index.
+const recentAudit = 1000
+
+// warnFailedIndexes says on stderr which stores' latest index (among the
+// recent audit entries) failed or was partial: the plan then rests on the
+// index before it, which a failed index leaves in place.
+func warnFailedIndexes(cmd *cobra.Command, s inventory.Store, kind string) {
+	ctx := cmd.Context()
+	seq, _, err := s.AuditHead(ctx)
+	if err != nil {
+		return
+	}
+	es, err := s.AuditLog(ctx, max(0, seq-recentAudit), 0)
+	if err != nil {
+		return
+	}
+	type index struct {
+		Adapter string   `json:"adapter"`
+		Store   string   `json:"store"`
+		Failed  bool     `json:"failed"`
+		Errors  []string `json:"errors"`
+		seq     int64
+		at      time.Time
+	}
+	latest := map[string]index{}
+	var order []string
+	for _, e := range es {
+		if e.Action != inventory.ActionVaultIndex {
+			continue
+		}
+		var x index
+		if json.Unmarshal([]byte(e.Data), &x) != nil || (kind != "" && x.Adapter != kind) {
+			continue
+		}
+		x.seq, x.at = e.Seq, e.At
+		k := x.Adapter + " " + x.Store
+		if _, ok := latest[k]; !ok {
+			order = append(order, k)
+		}
+		latest[k] = x
+	}
+	for _, k := range order {
+		x := latest[k]
+		switch {
+		case x.Failed:
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: the last index of %s failed (%s, audit entry %d: %s); this plan rests on the index before it: run 'sprawl vault index' again\n",
+				k, x.at.Format(time.RFC3339), x.seq, strings.Join(x.Errors[:min(1, len(x.Errors))], ""))
+		case len(x.Errors) > 0:
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: the last index of %s was partial (%s, audit entry %d, %d errors); parts of this plan rest on an older index\n",
+				k, x.at.Format(time.RFC3339), x.seq, len(x.Errors))
+		}
+	}
+}
+
+// nothingToRotate says why the plan is empty without claiming there are
+// no leaks when --adapter only left them out: the leaked secrets may be
+// unmanaged, or the store's index stale (a failed 'vault index' leaves the
+// previous one in place, and says so in the audit log).
+func nothingToRotate(cmd *cobra.Command, s inventory.Store, kind string) error {
+	open, err := s.Secrets(cmd.Context(), inventory.Query{Statuses: []inventory.Status{inventory.StatusOpen, inventory.StatusRotationRequired}})
+	if err != nil {
+		return inventoryErr(err)
+	}
+	out := cmd.OutOrStdout()
+	if len(open) == 0 {
+		_, err = fmt.Fprintln(out, "nothing to rotate: no open leaked secret in the inventory")
+		return failure(err)
+	}
+	_, err = fmt.Fprintf(out, "nothing to mark in %s stores: %s open, none held in an indexed %s store "+
+		"(run 'sprawl rotate' without --adapter to list them; if the index is stale or the last 'vault index' failed, see 'sprawl audit log')\n",
+		kind, plural(len(open), "leaked secret"), kind)
+	return failure(err)
 }
 
 // rotationPlan correlates the active leaked secrets with the vault index:

@@ -180,16 +180,21 @@ store.`,
 func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []byte, apply bool, actor string) error {
 	ctx := cmd.Context()
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	classify, err := valueClassifier()
-	if err != nil {
-		return err
+	classify, cerr := valueClassifier()
+	if cerr != nil {
+		return cerr
 	}
 	res, err := vault.IndexClassified(ctx, a, func(v string) string { return scanner.Fingerprint(key, v) }, classify)
-	if err != nil {
-		return failure(fmt.Errorf("vault index %s %s: %w", a.Kind(), a.Store(), err))
-	}
 	b := &inventory.VaultIndexBatch{Adapter: a.Kind(), Store: a.Store(), KeyCheck: inventory.KeyCheck(key),
-		Complete: res.Complete(), Mounts: a.Scope(), Actor: actor}
+		Complete: res.Complete() && err == nil, Mounts: a.Scope(), Actor: actor, Errors: indexErrors(res, err)}
+	if err != nil {
+		// Record the failure (not an empty index), then report it.
+		b.Entries = nil
+		if _, rerr := s.RecordVaultIndex(context.WithoutCancel(ctx), b); rerr != nil {
+			fmt.Fprintf(errw, "sprawl: vault index: recording the failure: %v\n", rerr)
+		}
+		return failure(fmt.Errorf("vault index %s %s: %w (nothing recorded; the previous index stands)", a.Kind(), a.Store(), err))
+	}
 	for _, e := range res.Entries {
 		b.Entries = append(b.Entries, inventory.VaultEntryRecord{Mount: e.Mount, Path: e.Path, Field: e.Field, Engine: e.Engine,
 			Version: e.Version, VersionAt: e.VersionAt, Created: e.Created, Updated: e.Updated, Fingerprint: e.Fingerprint, AutoRotation: e.AutoRotation,
@@ -200,7 +205,10 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		return inventoryErr(err)
 	}
 	what := "indexed"
-	if !res.Complete() {
+	switch {
+	case !res.Complete() && len(res.Entries) == 0 && res.Secrets == 0:
+		what = fmt.Sprintf("FAILED index (%d errors, nothing could be read; the previous index stands) of", len(res.Errors))
+	case !res.Complete():
 		what = fmt.Sprintf("PARTIAL index (%d errors) of", len(res.Errors))
 	}
 	fmt.Fprintf(out, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
@@ -257,6 +265,31 @@ func valueClassifier() (func(string) (string, string), error) {
 		}
 		return best.Rule.ID, best.Rule.Class
 	}, nil
+}
+
+// indexErrors lists what an index could not do, for its audit entry:
+// at most maxIndexErrors items, each cut short.
+func indexErrors(res vault.IndexResult, err error) []string {
+	const maxIndexErrors, maxLen = 20, 300
+	var out []string
+	add := func(s string) {
+		out = append(out, vault.Truncate(s, maxLen))
+	}
+	if err != nil {
+		add(err.Error())
+	}
+	for i, e := range res.Errors {
+		if len(out) == maxIndexErrors {
+			add(fmt.Sprintf("… and %d more", len(res.Errors)-i))
+			break
+		}
+		ref := e.Ref.String()
+		if ref == "" {
+			ref = "(store)"
+		}
+		add(ref + ": " + e.Err.Error())
+	}
+	return out
 }
 
 // clearRotated clears the store's mark at paths whose flagged fields were

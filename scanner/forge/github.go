@@ -66,23 +66,37 @@ type GitHub struct {
 // NewGitHub returns a client for the REST API at apiURL ("" or
 // https://api.github.com for github.com; https://HOST/api/v3 for GitHub
 // Enterprise Server), authenticated with token if not empty, sending
-// requests through rt (a RateLimiter, typically).
+// requests through rt (a RateLimiter, typically; nil: NewTransport's
+// defaults). The token goes only to the API's scheme and host, over https
+// (plain http only to a loopback address); redirects that leave that
+// origin are refused.
 func NewGitHub(apiURL, token string, rt http.RoundTripper) (*GitHub, error) {
-	auth := &authTransport{base: rt, header: "Authorization", value: bearer(token), host: "api.github.com"}
-	hc := &http.Client{Transport: auth}
-	c := github.NewClient(hc)
-	g := &GitHub{c: c, WebBase: "https://github.com"}
-	if apiURL != "" && strings.TrimSuffix(apiURL, "/") != "https://api.github.com" {
+	if rt == nil {
+		rt = defaultTransport
+	}
+	api := &url.URL{Scheme: "https", Host: "api.github.com"}
+	custom := apiURL != "" && strings.TrimSuffix(apiURL, "/") != "https://api.github.com"
+	if custom {
 		u, err := url.Parse(apiURL)
-		if err != nil || u.Host == "" {
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			return nil, fmt.Errorf("GitHub API URL %q: want e.g. https://github.example.com/api/v3", apiURL)
 		}
-		auth.host = u.Host
+		if err := checkTokenOrigin("GitHub API URL", apiURL, u, token); err != nil {
+			return nil, err
+		}
+		api = u
+	}
+	auth := &authTransport{base: rt, header: "Authorization", value: bearer(token), origin: originOf(api)}
+	hc := &http.Client{Transport: auth, CheckRedirect: sameOrigin(originOf(api))}
+	c := github.NewClient(hc)
+	g := &GitHub{c: c, WebBase: "https://github.com"}
+	if custom {
+		var err error
 		if c, err = c.WithEnterpriseURLs(apiURL, apiURL); err != nil {
 			return nil, fmt.Errorf("GitHub API URL %q: %w", apiURL, err)
 		}
 		g.c = c
-		g.WebBase = u.Scheme + "://" + strings.TrimPrefix(u.Host, "api.")
+		g.WebBase = api.Scheme + "://" + strings.TrimPrefix(api.Host, "api.")
 	}
 	return g, nil
 }
@@ -95,25 +109,21 @@ func bearer(token string) string {
 }
 
 // authTransport adds the token header to every request for the API's
-// host, and to no other: a redirect (or a page link) elsewhere must not
-// carry the token.
+// origin (scheme and host), and to no other: a redirect, a page link or
+// a downgrade to http must not carry the token.
 type authTransport struct {
 	base          http.RoundTripper
 	header, value string
-	host          string // host[:port] of the API
+	origin        origin
 }
 
 func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := a.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if a.value == "" || !strings.EqualFold(req.URL.Host, a.host) {
-		return base.RoundTrip(req)
+	if a.value == "" || originOf(req.URL) != a.origin {
+		return a.base.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())
 	req.Header.Set(a.header, a.value)
-	return base.RoundTrip(req)
+	return a.base.RoundTrip(req)
 }
 
 // ghErr maps go-github errors to ErrNotFound / ErrForbidden.

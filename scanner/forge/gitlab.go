@@ -21,17 +21,26 @@ type GitLab struct {
 
 // NewGitLab returns a client for the GitLab instance at baseURL (default
 // https://gitlab.com), authenticated with token (PRIVATE-TOKEN), sending
-// requests through rt.
+// requests through rt (nil: NewTransport's defaults). The token goes only
+// to baseURL's scheme and host, over https (plain http only to a loopback
+// address); redirects that leave that origin are refused.
 func NewGitLab(baseURL, token string, rt http.RoundTripper) (*GitLab, error) {
 	if baseURL == "" {
 		baseURL = "https://gitlab.com"
+	}
+	if rt == nil {
+		rt = defaultTransport
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("GitLab URL %q: want e.g. https://gitlab.example.com", baseURL)
 	}
+	if err := checkTokenOrigin("GitLab URL", baseURL, u, token); err != nil {
+		return nil, err
+	}
 	base := strings.TrimSuffix(strings.TrimSuffix(u.String(), "/"), "/api/v4")
-	return &GitLab{base: base, token: token, hc: &http.Client{Transport: &authTransport{base: rt, header: "PRIVATE-TOKEN", value: token, host: u.Host}}}, nil
+	hc := &http.Client{Transport: &authTransport{base: rt, header: "PRIVATE-TOKEN", value: token, origin: originOf(u)}, CheckRedirect: sameOrigin(originOf(u))}
+	return &GitLab{base: base, token: token, hc: hc}, nil
 }
 
 // get fetches every page starting at path and decodes each page's JSON
@@ -60,7 +69,9 @@ func glList[T any](ctx context.Context, g *GitLab, what, path string, fn func(T)
 			return fmt.Errorf("%s: HTTP %d", what, resp.StatusCode)
 		}
 		var page []T
-		err = json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&page)
+		// The transport bounds the body (Limits): an endless page fails
+		// with ErrResponseTooLarge rather than being cut into bad JSON.
+		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()
 		if err != nil {
 			return fmt.Errorf("%s: bad response: %w", what, err)

@@ -27,7 +27,7 @@ import (
 // response is returned as it is. Only requests without a body (or with
 // GetBody) are retried.
 type RateLimiter struct {
-	Base       http.RoundTripper // default http.DefaultTransport
+	Base       http.RoundTripper // default NewTransport(Limits{}): timeouts and size caps
 	MaxWait    time.Duration     // cap on one wait (default 15 minutes)
 	MaxRetries int               // default 6
 	// Sleep waits d or until ctx is done (default: a timer). Tests inject
@@ -83,7 +83,7 @@ func (r *RateLimiter) maxWait() time.Duration {
 func (r *RateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := r.Base
 	if base == nil {
-		base = http.DefaultTransport
+		base = defaultTransport
 	}
 	retries := r.MaxRetries
 	if retries <= 0 {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
@@ -43,7 +45,13 @@ type Adapter struct {
 // shared config and credentials files, SSO, web identity, container and
 // instance roles); region, if not empty, overrides the configured one.
 func New(ctx context.Context, region string) (*Adapter, error) {
-	var opts []func(*config.LoadOptions) error
+	// The SDK's default client bounds connecting (30s) and the TLS
+	// handshake (10s) but not a server that accepts and never answers:
+	// bound the response headers and each attempt as a whole too.
+	hc := awshttp.NewBuildableClient().WithTimeout(2 * time.Minute).WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = time.Minute
+	})
+	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}

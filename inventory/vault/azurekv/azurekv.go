@@ -22,6 +22,9 @@ const (
 	maxTagValue = 512
 )
 
+// TryTimeout bounds one try of a Key Vault request, body included.
+const TryTimeout = 2 * time.Minute
+
 // DefaultExpiry is how long after the flag a marked version expires.
 const DefaultExpiry = 24 * time.Hour
 
@@ -62,7 +65,16 @@ func New(cfg Config) (*Adapter, error) {
 		}
 		cred = c
 	}
-	c, err := azsecrets.NewClient(u, cred, cfg.Options)
+	// azcore bounds connecting and the TLS handshake but not a server
+	// that never answers: bound each try (retries are separate tries).
+	opts := azsecrets.ClientOptions{}
+	if cfg.Options != nil {
+		opts = *cfg.Options
+	}
+	if opts.Retry.TryTimeout == 0 {
+		opts.Retry.TryTimeout = TryTimeout
+	}
+	c, err := azsecrets.NewClient(u, cred, &opts)
 	if err != nil {
 		return nil, fmt.Errorf("azure key vault client: %w", err)
 	}
