@@ -382,6 +382,14 @@ func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Fi
 			out = append(out, fs...)
 		}
 	}
+	// .gitleaksignore at the scanned root: every entry a tip adds.
+	if rel, ok := g.rel(filepath.Join(absPath(g.dir), scanner.GitleaksIgnoreFile)); ok {
+		fs, err := g.ignoreWidening(rel)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
 	// Rule files: any change to one the policy loads.
 	for _, p := range s.Rules {
 		if !filepath.IsAbs(p) {
@@ -615,6 +623,46 @@ func (g *gateView) newAllows(e *scanner.Engine, bl *scanner.Baseline, allowed []
 		pf.Line, pf.EndLine = f.Line, f.Line
 		pf.Author, pf.Email, pf.Date, pf.Message, pf.Blob = f.Author, f.Email, f.Date, f.Message, f.Blob
 		out = append(out, pf)
+	}
+	return out, nil
+}
+
+// ignoreWidening reports each line a tip's .gitleaksignore (rel) holds
+// that the base's does not: an entry the range adds to silence a finding.
+func (g *gateView) ignoreWidening(rel string) ([]scanner.Finding, error) {
+	lines := func(data []byte) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				m[l] = true
+			}
+		}
+		return m
+	}
+	base, err := g.readAt(g.base, rel)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	had := lines(base)
+	var out []scanner.Finding
+	for _, h := range g.heads {
+		head, err := g.readAt(h, rel)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var added []string
+		for l := range lines(head) {
+			if !had[l] {
+				added = append(added, l)
+			}
+		}
+		sort.Strings(added)
+		for _, l := range added {
+			out = append(out, policyFinding(rel, h, "ignore entry added: "+clipQuote(l)))
+		}
 	}
 	return out, nil
 }

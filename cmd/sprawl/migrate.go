@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,13 +54,20 @@ func migrationFilter(cmd *cobra.Command, p *pipeline, root string, fs []scanner.
 			}
 		}
 	}
+	// In a gate the ignore file is read as of the base revision, like the
+	// rest of the repository's policy: the change under review cannot
+	// silence its own findings (policyChanges reports what it adds).
 	path := filepath.Join(dir, scanner.GitleaksIgnoreFile)
-	ign, err := scanner.LoadGitleaksIgnore(path)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	if ign == nil {
+	data, err := p.s.files.read(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return fs, nil
+	}
+	if err != nil {
+		return nil, usageErr("%s: %v", p.s.files.name(path), err)
+	}
+	ign, err := scanner.ReadGitleaksIgnore(bytes.NewReader(data))
+	if err != nil {
+		return nil, usageErr("%s: %v", p.s.files.name(path), err)
 	}
 	ids := map[string]bool{}
 	for _, r := range p.rules {
