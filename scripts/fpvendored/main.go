@@ -5,13 +5,13 @@
 // findings outside test code per GB scanned, then every one of them (rule,
 // module path, line, redacted preview) so a reviewer can read them all.
 //
-//	go run ./scripts/fpvendored [-workers N] [-json]
+//	go run ./scripts/fpvendored [-workers N] [-json] [-extra module@version,…]
 //
 // Every module of the build graph (`go mod download all`) is scanned.
 // Test code (*_test.go, testdata/, test/, tests/, fixtures/ …) is not
-// read. A finding in documentation or example code (README, *.md, doc/,
-// docs/, example/, examples/, _examples/) is listed with "doc" in its
-// class column: vendor documentation quotes credentials on purpose, so a
+// read. A finding in documentation or example code (README, *.md, API
+// specifications, *.sample, doc/, docs/, example/, examples/, _examples/)
+// is listed with "doc" in its class column: vendor documentation quotes credentials on purpose, so a
 // reviewer reads those apart from findings in code. Exit status: 0 the
 // scan ran (whatever it found), 3 it could not.
 package main
@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -77,10 +78,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	workers := fl.Int("workers", 0, "matching goroutines (default GOMAXPROCS)")
 	asJSON := fl.Bool("json", false, "print the summary and list as JSON")
+	extra := fl.String("extra", "", "comma-separated `module@version` list to scan as well (downloaded the same way)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	mods, err := download()
+	dl := []string{"all"}
+	if *extra != "" {
+		dl = append(dl, strings.Split(*extra, ",")...)
+	}
+	mods, err := download(dl...)
 	if err != nil {
 		fmt.Fprintln(stderr, "fpvendored:", err)
 		return 3
@@ -167,11 +173,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// download runs `go mod download -json` in the current module and returns
+// download runs `go mod download -json PATTERNS` in the current module and returns
 // the modules it reports, sorted by path. A module that could not be
 // downloaded fails the run: a partial scan must not read as a clean one.
-func download() ([]module, error) {
-	cmd := exec.Command("go", "mod", "download", "-json", "all")
+func download(patterns ...string) ([]module, error) {
+	// go mod download records the hashes it checked in go.sum; a copy of
+	// go.mod and go.sum takes them, so the repository stays as it was.
+	tmp, err := os.MkdirTemp("", "fpvendored-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range []string{"go.mod", "go.sum"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("run from the module root: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, f), b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	args := append([]string{"mod", "download", "-modfile=" + filepath.Join(tmp, "go.mod"), "-json"}, patterns...)
+	cmd := exec.Command("go", args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	runErr := cmd.Run()
@@ -209,7 +232,7 @@ func testPath(rel string) bool {
 	}
 	for _, el := range strings.Split(rel, "/") {
 		switch el {
-		case "testdata", "test", "tests", "testing", "testutil", "testutils", "fixtures", "test-fixtures", "test_fixtures":
+		case "testdata", "test", "tests", "testing", "testutil", "testutils", "fixtures", "test-fixtures", "test_fixtures", "testcerts":
 			return true
 		}
 	}
@@ -220,10 +243,15 @@ func testPath(rel string) bool {
 // a vendor shows what a credential looks like on purpose.
 func docPath(rel string) bool {
 	base := strings.ToLower(path.Base(rel))
-	if strings.HasPrefix(base, "readme") || strings.HasSuffix(base, ".md") || strings.HasSuffix(base, ".rst") ||
-		strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".html") || base == "example_test.go" ||
-		strings.HasPrefix(base, "example") {
-		return true
+	for _, p := range []string{"readme", "example", "swagger", "openapi"} {
+		if strings.HasPrefix(base, p) {
+			return true
+		}
+	}
+	for _, s := range []string{".md", ".rst", ".txt", ".html", ".adoc", ".sample", ".example", ".dist"} {
+		if strings.HasSuffix(base, s) {
+			return true
+		}
 	}
 	for _, el := range strings.Split(strings.ToLower(rel), "/") {
 		switch el {
