@@ -60,18 +60,17 @@ func headerName(s string) bool {
 	}
 	title := true
 	for _, p := range parts {
+		// Each word is lower-case or capitalised: X-Amz-Date,
+		// x-amz-s3session-token. Random base64url changes case anywhere.
 		if p == "" || !isLetter(p[0]) {
 			return false
 		}
 		for i := 1; i < len(p); i++ {
-			if !isLetter(p[i]) && !isDigit(p[i]) {
+			if !(p[i] >= 'a' && p[i] <= 'z' || isDigit(p[i])) {
 				return false
 			}
-			if p[i] >= 'A' && p[i] <= 'Z' {
-				title = false
-			}
 		}
-		if p[0] < 'A' || p[0] > 'Z' {
+		if p[0] < 'A' || p[0] > 'Z' || strings.ContainsAny(p, "0123456789") {
 			title = false
 		}
 	}
@@ -79,7 +78,7 @@ func headerName(s string) bool {
 		return true
 	}
 	if title {
-		return true // Api-Key, Proxy-Authorization-Token
+		return true // Api-Key, Proxy-Authorization
 	}
 	last := strings.ToLower(parts[len(parts)-1])
 	switch last {
@@ -133,10 +132,17 @@ func compound(s string) bool {
 }
 
 // formatString reports whether s holds a printf verb (%s, %v, %-10s,
-// %[1]d …) that ends a word, or a positional brace placeholder ({}, {0}):
-// the text is filled in at run time. "%2F" and other percent-escapes are
-// not verbs.
+// %[1]d …) or a positional brace placeholder ({}, {0}) standing as a
+// word, amid the punctuation of URLs and key paths only: the text is
+// filled in at run time. "%2F" and other percent-escapes are not verbs.
 func formatString(s string) bool {
+	// Around its placeholders a format string is plain text; a random
+	// password with every symbol in it holds "-%s." or "{}" by chance.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isLetter(c) && !isDigit(c) && strings.IndexByte("%{}[] :/@.-_=?&,+#", c) < 0 {
+			return false
+		}
+	}
 	for i := 0; i < len(s)-1; i++ {
 		switch s[i] {
 		case '%':
@@ -144,7 +150,11 @@ func formatString(s string) bool {
 				return true
 			}
 		case '{':
-			if s[i+1] == '}' || i+2 < len(s) && isDigit(s[i+1]) && s[i+2] == '}' {
+			j := i + 1
+			if j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			if j < len(s) && s[j] == '}' && !alnumAt(s, i-1) && !alnumAt(s, j+1) {
 				return true
 			}
 		}
@@ -156,6 +166,9 @@ func formatString(s string) bool {
 func printfVerbAt(s string, i int) bool {
 	if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 		return false // a percent-escape
+	}
+	if alnumAt(s, i-1) || i > 0 && s[i-1] == '%' {
+		return false // a verb starts a word too: "token:%s", "Bearer %s"
 	}
 	j := i + 1
 	if j < len(s) && s[j] == '[' {
@@ -179,12 +192,17 @@ func printfVerbAt(s string, i int) bool {
 		return false
 	}
 	verbs := "svdqxX"
-	if j == plain {
-		verbs = "svdqxXTpw"
+	if j == plain && s[i+1] != '%' {
+		verbs = "svdqxXw"
 	}
 	// A verb ends a word: "token:%s@", "%d items"; a random password
 	// with "%5sK" in it does not read as one.
-	return strings.IndexByte(verbs, s[j]) >= 0 && (j+1 == len(s) || !isLetter(s[j+1]) && !isDigit(s[j+1]))
+	return strings.IndexByte(verbs, s[j]) >= 0 && !alnumAt(s, j+1)
+}
+
+// alnumAt reports whether s[i] exists and is a letter or digit.
+func alnumAt(s string, i int) bool {
+	return i >= 0 && i < len(s) && (isLetter(s[i]) || isDigit(s[i]))
 }
 
 // abbreviated reports whether s ends in an ellipsis: documentation cuts a

@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,7 +20,7 @@ var randomish = "zQ7xK9pL" + "2mN8vB4cX1"
 
 func TestHeaderName(t *testing.T) {
 	yes := []string{"x-amz-s3session-token", "X-Amz-Security-Token", "x-api-key", "Api-Key", "X-Auth-Token", "api-key", "auth-token", "x-goog-api-key", "Proxy-Authorization"}
-	no := append([]string{"zQ7x-K9pL-2mN8", "blue-falcon-99", "my-token", "2fa-token"}, probePasswords...)
+	no := append([]string{"zQ7x-K9pL-2mN8", "blue-falcon-99", "my-token", "2fa-token", "Api-KEY", "Ab3c-Xy9z-Qw1e", "X-aB3c9-zQ"}, probePasswords...)
 	for _, s := range yes {
 		if !headerName(s) {
 			t.Errorf("headerName(%q) = false, want true", s)
@@ -76,8 +77,8 @@ func TestKeyFromName(t *testing.T) {
 }
 
 func TestFormatString(t *testing.T) {
-	yes := []string{"token:%s@", "key-%s-prod", "pw_%d_%s_x", "%-10s|", "tok-%v", "%[1]s:%[2]s", "{0}:{1}", "user:{}@host", "%T"}
-	no := append([]string{"%9T_V1j#FK", "p%2Fq%3D" + randomish, "100%", "%5sK" + randomish, "{name}", "%zz"}, probePasswords...)
+	yes := []string{"token:%s@", "key-%s-prod", "pw_%d_%s_x", "%-10s:", "tok-%v", "%[1]s:%[2]s", "{0}:{1}", "user:{}@host", "%w"}
+	no := append([]string{"%9T_V1j#FK", "p%2Fq%3D" + randomish, "100%", "%5sK" + randomish, "{name}", "%zz", "%T", "a/%%d:", "q?{}NC" + randomish, "h<T%s.)(*&^!~" + randomish}, probePasswords...)
 	for _, s := range yes {
 		if !formatString(s) {
 			t.Errorf("formatString(%q) = false, want true", s)
@@ -214,5 +215,37 @@ func TestIdentifierNoiseKeepsProbePasswords(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string(nil), got); diff != "" {
 		t.Errorf("probe passwords filtered (-want +got):\n%s", diff)
+	}
+}
+
+// TestIdentifierNoiseSparesRandomSecrets: generated secrets of the usual
+// alphabets, assigned in code or in a comment, are never taken for an
+// identifier, a format string or an image.
+func TestIdentifierNoiseSparesRandomSecrets(t *testing.T) {
+	const (
+		alnum  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+		b64url = alnum + "-_"
+		b64    = alnum + "+/"
+		sym    = alnum + "!#$%&()*+,-./:;<=>?@[]^_{|}~"
+	)
+	r := rand.New(rand.NewPCG(1, 2))
+	var got []string
+	for _, abc := range []string{alnum, b64url, b64, sym} {
+		for i := 0; i < 5000; i++ {
+			b := make([]byte, 12+r.IntN(53))
+			for j := range b {
+				b[j] = abc[r.IntN(len(abc))]
+			}
+			v := string(b)
+			for _, pre := range []string{`api_token = "`, `// token: "`, `sessionTokenHeader: "`} {
+				data := []byte(pre + v + "\"\n")
+				if why := identifierNoise(data, &Match{Start: len(pre), End: len(pre) + len(v), Secret: v}, false); why != "" {
+					got = append(got, v+": "+why)
+				}
+			}
+		}
+	}
+	if len(got) > 0 {
+		t.Errorf("%d random secrets filtered, first %q", len(got), got[:min(5, len(got))])
 	}
 }
