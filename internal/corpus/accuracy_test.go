@@ -14,10 +14,13 @@ import (
 )
 
 // Accuracy floors on the labelled corpus. They only ever go up: a change
-// that lowers recall or precision below them fails CI.
+// that lowers recall or precision below them fails CI. minRecall holds for
+// secrets reported by any rule, minStrictRecall for those reported by a
+// rule of their kind (see corpus.RuleKinds).
 const (
-	minRecall    = 0.97
-	minPrecision = 0.97
+	minRecall       = 0.97
+	minStrictRecall = 0.93
+	minPrecision    = 0.97
 )
 
 func scanWith(t *testing.T, src scanner.Source) []corpus.Found {
@@ -50,8 +53,9 @@ func skipShort(t *testing.T) {
 func check(t *testing.T, mode string, rep corpus.Report) {
 	t.Helper()
 	t.Logf("%s mode:\n%s", mode, rep.String())
-	if rep.Recall < minRecall || rep.Precision < minPrecision {
-		t.Errorf("%s mode: recall %.3f precision %.3f; floors are %.2f and %.2f", mode, rep.Recall, rep.Precision, minRecall, minPrecision)
+	if rep.RecallAnyRule < minRecall || rep.Recall < minStrictRecall || rep.Precision < minPrecision {
+		t.Errorf("%s mode: recall by any rule %.3f, by a rule of the secret's kind %.3f, precision %.3f; floors are %.2f, %.2f and %.2f",
+			mode, rep.RecallAnyRule, rep.Recall, rep.Precision, minRecall, minStrictRecall, minPrecision)
 	}
 }
 

@@ -160,6 +160,9 @@ func TestScoreCountsOnlyRulesOfTheLabelsKind(t *testing.T) {
 	if diff := cmp.Diff(want, r.Misfits, cmp.AllowUnexported(Label{})); diff != "" {
 		t.Errorf("misfits (-want +got):\n%s", diff)
 	}
+	if want := 5.0 / 5; r.RecallAnyRule != want || r.Recall != 2.0/5 {
+		t.Errorf("recall %v, recall by any rule %v; want 0.4 and %v", r.Recall, r.RecallAnyRule, want)
+	}
 	s := r.String()
 	for _, w := range []string{"f:1  stripe-key (stripe)  found only by generic rule neutral-api-key", "f:2  slack-token (slack)  found only by rule epic-client-secret of another kind", "generic 1, other 2"} {
 		if !strings.Contains(s, w) {
