@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org mem-tip accuracy fuzz fuzz-short clean
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org mem-tip accuracy fp-vendored fuzz fuzz-short clean
 
 all: build
 
@@ -68,6 +68,14 @@ accuracy: build
 	$(GO) run ./internal/corpus/cmd/accuracy -gen $(ACCURACY_DIR) >/dev/null
 	$(BIN) scan dir $(ACCURACY_DIR) --format json --output $(ACCURACY_DIR).findings.json --quiet || test $$? -eq 1
 	$(GO) run ./internal/corpus/cmd/accuracy -labels $(ACCURACY_DIR)/labels.json -findings $(ACCURACY_DIR).findings.json
+
+## fp-vendored: false alarms on real third-party code. Downloads this
+## module's dependencies (go mod download, through the module proxy only),
+## scans them in the module cache and lists every non-test finding with
+## the count per GB; findings in documentation and examples are marked
+## "doc". EXTRA=module@version,… scans more modules the same way.
+fp-vendored:
+	$(GO) run ./scripts/fpvendored $(if $(EXTRA),-extra $(EXTRA))
 
 ## fuzz-short: each fuzz target for a few seconds (CI); fuzz: longer.
 # Count-based budgets: a duration -fuzztime races the Go 1.26 fuzz

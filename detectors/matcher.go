@@ -320,7 +320,7 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 		}
 		verified = true
 	}
-	if FalsePositive(secret, verified) != "" {
+	if FalsePositive(secret, verified) != "" || identifierNoise(data, c, verified) != "" {
 		return false
 	}
 	if r.Generic && genericNoise(data, c) {

@@ -14,10 +14,13 @@ import (
 )
 
 // Accuracy floors on the labelled corpus. They only ever go up: a change
-// that lowers recall or precision below them fails CI.
+// that lowers recall or precision below them fails CI. minRecall holds for
+// secrets reported by any rule, minStrictRecall for those reported by a
+// rule of their kind (see corpus.RuleKinds).
 const (
-	minRecall    = 0.97
-	minPrecision = 0.97
+	minRecall       = 0.97
+	minStrictRecall = 0.94
+	minPrecision    = 0.97
 	// The held-out family (heldout-* projects) is scored apart: the
 	// rules were not tuned on it, so its floors are the targets.
 	minHeldOutRecall    = 0.70
@@ -57,8 +60,9 @@ func check(t *testing.T, mode string, labels corpus.Labels, found []corpus.Found
 	t.Helper()
 	rep := corpus.Score(labels.Split(false), found)
 	t.Logf("%s mode, tuning:\n%s", mode, rep.String())
-	if rep.Recall < minRecall || rep.Precision < minPrecision {
-		t.Errorf("%s mode, tuning: recall %.3f precision %.3f; floors are %.2f and %.2f", mode, rep.Recall, rep.Precision, minRecall, minPrecision)
+	if rep.RecallAnyRule < minRecall || rep.Recall < minStrictRecall || rep.Precision < minPrecision {
+		t.Errorf("%s mode, tuning: recall by any rule %.3f, by a rule of the secret's kind %.3f, precision %.3f; floors are %.2f, %.2f and %.2f",
+			mode, rep.RecallAnyRule, rep.Recall, rep.Precision, minRecall, minStrictRecall, minPrecision)
 	}
 	held := corpus.Score(labels.Split(true), found)
 	t.Logf("%s mode, held-out:\n%s", mode, held.String())

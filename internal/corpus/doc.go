@@ -47,9 +47,14 @@
 // # Scoring
 //
 // Score counts a finding as a true positive when it is in a labelled
-// secret's file and its line lies within [Line-Pre, Line+Span]; each label
-// counts once and further hits on it are duplicates; everything else is a
-// false positive (attributed to a bait label when it landed on one).
+// secret's file, its line lies within [Line-Pre, Line+Span] and its rule is
+// of the label's kind (RuleKinds: a provider's secret needs that provider's
+// rule; a generic or credential-file secret accepts generic, credential-file
+// and other format rules); each label counts once and further hits on it
+// are duplicates. A secret reported only by rules of another kind stays
+// missed and is listed apart as a generic or other-rule hit. Everything
+// else is a false positive (attributed to a bait label when it landed on
+// one).
 //
 // # Concurrency
 //

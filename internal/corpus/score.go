@@ -33,15 +33,37 @@ type Report struct {
 	Recall    float64 `json:"recall"`
 	F1        float64 `json:"f1"`
 
+	// GenericHits counts secrets of a provider's kind that only a
+	// neutral rule (generic, credential-file, URL …) reported, and
+	// OtherHits those that only a rule of another kind reported (a
+	// vendor's rule claiming a generic password or another vendor's
+	// secret). Both are missed secrets (FN), not false positives.
+	GenericHits int `json:"generic_hits"`
+	OtherHits   int `json:"other_hits"`
+	// RecallAnyRule is the recall the lenient way: secrets reported by
+	// any rule (TP + GenericHits + OtherHits) over Secrets.
+	RecallAnyRule float64 `json:"recall_any_rule"`
+
 	Families       []FamilyScore   `json:"families"`
 	Kinds          []KindScore     `json:"kinds"`
 	Missed         []Label         `json:"missed"`
+	Misfits        []Misfit        `json:"misfits"`
 	FalsePositives []FalsePositive `json:"false_positives"`
+}
+
+// Misfit is a secret reported only by rules not of its kind: the first
+// such rule, and whether it was a neutral one.
+type Misfit struct {
+	Label   Label  `json:"label"`
+	RuleID  string `json:"rule_id"`
+	Generic bool   `json:"generic"`
 }
 
 // FamilyScore is the score of one family. FP counts false positives that
 // landed on a labelled bait item of the family (bait families have no
 // secrets); false positives on unlabelled lines fall under "unlabelled".
+// Generic and Other count the family's missed secrets that a rule not of
+// their kind did report (see Report.GenericHits).
 type FamilyScore struct {
 	Family  string  `json:"family"`
 	Secrets int     `json:"secrets"`
@@ -49,6 +71,8 @@ type FamilyScore struct {
 	FN      int     `json:"fn"`
 	FP      int     `json:"fp"`
 	Recall  float64 `json:"recall"`
+	Generic int     `json:"generic,omitempty"`
+	Other   int     `json:"other,omitempty"`
 }
 
 // KindScore is the recall of one kind of true secret.
@@ -79,14 +103,23 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// Score matches findings to labels. A finding is a true positive when it
-// is in the file of a true label and its line is within
-// [Line-Pre, Line+Span]; each label counts once, and further findings on a
-// counted label are Duplicates. Other findings are false positives, except
+// Score matches findings to labels with the embedded catalogue's rule
+// kinds (see ScoreWith).
+func Score(labels Labels, findings []Found) Report {
+	return ScoreWith(labels, findings, BuiltinRuleKinds())
+}
+
+// ScoreWith matches findings to labels. A finding is a true positive when
+// it is in the file of a true label, its line is within
+// [Line-Pre, Line+Span] and rk accepts its rule for the label; each
+// label counts once, and further findings on a counted label are
+// Duplicates. A finding on a label whose kind does not accept its rule is
+// neither: the label stays missed unless another finding counts for it,
+// and is listed in Misfits. Other findings are false positives, except
 // those in files outside labels.Files (Ignored). When several unmatched
 // labels qualify, the one whose Line is nearest wins. Precision is 0 when
 // nothing was found.
-func Score(labels Labels, findings []Found) Report {
+func ScoreWith(labels Labels, findings []Found, rk RuleKinds) Report {
 	var rep Report
 	known := map[string]bool{}
 	for _, f := range labels.Files {
@@ -113,6 +146,7 @@ func Score(labels Labels, findings []Found) Report {
 		return fs[i].RuleID < fs[j].RuleID
 	})
 	matched := make([]bool, len(labels.Items))
+	misfit := map[int]Misfit{}
 	famFP := map[string]int{}
 	for _, f := range fs {
 		if len(known) > 0 && !known[f.File] {
@@ -120,10 +154,16 @@ func Score(labels Labels, findings []Found) Report {
 			continue
 		}
 		rep.Findings++
-		best, anyHit := -1, false
+		best, anyHit, other := -1, false, -1
 		for _, i := range byFile[f.File] {
 			l := labels.Items[i]
 			if !hits(l, f) {
+				continue
+			}
+			if !rk.Accepts(l, f.RuleID) {
+				if other < 0 || abs(f.Line-l.Line) < abs(f.Line-labels.Items[other].Line) {
+					other = i
+				}
 				continue
 			}
 			anyHit = true
@@ -140,6 +180,10 @@ func Score(labels Labels, findings []Found) Report {
 			rep.TP++
 		case anyHit:
 			rep.Duplicates++
+		case other >= 0:
+			if _, ok := misfit[other]; !ok {
+				misfit[other] = Misfit{Label: labels.Items[other], RuleID: f.RuleID, Generic: rk.Neutral(f.RuleID)}
+			}
 		default:
 			rep.FP++
 			fp := FalsePositive{Found: f}
@@ -184,6 +228,16 @@ func Score(labels Labels, findings []Found) Report {
 			ks.FN++
 			rep.FN++
 			rep.Missed = append(rep.Missed, l)
+			if m, ok := misfit[i]; ok {
+				rep.Misfits = append(rep.Misfits, m)
+				if m.Generic {
+					fsx.Generic++
+					rep.GenericHits++
+				} else {
+					fsx.Other++
+					rep.OtherHits++
+				}
+			}
 		}
 	}
 	for f, n := range famFP {
@@ -210,6 +264,7 @@ func Score(labels Labels, findings []Found) Report {
 	sort.Slice(rep.Kinds, func(i, j int) bool { return rep.Kinds[i].Kind < rep.Kinds[j].Kind })
 	rep.Precision = ratio(rep.TP, rep.TP+rep.FP)
 	rep.Recall = ratio(rep.TP, rep.Secrets)
+	rep.RecallAnyRule = ratio(rep.TP+rep.GenericHits+rep.OtherHits, rep.Secrets)
 	if rep.Precision+rep.Recall > 0 {
 		rep.F1 = 2 * rep.Precision * rep.Recall / (rep.Precision + rep.Recall)
 	}
@@ -228,17 +283,17 @@ func abs(x int) int {
 func (r Report) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "secrets %d  findings %d  (duplicates %d, ignored %d)\n", r.Secrets, r.Findings, r.Duplicates, r.Ignored)
-	fmt.Fprintf(&sb, "TP %d  FP %d  FN %d\n", r.TP, r.FP, r.FN)
-	fmt.Fprintf(&sb, "precision %.3f  recall %.3f  F1 %.3f\n\n", r.Precision, r.Recall, r.F1)
+	fmt.Fprintf(&sb, "TP %d  FP %d  FN %d  (of the FN, found by a rule not of their kind: generic %d, other %d)\n", r.TP, r.FP, r.FN, r.GenericHits, r.OtherHits)
+	fmt.Fprintf(&sb, "precision %.3f  recall %.3f  F1 %.3f  (recall counting any rule's hit: %.3f)\n\n", r.Precision, r.Recall, r.F1, r.RecallAnyRule)
 
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "family\tsecrets\tTP\tFN\trecall\tFP\t")
+	fmt.Fprintln(tw, "family\tsecrets\tTP\tFN\trecall\tFP\tgeneric hit\tother rule\t")
 	for _, f := range r.Families {
 		rec := "-"
 		if f.Secrets > 0 {
 			rec = fmt.Sprintf("%.3f", f.Recall)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t\n", f.Family, f.Secrets, f.TP, f.FN, rec, f.FP)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t\n", f.Family, f.Secrets, f.TP, f.FN, rec, f.FP, f.Generic, f.Other)
 	}
 	tw.Flush()
 
@@ -258,9 +313,19 @@ func (r Report) String() string {
 		tw.Flush()
 	}
 	if len(r.Missed) > 0 {
+		fit := map[Label]Misfit{}
+		for _, m := range r.Misfits {
+			fit[m.Label] = m
+		}
 		fmt.Fprintf(&sb, "\nmissed (%d)\n", len(r.Missed))
 		for _, l := range r.Missed {
-			fmt.Fprintf(&sb, "  %s:%d  %s (%s)\n", l.File, l.Line, l.Kind, l.Family)
+			by := ""
+			if m, ok := fit[l]; ok && m.Generic {
+				by = "  found only by generic rule " + m.RuleID
+			} else if ok {
+				by = "  found only by rule " + m.RuleID + " of another kind"
+			}
+			fmt.Fprintf(&sb, "  %s:%d  %s (%s)%s\n", l.File, l.Line, l.Kind, l.Family, by)
 		}
 	}
 	if len(r.FalsePositives) > 0 {
