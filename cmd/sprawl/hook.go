@@ -33,7 +33,7 @@ func shellQuote(s string) string {
 }
 
 func newHookCmd() *cobra.Command {
-	hook := &cobra.Command{Use: "hook", Short: "Install sprawl as a plain git pre-commit hook"}
+	hook := &cobra.Command{Use: "hook", Short: "Install or remove sprawl as a plain git pre-commit hook"}
 	install := &cobra.Command{
 		Use:   "install [REPO]",
 		Short: "Write a git pre-commit hook that runs 'sprawl scan staged' (idempotent)",
@@ -48,12 +48,9 @@ pre-commit.sprawl-backup.`,
 				repo = args[0]
 			}
 			force, _ := cmd.Flags().GetBool("force")
-			dir, err := scanner.HooksDir(cmd.Context(), "", repo)
+			dir, err := hooksDir(cmd, "install", repo)
 			if err != nil {
-				return failure(fmt.Errorf("hook install %s: %w", repo, err))
-			}
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(repo, dir)
+				return err
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return failure(err)
@@ -90,6 +87,60 @@ pre-commit.sprawl-backup.`,
 		},
 	}
 	install.Flags().Bool("force", false, "replace a pre-commit hook sprawl did not write (a backup is kept)")
-	hook.AddCommand(install)
+	uninstall := &cobra.Command{
+		Use:   "uninstall [REPO]",
+		Short: "Remove the pre-commit hook 'sprawl hook install' wrote",
+		Long: `Remove the pre-commit hook sprawl wrote (honouring core.hooksPath). A hook
+sprawl did not write is left alone (exit 2). If 'hook install --force' kept a
+backup of an earlier hook, that hook is put back.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repo := "."
+			if len(args) == 1 {
+				repo = args[0]
+			}
+			dir, err := hooksDir(cmd, "uninstall", repo)
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(dir, "pre-commit")
+			old, err := os.ReadFile(path)
+			switch {
+			case os.IsNotExist(err):
+				fmt.Fprintf(cmd.OutOrStdout(), "sprawl: no pre-commit hook at %s\n", path)
+				return nil
+			case err != nil:
+				return failure(err)
+			case !bytes.Contains(old, []byte(hookMarker)):
+				return usageErr("hook uninstall: %s was not written by sprawl; leaving it", path)
+			}
+			backup := path + ".sprawl-backup"
+			if _, err := os.Stat(backup); err == nil {
+				if err := os.Rename(backup, path); err != nil {
+					return failure(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "sprawl: pre-commit hook removed; the earlier hook is back at %s\n", path)
+				return nil
+			}
+			if err := os.Remove(path); err != nil {
+				return failure(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "sprawl: pre-commit hook removed from %s\n", path)
+			return nil
+		},
+	}
+	hook.AddCommand(install, uninstall)
 	return hook
+}
+
+// hooksDir is the repository's hooks directory (core.hooksPath honoured).
+func hooksDir(cmd *cobra.Command, verb, repo string) (string, error) {
+	dir, err := scanner.HooksDir(cmd.Context(), "", repo)
+	if err != nil {
+		return "", failure(fmt.Errorf("hook %s %s: %w", verb, repo, err))
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(repo, dir)
+	}
+	return dir, nil
 }
