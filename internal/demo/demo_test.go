@@ -1,0 +1,160 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoReportInChromium builds the demo exactly as `make demo` does
+// (Build, then WriteReport) and renders its HTML report in headless
+// Chromium: no section may show its empty-state text, the trend has
+// several points, every table is there, previews stay on one line and
+// paths break only after a separator.
+//
+// SPRAWL_DEMO_REPORT=path checks an existing report instead (a report
+// from an older `make demo`, to see this test fail on it).
+func TestDemoReportInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds git repositories and starts a browser")
+	}
+	bin := chromium(t)
+	page := os.Getenv("SPRAWL_DEMO_REPORT")
+	if page == "" {
+		dir := t.TempDir()
+		ctx := context.Background()
+		r, err := Build(ctx, Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = filepath.Join(dir, "report.html")
+		if err := WriteReport(ctx, r, "html", page); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(r.KeyFile); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("fingerprint key %v %v: want mode 0600", fi.Mode(), err)
+		}
+	}
+	if abs, err := filepath.Abs(page); err == nil {
+		page = abs
+	}
+	// A copy of the page with a probe that measures the laid-out text and
+	// writes its verdicts into the DOM Chromium dumps.
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(probe, bytes.Replace(html, []byte("</body>"), []byte(layoutProbe+"</body>"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dom := dumpDOM(t, bin, probe)
+
+	if !strings.Contains(dom, `data-sortable="ready"`) {
+		t.Fatal("the report's script did not run")
+	}
+	for _, m := range emptyState.FindAllStringSubmatch(dom, -1) {
+		t.Errorf("a section is empty: %q", m[1])
+	}
+	for _, id := range []string{"t-overdue", "t-managed", "t-ci-secrets", "t-managed-stores", "t-managed-change", "t-managed-overdue",
+		"t-managed-never", "t-new", "t-rotations", "t-decisions", "t-shared", "t-spread", "t-repositories", "t-scans"} {
+		if !strings.Contains(dom, `id="`+id+`"`) {
+			t.Errorf("table %s missing", id)
+		}
+	}
+	if n := strings.Count(dom, `<circle class="pt"`); n < 3 {
+		t.Errorf("the trend has %d points, want several", n)
+	}
+	for _, want := range []string{"accepted-risk", "false-positive", "throwaway warehouse container", "moto S3 mock credentials", "rolled in the Stripe dashboard"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("%q missing: decisions and their reasons must show", want)
+		}
+	}
+	if m := probeResult.FindStringSubmatch(dom); m == nil {
+		t.Error("the layout probe did not run")
+	} else if m[1] != "" {
+		t.Errorf("bad line breaks: %s", m[1])
+	}
+}
+
+// emptyState matches an element showing a section's empty-state text.
+var emptyState = regexp.MustCompile(`class="empty"[^>]*>([^<]*)`)
+
+var probeResult = regexp.MustCompile(`data-layout-problems="([^"]*)"`)
+
+// layoutProbe checks, on the laid-out page, that no preview cell spans two
+// lines and that every line break inside a path-bearing cell falls after a
+// separator, a hyphen or a space (the breaks a reader expects in a name).
+const layoutProbe = `<script>
+(function () {
+  var problems = [];
+  function lines(el) {
+    var r = document.createRange(); r.selectNodeContents(el);
+    var tops = {}; Array.prototype.forEach.call(r.getClientRects(), function (x) { tops[Math.round(x.top)] = 1; });
+    return Object.keys(tops).length;
+  }
+  document.querySelectorAll("td.preview").forEach(function (td) {
+    if (lines(td) > 1) problems.push("preview wraps: " + td.textContent.slice(0, 24));
+  });
+  document.querySelectorAll("td").forEach(function (td) {
+    if (!td.querySelector("wbr")) return;
+    var walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT), node, prevTop = null, prevChar = "";
+    while ((node = walker.nextNode())) {
+      for (var i = 0; i < node.data.length; i++) {
+        var r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+        var rect = r.getClientRects()[0];
+        if (!rect) continue;
+        var top = Math.round(rect.top);
+        if (prevTop !== null && top > prevTop + 2 && "/\\#:,- ".indexOf(prevChar) < 0 && node.data[i] !== " ") {
+          problems.push("breaks inside a name: " + td.textContent.slice(0, 60));
+        }
+        prevTop = top; prevChar = node.data[i];
+      }
+    }
+  });
+  document.documentElement.setAttribute("data-layout-problems", problems.join("; ").replace(/"/g, "'"));
+})();
+</script>`
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("SPRAWL_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium on PATH: .ci/run installs Debian's chromium package")
+	}
+	t.Skip("no chromium on PATH (apt-get install chromium, or set SPRAWL_CHROMIUM)")
+	return ""
+}
+
+// dumpDOM renders page at a laptop's width and returns the DOM after its
+// scripts ran.
+func dumpDOM(t *testing.T, bin, page string) string {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1280,900",
+		"--dump-dom", "--virtual-time-budget=2000", "file://"+page)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Dir = dir
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, errb.Bytes())
+	}
+	return out.String()
+}
