@@ -15,8 +15,8 @@ import (
 // TestDemoReportInChromium builds the demo exactly as `make demo` does
 // (Build, then WriteReport) and renders its HTML report in headless
 // Chromium: no section may show its empty-state text, the trend has
-// several points, every table is there, previews stay on one line and
-// paths break only after a separator.
+// several points, every table is there, previews stay on one line, tables
+// fit a 1280-pixel window and paths break only after a separator.
 //
 // SPRAWL_DEMO_REPORT=path checks an existing report instead (a report
 // from an older `make demo`, to see this test fail on it).
@@ -79,7 +79,7 @@ func TestDemoReportInChromium(t *testing.T) {
 	if m := probeResult.FindStringSubmatch(dom); m == nil {
 		t.Error("the layout probe did not run")
 	} else if m[1] != "" {
-		t.Errorf("bad line breaks: %s", m[1])
+		t.Errorf("layout problems: %s", m[1])
 	}
 }
 
@@ -88,7 +88,8 @@ var emptyState = regexp.MustCompile(`class="empty"[^>]*>([^<]*)`)
 
 var probeResult = regexp.MustCompile(`data-layout-problems="([^"]*)"`)
 
-// layoutProbe checks, on the laid-out page, that no preview cell spans two
+// layoutProbe checks, on the laid-out page, that no table is wider than
+// the page (tables clip what overflows), that no preview cell spans two
 // lines and that every line break inside a path-bearing cell falls after a
 // separator, a hyphen or a space (the breaks a reader expects in a name).
 const layoutProbe = `<script>
@@ -117,6 +118,11 @@ const layoutProbe = `<script>
         prevTop = top; prevChar = node.data[i];
       }
     }
+  });
+  var avail = document.querySelector("h2").getBoundingClientRect().width;
+  document.querySelectorAll("table").forEach(function (t) {
+    var w = t.getBoundingClientRect().width;
+    if (w > avail + 1) problems.push("table " + t.id + " is " + Math.round(w) + "px wide, the page " + Math.round(avail) + "px: its last columns are cut off");
   });
   document.documentElement.setAttribute("data-layout-problems", problems.join("; ").replace(/"/g, "'"));
 })();
