@@ -48,6 +48,7 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"percent":      percent,
 	"more":         moreRows,
 	"wrap":         breakable,
+	"noscheme":     noScheme,
 	"files":        fileList,
 	"scansCount":   scansCount,
 	"decHeader":    func() []string { return decisionHeader },
@@ -95,6 +96,13 @@ func breakable(s string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
+}
+
+// noScheme drops "https://" and "http://" from repository names in a
+// table cell: they say nothing a reader needs and cost a narrow column
+// its width. The CSV and JSON formats keep the full URLs.
+func noScheme(s string) string {
+	return strings.NewReplacer("https://", "", "http://", "").Replace(s)
 }
 
 func writeInventoryHTML(w io.Writer, r *InventoryReport) error {

@@ -708,7 +708,7 @@ func TestInventoryReportCapsLongTables(t *testing.T) {
 		r.Secrets = append(r.Secrets, row)
 	}
 	html := string(render(t, r, "html"))
-	if n := strings.Count(html, `<td data-sort="`+fmt.Sprint(q3Since.AddDate(0, 0, 1).Unix())+`">`); n != 200 {
+	if n := strings.Count(html, `<td class="date" data-sort="`+fmt.Sprint(q3Since.AddDate(0, 0, 1).Unix())+`">`); n != 200 {
 		t.Errorf("html new-leaks rows: %d, want 200", n)
 	}
 	if !strings.Contains(html, "Showing the first 200 of 250") {

@@ -100,8 +100,8 @@ const layoutProbe = `<script>
     var tops = {}; Array.prototype.forEach.call(r.getClientRects(), function (x) { tops[Math.round(x.top)] = 1; });
     return Object.keys(tops).length;
   }
-  document.querySelectorAll("td.preview").forEach(function (td) {
-    if (lines(td) > 1) problems.push("preview wraps: " + td.textContent.slice(0, 24));
+  document.querySelectorAll("td.preview, td.date").forEach(function (td) {
+    if (lines(td) > 1) problems.push(td.className + " wraps: " + td.textContent.slice(0, 24));
   });
   document.querySelectorAll("td").forEach(function (td) {
     if (!td.querySelector("wbr")) return;
