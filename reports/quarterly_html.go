@@ -49,7 +49,7 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"more":         moreRows,
 	"wrap":         breakable,
 	"noscheme":     noScheme,
-	"files":        fileList,
+	"where":        whereList,
 	"scansCount":   scansCount,
 	"decHeader":    func() []string { return decisionHeader },
 	"decRows":      decisionRows,
@@ -96,6 +96,25 @@ func breakable(s string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
+}
+
+// whereList names a secret's distinct repository and file pairs
+// ("REPOSITORY PATH"), at most two: the new-leaks table's one column for
+// both, which leaves its preview room on a laptop's screen.
+func whereList(s SecretRow) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range s.Locations {
+		w := l.Repository + " " + l.Path
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	if len(out) > 2 {
+		return strings.Join(out[:2], ", ") + fmt.Sprintf(" (+%d)", len(out)-2)
+	}
+	return strings.Join(out, ", ")
 }
 
 // noScheme drops "https://" and "http://" from repository names in a

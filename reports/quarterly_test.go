@@ -283,7 +283,9 @@ func TestNewLeaksFileColumn(t *testing.T) {
 			t.Fatalf("%s: no new leaks section", format)
 		}
 		sec := strings.ReplaceAll(out[i:j], "<wbr>", "")
-		for _, want := range []string{"File", "scripts/release.sh", "deploy/staging/values.yaml"} {
+		// HTML names repository and file in one column, for width.
+		header := map[string]string{"html": "Where", "markdown": "File", "table": "File"}[format]
+		for _, want := range []string{header, "scripts/release.sh", "deploy/staging/values.yaml"} {
 			if !strings.Contains(sec, want) {
 				t.Errorf("%s: %q missing from the new leaks table", format, want)
 			}

@@ -74,25 +74,67 @@ type secrets struct {
 	fixtureKeyID, fixtureSecret, composePassword, pemKey           string
 }
 
-func newSecrets() (*secrets, error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
+// newSecrets generates the demo's credentials. Each is drawn again until
+// m detects it in the line the demo writes it into: a random value can,
+// rarely, trip one of the scanner's false-positive filters (a PEM body
+// that happens to spell a placeholder word), and the demo must show the
+// same story on every run.
+func newSecrets(m *detectors.Matcher) (*secrets, error) {
+	var err error
+	draw := func(rule string, gen func() string, line func(v string) string) string {
+		var v string
+		for range 64 {
+			if v = gen(); detects(m, rule, line(v)) {
+				return v
+			}
+		}
+		if err == nil {
+			err = fmt.Errorf("demo: no generated %s value was detected in 64 draws", rule)
+		}
+		return v
 	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA " + "PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
-	return &secrets{
-		dbPassword:      randString(alnum, 24),
-		awsKeyID:        "AK" + "IA" + randString(base32, 16),
-		awsSecret:       randString(alnum+"/+", 40),
-		stripe:          "sk_" + "live_" + randString(alnum, 32),
-		stripeNew:       "sk_" + "live_" + randString(alnum, 32),
-		slack:           "xox" + "b-" + randString(digits, 12) + "-" + randString(digits, 13) + "-" + randString(alnum, 24),
-		pat:             githubToken("ghp_"),
-		fixtureKeyID:    "AK" + "IA" + randString(base32, 16),
-		fixtureSecret:   randString(alnum+"/+", 40),
-		composePassword: randString(alnum, 20),
-		pemKey:          pemKey,
-	}, nil
+	rsaKey := func() string {
+		k, kerr := rsa.GenerateKey(rand.Reader, 2048)
+		if kerr != nil {
+			err = kerr
+			return ""
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA " + "PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+	}
+	same := func(v string) string { return v }
+	pgURI := func(v string) string { return "DATABASE_URL=postgres" + "://billing:" + v + "@localhost:5432/billing" }
+	keyID := func() string { return "AK" + "IA" + randString(base32, 16) }
+	keyIDLine := func(v string) string { return "aws_access_key_id = \"" + v + "\"" }
+	secret40 := func() string { return randString(alnum+"/+", 40) }
+	secretLine := func(v string) string { return "aws_secret_access_key = \"" + v + "\"" }
+	stripe := func() string { return "sk_" + "live_" + randString(alnum, 32) }
+	stripeLine := func(v string) string { return "STRIPE_SECRET_KEY = \"" + v + "\"" }
+	s := &secrets{
+		dbPassword: draw("postgres-uri-password", func() string { return randString(alnum, 24) }, pgURI),
+		awsKeyID:   draw("aws-access-key-id", keyID, keyIDLine),
+		awsSecret:  draw("aws-secret-access-key", secret40, secretLine),
+		stripe:     draw("stripe-live-secret-key", stripe, stripeLine),
+		stripeNew:  draw("stripe-live-secret-key", stripe, stripeLine),
+		slack: draw("slack-bot-token", func() string {
+			return "xox" + "b-" + randString(digits, 12) + "-" + randString(digits, 13) + "-" + randString(alnum, 24)
+		}, func(v string) string { return "client = WebClient(token=\"" + v + "\")" }),
+		pat:             draw("github-pat", func() string { return githubToken("ghp_") }, func(v string) string { return "export GITHUB_TOKEN=" + v }),
+		fixtureKeyID:    draw("aws-access-key-id", keyID, keyIDLine),
+		fixtureSecret:   draw("aws-secret-access-key", secret40, secretLine),
+		composePassword: draw("postgres-uri-password", func() string { return randString(alnum, 20) }, pgURI),
+		pemKey:          draw("private-key-rsa", rsaKey, same),
+	}
+	return s, err
+}
+
+// detects reports whether m finds a secret of rule in text.
+func detects(m *detectors.Matcher, rule, text string) bool {
+	for _, x := range m.Match([]byte(text)) {
+		if x.Rule.ID == rule {
+			return true
+		}
+	}
+	return false
 }
 
 const (
@@ -200,7 +242,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, err := newSecrets()
+	sec, err := newSecrets(m)
 	if err != nil {
 		return nil, err
 	}

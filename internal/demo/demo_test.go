@@ -7,10 +7,66 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
+
+// TestBuild checks the story the demo tells, whatever the random values:
+// every planted secret found, one password shared by three environments
+// and repositories, several scans in the period, the decisions standing
+// with their reasons, leaked secrets a vault holds, CI secrets to flag.
+func TestBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds git repositories")
+	}
+	ctx := context.Background()
+	r, err := Build(ctx, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Report(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, s := range rep.Secrets {
+		rules = append(rules, s.RuleID)
+	}
+	slices.Sort(rules)
+	want := []string{"aws-access-key-id", "aws-access-key-id", "aws-secret-access-key", "aws-secret-access-key", "github-pat",
+		"postgres-uri-password", "postgres-uri-password", "private-key-rsa", "slack-bot-token", "stripe-live-secret-key"}
+	if diff := cmp.Diff(want, rules); diff != "" {
+		t.Errorf("secrets found (-want +got):\n%s", diff)
+	}
+	if len(rep.SharedEnvironments) != 1 || len(rep.MultiRepository) != 1 || rep.SharedEnvironments[0].Repositories != 3 {
+		t.Errorf("shared %+v, multi-repository %+v: want the billing password in three repositories", rep.SharedEnvironments, rep.MultiRepository)
+	}
+	if len(rep.Trend) < 4 || len(rep.Scans) < 12 {
+		t.Errorf("trend %d points, %d scans: want four scan days in the period", len(rep.Trend), len(rep.Scans))
+	}
+	var decided []string
+	for _, d := range rep.Decisions {
+		decided = append(decided, d.Status+": "+d.Reason)
+	}
+	slices.Sort(decided)
+	if len(decided) != 3 || !strings.HasPrefix(decided[0], "accepted-risk: throwaway") || !strings.HasPrefix(decided[2], "false-positive: moto") {
+		t.Errorf("decisions %q: want two false positives and an accepted risk, with reasons", decided)
+	}
+	if len(rep.Rotations) != 1 || rep.Rotations[0].RuleID != "stripe-live-secret-key" || rep.Rotations[0].Reason == "" {
+		t.Errorf("rotations %+v", rep.Rotations)
+	}
+	if len(rep.LeakedManaged) != 2 || len(rep.CISecrets) == 0 || rep.Managed.Previous == nil || len(rep.Overdue) == 0 {
+		t.Errorf("leaked managed %d, CI secrets %d, managed before the period %v, overdue %d: want each",
+			len(rep.LeakedManaged), len(rep.CISecrets), rep.Managed.Previous, len(rep.Overdue))
+	}
+	if !rep.Audit.Verified {
+		t.Errorf("audit %+v", rep.Audit)
+	}
+}
 
 // TestDemoReportInChromium builds the demo exactly as `make demo` does
 // (Build, then WriteReport) and renders its HTML report in headless
