@@ -179,7 +179,6 @@ type step struct {
 
 // builder holds Build's state.
 type builder struct {
-	o     Options
 	dir   string
 	key   []byte
 	store inventory.Store
@@ -246,7 +245,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{o: o, dir: dir, key: key, store: st, s: sec, rules: rules, log: log, repos: map[string]string{},
+	b := &builder{dir: dir, key: key, store: st, s: sec, rules: rules, log: log, repos: map[string]string{},
 		eng: &scanner.Engine{Matcher: m, Workers: 2, FingerprintKey: key}}
 	if !inventory.SetClock(st, func() time.Time { return b.clock }) {
 		return nil, errors.New("demo: the inventory refused a clock")
@@ -445,13 +444,13 @@ func (b *builder) commit(ctx context.Context, repo, msg string, at time.Time, fi
 }
 
 // git runs git in dir with author and committer dates set to at and no
-// user or system configuration.
+// user or system configuration, built like every git child sprawl starts
+// (scanner.GitCommand).
 func git(ctx context.Context, dir string, at time.Time, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "user.name=Demo Developer", "-c", "user.email=dev@acme.example",
-		"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
-	cmd.Dir = dir
+	cmd := scanner.GitCommand(ctx, "", dir, append([]string{"-c", "user.name=Demo Developer", "-c", "user.email=dev@acme.example",
+		"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
 	date := at.Format(time.RFC3339)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+	cmd.Env = append(cmd.Env, "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
