@@ -13,15 +13,18 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sprawl
 
-## demo: build, then scan this repository (clean) and a generated corpus (findings).
-DEMO_INVENTORY ?= $(CURDIR)/.cache/demo/inventory.db
+## demo: build, scan this repository (clean), then build a demo organisation
+## offline in .cache/demo: four repositories (one application's production,
+## staging and development copies sharing a password, a second team's data
+## platform) scanned on five dates, status decisions with reasons, a Vault and
+## an AWS Secrets Manager index (in-process fakes) and GitHub Actions secret
+## metadata; every secret is synthetic, generated on the spot. Then list the
+## inventory with the CLI; the report is .cache/demo/report.html.
+DEMO_DIR ?= $(CURDIR)/.cache/demo
 demo: build
 	$(BIN) scan dir .
-	$(GO) run ./internal/corpus/cmd/accuracy -gen $(ACCURACY_DIR) >/dev/null
-	rm -f $(DEMO_INVENTORY)*
-	SPRAWL_FINGERPRINT_KEY_FILE=$(CURDIR)/.cache/demo/fingerprint.key $(BIN) scan dir $(ACCURACY_DIR) --fail-on critical --inventory $(DEMO_INVENTORY) || true
-	SPRAWL_FINGERPRINT_KEY_FILE=$(CURDIR)/.cache/demo/fingerprint.key $(BIN) report inventory --inventory $(DEMO_INVENTORY) --since $$(date -u +%F) --output .cache/demo/report.html
-	@echo "open .cache/demo/report.html for the inventory report of the corpus"
+	$(GO) run ./internal/demo/cmd/demo -dir $(DEMO_DIR)
+	SPRAWL_FINGERPRINT_KEY_FILE=$(DEMO_DIR)/fingerprint.key $(BIN) inventory list --inventory $(DEMO_DIR)/inventory.db
 
 ## test: everything CI runs. `.ci/run` calls exactly this.
 test: tidy-check vet staticcheck unit fuzz-short selfscan

@@ -41,6 +41,10 @@ type InventoryReport struct {
 	NewLeaks []SecretRow `json:"new_leaks"`
 	// Rotations are status changes to rotated or revoked in the period.
 	Rotations []RotationRow `json:"rotations"`
+	// Decisions are the secrets that stand as false positives or accepted
+	// risks, with who decided, when and why: what an auditor checks
+	// before trusting the open count.
+	Decisions []DecisionRow `json:"decisions"`
 	// Overdue are active secrets older than their rotation policy allows.
 	Overdue []SecretRow `json:"overdue"`
 	// SharedEnvironments are secrets whose locations span two or more
@@ -114,23 +118,26 @@ type Count struct {
 
 // SecretRow is one secret as the report shows it.
 type SecretRow struct {
-	Fingerprint  string    `json:"fingerprint"`
-	Preview      string    `json:"preview"`
-	RuleID       string    `json:"rule_id"`
-	RuleName     string    `json:"rule_name"`
-	Severity     string    `json:"severity"`
-	Class        string    `json:"class"`
-	Status       string    `json:"status"`
-	FirstSeen    time.Time `json:"first_seen"`
-	LastSeen     time.Time `json:"last_seen"`
-	Earliest     time.Time `json:"earliest_evidence"`
-	AgeDays      int       `json:"age_days"`
-	MaxAge       string    `json:"max_age"` // "90d", "1h"
-	MaxAgeDays   float64   `json:"max_age_days"`
-	Overdue      bool      `json:"overdue"`
-	Regression   bool      `json:"regression"`
-	Environments []string  `json:"environments"`
-	Repositories int       `json:"repositories"`
+	Fingerprint string    `json:"fingerprint"`
+	Preview     string    `json:"preview"`
+	RuleID      string    `json:"rule_id"`
+	RuleName    string    `json:"rule_name"`
+	Severity    string    `json:"severity"`
+	Class       string    `json:"class"`
+	Status      string    `json:"status"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastSeen    time.Time `json:"last_seen"`
+	Earliest    time.Time `json:"earliest_evidence"`
+	AgeDays     int       `json:"age_days"`
+	MaxAge      string    `json:"max_age"` // "90d", "1h"
+	MaxAgeDays  float64   `json:"max_age_days"`
+	Overdue     bool      `json:"overdue"`
+	Regression  bool      `json:"regression"`
+	// StatusReason is the reason recorded with the change to the
+	// current status (empty for a secret never triaged).
+	StatusReason string   `json:"status_reason,omitempty"`
+	Environments []string `json:"environments"`
+	Repositories int      `json:"repositories"`
 	// Vault names the vault entries holding the value ("adapter store
 	// mount/path#field"); empty when unmanaged or never indexed.
 	Vault     []string      `json:"vault,omitempty"`
@@ -197,6 +204,23 @@ type RotationRow struct {
 	Reason      string    `json:"reason,omitempty"`
 	// DaysExposed runs from the secret's earliest evidence to the change.
 	DaysExposed int `json:"days_exposed"`
+}
+
+// DecisionRow is a secret that stands as a false positive or an accepted
+// risk, and the status change that made it so.
+type DecisionRow struct {
+	Fingerprint string    `json:"fingerprint"`
+	Preview     string    `json:"preview"`
+	RuleID      string    `json:"rule_id"`
+	Severity    string    `json:"severity"`
+	Status      string    `json:"status"`
+	At          time.Time `json:"at"`
+	Actor       string    `json:"actor"`
+	Reason      string    `json:"reason"`
+	// InPeriod: the decision was taken in the report's period.
+	InPeriod bool `json:"in_period"`
+	// Files are the paths the secret was found at ("repository path").
+	Files []string `json:"files"`
 }
 
 // RepositoryRow counts one repository's active secrets.
@@ -351,6 +375,9 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.NewLeaks, r.Overdue, r.SharedEnvironments, r.MultiRepository = []SecretRow{}, []SecretRow{}, []SecretRow{}, []SecretRow{}
 	for _, e := range entries {
 		row := secretRow(e)
+		if h := history[e.Fingerprint]; len(h) > 0 && h[len(h)-1].To == e.Status {
+			row.StatusReason = h[len(h)-1].Reason
+		}
 		for _, v := range byFP[e.Fingerprint] {
 			row.Vault = append(row.Vault, v.VaultKey.String())
 		}
@@ -402,6 +429,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	slices.SortStableFunc(r.Rotations, func(a, b RotationRow) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
+	r.Decisions = decisions(entries, history, in)
 
 	r.Scans = []ScanRow{}
 	for _, sc := range scans {
@@ -559,6 +587,33 @@ func trend(entries []inventory.Entry, history map[string][]inventory.StatusEvent
 		out = append(out, p)
 		prev = end
 	}
+	return out
+}
+
+// decisions lists the secrets whose status is false-positive or
+// accepted-risk, each with the latest change to that status, oldest first.
+func decisions(entries []inventory.Entry, history map[string][]inventory.StatusEvent, in func(time.Time) bool) []DecisionRow {
+	out := []DecisionRow{}
+	for _, e := range entries {
+		if e.Status != inventory.StatusFalsePositive && e.Status != inventory.StatusAcceptedRisk {
+			continue
+		}
+		d := DecisionRow{Fingerprint: e.Fingerprint, Preview: e.Preview, RuleID: e.RuleID, Severity: e.Severity.String(), Status: string(e.Status), Files: []string{}}
+		h := history[e.Fingerprint]
+		for i := len(h) - 1; i >= 0; i-- {
+			if h[i].To == e.Status {
+				d.At, d.Actor, d.Reason, d.InPeriod = h[i].At.UTC(), h[i].Actor, h[i].Reason, in(h[i].At)
+				break
+			}
+		}
+		for _, l := range e.Locations {
+			d.Files = append(d.Files, l.Repository+" "+l.Path)
+		}
+		out = append(out, d)
+	}
+	slices.SortStableFunc(out, func(a, b DecisionRow) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Fingerprint, b.Fingerprint))
+	})
 	return out
 }
 

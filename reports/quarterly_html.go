@@ -47,6 +47,13 @@ var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"mLine":        managedLine,
 	"percent":      percent,
 	"more":         moreRows,
+	"wrap":         breakable,
+	"noscheme":     noScheme,
+	"where":        whereList,
+	"scansCount":   scansCount,
+	"decHeader":    func() []string { return decisionHeader },
+	"decRows":      decisionRows,
+	"decEmpty":     func() string { return decisionsEmpty },
 	"overby": func(s SecretRow) string {
 		over := float64(s.AgeDays) - s.MaxAgeDays
 		if over < 1 {
@@ -75,6 +82,46 @@ func moreRows(n int) template.HTML {
 		return ""
 	}
 	return template.HTML(fmt.Sprintf(`<p class="small more">Showing the first %d of %d, most severe first; the CSV and JSON formats list every one.</p>`, docRows, n))
+}
+
+// breakable escapes s and lets the browser break it after path
+// separators only (a <wbr> after each '/', '\\', '#' and ':'), so paths
+// and repository URLs wrap between their elements, never inside a name.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(html.EscapeString(string(r)))
+		if r == '/' || r == '\\' || r == '#' || r == ':' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// whereList names a secret's distinct repository and file pairs
+// ("REPOSITORY PATH"), at most two: the new-leaks table's one column for
+// both, which leaves its preview room on a laptop's screen.
+func whereList(s SecretRow) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range s.Locations {
+		w := l.Repository + " " + l.Path
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	if len(out) > 2 {
+		return strings.Join(out[:2], ", ") + fmt.Sprintf(" (+%d)", len(out)-2)
+	}
+	return strings.Join(out, ", ")
+}
+
+// noScheme drops "https://" and "http://" from repository names in a
+// table cell: they say nothing a reader needs and cost a narrow column
+// its width. The CSV and JSON formats keep the full URLs.
+func noScheme(s string) string {
+	return strings.NewReplacer("https://", "", "http://", "").Replace(s)
 }
 
 func writeInventoryHTML(w io.Writer, r *InventoryReport) error {
@@ -167,8 +214,23 @@ func trendChart(r *InventoryReport) template.HTML {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" class="grid"/><text x="%d" y="%.1f" class="axis" text-anchor="end">%d</text>`,
 			left, w-right, y(v), y(v), left-6, y(v)+4, v)
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text><text x="%d" y="%d" class="axis" text-anchor="end">%s</text>`,
-		left, h-8, day(r.Since), w-right, h-8, day(r.Until.Add(-time.Nanosecond)))
+	if first, last := day(r.Since), day(r.Until.Add(-time.Nanosecond)); first == last {
+		// A one-day period: one date, under the middle.
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis" text-anchor="middle">%s</text>`, (left+w-right)/2, h-8, first)
+	} else {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text><text x="%d" y="%d" class="axis" text-anchor="end">%s</text>`,
+			left, h-8, first, w-right, h-8, last)
+	}
+	if len(r.Trend) == 1 {
+		// A lone point says nothing by its position alone: label it.
+		p := r.Trend[0]
+		anchor, dx := "start", 8.0
+		if x(p.At) > w/2 {
+			anchor, dx = "end", -8
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="lone" text-anchor="%s">%d open on %s (%s)</text>`,
+			x(p.At)+dx, y(p.Open)-8, anchor, p.Open, day(p.At), scansCount(p.Scans))
+	}
 	var pts []string
 	for _, p := range r.Trend {
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.At), y(p.Open)))

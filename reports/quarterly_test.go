@@ -249,6 +249,59 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// TestInventoryReportOneScan: a period with a single scan on a single day
+// says "1 scan", prints its date once and labels the lone point.
+func TestInventoryReportOneScan(t *testing.T) {
+	s := fixtureInventory(t)
+	d := time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC)
+	r := buildFixtureReport(t, s, d, d.AddDate(0, 0, 1))
+	if len(r.Trend) != 1 || len(r.Scans) != 1 {
+		t.Fatalf("trend %+v, scans %d: want one point, one scan", r.Trend, len(r.Scans))
+	}
+	html := string(render(t, r, "html"))
+	if !strings.Contains(html, "(1 scan)") || strings.Contains(html, "(1 scans)") {
+		t.Error(`the trend heading does not say "(1 scan)"`)
+	}
+	start := strings.Index(html, `<svg class="chart trend"`)
+	chart := html[start : start+strings.Index(html[start:], "</svg>")]
+	if n := strings.Count(chart, "2026-09-02</text>"); n != 1 {
+		t.Errorf("the one-day axis prints the date %d times, want once:\n%s", n, chart)
+	}
+	if !strings.Contains(chart, `class="lone"`) || !strings.Contains(chart, "open on 2026-09-02 (1 scan)") {
+		t.Errorf("the lone point is not labelled:\n%s", chart)
+	}
+}
+
+// TestNewLeaksFileColumn: every format's new-leaks table says which file.
+func TestNewLeaksFileColumn(t *testing.T) {
+	r := buildFixtureReport(t, fixtureInventory(t), q3Since, q3Until)
+	for _, format := range []string{"html", "markdown", "table"} {
+		out := string(render(t, r, format))
+		i := strings.Index(out, "New leaks in the period")
+		j := strings.Index(out, "Rotations in the period")
+		if i < 0 || j < i {
+			t.Fatalf("%s: no new leaks section", format)
+		}
+		sec := strings.ReplaceAll(out[i:j], "<wbr>", "")
+		// HTML names repository and file in one column, for width.
+		header := map[string]string{"html": "Where", "markdown": "File", "table": "File"}[format]
+		for _, want := range []string{header, "scripts/release.sh", "deploy/staging/values.yaml"} {
+			if !strings.Contains(sec, want) {
+				t.Errorf("%s: %q missing from the new leaks table", format, want)
+			}
+		}
+	}
+}
+
+// TestBreakable: paths break after separators only, and stay escaped.
+func TestBreakable(t *testing.T) {
+	got := string(breakable(`https://github.com/acme/a<b>/x.env#k`))
+	want := `https:<wbr>/<wbr>/<wbr>github.com/<wbr>acme/<wbr>a&lt;b&gt;/<wbr>x.env#<wbr>k`
+	if got != want {
+		t.Errorf("breakable = %s, want %s", got, want)
+	}
+}
+
 func TestInventoryReportGolden(t *testing.T) {
 	s := fixtureInventory(t)
 	r := buildFixtureReport(t, s, q3Since, q3Until)
@@ -320,6 +373,17 @@ func TestInventoryReportContent(t *testing.T) {
 	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes on a healthy quarter: %q", r.Notes)
+	}
+	// The false positive stands with its reason, in the decisions and on
+	// the secret's row.
+	if len(r.Decisions) != 1 || r.Decisions[0].RuleID != "slack-webhook" || r.Decisions[0].Reason != "documentation placeholder" ||
+		r.Decisions[0].Actor != "alice" || !r.Decisions[0].InPeriod || strings.Join(r.Decisions[0].Files, ",") != "https://github.com/acme/ehr-gateway docs/example.md" {
+		t.Errorf("decisions %+v", r.Decisions)
+	}
+	for _, format := range []string{"html", "markdown", "csv", "json", "table"} {
+		if out := render(t, r, format); !bytes.Contains(out, []byte("documentation placeholder")) {
+			t.Errorf("%s: the false positive's reason is missing", format)
+		}
 	}
 	// The CSV has one row per secret and location (2+2+1+1+1), then one
 	// per managed secret (5 vault fields, 3 CI secrets).
@@ -646,7 +710,7 @@ func TestInventoryReportCapsLongTables(t *testing.T) {
 		r.Secrets = append(r.Secrets, row)
 	}
 	html := string(render(t, r, "html"))
-	if n := strings.Count(html, `<td data-sort="`+fmt.Sprint(q3Since.AddDate(0, 0, 1).Unix())+`">`); n != 200 {
+	if n := strings.Count(html, `<td class="date" data-sort="`+fmt.Sprint(q3Since.AddDate(0, 0, 1).Unix())+`">`); n != 200 {
 		t.Errorf("html new-leaks rows: %d, want 200", n)
 	}
 	if !strings.Contains(html, "Showing the first 200 of 250") {

@@ -81,6 +81,76 @@ func repoList(s SecretRow) string {
 	return strings.Join(out, ", ")
 }
 
+// fileList names a secret's distinct paths, at most two, each with its
+// repository's last element when the secret lives in several.
+func fileList(s SecretRow) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range s.Locations {
+		p := l.Path
+		if s.Repositories > 1 {
+			p = lastElem(l.Repository) + ": " + p
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) > 2 {
+		return strings.Join(out[:2], ", ") + fmt.Sprintf(" (+%d)", len(out)-2)
+	}
+	return strings.Join(out, ", ")
+}
+
+// lastElem is a repository's name without its host and owner.
+func lastElem(repo string) string {
+	repo = strings.TrimSuffix(strings.TrimRight(repo, "/"), ".git")
+	if i := strings.LastIndexAny(repo, "/\\:"); i >= 0 && i < len(repo)-1 {
+		return repo[i+1:]
+	}
+	return repo
+}
+
+// newLeakRows are the "New leaks" table: when, what and where.
+func newLeakRows(rows []SecretRow) ([]string, [][]string) {
+	header := []string{"First seen", "Fingerprint", "Secret", "Rule", "Severity", "Status", "Environments", "Repositories", "File"}
+	out := make([][]string, 0, len(rows))
+	for _, s := range rows {
+		out = append(out, []string{day(s.FirstSeen), shortFP(s.Fingerprint), s.Preview, s.RuleID, s.Severity, s.Status, envs(s), repoList(s), fileList(s)})
+	}
+	return header, out
+}
+
+// decisionHeader and decisionRows are the decisions table: false
+// positives and accepted risks with their reasons.
+var decisionHeader = []string{"Decided", "Fingerprint", "Secret", "Rule", "Decision", "By", "Reason", "Where"}
+
+func decisionRows(r *InventoryReport) [][]string {
+	out := make([][]string, 0, len(r.Decisions))
+	for _, d := range r.Decisions {
+		reason := d.Reason
+		if reason == "" {
+			reason = "(no reason recorded)"
+		}
+		where := d.Files
+		if len(where) > 2 {
+			where = append(where[:2:2], fmt.Sprintf("(+%d)", len(d.Files)-2))
+		}
+		out = append(out, []string{day(d.At), shortFP(d.Fingerprint), d.Preview, d.RuleID, d.Status, d.Actor, reason, strings.Join(where, ", ")})
+	}
+	return out
+}
+
+const decisionsEmpty = "No secret stands as a false positive or an accepted risk."
+
+// scansCount is "1 scan", "3 scans".
+func scansCount(n int) string {
+	if n == 1 {
+		return "1 scan"
+	}
+	return strconv.Itoa(n) + " scans"
+}
+
 func envs(s SecretRow) string {
 	if len(s.Environments) == 0 {
 		return "—"
@@ -270,7 +340,7 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 	}
 
 	w.WriteString("## New leaks in the period\n\n")
-	h, rs := secretTableRows(r.NewLeaks, false)
+	h, rs := newLeakRows(r.NewLeaks)
 	mdTable(w, h, rs, "No secret was first seen in this period.")
 
 	w.WriteString("## Rotations in the period\n\n")
@@ -279,6 +349,9 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 		rs = append(rs, []string{day(x.At), shortFP(x.Fingerprint), x.Preview, x.RuleID, x.From + " → " + x.To, x.Actor, strconv.Itoa(x.DaysExposed), x.Reason})
 	}
 	mdTable(w, []string{"Date", "Fingerprint", "Secret", "Rule", "Change", "By", "Days exposed", "Reason"}, rs, "No secret was rotated or revoked in this period.")
+
+	w.WriteString("## False positives and accepted risks\n\n")
+	mdTable(w, decisionHeader, decisionRows(r), decisionsEmpty)
 
 	w.WriteString("## Overdue rotations\n\n")
 	h, rs = secretTableRows(r.Overdue, true)
@@ -346,6 +419,7 @@ var inventoryCSVHeader = []string{
 	"fingerprint", "preview", "rule_id", "severity", "class", "status", "first_seen", "earliest_evidence", "age_days",
 	"max_age_days", "overdue", "new_in_period", "shared_environments", "repositories",
 	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen", "vault",
+	"status_reason",
 }
 
 func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
@@ -373,7 +447,8 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 				line = strconv.Itoa(l.Line)
 			}
 			rec := append(append([]string{}, base...), l.Source, csvSafe(l.Repository), csvSafe(l.Path), line, l.Commit, csvSafe(l.Branch),
-				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")))
+				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")),
+				csvSafe(s.StatusReason))
 			if err := w.Write(rec); err != nil {
 				return err
 			}
@@ -390,7 +465,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvSafe(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
 			strconv.Itoa(int(time.Duration(m.Age) / dayDur)), strconv.FormatFloat(roundDays(time.Duration(m.MaxAge)), 'f', -1, 64), strconv.FormatBool(m.Overdue),
 			"false", "false", "1", "managed:" + m.Kind, csvSafe(m.Store), csvSafe(m.Where()), "", m.Version, "", "", "true",
-			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), ""}
+			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", ""}
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -524,15 +599,18 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 			return err
 		}
 	}
-	h, rs = secretTableRows(r.NewLeaks, false)
+	h, rs = newLeakRows(r.NewLeaks)
 	if err := section("New leaks in the period", h, rs, "none"); err != nil {
 		return err
 	}
 	rs = nil
 	for _, x := range r.Rotations {
-		rs = append(rs, []string{day(x.At), shortFP(x.Fingerprint), x.RuleID, x.From + " → " + x.To, x.Actor, strconv.Itoa(x.DaysExposed)})
+		rs = append(rs, []string{day(x.At), shortFP(x.Fingerprint), x.RuleID, x.From + " → " + x.To, x.Actor, strconv.Itoa(x.DaysExposed), x.Reason})
 	}
-	if err := section("Rotations in the period", []string{"Date", "Fingerprint", "Rule", "Change", "By", "Days exposed"}, rs, "none"); err != nil {
+	if err := section("Rotations in the period", []string{"Date", "Fingerprint", "Rule", "Change", "By", "Days exposed", "Reason"}, rs, "none"); err != nil {
+		return err
+	}
+	if err := section("False positives and accepted risks", decisionHeader, decisionRows(r), "none"); err != nil {
 		return err
 	}
 	rs = nil
