@@ -93,7 +93,7 @@ func FalsePositive(secret string, verified bool) string {
 		return "placeholder"
 	}
 	for _, w := range placeholderWords {
-		if strings.Contains(low, w) {
+		if placeholderIn(low, w) {
 			return "placeholder"
 		}
 	}
@@ -101,6 +101,40 @@ func FalsePositive(secret string, verified bool) string {
 		return "repeated characters"
 	}
 	return ""
+}
+
+// placeholderIn reports whether the placeholder word w occurs in low. In a
+// long value (a PEM body, a JWT) a short alphanumeric word turns up by
+// chance: "todo" is in about one random 2048-bit RSA key in 600. There it
+// counts only as a word of its own, with no letter or digit beside it.
+func placeholderIn(low, w string) bool {
+	if len(low) <= 64 || len(w) > 5 || !alnum(w) {
+		return strings.Contains(low, w)
+	}
+	for i := 0; ; {
+		j := strings.Index(low[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !alnumByte(low[start-1])) && (end == len(low) || !alnumByte(low[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !alnumByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func alnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // repetitive reports whether s is one character repeated, or a short
