@@ -217,6 +217,14 @@ func TestRedact(t *testing.T) {
 		{"abcdefghij", "ab********"},
 		{testToken(9), testToken(9)[:8] + "********"},
 		{"-----BEGIN RSA PRIVATE KEY-----\nMIIE", "-----BEGIN RSA PRIVATE KEY-----…REDACTED"},
+		// Key material on the header line stays out of the preview.
+		{"-----BEGIN EC PRIVATE KEY----- MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz\n-----END EC PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----…REDACTED"},
+		{"-----BEGIN EC PRIVATE KEY-----MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz", "-----BEGIN EC PRIVATE KEY-----…REDACTED"},
+		// A "label" that is not one is treated as any other value.
+		{"-----BEGIN x=MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz-----", "-----BEG********"},
+		// Never a control character or half a multi-byte character.
+		{"ab\x1b[31mcdefghijklmnop", "ab********"},
+		{"aé" + strings.Repeat("z", 30), "a********"},
 	} {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
