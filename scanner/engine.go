@@ -60,6 +60,7 @@ type Result struct {
 type work struct {
 	c    Chunk
 	data []byte
+	raw  []byte // a binary chunk's original bytes
 }
 
 type itemEvent struct {
@@ -103,6 +104,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 			if c.Data != nil {
 				// The source reuses its buffer once fn returns.
 				w.data = append([]byte(nil), c.Data...)
+			}
+			if c.Raw != nil {
+				w.raw = append([]byte(nil), c.Raw...)
 			}
 			select {
 			case jobs <- w:
@@ -199,10 +203,11 @@ func (e *Engine) process(w work) itemEvent {
 	if c.SkipReason != "" {
 		return itemEvent{skip: c.SkipReason, path: c.Path}
 	}
-	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Line <= 1}
+	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Offset == 0}
 	if c.Owned > 0 {
 		ev.bytes = c.Owned
 	}
+	var lines lineIndex
 	for _, m := range e.Matcher.Match(w.data) {
 		if c.Owned > 0 && m.Start >= c.Owned {
 			continue
@@ -212,6 +217,11 @@ func (e *Engine) process(w work) itemEvent {
 			continue
 		}
 		r := m.Rule
+		if w.raw != nil {
+			// Line and column in the file's own bytes, not in the
+			// extracted runs (where every noise byte is a newline).
+			lines.locate(w.raw, &m)
+		}
 		ev.findings = append(ev.findings, Finding{
 			RuleID:      r.ID,
 			RuleName:    r.Name,
@@ -229,7 +239,7 @@ func (e *Engine) process(w work) itemEvent {
 			Redacted:    Redact(m.Secret),
 			Fingerprint: Fingerprint(e.FingerprintKey, m.Secret),
 			Entropy:     m.Entropy,
-			Encoding:    m.Encoding,
+			Encoding:    joinEncodings(c.Encoding, m.Encoding),
 			Blob:        c.Blob,
 			Commit:      c.Commit,
 			Author:      c.Author,
@@ -239,6 +249,50 @@ func (e *Engine) process(w work) itemEvent {
 		})
 	}
 	return ev
+}
+
+// joinEncodings names the item's encoding and the decoders that revealed
+// the secret inside it, outermost first ("utf-16le+base64").
+func joinEncodings(item, match string) string {
+	switch {
+	case item == "":
+		return match
+	case match == "":
+		return item
+	}
+	return item + "+" + match
+}
+
+// lineIndex maps byte offsets of one chunk to lines and columns; it is
+// built on first use, so chunks without findings never pay for it.
+type lineIndex struct {
+	starts []int // offsets of the bytes after each newline
+	built  bool
+}
+
+// locate sets m's Line, Column, EndLine and EndColumn (1-based, bytes, as
+// the matcher counts them) from the offsets of its secret in data.
+// Binary data has no meaningful UTF-16 columns; those are cleared.
+func (x *lineIndex) locate(data []byte, m *detectors.Match) {
+	if !x.built {
+		x.built = true
+		for i, b := range data {
+			if b == '\n' {
+				x.starts = append(x.starts, i+1)
+			}
+		}
+	}
+	at := func(off int) (line, col int) {
+		i := sort.SearchInts(x.starts, off+1) // newlines before off
+		start := 0
+		if i > 0 {
+			start = x.starts[i-1]
+		}
+		return i + 1, off - start + 1
+	}
+	m.Line, m.Column = at(m.Start)
+	m.EndLine, m.EndColumn = at(max(m.Start, m.End-1))
+	m.Column16, m.EndColumn16 = 0, 0
 }
 
 // allowed reports whether an allow marker sits on a line the match spans

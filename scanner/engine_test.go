@@ -97,11 +97,11 @@ func TestDirScanFindsAndSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []loc{{"a/app.env", 2, "github-pat"}, {"nested/deep/c.yaml", 1, "github-pat"}}
+	want := []loc{{"a/app.env", 2, "github-pat"}, {"bin/blob", 1, "github-pat"}, {"nested/deep/c.yaml", 1, "github-pat"}}
 	if d := cmp.Diff(want, locs(res.Findings)); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	wantSkips := map[string]int{"binary": 2, "larger than max file size (1000 bytes)": 1}
+	wantSkips := map[string]int{"binary": 1, "larger than max file size (1000 bytes)": 1}
 	if d := cmp.Diff(wantSkips, res.Stats.Skipped); d != "" {
 		t.Errorf("skips (-want +got):\n%s", d)
 	}
