@@ -24,16 +24,19 @@ type record struct {
 	EndLine     int      `json:"end_line"`
 	EndColumn   int      `json:"end_column"`
 	// Secret is the redacted secret unless Options.ShowSecrets is set.
-	Secret      string  `json:"secret"`
-	Fingerprint string  `json:"fingerprint"`
-	Entropy     float64 `json:"entropy"`
-	Encoding    string  `json:"encoding,omitempty"`
-	Blob        string  `json:"blob,omitempty"`
-	Commit      string  `json:"commit,omitempty"`
-	Author      string  `json:"author,omitempty"`
-	Email       string  `json:"email,omitempty"`
-	Date        string  `json:"date,omitempty"`
-	Message     string  `json:"message,omitempty"`
+	Secret      string `json:"secret"`
+	Fingerprint string `json:"fingerprint"`
+	// InventoryFingerprint is set when the scan recorded into an
+	// inventory; `sprawl inventory show` takes it.
+	InventoryFingerprint string  `json:"inventory_fingerprint,omitempty"`
+	Entropy              float64 `json:"entropy"`
+	Encoding             string  `json:"encoding,omitempty"`
+	Blob                 string  `json:"blob,omitempty"`
+	Commit               string  `json:"commit,omitempty"`
+	Author               string  `json:"author,omitempty"`
+	Email                string  `json:"email,omitempty"`
+	Date                 string  `json:"date,omitempty"`
+	Message              string  `json:"message,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -43,28 +46,29 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		tags = []string{} // [] rather than null for consumers that iterate
 	}
 	return record{
-		RuleID:      f.RuleID,
-		RuleName:    f.RuleName,
-		Description: f.Description,
-		Severity:    f.Severity.String(),
-		Tags:        tags,
-		Source:      f.Source,
-		Root:        f.Root,
-		File:        f.File,
-		Line:        f.Line,
-		Column:      f.Column,
-		EndLine:     f.EndLine,
-		EndColumn:   f.EndColumn,
-		Secret:      o.secret(f),
-		Fingerprint: f.Fingerprint,
-		Entropy:     round2(f.Entropy),
-		Encoding:    f.Encoding,
-		Blob:        f.Blob,
-		Commit:      f.Commit,
-		Author:      f.Author,
-		Email:       f.Email,
-		Date:        formatDate(f.Date),
-		Message:     o.scrub(f, f.Message),
+		RuleID:               f.RuleID,
+		RuleName:             f.RuleName,
+		Description:          f.Description,
+		Severity:             f.Severity.String(),
+		Tags:                 tags,
+		Source:               f.Source,
+		Root:                 f.Root,
+		File:                 f.File,
+		Line:                 f.Line,
+		Column:               f.Column,
+		EndLine:              f.EndLine,
+		EndColumn:            f.EndColumn,
+		Secret:               o.secret(f),
+		Fingerprint:          f.Fingerprint,
+		InventoryFingerprint: f.InventoryFingerprint,
+		Entropy:              round2(f.Entropy),
+		Encoding:             f.Encoding,
+		Blob:                 f.Blob,
+		Commit:               f.Commit,
+		Author:               f.Author,
+		Email:                f.Email,
+		Date:                 formatDate(f.Date),
+		Message:              o.scrub(f, f.Message),
 	}
 }
 

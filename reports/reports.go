@@ -185,6 +185,12 @@ func formatDate(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// Printable makes s safe to show on a terminal: control and other
+// non-printing characters (a hostile file name's ANSI escapes) are written
+// as Go escapes such as \x1b. Messages that carry scanned names (skipped
+// and unreadable items) pass through it before reaching stderr.
+func Printable(s string) string { return printable(s) }
+
 // printable makes s safe to show on a terminal or in a one-line table cell:
 // control and other non-printing characters (ANSI escapes in a hostile file
 // name, newlines in a commit message) are written as Go escapes such as

@@ -29,6 +29,11 @@ const (
 // ErrNotFound marks a scan target that does not exist.
 var ErrNotFound = errors.New("no such file or directory")
 
+// ErrNotRegular marks a scan target that is neither a directory nor a
+// regular file (a FIFO, whose open would wait for a writer; a device).
+// Inside a tree such files are passed over without being opened.
+var ErrNotRegular = errors.New("not a directory or regular file")
+
 // DirSource walks a directory tree (or reads one file). It does not follow
 // symbolic links and skips .git directories.
 type DirSource struct {
@@ -61,6 +66,9 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	r := &fileReader{chunkSize: d.ChunkSize, maxSize: d.MaxFileSize}
 	if r.chunkSize <= 0 {
 		r.chunkSize = DefaultChunkSize
+	}
+	if !info.IsDir() && !info.Mode().IsRegular() {
+		return fmt.Errorf("scan %s: %w", d.Path, ErrNotRegular)
 	}
 	if !info.IsDir() {
 		return r.readFile(ctx, d.Path, filepath.Base(d.Path), info.Size(), fn)

@@ -37,8 +37,16 @@ type Finding struct {
 	// Match is the full text the rule matched (redacted the same way).
 	Match string `json:"-"`
 
-	Fingerprint string  `json:"fingerprint"`
-	Entropy     float64 `json:"entropy"`
+	// Fingerprint is the baseline fingerprint: unkeyed, or keyed with the
+	// configured fingerprint-key, so that a committed baseline matches on
+	// every machine. See Fingerprint.
+	Fingerprint string `json:"fingerprint"`
+	// InventoryFingerprint is the secret's identity in the inventory
+	// (keyed with the inventory's key), set only when the scan records
+	// into an inventory: `sprawl inventory show` takes it.
+	InventoryFingerprint string `json:"inventory_fingerprint,omitempty"`
+
+	Entropy float64 `json:"entropy"`
 	// Encoding names the decoders that revealed the secret (json-string,
 	// base64, percent); empty when it was in plain text.
 	Encoding string `json:"encoding,omitempty"`

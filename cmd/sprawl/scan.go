@@ -40,7 +40,7 @@ func addScanFlags(c *cobra.Command) {
 	f.StringP("output", "o", "", "write the report to this file (default standard output)")
 	f.Bool("show-secrets", false, "print secrets in full instead of redacted")
 	f.String("baseline", "", "JSON baseline of accepted findings (see 'sprawl baseline create')")
-	f.String("max-file-size", "100MB", "skip files larger than this (0: no limit)")
+	f.String("max-file-size", "0", "skip files larger than this, e.g. 500MB (0: no limit; large files are streamed, so memory stays bounded)")
 	f.Int("workers", 0, "matching goroutines (0: one per core)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
 	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory)")
@@ -59,11 +59,17 @@ func newScanDirCmd() *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			if _, err := os.Stat(path); err != nil {
+			fi, err := os.Stat(path)
+			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
-					return failure(fmt.Errorf("scan dir %s: no such file or directory", path))
+					return failure(fmt.Errorf("scan dir %s: no such file or directory", reports.Printable(path)))
 				}
-				return failure(fmt.Errorf("scan dir: %w", err))
+				return failure(fmt.Errorf("scan dir: %s", reports.Printable(err.Error())))
+			}
+			if !fi.IsDir() && !fi.Mode().IsRegular() {
+				// Opening a FIFO waits for a writer; a device may never end.
+				return usageErr("scan dir %s: not a directory or regular file (%s); pipe a stream to 'sprawl scan stdin' instead",
+					reports.Printable(path), fileKind(fi.Mode()))
 			}
 			s, err := loadSettings(cmd, path)
 			if err != nil {
@@ -211,6 +217,16 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 			return res, 0, err
 		}
 		res.Findings, suppressed = kept, suppressed+n
+		// The inventory knows secrets by its own keyed fingerprint; the
+		// "fingerprint" field stays the baseline's, which committed
+		// baselines on other machines key on.
+		key, err := inventoryKey()
+		if err != nil {
+			return res, 0, err
+		}
+		for i := range res.Findings {
+			res.Findings[i].InventoryFingerprint = scanner.Fingerprint(key, res.Findings[i].Secret)
+		}
 	}
 	for i := range res.Findings {
 		res.Findings[i].Source = src.Kind()
@@ -255,7 +271,11 @@ func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding)
 }
 
 // writeOutput calls write on stdout or on the named file, opened
-// O_WRONLY|O_CREATE|O_TRUNC with mode 0600.
+// O_WRONLY|O_CREATE|O_TRUNC with mode 0600 and written through, never
+// replaced. A regular file that already exists under that name is
+// truncated and set to mode 0600 too, as reports hold findings; anything
+// else (a symbolic link, whose target is written but not chmod'ed, a FIFO,
+// /dev/null) keeps its mode.
 func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		if err := write(stdout); err != nil {
@@ -268,9 +288,18 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 			return failure(fmt.Errorf("open output: %w", err))
 		}
 	}
+	before, lerr := os.Lstat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return failure(fmt.Errorf("open output: %w", err))
+	}
+	if lerr == nil && before.Mode().IsRegular() && before.Mode().Perm() != 0o600 {
+		// Fchmod on the opened file: the name may have changed since
+		// Lstat, the descriptor has not.
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return failure(fmt.Errorf("open output %s: %w", path, err))
+		}
 	}
 	if err := write(f); err != nil {
 		f.Close()
@@ -338,7 +367,7 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	fmt.Fprintln(w, b.String())
 	if p.s.Verbose {
 		for _, sk := range st.FirstSkipped {
-			fmt.Fprintf(w, "sprawl: skipped %s\n", sk)
+			fmt.Fprintf(w, "sprawl: skipped %s\n", reports.Printable(sk))
 		}
 		if g, ok := src.(interface{ Selected() int }); ok {
 			fmt.Fprintf(w, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
@@ -346,12 +375,27 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	}
 	if st.Errors > 0 {
 		for _, e := range st.FirstErrors {
-			fmt.Fprintf(w, "sprawl: unreadable: %s\n", e)
+			fmt.Fprintf(w, "sprawl: unreadable: %s\n", reports.Printable(e))
 		}
 		if st.Errors > len(st.FirstErrors) {
 			fmt.Fprintf(w, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))
 		}
 	}
+}
+
+// fileKind names a non-regular file's type for messages.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "irregular file"
 }
 
 func humanBytes(n int64) string {
