@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -37,6 +38,9 @@ type record struct {
 	Email                string  `json:"email,omitempty"`
 	Date                 string  `json:"date,omitempty"`
 	Message              string  `json:"message,omitempty"`
+	// Count is set on an aggregate finding: how many findings of its rule
+	// in its file it stands for (itself included).
+	Count int `json:"count,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -69,6 +73,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Email:                f.Email,
 		Date:                 formatDate(f.Date),
 		Message:              o.scrub(f, f.Message),
+		Count:                f.Count,
 	}
 }
 
@@ -81,19 +86,40 @@ func newJSONEncoder(w io.Writer) *json.Encoder {
 }
 
 // jsonReporter writes one indented JSON array of records; "[]" when there
-// are no findings, never null.
+// are no findings, never null. Records are encoded and written one at a
+// time, never all held at once.
 type jsonReporter struct{ opts Options }
 
 // Report implements Reporter.
 func (r *jsonReporter) Report(w io.Writer, findings []scanner.Finding) error {
-	records := make([]record, 0, len(findings))
-	for _, f := range sorted(findings) {
-		records = append(records, r.opts.newRecord(&f))
-	}
 	bw := bufio.NewWriter(w)
-	enc := newJSONEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(records); err != nil {
+	if len(findings) == 0 {
+		if _, err := bw.WriteString("[]\n"); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	// The same bytes as encoding the whole array with two-space indent:
+	// each element indented by one level, separated by commas.
+	var buf bytes.Buffer
+	enc := newJSONEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	bw.WriteString("[\n")
+	for i, f := range sortedRefs(findings) {
+		buf.Reset()
+		if err := enc.Encode(r.opts.newRecord(f)); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(findings)-1 {
+			bw.WriteString(",")
+		}
+		if _, err := bw.WriteString("\n"); err != nil {
+			return err
+		}
+	}
+	if _, err := bw.WriteString("]\n"); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -107,8 +133,8 @@ type jsonlReporter struct{ opts Options }
 func (r *jsonlReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	bw := bufio.NewWriter(w)
 	enc := newJSONEncoder(bw)
-	for _, f := range sorted(findings) {
-		if err := enc.Encode(r.opts.newRecord(&f)); err != nil {
+	for _, f := range sortedRefs(findings) {
+		if err := enc.Encode(r.opts.newRecord(f)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,8 @@ package scanner
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -88,7 +90,9 @@ func TestBinaryAcrossChunks(t *testing.T) {
 		line++
 	}
 	for _, size := range []int{64 << 10, 64<<10 + 17, 100<<10 + 1} {
-		res, err := testEngine(t).Run(context.Background(), &ReaderSource{R: strings.NewReader(b.String()), Name: "blob", ChunkSize: size})
+		e := testEngine(t)
+		e.AggregateAfter = -1 // every finding, one by one
+		res, err := e.Run(context.Background(), &ReaderSource{R: strings.NewReader(b.String()), Name: "blob", ChunkSize: size})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,5 +146,53 @@ func TestLongLineIsOneFile(t *testing.T) {
 	}
 	if res.Stats.Chunks < 5 || res.Stats.Items != 1 || len(res.Findings) != 1 {
 		t.Errorf("chunks %d items %d findings %d; want several chunks, 1 item, 1 finding", res.Stats.Chunks, res.Stats.Items, len(res.Findings))
+	}
+}
+
+// TestAggregation: beyond DefaultAggregateAfter findings of one rule in
+// one file, the rest become one finding with their count, the same one
+// whatever order chunks finish in; KeepAggregated keeps every folded
+// finding for the inventory.
+func TestAggregation(t *testing.T) {
+	var b strings.Builder
+	var all []string
+	for i := 1; i <= 250; i++ {
+		tok := testToken(1000 + i)
+		all = append(all, Fingerprint(nil, tok))
+		fmt.Fprintf(&b, "GITHUB_TOKEN=%s\n%s\n", tok, strings.Repeat("x", 700))
+	}
+	for _, keep := range []bool{false, true} {
+		e := testEngine(t)
+		e.KeepAggregated = keep
+		res, err := e.Run(context.Background(), &ReaderSource{R: strings.NewReader(b.String()), Name: "dump.sql", ChunkSize: 4 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Findings) != DefaultAggregateAfter+1 || res.Stats.Aggregated != 149 || res.Stats.Findings != DefaultAggregateAfter+1 {
+			t.Fatalf("keep=%v: %d findings, %d aggregated (stats %d); want %d and 149", keep, len(res.Findings), res.Stats.Aggregated, res.Stats.Findings, DefaultAggregateAfter+1)
+		}
+		for i, f := range res.Findings {
+			wantCount := 0
+			if i == DefaultAggregateAfter {
+				wantCount = 150
+			}
+			if f.Line != 2*i+1 || f.Count != wantCount {
+				t.Errorf("keep=%v: finding %d at line %d count %d, want line %d count %d", keep, i, f.Line, f.Count, 2*i+1, wantCount)
+			}
+		}
+		var got []string
+		for _, f := range append(res.Findings, res.Aggregated...) {
+			got = append(got, f.Fingerprint)
+		}
+		if keep {
+			sort.Strings(got)
+			want := append([]string(nil), all...)
+			sort.Strings(want)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("kept fingerprints (-want +got):\n%s", d)
+			}
+		} else if len(res.Aggregated) != 0 {
+			t.Errorf("%d aggregated findings held without KeepAggregated", len(res.Aggregated))
+		}
 	}
 }

@@ -103,8 +103,12 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 			}
 			return nil
 		}
+		if de.Type()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			// Never opened: a FIFO's open waits for a writer.
+			return fn(Chunk{Path: rel, SkipReason: "not a regular file"})
+		}
 		if !de.Type().IsRegular() {
-			return nil // symlinks, devices, sockets
+			return nil // symbolic links are not followed
 		}
 		if d.Exclude != nil && d.Exclude(rel) {
 			return fn(Chunk{Path: rel, SkipReason: "allowlisted path"})

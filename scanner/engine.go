@@ -32,7 +32,23 @@ type Engine struct {
 	// Progress, if set, is called from the collecting goroutine after each
 	// chunk with running totals. It must be quick.
 	Progress func(Stats)
+	// AggregateAfter caps the findings of one rule in one file (one blob
+	// of one commit, for history) reported one by one; see
+	// DefaultAggregateAfter. Zero means the default, negative no cap.
+	AggregateAfter int
+	// KeepAggregated keeps the findings folded into an aggregate in
+	// Result.Aggregated, for callers that record every secret (the
+	// inventory). Without it they are counted and dropped, which is what
+	// bounds memory on a file with a million findings.
+	KeepAggregated bool
 }
+
+// DefaultAggregateAfter is how many findings of one rule in one file are
+// reported one by one. Beyond it the rest become one finding, the one
+// after the first DefaultAggregateAfter in file order, whose Count says
+// how many it stands for: a dump full of passwords is still reported and
+// still fails the scan, without holding a million findings in memory.
+const DefaultAggregateAfter = 100
 
 // Stats describes a finished (or running) scan.
 type Stats struct {
@@ -42,6 +58,9 @@ type Stats struct {
 	Skipped  map[string]int // reason → count
 	Errors   int            // items that could not be read
 	Findings int
+	// Aggregated counts findings folded into aggregate findings (see
+	// DefaultAggregateAfter); they are not in Findings.
+	Aggregated int
 	// Suppressed counts matches silenced by inline allow comments.
 	Suppressed int
 	Duration   time.Duration
@@ -54,7 +73,10 @@ type Stats struct {
 // Result is the outcome of a scan.
 type Result struct {
 	Findings []Finding
-	Stats    Stats
+	// Aggregated holds the findings folded into aggregates, only with
+	// Engine.KeepAggregated.
+	Aggregated []Finding
+	Stats      Stats
 }
 
 type work struct {
@@ -140,6 +162,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 
 	var res Result
 	res.Stats.Skipped = map[string]int{}
+	agg := newAggregator(e.AggregateAfter, e.KeepAggregated)
 	collectDone := make(chan struct{})
 	go func() {
 		defer close(collectDone)
@@ -162,10 +185,12 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
-				res.Findings = append(res.Findings, ev.findings...)
+				for _, f := range ev.findings {
+					agg.add(f)
+				}
 				// A running count; the Finisher may merge findings, so
 				// the final figure is set again below.
-				res.Stats.Findings = len(res.Findings)
+				res.Stats.Findings = agg.reported()
 			}
 			if e.Progress != nil {
 				e.Progress(res.Stats)
@@ -174,6 +199,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	}()
 	err := g.Wait()
 	<-collectDone
+	res.Findings, res.Aggregated, res.Stats.Aggregated = agg.result()
 	if res.Stats.Chunks > 0 && err == nil {
 		// Never report a scan that could not match as clean. (With no
 		// content there is nothing to wait for.)
@@ -320,6 +346,111 @@ func allowed(data []byte, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// findingKey is a finding's group for aggregation: one rule in one file
+// (one blob of one commit).
+type findingKey struct{ file, blob, commit, rule string }
+
+// findingGroup holds the first findings of one group in file order; once
+// it has cap+1 of them, a later finding replaces the last if it comes
+// before it. seen counts them all.
+type findingGroup struct {
+	kept []Finding
+	seen int
+}
+
+// aggregator folds the findings of one rule in one file beyond a cap into
+// one (see DefaultAggregateAfter). It is used by the collecting goroutine
+// only. The result does not depend on the order findings arrive in.
+type aggregator struct {
+	cap     int
+	keep    bool
+	groups  map[findingKey]*findingGroup
+	order   []findingKey
+	dropped []Finding
+	folded  int
+}
+
+func newAggregator(limit int, keep bool) *aggregator {
+	if limit == 0 {
+		limit = DefaultAggregateAfter
+	}
+	return &aggregator{cap: limit, keep: keep, groups: map[findingKey]*findingGroup{}}
+}
+
+// before orders findings of one group by position, then fingerprint.
+func before(a, b *Finding) bool {
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	if a.Column != b.Column {
+		return a.Column < b.Column
+	}
+	return a.Fingerprint < b.Fingerprint
+}
+
+func sameFinding(a, b *Finding) bool {
+	return a.Line == b.Line && a.Column == b.Column && a.Fingerprint == b.Fingerprint
+}
+
+func (a *aggregator) add(f Finding) {
+	k := findingKey{f.File, f.Blob, f.Commit, f.RuleID}
+	g := a.groups[k]
+	if g == nil {
+		g = &findingGroup{}
+		a.groups[k] = g
+		a.order = append(a.order, k)
+	}
+	if a.cap < 0 || len(g.kept) <= a.cap {
+		// Overlapping chunks can report one finding twice; the
+		// final dedupe drops such repeats, counted once here.
+		g.kept = append(g.kept, f)
+		g.seen++
+		return
+	}
+	last := 0
+	for i := range g.kept {
+		if sameFinding(&g.kept[i], &f) {
+			return
+		}
+		if before(&g.kept[last], &g.kept[i]) {
+			last = i
+		}
+	}
+	g.seen++
+	a.folded++
+	out := f
+	if before(&f, &g.kept[last]) {
+		out, g.kept[last] = g.kept[last], f
+	}
+	if a.keep {
+		a.dropped = append(a.dropped, out)
+	}
+}
+
+// reported is the number of findings the result will hold so far.
+func (a *aggregator) reported() int {
+	n := 0
+	for _, g := range a.groups {
+		n += len(g.kept)
+	}
+	return n
+}
+
+// result returns the findings to report, the folded ones (when kept) and
+// how many were folded. In a group over the cap, the finding after the
+// first cap in file order carries Count: itself and every folded one.
+func (a *aggregator) result() (findings, folded []Finding, n int) {
+	for _, k := range a.order {
+		g := a.groups[k]
+		if a.cap >= 0 && len(g.kept) > a.cap && g.seen > a.cap+1 {
+			sort.Slice(g.kept, func(i, j int) bool { return before(&g.kept[i], &g.kept[j]) })
+			g.kept[a.cap].Count = g.seen - a.cap
+		}
+		findings = append(findings, g.kept...)
+	}
+	return findings, a.dropped, a.folded
 }
 
 // dedupeFindings sorts findings and drops repeats of the same rule,

@@ -51,6 +51,12 @@ type Finding struct {
 	// base64, percent); empty when it was in plain text.
 	Encoding string `json:"encoding,omitempty"`
 
+	// Count is how many findings this one stands for when it is the
+	// aggregate of one rule's findings in one file beyond the engine's
+	// cap (DefaultAggregateAfter): itself and the ones not reported one
+	// by one. Zero for an ordinary finding.
+	Count int `json:"count,omitempty"`
+
 	// Provenance from history sources; empty for plain files.
 	Blob    string    `json:"blob,omitempty"`
 	Commit  string    `json:"commit,omitempty"`

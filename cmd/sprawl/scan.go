@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -188,17 +189,25 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	}
 	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, "scanning", -1, "bytes")
 	p.engine.Progress = bar.scanStats(unit)
+	dsn, _ := cmd.Flags().GetString("inventory")
+	// The inventory records every secret, also those an aggregate
+	// finding stands for in the report.
+	p.engine.KeepAggregated = dsn != ""
 	res, err := p.engine.Run(cmd.Context(), src)
 	bar.finish()
 	p.engine.Progress = nil
 	if err != nil {
 		return res, 0, failure(err)
 	}
-	dsn, _ := cmd.Flags().GetString("inventory")
 	if dsn != "" {
-		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(res.Findings)), -1, "")
+		all := res
+		if len(res.Aggregated) > 0 {
+			all.Findings = append(slices.Clip(res.Findings), res.Aggregated...)
+		}
+		res.Aggregated = nil
+		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
-		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), res, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), all, append(sourceIngestOptions(src), ingestRules(p.rules))...)
 		bar.finish()
 		if err != nil {
 			return res, 0, err
@@ -344,6 +353,9 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	fmt.Fprintf(&b, "sprawl: scanned %d %s (%s) in %s: %d finding", st.Items, unit, humanBytes(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
 	if len(res.Findings) != 1 {
 		b.WriteString("s")
+	}
+	if st.Aggregated > 0 {
+		fmt.Fprintf(&b, " (%d more aggregated: over %d of one rule in one file)", st.Aggregated, scanner.DefaultAggregateAfter)
 	}
 	if baselined > 0 {
 		fmt.Fprintf(&b, ", %d in baseline", baselined)

@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 	"unicode/utf16"
 
 	"github.com/sprawlsec/sprawl/scanner"
@@ -77,39 +75,6 @@ func TestScanLargeFileByDefault(t *testing.T) {
 	code, _, errb := runSprawl(context.Background(), "scan", "dir", dir, "--max-file-size", "100MB")
 	if code != 0 || !strings.Contains(errb, "larger than max file size") {
 		t.Errorf("--max-file-size 100MB: exit %d, want 0 and the file named as skipped\n%s", code, errb)
-	}
-}
-
-// TestScanFIFOTarget: a named pipe given as the target is refused at
-// once (exit 2) instead of waiting forever for a writer.
-func TestScanFIFOTarget(t *testing.T) {
-	isolate(t)
-	p := filepath.Join(t.TempDir(), "pipe")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skip("mkfifo:", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	type result struct {
-		code int
-		errb string
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, _, errb := runSprawl(ctx, "scan", "dir", p)
-		done <- result{code, errb}
-	}()
-	select {
-	case r := <-done:
-		if r.code != 2 || !strings.Contains(r.errb, "named pipe") {
-			t.Errorf("exit %d, want 2 naming the named pipe\n%s", r.code, r.errb)
-		}
-	case <-time.After(10 * time.Second):
-		// Unblock the open so the goroutine can finish.
-		if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
-			w.Close()
-		}
-		t.Fatal("scan dir on a FIFO hangs")
 	}
 }
 
@@ -206,5 +171,42 @@ func TestScanFingerprintForInventoryShow(t *testing.T) {
 	code, _, errb = runSprawl(context.Background(), "inventory", "show", rec.Fingerprint, "--inventory", inv)
 	if code != 2 || !strings.Contains(errb, "inventory_fingerprint") {
 		t.Errorf("inventory show with the baseline fingerprint: exit %d, want 2 naming inventory_fingerprint\n%s", code, errb)
+	}
+}
+
+// TestAggregatedFindingsAllReachTheInventory: a file with more findings
+// of one rule than the report lists one by one is reported with an
+// aggregate finding, and the inventory still records every secret.
+func TestAggregatedFindingsAllReachTheInventory(t *testing.T) {
+	dir := isolate(t)
+	var b strings.Builder
+	for i := 0; i < 130; i++ {
+		b.WriteString("GITHUB_TOKEN=" + ghToken(t) + "\n")
+	}
+	writeFile(t, filepath.Join(dir, "repo", "dump.env"), b.String())
+	inv := filepath.Join(dir, "inv.db")
+	code, out, errb := runSprawl(context.Background(), "scan", "dir", filepath.Join(dir, "repo"), "-f", "json", "--inventory", inv)
+	if code != 1 {
+		t.Fatalf("scan: exit %d\n%s", code, errb)
+	}
+	var recs []struct {
+		Line  int `json:"line"`
+		Count int `json:"count"`
+	}
+	if err := json.Unmarshal([]byte(out), &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != scanner.DefaultAggregateAfter+1 || recs[len(recs)-1].Count != 30 || recs[len(recs)-1].Line != 101 {
+		t.Errorf("%d findings, last %+v; want %d, the last at line 101 standing for 30", len(recs), recs[len(recs)-1], scanner.DefaultAggregateAfter+1)
+	}
+	if !strings.Contains(errb, "101 findings (29 more aggregated") {
+		t.Errorf("summary does not tell about the aggregate: %s", errb)
+	}
+	code, out, errb = runSprawl(context.Background(), "inventory", "list", "-f", "csv", "--inventory", inv)
+	if code != 0 {
+		t.Fatalf("inventory list: exit %d\n%s", code, errb)
+	}
+	if n := strings.Count(strings.TrimSpace(out), "\n"); n != 130 {
+		t.Errorf("inventory holds %d secrets, want 130", n)
 	}
 }
