@@ -41,6 +41,13 @@ type Engine struct {
 	// inventory). Without it they are counted and dropped, which is what
 	// bounds memory on a file with a million findings.
 	KeepAggregated bool
+	// Accept, if set, reports whether a finding is accepted (it is in a
+	// baseline) and so not to be reported. It is applied before findings
+	// are aggregated, so that an aggregate never stands for accepted
+	// findings only and never hides a new one among accepted ones; for a
+	// source that is a Finisher, after Finish. It is called from one
+	// goroutine at a time.
+	Accept func(*Finding) bool
 }
 
 // DefaultAggregateAfter is how many findings of one rule in one file are
@@ -63,7 +70,9 @@ type Stats struct {
 	Aggregated int
 	// Suppressed counts matches silenced by inline allow comments.
 	Suppressed int
-	Duration   time.Duration
+	// Accepted counts findings Engine.Accept accepted.
+	Accepted int
+	Duration time.Duration
 	// FirstErrors keeps the first few per-item errors for the summary.
 	FirstErrors []string
 	// FirstSkipped keeps the first few skipped items ("path: reason").
@@ -162,7 +171,13 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 
 	var res Result
 	res.Stats.Skipped = map[string]int{}
+	fin, finishing := src.(Finisher)
 	agg := newAggregator(e.AggregateAfter, e.KeepAggregated)
+	if finishing {
+		// Findings move (a blob to every path it was at) only in Finish:
+		// hold them all, accept and aggregate after it.
+		agg = newAggregator(-1, false)
+	}
 	collectDone := make(chan struct{})
 	go func() {
 		defer close(collectDone)
@@ -186,6 +201,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
 				for _, f := range ev.findings {
+					if !finishing && e.Accept != nil && e.Accept(&f) {
+						res.Stats.Accepted++
+						continue
+					}
 					agg.add(f)
 				}
 				// A running count; the Finisher may merge findings, so
@@ -205,8 +224,16 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 		// content there is nothing to wait for.)
 		err = e.Matcher.Prepare()
 	}
-	if fin, ok := src.(Finisher); ok && err == nil {
-		res.Findings = fin.Finish(res.Findings)
+	if finishing && err == nil {
+		a := newAggregator(e.AggregateAfter, e.KeepAggregated)
+		for _, f := range fin.Finish(res.Findings) {
+			if e.Accept != nil && e.Accept(&f) {
+				res.Stats.Accepted++
+				continue
+			}
+			a.add(f)
+		}
+		res.Findings, res.Aggregated, res.Stats.Aggregated = a.result()
 	}
 	res.Findings = dedupeFindings(res.Findings)
 	res.Stats.Findings = len(res.Findings)
@@ -346,6 +373,21 @@ func allowed(data []byte, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// Aggregate folds the findings of one rule in one file beyond limit into
+// one, as the engine does (see DefaultAggregateAfter; limit 0 means the
+// default, negative no cap), for callers that filtered the engine's kept
+// findings further. Earlier aggregate counts are discarded. It returns the
+// findings to report and how many were folded.
+func Aggregate(fs []Finding, limit int) ([]Finding, int) {
+	a := newAggregator(limit, false)
+	for _, f := range fs {
+		f.Count = 0
+		a.add(f)
+	}
+	out, _, n := a.result()
+	return dedupeFindings(out), n
 }
 
 // findingKey is a finding's group for aggregation: one rule in one file

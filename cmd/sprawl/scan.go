@@ -193,16 +193,28 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	// The inventory records every secret, also those an aggregate
 	// finding stands for in the report.
 	p.engine.KeepAggregated = dsn != ""
+	p.engine.Accept = nil
+	if p.baseline != nil && dsn == "" {
+		// Before aggregation: an aggregate must never hide a new secret
+		// among accepted ones. (With an inventory every finding is kept
+		// and the baseline applied below, after the inventory recorded
+		// them all.)
+		p.engine.Accept = func(f *scanner.Finding) bool { return p.baseline.Contains(*f) }
+	}
 	res, err := p.engine.Run(cmd.Context(), src)
 	bar.finish()
 	p.engine.Progress = nil
 	if err != nil {
 		return res, 0, failure(err)
 	}
+	suppressed := res.Stats.Accepted
 	if dsn != "" {
 		all := res
 		if len(res.Aggregated) > 0 {
 			all.Findings = append(slices.Clip(res.Findings), res.Aggregated...)
+			for i := range all.Findings {
+				all.Findings[i].Count = 0
+			}
 		}
 		res.Aggregated = nil
 		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
@@ -215,17 +227,20 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		if !p.s.Quiet {
 			fmt.Fprintln(cmd.ErrOrStderr(), sum)
 		}
-	}
-	suppressed := 0
-	if p.baseline != nil {
-		res.Findings, suppressed = p.baseline.Filter(res.Findings)
-	}
-	if dsn != "" {
-		kept, n, err := suppressByInventory(cmd.Context(), dsn, res.Findings)
+		// The baseline and the secrets the inventory accepts are applied
+		// to all of the findings, then what is left is aggregated again.
+		kept := all.Findings
+		if p.baseline != nil {
+			var n int
+			kept, n = p.baseline.Filter(kept)
+			suppressed += n
+		}
+		kept, n, err := suppressByInventory(cmd.Context(), dsn, kept)
 		if err != nil {
 			return res, 0, err
 		}
-		res.Findings, suppressed = kept, suppressed+n
+		res.Findings, res.Stats.Aggregated = scanner.Aggregate(kept, p.engine.AggregateAfter)
+		suppressed += n
 		// The inventory knows secrets by its own keyed fingerprint; the
 		// "fingerprint" field stays the baseline's, which committed
 		// baselines on other machines key on.

@@ -210,3 +210,32 @@ func TestAggregatedFindingsAllReachTheInventory(t *testing.T) {
 		t.Errorf("inventory holds %d secrets, want 130", n)
 	}
 }
+
+// TestAggregateNeverHidesANewSecret: with a baseline accepting the 130
+// tokens of a dump, a 131st added at its end is reported on its own: the
+// baseline applies before aggregation.
+func TestAggregateNeverHidesANewSecret(t *testing.T) {
+	for _, withInventory := range []bool{false, true} {
+		dir := isolate(t)
+		var b strings.Builder
+		for i := 0; i < 130; i++ {
+			b.WriteString("GITHUB_TOKEN=" + ghToken(t) + "\n")
+		}
+		dump := filepath.Join(dir, "repo", "dump.env")
+		writeFile(t, dump, b.String())
+		bl := filepath.Join(dir, "baseline.json")
+		if code, _, errb := runSprawl(context.Background(), "baseline", "create", filepath.Join(dir, "repo"), "-o", bl); code != 0 || !strings.Contains(errb, "130 findings accepted") {
+			t.Fatalf("baseline create: exit %d\n%s", code, errb)
+		}
+		newTok := ghToken(t)
+		writeFile(t, dump, b.String()+"GITHUB_TOKEN="+newTok+"\n")
+		args := []string{"scan", "dir", filepath.Join(dir, "repo"), "-f", "jsonl", "--baseline", bl}
+		if withInventory {
+			args = append(args, "--inventory", filepath.Join(dir, "inv.db"))
+		}
+		code, out, errb := runSprawl(context.Background(), args...)
+		if code != 1 || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"line":131`) || strings.Contains(out, `"count"`) {
+			t.Errorf("inventory %v: exit %d, want 1 with the new token alone at line 131\n%s%s", withInventory, code, out, errb)
+		}
+	}
+}
