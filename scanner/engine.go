@@ -412,6 +412,7 @@ type aggregator struct {
 	order   []findingKey
 	dropped []Finding
 	folded  int
+	kept    int
 }
 
 func newAggregator(limit int, keep bool) *aggregator {
@@ -449,6 +450,7 @@ func (a *aggregator) add(f Finding) {
 		// final dedupe drops such repeats, counted once here.
 		g.kept = append(g.kept, f)
 		g.seen++
+		a.kept++
 		return
 	}
 	last := 0
@@ -472,13 +474,7 @@ func (a *aggregator) add(f Finding) {
 }
 
 // reported is the number of findings the result will hold so far.
-func (a *aggregator) reported() int {
-	n := 0
-	for _, g := range a.groups {
-		n += len(g.kept)
-	}
-	return n
-}
+func (a *aggregator) reported() int { return a.kept }
 
 // result returns the findings to report, the folded ones (when kept) and
 // how many were folded. In a group over the cap, the finding after the
