@@ -161,10 +161,16 @@ func TestAggregation(t *testing.T) {
 		all = append(all, Fingerprint(nil, tok))
 		fmt.Fprintf(&b, "GITHUB_TOKEN=%s\n%s\n", tok, strings.Repeat("x", 700))
 	}
-	for _, keep := range []bool{false, true} {
+	// Small chunks: a few findings each, folded in the collector; one
+	// chunk: folded in the chunk already (unless all are kept).
+	for _, tc := range []struct {
+		keep  bool
+		chunk int
+	}{{false, 4 << 10}, {true, 4 << 10}, {false, DefaultChunkSize}, {true, DefaultChunkSize}} {
+		keep := tc.keep
 		e := testEngine(t)
 		e.KeepAggregated = keep
-		res, err := e.Run(context.Background(), &ReaderSource{R: strings.NewReader(b.String()), Name: "dump.sql", ChunkSize: 4 << 10})
+		res, err := e.Run(context.Background(), &ReaderSource{R: strings.NewReader(b.String()), Name: "dump.sql", ChunkSize: tc.chunk})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -102,6 +103,10 @@ type itemEvent struct {
 	bytes      int
 	newItem    bool
 	suppressed int
+	// folded counts, per rule, findings of this chunk past the first
+	// cap+1 of their rule, dropped here already (see foldChunk).
+	folded       map[string]int
+	blob, commit string
 }
 
 const (
@@ -122,6 +127,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	// command, a directory walk): a pre-commit hook saves its cost.
 	go func() { _ = e.Matcher.Prepare() }()
 	g, gctx := errgroup.WithContext(ctx)
+	_, finishing := src.(Finisher)
+	// Findings may be folded per chunk (see foldChunk) unless they move
+	// later (a Finisher), must all be kept, or must first meet a baseline.
+	fold := !finishing && !e.KeepAggregated && e.Accept == nil && e.AggregateAfter >= 0
 	jobs := make(chan work, workers*2)
 	events := make(chan itemEvent, workers*4)
 
@@ -158,7 +167,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 			}()
 			for w := range jobs {
-				ev := e.process(w)
+				ev := e.process(w, fold)
 				select {
 				case events <- ev:
 				case <-gctx.Done():
@@ -171,7 +180,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 
 	var res Result
 	res.Stats.Skipped = map[string]int{}
-	fin, finishing := src.(Finisher)
+	fin, _ := src.(Finisher)
 	agg := newAggregator(e.AggregateAfter, e.KeepAggregated)
 	if finishing {
 		// Findings move (a blob to every path it was at) only in Finish:
@@ -206,6 +215,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 						continue
 					}
 					agg.add(f)
+				}
+				for rule, n := range ev.folded {
+					agg.addFolded(findingKey{ev.path, ev.blob, ev.commit, rule}, n)
 				}
 				// A running count; the Finisher may merge findings, so
 				// the final figure is set again below.
@@ -248,7 +260,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 }
 
 // process matches one chunk and turns matches into findings.
-func (e *Engine) process(w work) itemEvent {
+func (e *Engine) process(w work, fold bool) itemEvent {
 	c := w.c
 	if c.Err != nil {
 		return itemEvent{err: c.Err, path: c.Path}
@@ -256,7 +268,7 @@ func (e *Engine) process(w work) itemEvent {
 	if c.SkipReason != "" {
 		return itemEvent{skip: c.SkipReason, path: c.Path}
 	}
-	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Offset == 0}
+	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Offset == 0, blob: c.Blob, commit: c.Commit}
 	if c.Owned > 0 {
 		ev.bytes = c.Owned
 	}
@@ -301,7 +313,52 @@ func (e *Engine) process(w work) itemEvent {
 			Message:     c.Message,
 		})
 	}
+	if fold {
+		e.foldChunk(&ev)
+	}
 	return ev
+}
+
+// foldChunk drops the findings of one rule in one chunk past the first
+// cap+1 (in position order) and counts them in ev.folded: they can never
+// be among the first cap+1 of their file, so the collector needs only
+// their number. This keeps a chunk of a keyword-dense file from carrying
+// tens of thousands of findings. Not done when every finding must be
+// kept, or must first be checked against a baseline.
+func (e *Engine) foldChunk(ev *itemEvent) {
+	limit := e.AggregateAfter
+	if limit == 0 {
+		limit = DefaultAggregateAfter
+	}
+	if len(ev.findings) <= limit+1 {
+		return
+	}
+	perRule := map[string][]int{}
+	for i := range ev.findings {
+		r := ev.findings[i].RuleID
+		perRule[r] = append(perRule[r], i)
+	}
+	drop := map[int]bool{}
+	for rule, idx := range perRule {
+		if len(idx) <= limit+1 {
+			continue
+		}
+		sort.Slice(idx, func(a, b int) bool { return before(&ev.findings[idx[a]], &ev.findings[idx[b]]) })
+		for _, i := range idx[limit+1:] {
+			drop[i] = true
+		}
+		if ev.folded == nil {
+			ev.folded = map[string]int{}
+		}
+		ev.folded[rule] += len(idx) - limit - 1
+	}
+	kept := ev.findings[:0]
+	for i, f := range ev.findings {
+		if !drop[i] {
+			kept = append(kept, f)
+		}
+	}
+	ev.findings = slices.Clip(kept)
 }
 
 // joinEncodings names the item's encoding and the decoders that revealed
@@ -435,6 +492,19 @@ func before(a, b *Finding) bool {
 
 func sameFinding(a, b *Finding) bool {
 	return a.Line == b.Line && a.Column == b.Column && a.Fingerprint == b.Fingerprint
+}
+
+// addFolded counts n findings of group k that a chunk already dropped as
+// past its rule's first cap+1 there.
+func (a *aggregator) addFolded(k findingKey, n int) {
+	g := a.groups[k]
+	if g == nil {
+		g = &findingGroup{}
+		a.groups[k] = g
+		a.order = append(a.order, k)
+	}
+	g.seen += n
+	a.folded += n
 }
 
 func (a *aggregator) add(f Finding) {
