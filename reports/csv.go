@@ -15,7 +15,15 @@ import (
 var csvHeader = []string{
 	"rule_id", "rule_name", "description", "severity", "tags", "source", "root",
 	"file", "line", "column", "end_line", "end_column", "secret", "fingerprint",
-	"entropy", "commit", "author", "email", "date", "message",
+	"entropy", "commit", "author", "email", "date", "message", "count",
+}
+
+// csvCount is an aggregate finding's count, empty for the others.
+func csvCount(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // csvTagSep joins a finding's tags into one cell.
@@ -58,6 +66,7 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 			csvText(rec.Email),
 			rec.Date,
 			csvText(rec.Message),
+			csvCount(rec.Count),
 		}
 		if err := cw.Write(row); err != nil {
 			return err

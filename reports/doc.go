@@ -11,6 +11,9 @@
 // Options.ShowSecrets is set. Without ShowSecrets it also scrubs the secret
 // out of commit messages, where authors sometimes paste it.
 //
+// Memory: the json and jsonl writers encode one record at a time over a
+// sorted index of the findings, never a copy of them all.
+//
 // Order: Report writes findings sorted by file, line, column, rule and
 // commit, whatever order they arrived in, so that the same scan produces
 // the same bytes (the engine's workers deliver findings in any order).

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -24,16 +25,22 @@ type record struct {
 	EndLine     int      `json:"end_line"`
 	EndColumn   int      `json:"end_column"`
 	// Secret is the redacted secret unless Options.ShowSecrets is set.
-	Secret      string  `json:"secret"`
-	Fingerprint string  `json:"fingerprint"`
-	Entropy     float64 `json:"entropy"`
-	Encoding    string  `json:"encoding,omitempty"`
-	Blob        string  `json:"blob,omitempty"`
-	Commit      string  `json:"commit,omitempty"`
-	Author      string  `json:"author,omitempty"`
-	Email       string  `json:"email,omitempty"`
-	Date        string  `json:"date,omitempty"`
-	Message     string  `json:"message,omitempty"`
+	Secret      string `json:"secret"`
+	Fingerprint string `json:"fingerprint"`
+	// InventoryFingerprint is set when the scan recorded into an
+	// inventory; `sprawl inventory show` takes it.
+	InventoryFingerprint string  `json:"inventory_fingerprint,omitempty"`
+	Entropy              float64 `json:"entropy"`
+	Encoding             string  `json:"encoding,omitempty"`
+	Blob                 string  `json:"blob,omitempty"`
+	Commit               string  `json:"commit,omitempty"`
+	Author               string  `json:"author,omitempty"`
+	Email                string  `json:"email,omitempty"`
+	Date                 string  `json:"date,omitempty"`
+	Message              string  `json:"message,omitempty"`
+	// Count is set on an aggregate finding: how many findings of its rule
+	// in its file it stands for (itself included).
+	Count int `json:"count,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -43,28 +50,30 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		tags = []string{} // [] rather than null for consumers that iterate
 	}
 	return record{
-		RuleID:      f.RuleID,
-		RuleName:    f.RuleName,
-		Description: f.Description,
-		Severity:    f.Severity.String(),
-		Tags:        tags,
-		Source:      f.Source,
-		Root:        f.Root,
-		File:        f.File,
-		Line:        f.Line,
-		Column:      f.Column,
-		EndLine:     f.EndLine,
-		EndColumn:   f.EndColumn,
-		Secret:      o.secret(f),
-		Fingerprint: f.Fingerprint,
-		Entropy:     round2(f.Entropy),
-		Encoding:    f.Encoding,
-		Blob:        f.Blob,
-		Commit:      f.Commit,
-		Author:      f.Author,
-		Email:       f.Email,
-		Date:        formatDate(f.Date),
-		Message:     o.scrub(f, f.Message),
+		RuleID:               f.RuleID,
+		RuleName:             f.RuleName,
+		Description:          f.Description,
+		Severity:             f.Severity.String(),
+		Tags:                 tags,
+		Source:               f.Source,
+		Root:                 f.Root,
+		File:                 f.File,
+		Line:                 f.Line,
+		Column:               f.Column,
+		EndLine:              f.EndLine,
+		EndColumn:            f.EndColumn,
+		Secret:               o.secret(f),
+		Fingerprint:          f.Fingerprint,
+		InventoryFingerprint: f.InventoryFingerprint,
+		Entropy:              round2(f.Entropy),
+		Encoding:             f.Encoding,
+		Blob:                 f.Blob,
+		Commit:               f.Commit,
+		Author:               f.Author,
+		Email:                f.Email,
+		Date:                 formatDate(f.Date),
+		Message:              o.scrub(f, f.Message),
+		Count:                f.Count,
 	}
 }
 
@@ -77,19 +86,40 @@ func newJSONEncoder(w io.Writer) *json.Encoder {
 }
 
 // jsonReporter writes one indented JSON array of records; "[]" when there
-// are no findings, never null.
+// are no findings, never null. Records are encoded and written one at a
+// time, never all held at once.
 type jsonReporter struct{ opts Options }
 
 // Report implements Reporter.
 func (r *jsonReporter) Report(w io.Writer, findings []scanner.Finding) error {
-	records := make([]record, 0, len(findings))
-	for _, f := range sorted(findings) {
-		records = append(records, r.opts.newRecord(&f))
-	}
 	bw := bufio.NewWriter(w)
-	enc := newJSONEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(records); err != nil {
+	if len(findings) == 0 {
+		if _, err := bw.WriteString("[]\n"); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	// The same bytes as encoding the whole array with two-space indent:
+	// each element indented by one level, separated by commas.
+	var buf bytes.Buffer
+	enc := newJSONEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	bw.WriteString("[\n")
+	for i, f := range sortedRefs(findings) {
+		buf.Reset()
+		if err := enc.Encode(r.opts.newRecord(f)); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(findings)-1 {
+			bw.WriteString(",")
+		}
+		if _, err := bw.WriteString("\n"); err != nil {
+			return err
+		}
+	}
+	if _, err := bw.WriteString("]\n"); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -103,8 +133,8 @@ type jsonlReporter struct{ opts Options }
 func (r *jsonlReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	bw := bufio.NewWriter(w)
 	enc := newJSONEncoder(bw)
-	for _, f := range sorted(findings) {
-		if err := enc.Encode(r.opts.newRecord(&f)); err != nil {
+	for _, f := range sortedRefs(findings) {
+		if err := enc.Encode(r.opts.newRecord(f)); err != nil {
 			return err
 		}
 	}

@@ -128,28 +128,46 @@ func (o Options) scrub(f *scanner.Finding, s string) string {
 // rule, commit, fingerprint.
 func sorted(findings []scanner.Finding) []scanner.Finding {
 	out := slices.Clone(findings)
-	slices.SortStableFunc(out, func(a, b scanner.Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.File, b.File),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Column, b.Column),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.Commit, b.Commit),
-			cmp.Compare(a.Fingerprint, b.Fingerprint),
-		)
-	})
+	slices.SortStableFunc(out, func(a, b scanner.Finding) int { return compareFindings(&a, &b) })
 	return out
 }
 
+// sortedRefs is sorted without copying the findings: pointers into
+// findings, in report order, for the writers that stream.
+func sortedRefs(findings []scanner.Finding) []*scanner.Finding {
+	out := make([]*scanner.Finding, len(findings))
+	for i := range findings {
+		out[i] = &findings[i]
+	}
+	slices.SortStableFunc(out, compareFindings)
+	return out
+}
+
+func compareFindings(a, b *scanner.Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.File, b.File),
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Column, b.Column),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.Commit, b.Commit),
+		cmp.Compare(a.Fingerprint, b.Fingerprint),
+	)
+}
+
 // location is f's place for people: "file:line", or the file alone when the
-// line is unknown, or "<source>" for input without a file name (stdin).
+// line is unknown, or "<source>" for input without a file name (stdin);
+// an aggregate finding adds how many more of its rule the file holds.
 func location(f *scanner.Finding) string {
 	file := f.File
 	if file == "" {
 		file = "<" + cmp.Or(f.Source, "input") + ">"
 	}
 	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d", file, f.Line)
+		file = fmt.Sprintf("%s:%d", file, f.Line)
+	}
+	if f.Count > 1 {
+		// An aggregate: this finding and the rule's later ones here.
+		file += fmt.Sprintf(" (and %d more)", f.Count-1)
 	}
 	return file
 }
@@ -184,6 +202,12 @@ func formatDate(t time.Time) string {
 	}
 	return t.Format(time.RFC3339)
 }
+
+// Printable makes s safe to show on a terminal: control and other
+// non-printing characters (a hostile file name's ANSI escapes) are written
+// as Go escapes such as \x1b. Messages that carry scanned names (skipped
+// and unreadable items) pass through it before reaching stderr.
+func Printable(s string) string { return printable(s) }
 
 // printable makes s safe to show on a terminal or in a one-line table cell:
 // control and other non-printing characters (ANSI escapes in a hostile file

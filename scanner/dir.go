@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Defaults for reading files.
@@ -25,6 +28,11 @@ const (
 
 // ErrNotFound marks a scan target that does not exist.
 var ErrNotFound = errors.New("no such file or directory")
+
+// ErrNotRegular marks a scan target that is neither a directory nor a
+// regular file (a FIFO, whose open would wait for a writer; a device).
+// Inside a tree such files are passed over without being opened.
+var ErrNotRegular = errors.New("not a directory or regular file")
 
 // DirSource walks a directory tree (or reads one file). It does not follow
 // symbolic links and skips .git directories.
@@ -59,6 +67,9 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if r.chunkSize <= 0 {
 		r.chunkSize = DefaultChunkSize
 	}
+	if !info.IsDir() && !info.Mode().IsRegular() {
+		return fmt.Errorf("scan %s: %w", d.Path, ErrNotRegular)
+	}
 	if !info.IsDir() {
 		return r.readFile(ctx, d.Path, filepath.Base(d.Path), info.Size(), fn)
 	}
@@ -92,8 +103,12 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 			}
 			return nil
 		}
+		if de.Type()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			// Never opened: a FIFO's open waits for a writer.
+			return fn(Chunk{Path: rel, SkipReason: "not a regular file"})
+		}
 		if !de.Type().IsRegular() {
-			return nil // symlinks, devices, sockets
+			return nil // symbolic links are not followed
 		}
 		if d.Exclude != nil && d.Exclude(rel) {
 			return fn(Chunk{Path: rel, SkipReason: "allowlisted path"})
@@ -134,9 +149,18 @@ func (r *fileReader) readFile(ctx context.Context, path, rel string, size int64,
 }
 
 // ChunkReader splits a stream into overlapping chunks of at most
-// chunkSize+ChunkOverlap bytes and calls fn for each, with line numbers.
-// A stream whose first bytes look binary is delivered as a skip. buf is
-// reused between calls when not nil.
+// chunkSize+ChunkOverlap bytes and calls fn for each, with line numbers
+// and byte offsets. buf is reused between calls when not nil.
+//
+// Nothing that can hold text is passed over. The first bytes decide how
+// the stream is read (see sniffEncoding): UTF-16 text (with a byte order
+// mark, or ASCII text whose every other byte is NUL) is decoded to UTF-8
+// and scanned as text, with Encoding "utf-16le" or "utf-16be"; any other
+// stream with a NUL byte is binary, and its chunks carry only its runs of
+// at least MinPrintableRun printable ASCII characters, as strings(1)
+// extracts them (every other byte becomes a newline, so that no pattern
+// spans binary noise), with Encoding "binary" and the original bytes in
+// Raw for locating findings.
 func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
 	if buf == nil {
 		buf = new([]byte)
@@ -146,9 +170,12 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 		*buf = make([]byte, 0, want)
 	}
 	data := (*buf)[:0]
+	var printable []byte // binary streams: the extracted runs
 	line := 1
+	var offset int64
 	first := true
 	eof := false
+	encoding := ""
 	for !eof {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -165,21 +192,36 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 			if len(data) == 0 {
 				return nil
 			}
-			s := data
-			if len(s) > sniffLen {
-				s = s[:sniffLen]
-			}
-			if bytes.IndexByte(s, 0) >= 0 {
-				return fn(Chunk{Path: rel, SkipReason: "binary"})
+			encoding = sniffEncoding(data[:min(len(data), sniffLen)])
+			if order, ok := utf16Orders[encoding]; ok {
+				// Decode from the start again; what was read is replayed
+				// ahead of the rest of the stream.
+				head := bytes.Clone(data)
+				if bytes.HasPrefix(head, utf16BOM[encoding]) {
+					head = head[2:]
+				}
+				rd = transform.NewReader(io.MultiReader(bytes.NewReader(head), rd),
+					unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder())
+				data = data[:0]
+				eof = false
+				continue
 			}
 		}
 		owned := len(data)
 		if !eof && len(data) > chunkSize {
 			owned = chunkSize
 		}
-		c := Chunk{Data: data, Path: rel, Line: line}
+		c := Chunk{Data: data, Path: rel, Line: line, Offset: offset, Encoding: encoding}
 		if owned < len(data) {
 			c.Owned = owned
+		}
+		if encoding == EncodingBinary {
+			if cap(printable) < len(data) {
+				printable = make([]byte, len(data), want)
+			}
+			printable = printable[:len(data)]
+			printableRuns(printable, data, offset == 0, eof)
+			c.Data, c.Raw = printable, data
 		}
 		if err := fn(c); err != nil {
 			return err
@@ -188,6 +230,7 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 			break
 		}
 		line += bytes.Count(data[:owned], []byte{'\n'})
+		offset += int64(owned)
 		// Keep the unowned tail as the start of the next chunk.
 		copy(data, data[owned:])
 		data = data[:len(data)-owned]
@@ -196,15 +239,104 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 	return nil
 }
 
+// binaryExts are the formats skipped by name: compressed archives,
+// images, audio, video and fonts, whose bytes are compressed and hold no
+// readable text. Other binary files (executables, object files, data
+// files, databases) are read for their printable runs.
 var binaryExts = map[string]bool{
 	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".ico": true, ".webp": true, ".tiff": true,
-	".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".zst": true, ".7z": true, ".rar": true, ".tar": true,
-	".jar": true, ".war": true, ".class": true, ".so": true, ".dll": true, ".exe": true, ".dylib": true, ".a": true, ".o": true,
+	".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".zst": true, ".7z": true, ".rar": true,
+	".jar": true, ".war": true,
 	".pdf": true, ".woff": true, ".woff2": true, ".ttf": true, ".otf": true, ".eot": true,
 	".mp3": true, ".mp4": true, ".mov": true, ".avi": true, ".wav": true, ".flac": true, ".ogg": true, ".webm": true,
-	".pyc": true, ".wasm": true, ".bin": true, ".dat": true, ".db": true, ".sqlite": true,
 }
 
 func binaryExt(rel string) bool {
 	return binaryExts[strings.ToLower(filepath.Ext(rel))]
 }
+
+// Encodings a Chunk (and so a Finding) can name.
+const (
+	EncodingUTF16LE = "utf-16le"
+	EncodingUTF16BE = "utf-16be"
+	EncodingBinary  = "binary"
+)
+
+// MinPrintableRun is the shortest run of printable characters ChunkReader
+// keeps from a binary stream. Shorter runs are mostly noise in machine
+// code and compressed data; every credential shape is longer.
+const MinPrintableRun = 6
+
+var (
+	utf16Orders = map[string]unicode.Endianness{EncodingUTF16LE: unicode.LittleEndian, EncodingUTF16BE: unicode.BigEndian}
+	utf16BOM    = map[string][]byte{EncodingUTF16LE: {0xff, 0xfe}, EncodingUTF16BE: {0xfe, 0xff}}
+)
+
+// sniffEncoding tells from the first bytes of a stream how to read it:
+// "" for text, EncodingUTF16LE or EncodingUTF16BE for UTF-16 (a byte order
+// mark, or NUL bytes at nearly all odd or even offsets and nowhere else,
+// as ASCII text encoded in UTF-16 has them), EncodingBinary for anything
+// else holding a NUL byte.
+func sniffEncoding(s []byte) string {
+	switch {
+	case bytes.HasPrefix(s, utf16BOM[EncodingUTF16LE]):
+		return EncodingUTF16LE
+	case bytes.HasPrefix(s, utf16BOM[EncodingUTF16BE]):
+		return EncodingUTF16BE
+	}
+	if bytes.IndexByte(s, 0) < 0 {
+		return ""
+	}
+	pairs := len(s) / 2
+	if pairs >= 2 {
+		var evenNUL, oddNUL int
+		for i := 0; i+1 < len(s); i += 2 {
+			if s[i] == 0 {
+				evenNUL++
+			}
+			if s[i+1] == 0 {
+				oddNUL++
+			}
+		}
+		// Allow a few non-ASCII characters (whose high byte is not 0).
+		mostly, rarely := pairs*9/10, pairs/20
+		switch {
+		case oddNUL >= mostly && evenNUL <= rarely:
+			return EncodingUTF16LE
+		case evenNUL >= mostly && oddNUL <= rarely:
+			return EncodingUTF16BE
+		}
+	}
+	return EncodingBinary
+}
+
+// printableRuns writes src to dst (of the same length) keeping only runs
+// of at least MinPrintableRun printable ASCII characters (space to tilde,
+// and tab); every other byte becomes a newline. A run touching the start
+// of src (unless atStart) or its end (unless atEnd) is kept whatever its
+// length, as it may continue in the neighbouring chunk.
+func printableRuns(dst, src []byte, atStart, atEnd bool) {
+	i := 0
+	for i < len(src) {
+		if !isPrintable(src[i]) {
+			dst[i] = '\n'
+			i++
+			continue
+		}
+		j := i
+		for j < len(src) && isPrintable(src[j]) {
+			j++
+		}
+		keep := j-i >= MinPrintableRun || (i == 0 && !atStart) || (j == len(src) && !atEnd)
+		for k := i; k < j; k++ {
+			if keep {
+				dst[k] = src[k]
+			} else {
+				dst[k] = '\n'
+			}
+		}
+		i = j
+	}
+}
+
+func isPrintable(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }

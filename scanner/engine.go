@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -33,10 +34,33 @@ type Engine struct {
 	// Progress, if set, is called from the collecting goroutine after each
 	// chunk with running totals. It must be quick.
 	Progress func(Stats)
+	// AggregateAfter caps the findings of one rule in one file (one blob
+	// of one commit, for history) reported one by one; see
+	// DefaultAggregateAfter. Zero means the default, negative no cap.
+	AggregateAfter int
+	// KeepAggregated keeps the findings folded into an aggregate in
+	// Result.Aggregated, for callers that record every secret (the
+	// inventory). Without it they are counted and dropped, which is what
+	// bounds memory on a file with a million findings.
+	KeepAggregated bool
+	// Accept, if set, reports whether a finding is accepted (it is in a
+	// baseline) and so not to be reported. It is applied before findings
+	// are aggregated, so that an aggregate never stands for accepted
+	// findings only and never hides a new one among accepted ones; for a
+	// source that is a Finisher, after Finish. It is called from one
+	// goroutine at a time.
+	Accept func(*Finding) bool
 	// KeepAllowed keeps the matches inline allow comments silenced in
 	// Result.Allowed, so a gate can tell an allow comment a change added.
 	KeepAllowed bool
 }
+
+// DefaultAggregateAfter is how many findings of one rule in one file are
+// reported one by one. Beyond it the rest become one finding, the one
+// after the first DefaultAggregateAfter in file order, whose Count says
+// how many it stands for: a dump full of passwords is still reported and
+// still fails the scan, without holding a million findings in memory.
+const DefaultAggregateAfter = 100
 
 // Stats describes a finished (or running) scan.
 type Stats struct {
@@ -46,9 +70,14 @@ type Stats struct {
 	Skipped  map[string]int // reason → count
 	Errors   int            // items that could not be read
 	Findings int
+	// Aggregated counts findings folded into aggregate findings (see
+	// DefaultAggregateAfter); they are not in Findings.
+	Aggregated int
 	// Suppressed counts matches silenced by inline allow comments.
 	Suppressed int
-	Duration   time.Duration
+	// Accepted counts findings Engine.Accept accepted.
+	Accepted int
+	Duration time.Duration
 	// FirstErrors keeps the first few per-item errors for the summary.
 	FirstErrors []string
 	// FirstSkipped keeps the first few skipped items ("path: reason").
@@ -58,7 +87,10 @@ type Stats struct {
 // Result is the outcome of a scan.
 type Result struct {
 	Findings []Finding
-	Stats    Stats
+	// Aggregated holds the findings folded into aggregates, only with
+	// Engine.KeepAggregated.
+	Aggregated []Finding
+	Stats      Stats
 	// Allowed holds the findings inline allow comments silenced, when
 	// Engine.KeepAllowed is set.
 	Allowed []Finding
@@ -67,17 +99,22 @@ type Result struct {
 type work struct {
 	c    Chunk
 	data []byte
+	raw  []byte // a binary chunk's original bytes
 }
 
 type itemEvent struct {
 	findings   []Finding
+	allowed    []Finding
 	skip       string
 	err        error
 	path       string
 	bytes      int
 	newItem    bool
 	suppressed int
-	allowed    []Finding
+	// folded counts, per rule, findings of this chunk past the first
+	// cap+1 of their rule, dropped here already (see foldChunk).
+	folded       map[string]int
+	blob, commit string
 }
 
 const (
@@ -98,6 +135,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	// command, a directory walk): a pre-commit hook saves its cost.
 	go func() { _ = e.Matcher.Prepare() }()
 	g, gctx := errgroup.WithContext(ctx)
+	_, finishing := src.(Finisher)
+	// Findings may be folded per chunk (see foldChunk) unless they move
+	// later (a Finisher), must all be kept, or must first meet a baseline.
+	fold := !finishing && !e.KeepAggregated && e.Accept == nil && e.AggregateAfter >= 0
 	jobs := make(chan work, workers*2)
 	events := make(chan itemEvent, workers*4)
 
@@ -111,6 +152,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 			if c.Data != nil {
 				// The source reuses its buffer once fn returns.
 				w.data = append([]byte(nil), c.Data...)
+			}
+			if c.Raw != nil {
+				w.raw = append([]byte(nil), c.Raw...)
 			}
 			select {
 			case jobs <- w:
@@ -131,7 +175,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 			}()
 			for w := range jobs {
-				ev := e.process(w)
+				ev := e.process(w, fold)
 				select {
 				case events <- ev:
 				case <-gctx.Done():
@@ -144,6 +188,13 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 
 	var res Result
 	res.Stats.Skipped = map[string]int{}
+	fin, _ := src.(Finisher)
+	agg := newAggregator(e.AggregateAfter, e.KeepAggregated)
+	if finishing {
+		// Findings move (a blob to every path it was at) only in Finish:
+		// hold them all, accept and aggregate after it.
+		agg = newAggregator(-1, false)
+	}
 	collectDone := make(chan struct{})
 	go func() {
 		defer close(collectDone)
@@ -167,10 +218,19 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
 				res.Allowed = append(res.Allowed, ev.allowed...)
-				res.Findings = append(res.Findings, ev.findings...)
+				for _, f := range ev.findings {
+					if !finishing && e.Accept != nil && e.Accept(&f) {
+						res.Stats.Accepted++
+						continue
+					}
+					agg.add(f)
+				}
+				for rule, n := range ev.folded {
+					agg.addFolded(findingKey{ev.path, ev.blob, ev.commit, rule}, n)
+				}
 				// A running count; the Finisher may merge findings, so
 				// the final figure is set again below.
-				res.Stats.Findings = len(res.Findings)
+				res.Stats.Findings = agg.reported()
 			}
 			if e.Progress != nil {
 				e.Progress(res.Stats)
@@ -179,13 +239,22 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	}()
 	err := g.Wait()
 	<-collectDone
+	res.Findings, res.Aggregated, res.Stats.Aggregated = agg.result()
 	if res.Stats.Chunks > 0 && err == nil {
 		// Never report a scan that could not match as clean. (With no
 		// content there is nothing to wait for.)
 		err = e.Matcher.Prepare()
 	}
-	if fin, ok := src.(Finisher); ok && err == nil {
-		res.Findings = fin.Finish(res.Findings)
+	if finishing && err == nil {
+		a := newAggregator(e.AggregateAfter, e.KeepAggregated)
+		for _, f := range fin.Finish(res.Findings) {
+			if e.Accept != nil && e.Accept(&f) {
+				res.Stats.Accepted++
+				continue
+			}
+			a.add(f)
+		}
+		res.Findings, res.Aggregated, res.Stats.Aggregated = a.result()
 	}
 	res.Findings = dedupeFindings(res.Findings)
 	res.Stats.Findings = len(res.Findings)
@@ -200,7 +269,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 }
 
 // process matches one chunk and turns matches into findings.
-func (e *Engine) process(w work) itemEvent {
+func (e *Engine) process(w work, fold bool) itemEvent {
 	c := w.c
 	if c.Err != nil {
 		return itemEvent{err: c.Err, path: c.Path}
@@ -208,10 +277,11 @@ func (e *Engine) process(w work) itemEvent {
 	if c.SkipReason != "" {
 		return itemEvent{skip: c.SkipReason, path: c.Path}
 	}
-	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Line <= 1}
+	ev := itemEvent{path: c.Path, bytes: len(w.data), newItem: c.Offset == 0, blob: c.Blob, commit: c.Commit}
 	if c.Owned > 0 {
 		ev.bytes = c.Owned
 	}
+	var lines lineIndex
 	for _, m := range e.Matcher.Match(w.data) {
 		if c.Owned > 0 && m.Start >= c.Owned {
 			continue
@@ -226,6 +296,11 @@ func (e *Engine) process(w work) itemEvent {
 		r := m.Rule
 		if r.Imported.Drops(c.Path, c.Commit, w.data, m) {
 			continue // the imported gitleaks rule's path condition or allowlists
+		}
+		if w.raw != nil {
+			// Line and column in the file's own bytes, not in the
+			// extracted runs (where every noise byte is a newline).
+			lines.locate(w.raw, &m)
 		}
 		f := Finding{
 			RuleID:      r.ID,
@@ -244,7 +319,7 @@ func (e *Engine) process(w work) itemEvent {
 			Redacted:    Redact(m.Secret),
 			Fingerprint: Fingerprint(e.FingerprintKey, m.Secret),
 			Entropy:     m.Entropy,
-			Encoding:    m.Encoding,
+			Encoding:    joinEncodings(c.Encoding, m.Encoding),
 			Blob:        c.Blob,
 			Commit:      c.Commit,
 			Author:      c.Author,
@@ -258,7 +333,96 @@ func (e *Engine) process(w work) itemEvent {
 		}
 		ev.findings = append(ev.findings, f)
 	}
+	if fold {
+		e.foldChunk(&ev)
+	}
 	return ev
+}
+
+// foldChunk drops the findings of one rule in one chunk past the first
+// cap+1 (in position order) and counts them in ev.folded: they can never
+// be among the first cap+1 of their file, so the collector needs only
+// their number. This keeps a chunk of a keyword-dense file from carrying
+// tens of thousands of findings. Not done when every finding must be
+// kept, or must first be checked against a baseline.
+func (e *Engine) foldChunk(ev *itemEvent) {
+	limit := e.AggregateAfter
+	if limit == 0 {
+		limit = DefaultAggregateAfter
+	}
+	if len(ev.findings) <= limit+1 {
+		return
+	}
+	perRule := map[string][]int{}
+	for i := range ev.findings {
+		r := ev.findings[i].RuleID
+		perRule[r] = append(perRule[r], i)
+	}
+	drop := map[int]bool{}
+	for rule, idx := range perRule {
+		if len(idx) <= limit+1 {
+			continue
+		}
+		sort.Slice(idx, func(a, b int) bool { return before(&ev.findings[idx[a]], &ev.findings[idx[b]]) })
+		for _, i := range idx[limit+1:] {
+			drop[i] = true
+		}
+		if ev.folded == nil {
+			ev.folded = map[string]int{}
+		}
+		ev.folded[rule] += len(idx) - limit - 1
+	}
+	kept := ev.findings[:0]
+	for i, f := range ev.findings {
+		if !drop[i] {
+			kept = append(kept, f)
+		}
+	}
+	ev.findings = slices.Clip(kept)
+}
+
+// joinEncodings names the item's encoding and the decoders that revealed
+// the secret inside it, outermost first ("utf-16le+base64").
+func joinEncodings(item, match string) string {
+	switch {
+	case item == "":
+		return match
+	case match == "":
+		return item
+	}
+	return item + "+" + match
+}
+
+// lineIndex maps byte offsets of one chunk to lines and columns; it is
+// built on first use, so chunks without findings never pay for it.
+type lineIndex struct {
+	starts []int // offsets of the bytes after each newline
+	built  bool
+}
+
+// locate sets m's Line, Column, EndLine and EndColumn (1-based, bytes, as
+// the matcher counts them) from the offsets of its secret in data.
+// Binary data has no meaningful UTF-16 columns; those are cleared.
+func (x *lineIndex) locate(data []byte, m *detectors.Match) {
+	if !x.built {
+		x.built = true
+		for i, b := range data {
+			if b == '\n' {
+				x.starts = append(x.starts, i+1)
+			}
+		}
+	}
+	at := func(off int) (line, col int) {
+		i := sort.SearchInts(x.starts, off+1) // newlines before off
+		start := 0
+		if i > 0 {
+			start = x.starts[i-1]
+		}
+		return i + 1, off - start + 1
+	}
+	m.Line, m.Column = at(m.Start)
+	m.EndLine, m.EndColumn = at(max(m.Start, m.End-1))
+	m.Column16, m.EndColumn16 = 0, 0
 }
 
 // allowed reports whether an allow marker sits on a line the match spans
@@ -286,6 +450,135 @@ func allowed(data []byte, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// Aggregate folds the findings of one rule in one file beyond limit into
+// one, as the engine does (see DefaultAggregateAfter; limit 0 means the
+// default, negative no cap), for callers that filtered the engine's kept
+// findings further. Earlier aggregate counts are discarded. It returns the
+// findings to report and how many were folded.
+func Aggregate(fs []Finding, limit int) ([]Finding, int) {
+	a := newAggregator(limit, false)
+	for _, f := range fs {
+		f.Count = 0
+		a.add(f)
+	}
+	out, _, n := a.result()
+	return dedupeFindings(out), n
+}
+
+// findingKey is a finding's group for aggregation: one rule in one file
+// (one blob of one commit).
+type findingKey struct{ file, blob, commit, rule string }
+
+// findingGroup holds the first findings of one group in file order; once
+// it has cap+1 of them, a later finding replaces the last if it comes
+// before it. seen counts them all.
+type findingGroup struct {
+	kept []Finding
+	seen int
+}
+
+// aggregator folds the findings of one rule in one file beyond a cap into
+// one (see DefaultAggregateAfter). It is used by the collecting goroutine
+// only. The result does not depend on the order findings arrive in.
+type aggregator struct {
+	cap     int
+	keep    bool
+	groups  map[findingKey]*findingGroup
+	order   []findingKey
+	dropped []Finding
+	folded  int
+	kept    int
+}
+
+func newAggregator(limit int, keep bool) *aggregator {
+	if limit == 0 {
+		limit = DefaultAggregateAfter
+	}
+	return &aggregator{cap: limit, keep: keep, groups: map[findingKey]*findingGroup{}}
+}
+
+// before orders findings of one group by position, then fingerprint.
+func before(a, b *Finding) bool {
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	if a.Column != b.Column {
+		return a.Column < b.Column
+	}
+	return a.Fingerprint < b.Fingerprint
+}
+
+func sameFinding(a, b *Finding) bool {
+	return a.Line == b.Line && a.Column == b.Column && a.Fingerprint == b.Fingerprint
+}
+
+// addFolded counts n findings of group k that a chunk already dropped as
+// past its rule's first cap+1 there.
+func (a *aggregator) addFolded(k findingKey, n int) {
+	g := a.groups[k]
+	if g == nil {
+		g = &findingGroup{}
+		a.groups[k] = g
+		a.order = append(a.order, k)
+	}
+	g.seen += n
+	a.folded += n
+}
+
+func (a *aggregator) add(f Finding) {
+	k := findingKey{f.File, f.Blob, f.Commit, f.RuleID}
+	g := a.groups[k]
+	if g == nil {
+		g = &findingGroup{}
+		a.groups[k] = g
+		a.order = append(a.order, k)
+	}
+	if a.cap < 0 || len(g.kept) <= a.cap {
+		// Overlapping chunks can report one finding twice; the
+		// final dedupe drops such repeats, counted once here.
+		g.kept = append(g.kept, f)
+		g.seen++
+		a.kept++
+		return
+	}
+	last := 0
+	for i := range g.kept {
+		if sameFinding(&g.kept[i], &f) {
+			return
+		}
+		if before(&g.kept[last], &g.kept[i]) {
+			last = i
+		}
+	}
+	g.seen++
+	a.folded++
+	out := f
+	if before(&f, &g.kept[last]) {
+		out, g.kept[last] = g.kept[last], f
+	}
+	if a.keep {
+		a.dropped = append(a.dropped, out)
+	}
+}
+
+// reported is the number of findings the result will hold so far.
+func (a *aggregator) reported() int { return a.kept }
+
+// result returns the findings to report, the folded ones (when kept) and
+// how many were folded. In a group over the cap, the finding after the
+// first cap in file order carries Count: itself and every folded one.
+func (a *aggregator) result() (findings, folded []Finding, n int) {
+	for _, k := range a.order {
+		g := a.groups[k]
+		if a.cap >= 0 && len(g.kept) > a.cap && g.seen > a.cap+1 {
+			sort.Slice(g.kept, func(i, j int) bool { return before(&g.kept[i], &g.kept[j]) })
+			g.kept[a.cap].Count = g.seen - a.cap
+		}
+		findings = append(findings, g.kept...)
+	}
+	return findings, a.dropped, a.folded
 }
 
 // dedupeFindings sorts findings and drops repeats of the same rule,

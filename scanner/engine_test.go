@@ -97,11 +97,11 @@ func TestDirScanFindsAndSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []loc{{"a/app.env", 2, "github-pat"}, {"nested/deep/c.yaml", 1, "github-pat"}}
+	want := []loc{{"a/app.env", 2, "github-pat"}, {"bin/blob", 1, "github-pat"}, {"nested/deep/c.yaml", 1, "github-pat"}}
 	if d := cmp.Diff(want, locs(res.Findings)); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	wantSkips := map[string]int{"binary": 2, "larger than max file size (1000 bytes)": 1}
+	wantSkips := map[string]int{"binary": 1, "larger than max file size (1000 bytes)": 1}
 	if d := cmp.Diff(wantSkips, res.Stats.Skipped); d != "" {
 		t.Errorf("skips (-want +got):\n%s", d)
 	}
@@ -217,6 +217,14 @@ func TestRedact(t *testing.T) {
 		{"abcdefghij", "ab********"},
 		{testToken(9), testToken(9)[:8] + "********"},
 		{"-----BEGIN RSA PRIVATE KEY-----\nMIIE", "-----BEGIN RSA PRIVATE KEY-----…REDACTED"},
+		// Key material on the header line stays out of the preview.
+		{"-----BEGIN EC PRIVATE KEY----- MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz\n-----END EC PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----…REDACTED"},
+		{"-----BEGIN EC PRIVATE KEY-----MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz", "-----BEGIN EC PRIVATE KEY-----…REDACTED"},
+		// A "label" that is not one is treated as any other value.
+		{"-----BEGIN x=MHcCAQEEIAbCdEfGhIjKlMnOpQrStUvWxYz-----", "-----BEG********"},
+		// Never a control character or half a multi-byte character.
+		{"ab\x1b[31mcdefghijklmnop", "ab********"},
+		{"aé" + strings.Repeat("z", 30), "a********"},
 	} {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)

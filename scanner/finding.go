@@ -37,11 +37,25 @@ type Finding struct {
 	// Match is the full text the rule matched (redacted the same way).
 	Match string `json:"-"`
 
-	Fingerprint string  `json:"fingerprint"`
-	Entropy     float64 `json:"entropy"`
+	// Fingerprint is the baseline fingerprint: unkeyed, or keyed with the
+	// configured fingerprint-key, so that a committed baseline matches on
+	// every machine. See Fingerprint.
+	Fingerprint string `json:"fingerprint"`
+	// InventoryFingerprint is the secret's identity in the inventory
+	// (keyed with the inventory's key), set only when the scan records
+	// into an inventory: `sprawl inventory show` takes it.
+	InventoryFingerprint string `json:"inventory_fingerprint,omitempty"`
+
+	Entropy float64 `json:"entropy"`
 	// Encoding names the decoders that revealed the secret (json-string,
 	// base64, percent); empty when it was in plain text.
 	Encoding string `json:"encoding,omitempty"`
+
+	// Count is how many findings this one stands for when it is the
+	// aggregate of one rule's findings in one file beyond the engine's
+	// cap (DefaultAggregateAfter): itself and the ones not reported one
+	// by one. Zero for an ordinary finding.
+	Count int `json:"count,omitempty"`
 
 	// Provenance from history sources; empty for plain files.
 	Blob    string    `json:"blob,omitempty"`

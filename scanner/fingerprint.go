@@ -29,14 +29,19 @@ func Fingerprint(key []byte, secret string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// Redact returns a preview of secret safe to print and store: a few
-// leading characters (the provider prefix, usually) and a mask. PEM blocks
-// keep their BEGIN line, which names the key type and is not secret.
+// Redact returns the preview of secret that is safe to print and store.
+// It is the one function every preview comes from (the engine's findings,
+// the inventory's preview column, every report format), and it looks at
+// the secret's own span only, never at the text around it.
+//
+// The preview keeps at most a quarter of the value and never more than
+// eight characters (the provider prefix, usually), then a mask. A PEM
+// block keeps its BEGIN label, which names the key type and is not
+// secret, and nothing after it: base64 that shares the header's line is
+// key material.
 func Redact(secret string) string {
-	if strings.HasPrefix(secret, "-----BEGIN") {
-		if i := strings.IndexAny(secret[5:], "\n\\"); i >= 0 {
-			return secret[:5+i] + "…REDACTED"
-		}
+	if label, ok := pemLabel(secret); ok {
+		return "-----BEGIN " + label + "-----…REDACTED"
 	}
 	n := len(secret)
 	keep := 0
@@ -49,8 +54,41 @@ func Redact(secret string) string {
 		keep = 2
 	}
 	// Never reveal more than a quarter of the value.
-	if keep > n/4 {
-		keep = n / 4
+	keep = min(keep, n/4)
+	// Keep printable ASCII only, so that the preview never ends inside a
+	// multi-byte character or carries a control character.
+	for i := 0; i < keep; i++ {
+		if c := secret[i]; c < 0x21 || c > 0x7e {
+			keep = i
+			break
+		}
 	}
 	return secret[:keep] + "********"
+}
+
+// maxPEMLabel bounds the label Redact keeps ("ENCRYPTED PRIVATE KEY",
+// "OPENSSH PRIVATE KEY", "PGP PRIVATE KEY BLOCK" are the long ones).
+const maxPEMLabel = 40
+
+// pemLabel returns the label of a secret that starts with a PEM BEGIN
+// line ("-----BEGIN <LABEL>-----"), when the label is made of the
+// upper-case letters, digits and spaces labels are made of.
+func pemLabel(secret string) (string, bool) {
+	const begin = "-----BEGIN "
+	if !strings.HasPrefix(secret, begin) {
+		return "", false
+	}
+	rest := secret[len(begin):]
+	end := strings.Index(rest, "-----")
+	if end <= 0 || end > maxPEMLabel {
+		return "", false
+	}
+	label := rest[:end]
+	for i := 0; i < len(label); i++ {
+		c := label[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ') {
+			return "", false
+		}
+	}
+	return label, true
 }

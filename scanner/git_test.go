@@ -99,7 +99,7 @@ func TestGitHistory(t *testing.T) {
 
 	r.git("checkout", "-q", "-b", "feature")
 	r.write("deploy/feature.yaml", "name: feature\nenv: staging\ntoken: "+t3+"\n")
-	r.write("logo.bin", "\x00\x01\x02binary "+t6+"\n")
+	r.write("logo.png", "\x00\x01\x02binary "+t6+"\n")
 	c4 := r.commit("feature work")
 	r.git("tag", "v1.0")
 	r.git("checkout", "-q", "main")

@@ -13,6 +13,17 @@ type Chunk struct {
 	Path string
 	// Line is the 1-based line number of Data[0] within the file.
 	Line int
+	// Offset is the byte offset of Data[0] within the item (after
+	// decoding); zero for an item's first chunk.
+	Offset int64
+	// Encoding says how Data was obtained from the item's bytes:
+	// EncodingUTF16LE or EncodingUTF16BE (decoded to UTF-8),
+	// EncodingBinary (printable runs only), or "" (as stored).
+	Encoding string
+	// Raw holds the item's original bytes behind a binary chunk's Data
+	// (same length, same offsets), so that findings can be located by the
+	// file's own lines. Nil otherwise.
+	Raw []byte
 	// Owned is how many leading bytes of Data this chunk answers for; a
 	// match starting at or after Owned is left to the next chunk of the
 	// same file, whose Data overlaps this one's tail. Zero means all.

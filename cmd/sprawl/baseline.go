@@ -34,6 +34,7 @@ keeps it accepted and a different secret on the same line is still reported.`,
 			if err != nil {
 				return err
 			}
+			p.engine.AggregateAfter = -1 // a baseline lists every finding it accepts
 			var src scanner.Source = &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
 			if history, _ := cmd.Flags().GetBool("git"); history {
 				g := &scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,7 +129,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
 	v.SetDefault("format", "table")
-	v.SetDefault("max-file-size", "100MB")
+	v.SetDefault("max-file-size", "0")
 	v.SetDefault("fail-on", "info")
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -370,6 +371,9 @@ func parseSize(s string) (int64, error) {
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("want a size such as 100MB, or 0 for no limit")
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("too large (at most %d bytes)", int64(math.MaxInt64))
 	}
 	return n * mult, nil
 }

@@ -732,6 +732,9 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 // under the stored policy.
 func resolveEntry(ctx context.Context, s inventory.Store, prefix string) (inventory.Entry, inventory.Policy, error) {
 	sec, err := s.Secret(ctx, prefix)
+	if errors.Is(err, inventory.ErrNotFound) {
+		return inventory.Entry{}, inventory.Policy{}, usageErr("%v (a scan's \"fingerprint\" is its baseline fingerprint; the inventory's is \"inventory_fingerprint\", in the json and jsonl output of scans run with --inventory)", err)
+	}
 	if err != nil {
 		return inventory.Entry{}, inventory.Policy{}, inventoryErr(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -40,9 +41,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errFindings) {
-		fmt.Fprintf(stderr, "sprawl: %s\n", strings.TrimSpace(err.Error()))
+		fmt.Fprintf(stderr, "sprawl: %s\n", terminalSafe(strings.TrimSpace(err.Error())))
 	}
 	return code
+}
+
+// terminalSafe escapes control characters (a hostile file or ref name's
+// terminal escape sequences) in a message for stderr, line by line, so
+// that multi-line messages keep their lines.
+func terminalSafe(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = reports.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func addScanFlags(c *cobra.Command) {
 	f.StringP("output", "o", "", "write the report to this file (default standard output)")
 	f.Bool("show-secrets", false, "print secrets in full instead of redacted")
 	f.String("baseline", "", "JSON baseline of accepted findings (see 'sprawl baseline create')")
-	f.String("max-file-size", "100MB", "skip files larger than this (0: no limit)")
+	f.String("max-file-size", "0", "skip files larger than this, e.g. 500MB (0: no limit; large files are streamed, so memory stays bounded)")
 	f.Int("workers", 0, "matching goroutines (0: one per core)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
 	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory, which may set policy only: allowlists, rules and baseline inside its tree)")
@@ -59,11 +60,17 @@ func newScanDirCmd() *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			if _, err := os.Stat(path); err != nil {
+			fi, err := os.Stat(path)
+			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
-					return failure(fmt.Errorf("scan dir %s: no such file or directory", path))
+					return failure(fmt.Errorf("scan dir %s: no such file or directory", reports.Printable(path)))
 				}
-				return failure(fmt.Errorf("scan dir: %w", err))
+				return failure(fmt.Errorf("scan dir: %s", reports.Printable(err.Error())))
+			}
+			if !fi.IsDir() && !fi.Mode().IsRegular() {
+				// Opening a FIFO waits for a writer; a device may never end.
+				return usageErr("scan dir %s: not a directory or regular file (%s); pipe a stream to 'sprawl scan stdin' instead",
+					reports.Printable(path), fileKind(fi.Mode()))
 			}
 			s, err := loadSettings(cmd, path)
 			if err != nil {
@@ -242,17 +249,37 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	}
 	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, "scanning", -1, "bytes")
 	p.engine.Progress = bar.scanStats(unit)
+	dsn, _ := cmd.Flags().GetString("inventory")
+	// The inventory records every secret, also those an aggregate
+	// finding stands for in the report.
+	p.engine.KeepAggregated = dsn != ""
+	p.engine.Accept = nil
+	if p.baseline != nil && dsn == "" {
+		// Before aggregation: an aggregate must never hide a new secret
+		// among accepted ones. (With an inventory every finding is kept
+		// and the baseline applied below, after the inventory recorded
+		// them all.)
+		p.engine.Accept = func(f *scanner.Finding) bool { return p.baseline.Contains(*f) }
+	}
 	res, err := p.engine.Run(cmd.Context(), src)
 	bar.finish()
 	p.engine.Progress = nil
 	if err != nil {
 		return res, 0, failure(err)
 	}
-	dsn, _ := cmd.Flags().GetString("inventory")
+	suppressed := res.Stats.Accepted
 	if dsn != "" {
-		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(res.Findings)), -1, "")
+		all := res
+		if len(res.Aggregated) > 0 {
+			all.Findings = append(slices.Clip(res.Findings), res.Aggregated...)
+			for i := range all.Findings {
+				all.Findings[i].Count = 0
+			}
+		}
+		res.Aggregated = nil
+		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
-		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), res, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), all, append(sourceIngestOptions(src), ingestRules(p.rules))...)
 		bar.finish()
 		if err != nil {
 			return res, 0, err
@@ -260,20 +287,36 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		if !p.s.Quiet {
 			fmt.Fprintln(cmd.ErrOrStderr(), sum)
 		}
-	}
-	suppressed := 0
-	if p.baseline != nil {
-		res.Findings, suppressed = p.baseline.Filter(res.Findings)
-	}
-	if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
-		return res, 0, err
-	}
-	if dsn != "" {
-		kept, n, err := suppressByInventory(cmd.Context(), dsn, res.Findings)
+		// The baseline, a .gitleaksignore and the secrets the inventory
+		// accepts are applied to all of the findings, then what is left is
+		// aggregated again.
+		kept := all.Findings
+		if p.baseline != nil {
+			var n int
+			kept, n = p.baseline.Filter(kept)
+			suppressed += n
+		}
+		if kept, err = migrationFilter(cmd, p, src.Root(), kept); err != nil {
+			return res, 0, err
+		}
+		kept, n, err := suppressByInventory(cmd.Context(), dsn, kept)
 		if err != nil {
 			return res, 0, err
 		}
-		res.Findings, suppressed = kept, suppressed+n
+		res.Findings, res.Stats.Aggregated = scanner.Aggregate(kept, p.engine.AggregateAfter)
+		suppressed += n
+		// The inventory knows secrets by its own keyed fingerprint; the
+		// "fingerprint" field stays the baseline's, which committed
+		// baselines on other machines key on.
+		key, err := inventoryKey()
+		if err != nil {
+			return res, 0, err
+		}
+		for i := range res.Findings {
+			res.Findings[i].InventoryFingerprint = scanner.Fingerprint(key, res.Findings[i].Secret)
+		}
+	} else if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
+		return res, 0, err
 	}
 	for i := range res.Findings {
 		if res.Findings[i].Source == "" { // a git scan marks commit-message findings
@@ -369,7 +412,11 @@ func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding)
 }
 
 // writeOutput calls write on stdout or on the named file, opened
-// O_WRONLY|O_CREATE|O_TRUNC with mode 0600.
+// O_WRONLY|O_CREATE|O_TRUNC with mode 0600 and written through, never
+// replaced. A regular file that already exists under that name is
+// truncated and set to mode 0600 too, as reports hold findings; anything
+// else (a symbolic link, whose target is written but not chmod'ed, a FIFO,
+// /dev/null) keeps its mode.
 func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		if err := write(stdout); err != nil {
@@ -382,9 +429,18 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 			return failure(fmt.Errorf("open output: %w", err))
 		}
 	}
+	before, lerr := os.Lstat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return failure(fmt.Errorf("open output: %w", err))
+	}
+	if lerr == nil && before.Mode().IsRegular() && before.Mode().Perm() != 0o600 {
+		// Fchmod on the opened file: the name may have changed since
+		// Lstat, the descriptor has not.
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return failure(fmt.Errorf("open output %s: %w", path, err))
+		}
 	}
 	if err := write(f); err != nil {
 		f.Close()
@@ -436,6 +492,9 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	if len(res.Findings) != 1 {
 		b.WriteString("s")
 	}
+	if st.Aggregated > 0 {
+		fmt.Fprintf(&b, " (%d more aggregated: over %d of one rule in one file)", st.Aggregated, scanner.DefaultAggregateAfter)
+	}
 	if baselined > 0 {
 		fmt.Fprintf(&b, ", %d in baseline", baselined)
 	}
@@ -458,7 +517,7 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	fmt.Fprintln(w, b.String())
 	if p.s.Verbose {
 		for _, sk := range st.FirstSkipped {
-			fmt.Fprintf(w, "sprawl: skipped %s\n", sk)
+			fmt.Fprintf(w, "sprawl: skipped %s\n", reports.Printable(sk))
 		}
 		if g, ok := src.(interface{ Selected() int }); ok {
 			fmt.Fprintf(w, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
@@ -466,12 +525,27 @@ func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, 
 	}
 	if st.Errors > 0 {
 		for _, e := range st.FirstErrors {
-			fmt.Fprintf(w, "sprawl: unreadable: %s\n", e)
+			fmt.Fprintf(w, "sprawl: unreadable: %s\n", reports.Printable(e))
 		}
 		if st.Errors > len(st.FirstErrors) {
 			fmt.Fprintf(w, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))
 		}
 	}
+}
+
+// fileKind names a non-regular file's type for messages.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "irregular file"
 }
 
 func humanBytes(n int64) string {
