@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -176,7 +175,7 @@ func sinceDate(ctx context.Context, dir, since string) time.Time {
 			return time.Time{}
 		}
 	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--verify", "--quiet", "--end-of-options", since+"^{commit}")
+	cmd := scanner.GitCommand(ctx, "", dir, "rev-parse", "--verify", "--quiet", "--end-of-options", since+"^{commit}")
 	if cmd.Run() == nil {
 		return time.Time{}
 	}
@@ -191,7 +190,7 @@ func commitBefore(ctx context.Context, dir string, t time.Time, refs []string) (
 	if len(refs) > 0 {
 		head = refs[0]
 	}
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-list", "-1", "--before="+t.UTC().Format(time.RFC3339), "--end-of-options", head).Output()
+	out, err := scanner.GitCommand(ctx, "", dir, "rev-list", "-1", "--before="+t.UTC().Format(time.RFC3339), "--end-of-options", head).Output()
 	if err != nil {
 		return "", failure(fmt.Errorf("scan git %s: --since %s: cannot read the history of %s: %w", dir, t.Format(time.RFC3339), head, err))
 	}
