@@ -39,6 +39,9 @@ type GitSource struct {
 	// Since introduced; Range ("A..B") does the same for an explicit
 	// range. At most one may be set.
 	Since, Range string
+	// After, when set, scans only what the commits of Refs (default every
+	// ref) committed after it introduced; it excludes Since and Range.
+	After time.Time
 	// MaxFileSize skips larger blobs (0: no limit).
 	MaxFileSize int64
 	// ChunkSize overrides DefaultChunkSize.
@@ -113,10 +116,18 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 }
 
 func (g *GitSource) revArgs() ([]string, error) {
-	if g.Since != "" && g.Range != "" {
+	if g.Since != "" && g.Range != "" || !g.After.IsZero() && (g.Since != "" || g.Range != "") {
 		return nil, errors.New("--since and --range exclude each other")
 	}
 	switch {
+	case !g.After.IsZero():
+		refs := g.Refs
+		if len(refs) == 0 {
+			refs = []string{"--all"}
+		}
+		// git log marks commits older than --since uninteresting, and
+		// with them their ancestors.
+		return append(append([]string{}, refs...), g.afterArg()), nil
 	case g.Range != "":
 		return []string{g.Range}, nil
 	case g.Since != "":
@@ -129,6 +140,15 @@ func (g *GitSource) revArgs() ([]string, error) {
 		return g.Refs, nil
 	}
 	return []string{"--all"}, nil
+}
+
+// afterArg is the git log option that selects the commits After asks
+// for, or "" when it is not set.
+func (g *GitSource) afterArg() string {
+	if g.After.IsZero() {
+		return ""
+	}
+	return "--since=" + g.After.UTC().Format(time.RFC3339)
 }
 
 // Chunks implements Source.
@@ -144,7 +164,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	var check []string
 	for _, r := range revs {
 		r = strings.TrimPrefix(r, "^")
-		if r == "--all" {
+		if r == "--all" || r == g.afterArg() {
 			continue
 		}
 		for _, one := range strings.Split(r, "..") {
@@ -156,7 +176,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if err := g.verifyRevs(ctx, check); err != nil {
 		return err
 	}
-	incremental := g.Since != "" || g.Range != ""
+	incremental := g.Since != "" || g.Range != "" || !g.After.IsZero()
 	g.messages = 0
 
 	if incremental {

@@ -88,6 +88,22 @@ type settings struct {
 	candidates []string
 	// overrides are the built-in rules custom rules replaced (loadRules).
 	overrides []ruleOverride
+	// sources say where each setting's value came from, for config show:
+	// "default", "flag --x", "env SPRAWL_X", "file PATH", or how it was
+	// inferred.
+	sources map[string]string
+	// ignored are the keys a found config file set but may not.
+	ignored []string
+}
+
+// ownFlag marks a flag whose name is a setting's but which means
+// something else to its command (config show's --format): loadSettings
+// does not bind it.
+const ownFlag = "sprawl-own-flag"
+
+func isOwnFlag(f *pflag.Flag) bool {
+	_, ok := f.Annotations[ownFlag]
+	return ok
 }
 
 // configOrigin says who wrote a config file, which decides what it may set.
@@ -133,7 +149,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 	v.SetDefault("fail-on", "info")
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if !settingKeys[f.Name] {
+		if !settingKeys[f.Name] || isOwnFlag(f) {
 			return // command-specific flags are read from the command
 		}
 		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
@@ -192,6 +208,9 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 			}
 			return nil, usageErr("config %s: %v", s.files.name(path), err)
 		}
+		if err := checkConfigKeys(data, s.files.name(path)); err != nil {
+			return nil, err
+		}
 		if s.origin == originRepo {
 			if data, err = s.vetRepoConfig(data, path); err != nil {
 				return nil, err
@@ -212,6 +231,25 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 		}
 		sort.Strings(keys)
 		return nil, usageErr("config %s: unknown key %q", s.files.name(path), keys[0])
+	}
+	s.sources = map[string]string{}
+	for k := range settingKeys {
+		switch f := cmd.Flags().Lookup(k); {
+		case f != nil && f.Changed && !isOwnFlag(f):
+			s.sources[k] = "flag --" + k
+		case os.Getenv("SPRAWL_"+envName(k)) != "":
+			s.sources[k] = "env SPRAWL_" + envName(k)
+		case v.InConfig(k):
+			s.sources[k] = "file " + s.files.name(path)
+		default:
+			s.sources[k] = "default"
+		}
+	}
+	if s.sources["format"] == "default" && s.Output != "" {
+		if f := formatForOutput(s.Output, reports.Formats()); f != "" {
+			s.Format = f
+			s.sources["format"] = "inferred from the extension of " + s.Output
+		}
 	}
 	if s.rulesFromRepo && os.Getenv("SPRAWL_RULES") != "" {
 		s.rulesFromRepo = false // the environment's rules won
@@ -264,13 +302,8 @@ func (s *settings) vetRepoConfig(data []byte, path string) ([]byte, error) {
 	for _, k := range keys {
 		if why, ok := userOnlyKeys[k]; ok {
 			s.warn("%s: ignoring %q: a config file found in the scanned content may not set it (%s); use a flag, SPRAWL_%s or --config FILE", name, k, why, envName(k))
+			s.ignored = append(s.ignored, k)
 			delete(m, k)
-		}
-	}
-	if inv, ok := m["inventory"]; ok {
-		if _, isMap := inv.(map[string]any); !isMap && inv != nil {
-			s.warn("%s: ignoring %q: the inventory to record in comes only from --inventory", name, "inventory")
-			delete(m, "inventory")
 		}
 	}
 	if b, ok := m["baseline"]; ok {

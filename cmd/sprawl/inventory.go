@@ -159,7 +159,7 @@ func sourceIngestOptions(src scanner.Source) []ingestOption {
 		return nil
 	}
 	opts := []ingestOption{ingestRepoPath(g.Path)}
-	if g.Since != "" || g.Range != "" || len(g.Refs) > 0 {
+	if g.Since != "" || g.Range != "" || !g.After.IsZero() || len(g.Refs) > 0 {
 		opts = append(opts, ingestPartial())
 	}
 	return opts
@@ -373,6 +373,9 @@ func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err er
 			return p, path, false, nil
 		}
 		return p, path, false, usageErr("config %s: %v", path, err)
+	}
+	if err := checkConfigKeys(data, path); err != nil {
+		return p, path, false, err
 	}
 	var top struct {
 		Inventory yaml.Node `yaml:"inventory"`

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -113,15 +112,8 @@ func reportPeriod(cmd *cobra.Command, now time.Time) (since, until time.Time, er
 
 func reportFormat(format, output string) (string, error) {
 	if format == "" {
-		switch strings.ToLower(filepath.Ext(output)) {
-		case ".html", ".htm":
-			return "html", nil
-		case ".md", ".markdown":
-			return "markdown", nil
-		case ".csv":
-			return "csv", nil
-		case ".json":
-			return "json", nil
+		if f := formatForOutput(output, reports.InventoryFormats()); f != "" {
+			return f, nil
 		}
 		return "table", nil
 	}

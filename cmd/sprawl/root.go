@@ -81,7 +81,7 @@ error, 3 runtime failure.`,
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newHookCmd(), newVersionCmd(), newInventoryCmd(), newAuditCmd(), newReportCmd())
-	root.AddCommand(newVaultCmd())
+	root.AddCommand(newVaultCmd(), newConfigCmd())
 	root.AddCommand(newRotateCmd())
 	wrapArgs(root)
 	return root

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,12 @@ introduced it. A URL is cloned as a mirror into a temporary directory that is
 removed afterwards.
 
 CI gate: sprawl scan git . --since origin/main --baseline .sprawl-baseline.json --format sarif
+
+--since takes a revision (scan what is not reachable from it, on HEAD or
+--branch) or a date, YYYY-MM-DD (midnight UTC) or RFC 3339 (scan what the
+commits made since then introduced, on every ref or --branch). A date that
+is also the name of a revision is taken as the revision. A line on
+standard error says which was used.
 
 In a gate (--since or --range on a work tree), the policy files inside the
 repository (.sprawl.yaml, the baseline, rule files) are read as of the base
@@ -45,13 +54,28 @@ a disabled or changed rule) is reported as a finding of its own
 			if since != "" && rng != "" {
 				return usageErr("--since and --range exclude each other")
 			}
+			var err error
 			acceptChanges, _ := cmd.Flags().GetBool("allow-config-changes")
 			if acceptChanges && since == "" && rng == "" {
 				return usageErr("--allow-config-changes applies only to a gate (--since or --range)")
 			}
+			var after time.Time
+			gateBase := since
+			if local != "" && since != "" {
+				if after = sinceDate(cmd.Context(), local, since); !after.IsZero() && !acceptChanges {
+					// The policy is read as of the last commit before the
+					// date: what the commits under review could not edit.
+					if gateBase, err = commitBefore(cmd.Context(), local, after, branches); err != nil {
+						return err
+					}
+					if gateBase == "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: --since %s: no commit predates it, so the whole history is under review and the policy files are read as the work tree has them, as in a full scan\n", since)
+					}
+				}
+			}
 			var gate *gateView
 			if local != "" && !acceptChanges {
-				gate = newGateView(cmd.Context(), local, since, rng, branches)
+				gate = newGateView(cmd.Context(), local, gateBase, rng, branches)
 			}
 			s, err := loadSettingsIn(cmd, local, gate)
 			if err != nil {
@@ -74,8 +98,17 @@ a disabled or changed rule) is reported as a finding of its own
 				}
 				defer cleanup()
 				path = dir
+				if since != "" {
+					after = sinceDate(cmd.Context(), path, since)
+				}
 			}
 			src := &scanner.GitSource{Path: path, Refs: branches, Since: since, Range: rng, MaxFileSize: s.maxFileSize}
+			if !after.IsZero() {
+				src.Since, src.After = "", after
+			}
+			if since != "" && !s.Quiet {
+				fmt.Fprintln(cmd.ErrOrStderr(), describeSince(since, after, branches))
+			}
 			if err := src.CheckRepo(cmd.Context()); err != nil {
 				return failure(fmt.Errorf("scan git %s: %w", target, err))
 			}
@@ -83,7 +116,7 @@ a disabled or changed rule) is reported as a finding of its own
 		},
 	}
 	addScanFlags(c)
-	c.Flags().String("since", "", "scan only commits not reachable from this revision (e.g. origin/main)")
+	c.Flags().String("since", "", "scan only commits not reachable from this revision (e.g. origin/main), or, given a date (2024-01-31 or RFC 3339), only commits made since then on every scanned ref")
 	c.Flags().String("range", "", "scan only the commits of this range (A..B)")
 	c.Flags().StringSlice("branch", nil, "scan only these refs (repeatable; default every ref)")
 	c.Flags().Bool("allow-config-changes", false, "in a gate, apply the policy files (config, baseline, rule files, inline allow comments) as the range changed them instead of failing on the change; for a change a reviewer approved")
@@ -130,3 +163,51 @@ type namedSource struct {
 }
 
 func (n *namedSource) Root() string { return n.name }
+
+// sinceDate reads --since as a date: YYYY-MM-DD (midnight UTC) or RFC
+// 3339. It returns the zero time for anything else, and for a value the
+// repository at dir knows as a revision (a tag named 2024-01-01 is a
+// revision).
+func sinceDate(ctx context.Context, dir, since string) time.Time {
+	t, err := time.Parse(time.DateOnly, since)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, since); err != nil {
+			return time.Time{}
+		}
+	}
+	cmd := scanner.GitCommand(ctx, "", dir, "rev-parse", "--verify", "--quiet", "--end-of-options", since+"^{commit}")
+	if cmd.Run() == nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// commitBefore is the last commit on HEAD (or the first of refs) made
+// before t: the base a date gate reads its policy at; "" when there is
+// none, and the whole history is under review, as in a full scan.
+func commitBefore(ctx context.Context, dir string, t time.Time, refs []string) (string, error) {
+	head := "HEAD"
+	if len(refs) > 0 {
+		head = refs[0]
+	}
+	out, err := scanner.GitCommand(ctx, "", dir, "rev-list", "-1", "--before="+t.UTC().Format(time.RFC3339), "--end-of-options", head).Output()
+	if err != nil {
+		return "", failure(fmt.Errorf("scan git %s: --since %s: cannot read the history of %s: %w", dir, t.Format(time.RFC3339), head, err))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// describeSince is the stderr line saying how --since was read.
+func describeSince(since string, after time.Time, refs []string) string {
+	where := "every ref"
+	if len(refs) > 0 {
+		where = strings.Join(refs, ", ")
+	}
+	if !after.IsZero() {
+		return fmt.Sprintf("sprawl: --since %s is a date: scanning commits made since %s on %s", since, after.UTC().Format(time.RFC3339), where)
+	}
+	if len(refs) == 0 {
+		where = "HEAD"
+	}
+	return fmt.Sprintf("sprawl: --since %s is a revision: scanning commits on %s not reachable from it", since, where)
+}
