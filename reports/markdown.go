@@ -22,7 +22,7 @@ func (r *markdownReporter) Report(w io.Writer, findings []scanner.Finding) error
 	bw := bufio.NewWriter(w)
 	title := r.opts.toolName()
 	if len(findings) == 0 {
-		fmt.Fprintf(bw, "### %s: %s\n", mdText(title), noFindings)
+		fmt.Fprintf(bw, "### %s: %s\n", mdText(title), r.opts.nothingFound())
 		return bw.Flush()
 	}
 	noun := "secrets"

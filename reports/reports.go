@@ -37,6 +37,22 @@ type Options struct {
 	// Root is the scanned root, informational. When it is an absolute
 	// path, SARIF output maps %SRCROOT% to it.
 	Root string
+	// Unreadable counts the items the scan could not read. With no
+	// findings the human formats then say the scan is incomplete instead
+	// of "no secrets found": a failure must never read as a clean scan.
+	Unreadable int
+}
+
+// nothingFound is what the human formats say when there are no findings.
+func (o Options) nothingFound() string {
+	if o.Unreadable > 0 {
+		item := "items"
+		if o.Unreadable == 1 {
+			item = "item"
+		}
+		return fmt.Sprintf("SCAN INCOMPLETE: %d %s could not be read; no secrets found in the rest", o.Unreadable, item)
+	}
+	return noFindings
 }
 
 // Reporter writes findings in one format.

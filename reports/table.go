@@ -22,7 +22,7 @@ type tableReporter struct{ opts Options }
 // Report implements Reporter.
 func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	if len(findings) == 0 {
-		_, err := io.WriteString(w, noFindings+"\n")
+		_, err := io.WriteString(w, r.opts.nothingFound()+"\n")
 		return err
 	}
 	withCommit := anyCommit(findings)

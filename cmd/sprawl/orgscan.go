@@ -526,7 +526,7 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 		}
 		all, suppressed = kept, suppressed+n
 	}
-	if err := o.p.report(o.cmd, "", all); err != nil {
+	if err := o.p.report(o.cmd, "", all, unreadable); err != nil {
 		return err
 	}
 	if !o.p.s.Quiet {

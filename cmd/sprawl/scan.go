@@ -338,7 +338,7 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	if res.Findings, err = p.policyFindings(src, res); err != nil {
 		return err
 	}
-	if err := p.report(cmd, src.Root(), res.Findings); err != nil {
+	if err := p.report(cmd, src.Root(), res.Findings, res.Stats.Errors); err != nil {
 		return err
 	}
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
@@ -400,10 +400,11 @@ func (p *pipeline) policySummary(w io.Writer) {
 // report writes findings in the chosen format to the chosen place. The
 // output file is opened only now, after the scan succeeded, and written
 // through (never replaced), so FIFOs, symlinks and /dev/null work.
-func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding) error {
+func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding, unreadable int) error {
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
 		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
+		Unreadable: unreadable,
 	})
 	if err != nil {
 		return usageErr("%v", err)
