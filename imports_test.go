@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestImportDirection enforces the layering in STYLE.md: cmd/sprawl →
+// TestImportDirection enforces the layering ARCHITECTURE.md describes: cmd/sprawl →
 // scanner, inventory, reports → detectors; detectors imports none of
 // ours; only cmd/sprawl imports cobra or viper.
 func TestImportDirection(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Exit codes, documented in the README and DESIGN.md.
+// Exit codes, documented in the README.
 const (
 	exitClean    = 0 // nothing new found
 	exitFindings = 1 // new findings (or rule problems for `rules check`)

@@ -18,7 +18,7 @@ func testGen(t *testing.T) *gen {
 	return &gen{r: rand.New(rand.NewPCG(7, 11)), seed: 7, project: t.Name()}
 }
 
-// shapes are the documented regexes (FORMATS.md) each kind must match.
+// shapes are the providers' documented token shapes each kind must match.
 var shapes = map[string]string{
 	"aws-access-key-id":               `^AKIA[A-Z2-7]{16}$`,
 	"aws-temp-access-key-id":          `^ASIA[A-Z2-7]{16}$`,

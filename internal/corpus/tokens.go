@@ -144,8 +144,8 @@ func crc32Base62(body string) string {
 }
 
 // validCRC32Token reports whether tok (prefix_ + 30 + 6) carries a valid
-// GitHub/npm checksum. It decodes rather than encodes, as FORMATS.md
-// recommends, so leading zeros cannot trip it.
+// GitHub/npm checksum. It decodes the base62 checksum rather than
+// re-encoding the CRC, so leading zeros cannot trip it.
 func validCRC32Token(tok string) bool {
 	i := strings.IndexByte(tok, '_')
 	if i < 0 || len(tok) != i+1+36 {
@@ -174,7 +174,8 @@ func badCRC32Token(r *rand.Rand, prefix string) string {
 }
 
 // fineGrainedPAT builds github_pat_ + 22 + _ + 59 where characters
-// [77:85] are the first 8 of base32(sha256(tok[:77])) (FORMATS.md A.2.2 #3).
+// [77:85] are the first 8 of base32(sha256(tok[:77])) (an undocumented
+// checksum observed in issued tokens; rules use it as a confidence signal).
 func fineGrainedPAT(r *rand.Rand) string {
 	s := "github_pat_" + randString(r, base62ABC, 22) + "_" + randString(r, base62ABC, 43)
 	sum := sha256.Sum256([]byte(s))
@@ -219,7 +220,7 @@ func validGitlabRoutable(tok string) bool {
 }
 
 // awsKeyID builds a 20-character key id whose base32 body encodes a
-// 12-digit account id (FORMATS.md A.2.3).
+// 12-digit account id (the account id is recoverable from a key id).
 func awsKeyID(r *rand.Rand, prefix string) string {
 	for {
 		acct := uint64(100000000000 + r.Int64N(900000000000))
