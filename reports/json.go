@@ -34,6 +34,9 @@ type record struct {
 	Email       string  `json:"email,omitempty"`
 	Date        string  `json:"date,omitempty"`
 	Message     string  `json:"message,omitempty"`
+	// Expires is the expiry the credential states (JWT exp, STS
+	// Expiration), RFC 3339; absent when it states none.
+	Expires string `json:"expires,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -65,6 +68,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Email:       f.Email,
 		Date:        formatDate(f.Date),
 		Message:     o.scrub(f, f.Message),
+		Expires:     formatDate(f.Expires),
 	}
 }
 

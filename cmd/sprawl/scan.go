@@ -355,9 +355,14 @@ func (p *pipeline) policySummary(w io.Writer) {
 // output file is opened only now, after the scan succeeded, and written
 // through (never replaced), so FIFOs, symlinks and /dev/null work.
 func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding) error {
+	width := 0
+	if p.s.Output == "" || p.s.Output == "-" {
+		width = tableWidth(cmd.OutOrStdout())
+	}
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
 		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
+		Width: width,
 	})
 	if err != nil {
 		return usageErr("%v", err)
