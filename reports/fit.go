@@ -23,11 +23,14 @@ const (
 
 // Fit is how one column narrows: Cut, down to Min display columns (a Min
 // below 4 counts as 4). A column with Drop > 0 may be left out when the
-// table cannot fit otherwise; the lowest Drop goes first.
+// minimums cannot fit otherwise; the lowest Drop goes first. When even
+// that is not enough, columns that may be cut go below their Min.
 type Fit struct {
 	Cut  Cut
 	Min  int
 	Drop int
+	// Last: below its Min, this column gives way only after all others.
+	Last bool
 }
 
 // tableOverhead is what the house table style adds to its cells: a
@@ -112,6 +115,24 @@ func FitRows(width int, header []string, rows [][]string, fits []Fit) (h []strin
 		}
 		widths[best]--
 		total--
+	}
+	// Still too wide: everything that may give goes below its minimum,
+	// widest first, down to four columns (three characters and "…").
+	for _, last := range []bool{false, true} {
+		for total > width {
+			best := -1
+			for k, i := range keep {
+				f := fitOf(i)
+				if f.Cut != CutNone && f.Last == last && widths[k] > 4 && (best < 0 || widths[k] > widths[best]) {
+					best = k
+				}
+			}
+			if best < 0 {
+				break
+			}
+			widths[best]--
+			total--
+		}
 	}
 	h = make([]string, len(keep))
 	for k, i := range keep {

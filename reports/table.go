@@ -44,10 +44,11 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		rows = append(rows, row)
 	}
 
-	// On a narrow terminal the path gives way in its middle and the rule
-	// at its end; the severity, the preview and the commit stay whole.
+	// On a narrow terminal the path gives way in its middle; the rule,
+	// the severity and the preview stay whole while they can, and the
+	// commit (in every other format) is left out before they give.
 	header, rows, _ = FitRows(r.opts.Width, header, rows, []Fit{
-		{Cut: CutNone}, {Cut: CutEnd, Min: 14}, {Cut: CutMiddle, Min: 12}, {Cut: CutEnd, Min: 20}, {Cut: CutNone},
+		{Cut: CutNone}, {Cut: CutEnd, Min: 24}, {Cut: CutMiddle, Min: 16}, {Cut: CutEnd, Min: 20, Last: true}, {Cut: CutNone, Drop: 1},
 	})
 	hdr := make([]any, len(header))
 	for i, x := range header {
