@@ -14,6 +14,8 @@ import (
 //
 //   - a JWT's "exp" claim (the secret's first two dot-separated parts are
 //     base64url JSON, the header naming an "alg");
+//   - an Azure shared access signature's se= field, in the same URL or
+//     connection string as its sig=;
 //   - for a short-lived credential (class "token"), an expiry timestamp
 //     written next to it in the same object, as AWS tools print temporary
 //     STS credentials
@@ -28,6 +30,9 @@ import (
 func StatedExpiry(r *Rule, secret string, data []byte, start, end int) (exp time.Time, ok bool) {
 	if t, ok := JWTExpiry(secret); ok {
 		return t, true
+	}
+	if r != nil && r.ID == "azure-sas-token" {
+		return sasExpiry(data, start, end)
 	}
 	// A long-lived key next to some other object's "expires" field is
 	// common; only credentials issued with an expiry look for one.
@@ -129,4 +134,45 @@ func parseStamp(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// sasSE is a SAS's signed expiry: se=2026-01-02, se=2026-01-02T03:04:05Z,
+// or the same with its colons percent-encoded.
+var sasSE = regexp.MustCompile(`(?i)(?:^|[?&;"'\s])se=(\d{4}-\d{2}-\d{2}(?:T\d{2}(?::|%3A)\d{2}(?:(?::|%3A)\d{2})?(?:Z|%2B00(?::|%3A)?00|\+00:?00)?)?)`)
+
+// sasExpiry reads the se= of the shared access signature whose sig= spans
+// data[start:end]: the nearest on the same line.
+func sasExpiry(data []byte, start, end int) (time.Time, bool) {
+	if start < 0 || end > len(data) || start > end {
+		return time.Time{}, false
+	}
+	lo := max(bytes.LastIndexByte(data[:start], '\n')+1, start-expiryNear)
+	hi := len(data)
+	if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
+		hi = end + i
+	}
+	hi = min(hi, end+expiryNear)
+	best, bestDist := time.Time{}, -1
+	for _, m := range sasSE.FindAllSubmatchIndex(data[lo:hi], -1) {
+		v := strings.NewReplacer("%3A", ":", "%3a", ":", "%2B", "+", "%2b", "+").Replace(string(data[lo+m[2] : lo+m[3]]))
+		t, ok := parseStamp(v)
+		if !ok {
+			d, err := time.Parse(time.DateOnly, v)
+			if err != nil {
+				continue
+			}
+			t, ok = d.UTC(), true
+		}
+		dist := start - (lo + m[1])
+		if dist < 0 {
+			dist = lo + m[0] - end
+		}
+		if dist < 0 {
+			dist = 0
+		}
+		if bestDist < 0 || dist < bestDist {
+			best, bestDist = t, dist
+		}
+	}
+	return best, bestDist >= 0
 }

@@ -102,3 +102,27 @@ func TestLongLivedTokensAreNotShortLived(t *testing.T) {
 		}
 	}
 }
+
+func TestStatedExpirySAS(t *testing.T) {
+	sas := &Rule{ID: "azure-sas-token", Class: "api-key"}
+	sig := strings.Repeat("Zm9v", 11) + "%3D"
+	for _, tt := range []struct {
+		name, line string
+		want       time.Time
+		ok         bool
+	}{
+		{"URL", "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&se=2027-05-06T07:08:09Z&sp=r&sig=" + sig, time.Date(2027, 5, 6, 7, 8, 9, 0, time.UTC), true},
+		{"encoded colons", "BlobEndpoint=https://x/;SharedAccessSignature=sv=2022-11-02&se=2027-05-06T07%3A08%3A09Z&sig=" + sig, time.Date(2027, 5, 6, 7, 8, 9, 0, time.UTC), true},
+		{"date only", "?sv=2022-11-02&sig=" + sig + "&se=2027-05-06", time.Date(2027, 5, 6, 0, 0, 0, 0, time.UTC), true},
+		{"none", "?sv=2022-11-02&sp=r&sig=" + sig, time.Time{}, false},
+		{"next line is another URL", "?sv=2022-11-02&sig=" + sig + "\n?se=2027-05-06", time.Time{}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			start := strings.Index(tt.line, sig)
+			got, ok := StatedExpiry(sas, sig, []byte(tt.line), start, start+len(sig))
+			if ok != tt.ok || !got.Equal(tt.want) {
+				t.Errorf("got %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
