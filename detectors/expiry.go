@@ -94,27 +94,41 @@ func decodeJWTPart(p string, v any) bool {
 // same JSON object or credentials section, not the rest of the file.
 const expiryNear = 512
 
-// expiryKey matches an expiry field and its RFC 3339 value:
-// "Expiration": "2026-01-02T03:04:05Z", expiration = 2026-01-02T03:04:05+00:00,
-// x_security_token_expires = 2026-01-02T03:04:05Z.
-var expiryKey = regexp.MustCompile(`(?i)["']?(?:expiration|expires_at|expires|expiry|x_security_token_expires|session_expiration)["']?\s*[:=]\s*["']?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)`)
+// expiryValue reads what follows an expiry field's name (expiration,
+// expires_at, x_security_token_expires, …): the rest of the name, the
+// separator and an RFC 3339 value, as in "Expiration": "2026-01-02T03:04:05Z"
+// or expiration = 2026-01-02T03:04:05+00:00.
+var expiryValue = regexp.MustCompile(`^[A-Za-z_]*["']?\s*[:=]\s*["']?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)`)
 
 // nearbyExpiry finds the expiry field closest to data[start:end] within
-// expiryNear bytes either side.
+// expiryNear bytes either side. Field names are found by their stem
+// "expir" first, so the regular expression only runs where one is.
 func nearbyExpiry(data []byte, start, end int) (time.Time, bool) {
 	if start < 0 || end > len(data) || start > end {
 		return time.Time{}, false
 	}
 	lo, hi := max(0, start-expiryNear), min(len(data), end+expiryNear)
+	window := bytes.ToLower(data[lo:hi])
 	best, bestDist := time.Time{}, -1
-	for _, m := range expiryKey.FindAllSubmatchIndex(data[lo:hi], -1) {
-		t, ok := parseStamp(string(data[lo+m[2] : lo+m[3]]))
+	for off := 0; ; {
+		i := bytes.Index(window[off:], []byte("expir"))
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 5
+		m := expiryValue.FindSubmatchIndex(data[lo+at+5 : min(hi, lo+at+5+96)])
+		if m == nil {
+			continue
+		}
+		t, ok := parseStamp(string(data[lo+at+5+m[2] : lo+at+5+m[3]]))
 		if !ok {
 			continue
 		}
-		d := lo + m[0] - end
-		if lo+m[1] <= start {
-			d = start - (lo + m[1])
+		fieldStart, fieldEnd := lo+at, lo+at+5+m[1]
+		d := fieldStart - end
+		if fieldEnd <= start {
+			d = start - fieldEnd
 		}
 		if d < 0 {
 			d = 0
@@ -136,9 +150,9 @@ func parseStamp(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// sasSE is a SAS's signed expiry: se=2026-01-02, se=2026-01-02T03:04:05Z,
-// or the same with its colons percent-encoded.
-var sasSE = regexp.MustCompile(`(?i)(?:^|[?&;"'\s])se=(\d{4}-\d{2}-\d{2}(?:T\d{2}(?::|%3A)\d{2}(?:(?::|%3A)\d{2})?(?:Z|%2B00(?::|%3A)?00|\+00:?00)?)?)`)
+// sasSE reads a SAS's signed expiry after "se=": 2026-01-02,
+// 2026-01-02T03:04:05Z, or the same with its colons percent-encoded.
+var sasSE = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}(?:T\d{2}(?::|%3[Aa])\d{2}(?:(?::|%3[Aa])\d{2})?(?:Z|%2[Bb]00(?::|%3[Aa])?00|\+00:?00)?)?)`)
 
 // sasExpiry reads the se= of the shared access signature whose sig= spans
 // data[start:end]: the nearest on the same line.
@@ -153,19 +167,33 @@ func sasExpiry(data []byte, start, end int) (time.Time, bool) {
 	}
 	hi = min(hi, end+expiryNear)
 	best, bestDist := time.Time{}, -1
-	for _, m := range sasSE.FindAllSubmatchIndex(data[lo:hi], -1) {
-		v := strings.NewReplacer("%3A", ":", "%3a", ":", "%2B", "+", "%2b", "+").Replace(string(data[lo+m[2] : lo+m[3]]))
+	for off := lo; ; {
+		i := bytes.Index(data[off:hi], []byte("se="))
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 3
+		// A parameter of its own: "&se=", not "…ase=".
+		if at > lo && !bytes.ContainsAny(data[at-1:at], "?&;\"' \t") {
+			continue
+		}
+		m := sasSE.FindSubmatchIndex(data[at+3 : min(hi, at+3+48)])
+		if m == nil {
+			continue
+		}
+		v := strings.NewReplacer("%3A", ":", "%3a", ":", "%2B", "+", "%2b", "+").Replace(string(data[at+3+m[2] : at+3+m[3]]))
 		t, ok := parseStamp(v)
 		if !ok {
 			d, err := time.Parse(time.DateOnly, v)
 			if err != nil {
 				continue
 			}
-			t, ok = d.UTC(), true
+			t = d.UTC()
 		}
-		dist := start - (lo + m[1])
+		dist := start - (at + 3 + m[1])
 		if dist < 0 {
-			dist = lo + m[0] - end
+			dist = at - end
 		}
 		if dist < 0 {
 			dist = 0

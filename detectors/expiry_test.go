@@ -126,3 +126,35 @@ func TestStatedExpirySAS(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStatedExpiry: the cost added to each finding, for a JWT (both
+// parts decoded) and for a short-lived token read beside its neighbours.
+func BenchmarkStatedExpiry(b *testing.B) {
+	jwt := testJWT(`{"sub":"demo","exp":1767225600}`)
+	sess := strings.Repeat("Fw0G", 30)
+	doc := []byte(strings.Repeat("x", 400) + `"SessionToken": "` + sess + `", "Expiration": "2026-03-04T05:06:07Z"` + strings.Repeat("y", 400))
+	start := strings.Index(string(doc), sess)
+	short := &Rule{ID: "aws-session-token", Class: "token"}
+	b.Run("jwt", func(b *testing.B) {
+		for b.Loop() {
+			StatedExpiry(nil, jwt, []byte(jwt), 0, len(jwt))
+		}
+	})
+	b.Run("nearby", func(b *testing.B) {
+		for b.Loop() {
+			StatedExpiry(short, sess, doc, start, start+len(sess))
+		}
+	})
+	sasLine := []byte("https://acct.blob.core.windows.net/c/b?sv=2022-11-02&se=2027-05-06T07%3A08%3A09Z&sp=r&sig=" + sess)
+	sasStart := len(sasLine) - len(sess)
+	b.Run("sas", func(b *testing.B) {
+		for b.Loop() {
+			StatedExpiry(&Rule{ID: "azure-sas-token"}, sess, sasLine, sasStart, len(sasLine))
+		}
+	})
+	b.Run("long-lived", func(b *testing.B) {
+		for b.Loop() {
+			StatedExpiry(&Rule{Class: "api-key"}, sess, doc, start, start+len(sess))
+		}
+	})
+}
