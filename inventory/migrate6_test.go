@@ -159,3 +159,26 @@ func TestEvaluateStatedExpiry(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestRefreshesClass: a secret found again by the same rule takes
+// the class the rule has now, so a user who reclassifies a custom rule
+// (or a later release that moves a built-in one) is not stuck with the
+// class stored at first sight.
+func TestIngestRefreshesClass(t *testing.T) {
+	ctx := context.Background()
+	s := openTestSQLite(t, filepath.Join(t.TempDir(), "inventory.db"))
+	key := []byte("0123456789abcdef0123456789abcdef")
+	f := scanner.Finding{RuleID: "my-rule", RuleName: "mine", Severity: detectors.SeverityHigh, Secret: randomSecret(t), File: "a.env", Line: 1}
+	for _, c := range []Class{ClassToken, ClassAPIKey} {
+		if _, err := Ingest(ctx, s, key, Scan{Source: "dir", Repository: "/r", Complete: true, Classes: map[string]Class{"my-rule": c}}, []scanner.Finding{f}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Secrets(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Class != c {
+			t.Errorf("after an ingest with class %s: %+v", c, got)
+		}
+	}
+}
