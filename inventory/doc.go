@@ -39,7 +39,12 @@
 // Environments (production, staging, development, sandbox, test, ci) are
 // derived when entries are read, from the location's path, branch and
 // repository name (Classifier); rotation age is judged against a Policy
-// stored in the inventory, whose changes are audited. A secret's status
+// stored in the inventory, whose changes are audited. Class token means a
+// short-lived credential (an hour); long-lived tokens are api-key since
+// schema version 6, which migrated stored secrets accordingly. A secret
+// whose value states its expiry (scanner.Finding.Expires: a JWT's exp, an
+// STS expiry beside it; column expires_at, version 6) is judged against
+// that expiry instead of its class's age. A secret's status
 // moves through the lifecycle in status.go; a secret marked rotated or
 // revoked that later appears in a new location is a regression.
 //

@@ -24,8 +24,10 @@ type Entry struct {
 	Age              Duration  `json:"age"`
 	MaxAge           Duration  `json:"max_age"`
 	// Overdue: still active (open or rotation-required) and older than
-	// MaxAge.
+	// MaxAge or, when the credential states its expiry (Expires), past it.
 	Overdue bool `json:"overdue"`
+	// Expired: the credential's stated expiry has passed.
+	Expired bool `json:"expired"`
 	// Regression: marked rotated or revoked and seen at a new location
 	// since the last status change.
 	Regression bool `json:"regression"`
@@ -34,7 +36,9 @@ type Entry struct {
 // Evaluate judges s under policy p (whose classifier is c) at now.
 //
 // Age is measured from the earliest evidence of the secret: the earliest
-// commit date of any location, else when the inventory first saw it.
+// commit date of any location, else when the inventory first saw it. A
+// secret that states its expiry is overdue once that has passed, whatever
+// its age; any other is overdue when older than its class or rule allows.
 func Evaluate(s Secret, p Policy, c *Classifier, now time.Time) Entry {
 	e := Entry{Secret: s}
 	e.Locations = append([]Location(nil), s.Locations...)
@@ -69,7 +73,14 @@ func Evaluate(s Secret, p Policy, c *Classifier, now time.Time) Entry {
 		e.Age = Duration(now.Sub(earliest))
 	}
 	e.MaxAge = Duration(p.MaxAgeFor(s.RuleID, s.Class))
-	e.Overdue = s.Status.Active() && e.Age > e.MaxAge
+	if !s.Expires.IsZero() {
+		// The credential says how long it lives: that, not its class's
+		// age, decides whether it is overdue.
+		e.Expired = !now.Before(s.Expires)
+		e.Overdue = s.Status.Active() && e.Expired
+	} else {
+		e.Overdue = s.Status.Active() && e.Age > e.MaxAge
+	}
 	e.Regression = s.Status.Dead() && !s.RegressedAt.IsZero() && !s.RegressedAt.Before(s.StatusAt)
 	return e
 }

@@ -104,12 +104,24 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 		if !ok {
 			class = ClassAPIKey
 		}
-		rec := SecretRecord{Fingerprint: fp, Preview: scanner.Redact(f.Secret), RuleID: f.RuleID, RuleName: f.RuleName, Severity: f.Severity, Class: NormalizeClass(string(class))}
+		rec := SecretRecord{Fingerprint: fp, Preview: scanner.Redact(f.Secret), RuleID: f.RuleID, RuleName: f.RuleName, Severity: f.Severity, Class: NormalizeClass(string(class)), Expires: f.Expires.UTC()}
+		if f.Expires.IsZero() {
+			rec.Expires = time.Time{}
+		}
 		if i, ok := secrets[fp]; !ok {
 			secrets[fp] = len(b.Secrets)
 			b.Secrets = append(b.Secrets, rec)
-		} else if prefer(rec, b.Secrets[i]) {
-			b.Secrets[i] = rec
+		} else {
+			if rec.Expires.IsZero() {
+				// The same value states the same expiry wherever it is
+				// found; keep the one some occurrence stated.
+				rec.Expires = b.Secrets[i].Expires
+			}
+			if prefer(rec, b.Secrets[i]) {
+				b.Secrets[i] = rec
+			} else if b.Secrets[i].Expires.IsZero() {
+				b.Secrets[i].Expires = rec.Expires
+			}
 		}
 
 		var tip *bool

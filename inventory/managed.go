@@ -166,16 +166,14 @@ func NameClass(name string) (Class, bool) {
 	return ClassAPIKey, false
 }
 
-// managedClass is a vault entry's class: its rule's (a token rule's class
-// judged as api-key, see nameClasses), else its field's name, else its
-// path's last element, else the default.
+// managedClass is a vault entry's class: its rule's, else its field's
+// name, else its path's last element, else the default. Since schema
+// version 6 long-lived tokens (PATs, bot and API tokens) are api-key
+// rules, so a rule of class token really is a short-lived credential, and
+// one a store has held unchanged for longer than that is a stale copy.
 func managedClass(e VaultEntry) (Class, string) {
 	if e.RuleID != "" && e.RuleClass != "" {
-		c := NormalizeClass(string(e.RuleClass))
-		if c == ClassToken {
-			c = ClassAPIKey
-		}
-		return c, "rule"
+		return NormalizeClass(string(e.RuleClass)), "rule"
 	}
 	if e.Field != "" {
 		if c, ok := NameClass(e.Field); ok {

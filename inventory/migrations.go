@@ -202,6 +202,77 @@ var migrations = []migration{
 		`ALTER TABLE vault_entries ADD COLUMN max_versions INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE vault_entries ADD COLUMN delete_version_after BIGINT NOT NULL DEFAULT 0`,
 	}},
+	// Version 6: class "token" means short-lived; long-lived tokens are
+	// api-key. A secret may state its own expiry.
+	{6, "short-lived token class and stated expiry", []string{
+		`ALTER TABLE secrets ADD COLUMN expires_at BIGINT`,
+		// The built-in rules that moved from token to api-key at this
+		// version (a frozen list: later rule changes need their own
+		// migration). Secrets of users' own rules keep their class; an
+		// ingest refreshes it from the rule that found them.
+		`UPDATE secrets SET class = 'api-key' WHERE class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
+		`UPDATE vault_entries SET rule_class = 'api-key' WHERE rule_class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
+	}},
+}
+
+// longLivedTokenRulesV6 are the built-in rules whose class changed from
+// token (short-lived, an hour) to api-key at schema version 6: personal
+// access tokens, bot tokens, API and machine tokens, refresh tokens.
+var longLivedTokenRulesV6 = []string{
+	"1password-service-account-token", "airtable-personal-access-token",
+	"asana-personal-access-token", "atlassian-api-token", "atlassian-api-token-legacy",
+	"atlassian-datacenter-pat", "aws-mws-auth-token", "azure-devops-pat", "azure-devops-pat-legacy",
+	"azure-sas-token", "bitbucket-access-token", "braintree-production-access-token",
+	"braintree-sandbox-access-token", "buildkite-agent-token", "buildkite-agent-token-legacy",
+	"buildkite-packages-token", "buildkite-user-access-token", "cerner-refresh-token",
+	"circleci-personal-token", "circleci-project-token", "circleci-token-legacy",
+	"cloudflare-api-token", "cloudflare-api-token-legacy", "cloudflare-tunnel-token",
+	"consul-acl-token", "contentful-delivery-token", "contentful-personal-access-token",
+	"crates-io-api-token", "credentials-in-url-query", "curl-auth-header",
+	"databricks-personal-access-token", "digitalocean-pat", "digitalocean-refresh-token",
+	"discord-bot-token", "docker-hub-organization-access-token", "docker-hub-personal-access-token",
+	"docker-swarm-join-token", "doppler-audit-token", "doppler-cli-token", "doppler-personal-token",
+	"doppler-scim-token", "doppler-service-account-token", "doppler-service-token",
+	"dropbox-long-lived-token", "dynatrace-token", "elastic-apm-secret-token", "epic-refresh-token",
+	"facebook-access-token", "facebook-app-access-token", "figma-legacy-access-token",
+	"figma-personal-access-token", "fly-io-access-token", "fly-io-oauth-token",
+	"gcp-oauth-refresh-token", "generic-token", "github-fine-grained-pat", "github-oauth-token",
+	"github-pat", "github-refresh-token", "gitlab-deploy-token", "gitlab-feature-flag-client-token",
+	"gitlab-feed-token", "gitlab-incoming-mail-token", "gitlab-kubernetes-agent-token", "gitlab-pat",
+	"gitlab-pat-routable", "gitlab-pipeline-trigger-token", "gitlab-runner-authentication-token",
+	"gitlab-runner-authentication-token-routable", "gitlab-runner-registration-token",
+	"gitlab-runner-registration-token-legacy", "gitlab-scim-token", "grafana-cloud-access-token",
+	"grafana-service-account-token", "http-authorization-bearer-token", "hubspot-private-app-token",
+	"huggingface-access-token", "huggingface-org-api-token", "infisical-service-token",
+	"intercom-access-token", "jfrog-access-token", "jfrog-reference-token", "kubeconfig-user-token",
+	"launchdarkly-access-token", "linear-oauth-token", "linode-personal-access-token",
+	"logzio-shipping-token", "mapbox-secret-token", "netlify-access-token-legacy",
+	"netlify-personal-access-token", "nomad-acl-token", "notion-integration-token",
+	"notion-legacy-integration-token", "npm-access-token", "npm-legacy-auth-token", "okta-api-token",
+	"packagist-token", "plaid-access-token", "planetscale-oauth-token", "planetscale-service-token",
+	"postmark-account-token", "postmark-server-token", "pulumi-access-token",
+	"pypi-test-upload-token", "pypi-upload-token", "salesforce-refresh-token",
+	"segment-public-api-token", "sentry-legacy-auth-token", "sentry-org-auth-token",
+	"sentry-user-auth-token", "shopify-admin-access-token", "shopify-custom-app-access-token",
+	"slack-app-token", "slack-bot-token", "slack-legacy-token", "slack-legacy-workspace-token",
+	"slack-refresh-token", "slack-session-cookie", "slack-session-token", "slack-user-token",
+	"smart-refresh-token", "snowflake-programmatic-access-token", "snyk-api-token",
+	"sonar-token-legacy", "sonarqube-global-analysis-token", "sonarqube-project-analysis-token",
+	"sonarqube-user-token", "splunk-hec-token", "splunk-observability-token", "square-access-token",
+	"square-legacy-access-token", "supabase-personal-access-token", "telegram-bot-token",
+	"terraform-cloud-api-token", "travis-ci-api-token", "twilio-auth-token", "twilio-credential-pair",
+	"twitter-access-token", "twitter-access-token-secret", "twitter-bearer-token",
+	"typeform-personal-access-token", "vault-legacy-token", "vault-service-token", "vercel-token",
+	"vercel-token-legacy",
+}
+
+// sqlStrings writes ids as a list of SQL string literals.
+func sqlStrings(ids []string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
 }
 
 // SchemaVersion is the schema version this sprawl writes.

@@ -32,29 +32,35 @@ const (
 
 const day = 24 * time.Hour
 
-// DefaultMaxAge is the shipped maximum age per class. The numbers follow
-// the reference table FORMATS.md C.4 ("Default rotation intervals a policy
-// engine can ship with"), erring to the short end:
+// DefaultMaxAge is the shipped maximum age per class, erring to the short
+// end of common guidance:
 //
-//   - token: 1 hour. Access tokens are meant to live about an hour (Epic
-//     ~1 h, Cerner < 10 min); C.4 says "no rotation; ensure short TTL", so a
-//     token older than its TTL that still sits in a repository is overdue.
-//   - password, connection-string: 90 days. PCI DSS 8.6.3 (application and
-//     system-account passwords changed per targeted risk analysis, C.2) and
-//     8.3.9's 90 days; C.4 gives "90 days–12 months".
-//   - api-key, client-secret, webhook: 90 days. NIST SP 800-57 allows a
-//     symmetric authentication key up to 2 years (C.1) and C.4 suggests 12
-//     months, but a shared secret that travels in config files is rotated on
-//     the password cadence here; raise it per class if your risk analysis
-//     allows.
+//   - token: 1 hour. The class of short-lived credentials that a token
+//     endpoint mints: OAuth access tokens (Epic's live about an hour,
+//     Oracle Health's under ten minutes), AWS STS session tokens, JWT
+//     access tokens, GitHub App installation and user-to-server tokens,
+//     CI job tokens. They are not rotated, they expire; one still sitting
+//     in a repository after its lifetime is a stale copy to remove.
+//     Long-lived tokens (personal access tokens, bot tokens, API tokens,
+//     refresh tokens) are api-key: since schema version 6 no built-in
+//     rule gives them class token.
+//   - password, connection-string: 90 days. PCI DSS 8.3.9 asks for 90 days
+//     where a password is the only factor, and 8.6.3 for system-account
+//     passwords changed on a risk-based schedule.
+//   - api-key, client-secret, webhook: 90 days. NIST SP 800-57 would allow
+//     a symmetric authentication key up to two years, but a shared secret
+//     that travels in config files is rotated on the password cadence here;
+//     raise it per class if your risk analysis allows.
+//   - private-key, signing-key: 365 days. NIST SP 800-57 Part 1 gives
+//     private authentication keys one to two years and signature keys one
+//     to three.
 //   - password-hash: 90 days, the cadence of the password it hashes; the
 //     hash is cracked offline at the attacker's leisure.
-//   - private-key, signing-key: 365 days. NIST SP 800-57 Table 1: private
-//     authentication keys 1–2 years, signature keys 1–3 years (C.1, C.4).
 //
-// Whatever the age, C.4's last row applies to any credential found in git
-// or CI logs: rotate immediately. The age policy is what an auditor checks
-// for the rest.
+// A credential that states its own expiry (a JWT's exp, an STS expiry
+// beside a session token) is judged against that instead (Evaluate).
+// Whatever the age, a credential found in git or CI logs should be
+// rotated now; the age policy is what an auditor checks for the rest.
 var DefaultMaxAge = map[Class]time.Duration{
 	ClassToken:            time.Hour,
 	ClassAPIKey:           90 * day,

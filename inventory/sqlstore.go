@@ -222,18 +222,19 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		var newLocations []locationIdent
 		for start := 0; start < len(b.Secrets); start += secretBatch {
 			part := b.Secrets[start:min(start+secretBatch, len(b.Secrets))]
-			args := make([]any, 0, len(part)*9)
+			args := make([]any, 0, len(part)*10)
 			for _, r := range part {
-				args = append(args, r.Fingerprint, r.Preview, r.RuleID, r.RuleName, int64(r.Severity), string(r.Class), seen, seen, scanID)
+				args = append(args, r.Fingerprint, r.Preview, r.RuleID, r.RuleName, int64(r.Severity), string(r.Class), seen, seen, scanID, nanos(r.Expires))
 			}
-			q := `INSERT INTO secrets (fingerprint, preview, rule_id, rule_name, severity, class, first_seen, last_seen, first_scan_id)
-				VALUES ` + valuesList(len(part), 9) + `
+			q := `INSERT INTO secrets (fingerprint, preview, rule_id, rule_name, severity, class, first_seen, last_seen, first_scan_id, expires_at)
+				VALUES ` + valuesList(len(part), 10) + `
 				ON CONFLICT (fingerprint) DO UPDATE SET
 					last_seen = CASE WHEN excluded.last_seen > secrets.last_seen THEN excluded.last_seen ELSE secrets.last_seen END,
 					rule_id   = CASE WHEN excluded.severity > secrets.severity THEN excluded.rule_id ELSE secrets.rule_id END,
 					rule_name = CASE WHEN excluded.severity > secrets.severity THEN excluded.rule_name ELSE secrets.rule_name END,
-					class     = CASE WHEN excluded.severity > secrets.severity THEN excluded.class ELSE secrets.class END,
-					severity  = CASE WHEN excluded.severity > secrets.severity THEN excluded.severity ELSE secrets.severity END
+					class     = CASE WHEN excluded.severity > secrets.severity OR excluded.rule_id = secrets.rule_id THEN excluded.class ELSE secrets.class END,
+					severity  = CASE WHEN excluded.severity > secrets.severity THEN excluded.severity ELSE secrets.severity END,
+					expires_at = COALESCE(excluded.expires_at, secrets.expires_at)
 				RETURNING id, fingerprint, first_scan_id`
 			rows, err := query(q, args...)
 			if err != nil {
@@ -390,7 +391,7 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 	return sum, nil
 }
 
-const secretColumns = `id, fingerprint, preview, rule_id, rule_name, severity, class, status, status_reason, status_actor, status_at, first_seen, last_seen, regressed_at`
+const secretColumns = `id, fingerprint, preview, rule_id, rule_name, severity, class, status, status_reason, status_actor, status_at, first_seen, last_seen, regressed_at, expires_at`
 
 func scanSecret(sc interface{ Scan(...any) error }) (int64, Secret, error) {
 	var (
@@ -399,12 +400,14 @@ func scanSecret(sc interface{ Scan(...any) error }) (int64, Secret, error) {
 		sev                              int64
 		class, status                    string
 		statusAt, first, last, regressed sql.NullInt64
+		expires                          sql.NullInt64
 	)
-	if err := sc.Scan(&id, &s.Fingerprint, &s.Preview, &s.RuleID, &s.RuleName, &sev, &class, &status, &s.StatusReason, &s.StatusActor, &statusAt, &first, &last, &regressed); err != nil {
+	if err := sc.Scan(&id, &s.Fingerprint, &s.Preview, &s.RuleID, &s.RuleName, &sev, &class, &status, &s.StatusReason, &s.StatusActor, &statusAt, &first, &last, &regressed, &expires); err != nil {
 		return 0, s, err
 	}
 	s.Severity, s.Class, s.Status, s.StatusAt = detectors.Severity(sev), Class(class), Status(status), fromNanos(statusAt)
 	s.FirstSeen, s.LastSeen, s.RegressedAt = fromNanos(first), fromNanos(last), fromNanos(regressed)
+	s.Expires = fromNanos(expires)
 	s.Locations = []Location{}
 	return id, s, nil
 }

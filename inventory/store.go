@@ -158,6 +158,8 @@ type SecretRecord struct {
 	RuleName    string
 	Severity    detectors.Severity
 	Class       Class
+	// Expires is the expiry the credential states (zero if none).
+	Expires time.Time
 }
 
 // LocationRecord is one location of a batch. Fingerprint names its secret,
@@ -217,6 +219,10 @@ type Secret struct {
 	RegressedAt time.Time     `json:"regressed_at,omitzero"`
 	Locations   []Location    `json:"locations"`
 	History     []StatusEvent `json:"history,omitempty"`
+	// Expires is the expiry the credential states about itself (a JWT's
+	// exp, an STS expiry beside it); zero if it states none. Age is
+	// judged against it instead of the class's maximum age.
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // Location is one place a secret lives.

@@ -41,6 +41,9 @@ type record struct {
 	// Count is set on an aggregate finding: how many findings of its rule
 	// in its file it stands for (itself included).
 	Count int `json:"count,omitempty"`
+	// Expires is the expiry the credential states (JWT exp, STS
+	// Expiration), RFC 3339; absent when it states none.
+	Expires string `json:"expires,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -74,6 +77,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Date:                 formatDate(f.Date),
 		Message:              o.scrub(f, f.Message),
 		Count:                f.Count,
+		Expires:              formatDate(f.Expires),
 	}
 }
 

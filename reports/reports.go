@@ -37,6 +37,10 @@ type Options struct {
 	// Root is the scanned root, informational. When it is an absolute
 	// path, SARIF output maps %SRCROOT% to it.
 	Root string
+	// Width is the terminal's width in columns: the table format fits
+	// within it (paths cut in the middle, rules at the end, previews
+	// kept). Zero means no limit, as when the output is piped.
+	Width int
 	// Unreadable counts the items the scan could not read. With no
 	// findings the human formats then say the scan is incomplete instead
 	// of "no secrets found": a failure must never read as a clean scan.

@@ -26,7 +26,7 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		return err
 	}
 	withCommit := anyCommit(findings)
-	header := []any{"SEVERITY", "RULE", "FILE:LINE", "SECRET"}
+	header := []string{"SEVERITY", "RULE", "FILE:LINE", "SECRET"}
 	if withCommit {
 		header = append(header, "COMMIT")
 	}
@@ -44,6 +44,17 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		rows = append(rows, row)
 	}
 
+	// On a narrow terminal the path gives way in its middle; the rule,
+	// the severity and the preview stay whole while they can, and the
+	// commit (in every other format) is left out before they give.
+	header, rows, _ = FitRows(r.opts.Width, header, rows, []Fit{
+		{Cut: CutNone}, {Cut: CutEnd, Min: 24}, {Cut: CutMiddle, Min: 16}, {Cut: CutEnd, Min: 20, Last: true}, {Cut: CutNone, Drop: 1},
+	})
+	hdr := make([]any, len(header))
+	for i, x := range header {
+		hdr[i] = x
+	}
+
 	// tablewriter ignores the errors of the writer it is given, so render
 	// into memory and write once, where the error can be seen.
 	var buf bytes.Buffer
@@ -57,7 +68,7 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		// Keep cells exactly as given; a path may end in a space.
 		tablewriter.WithTrimSpace(tw.Off),
 	)
-	table.Header(header...)
+	table.Header(hdr...)
 	if err := table.Bulk(rows); err != nil {
 		return err
 	}

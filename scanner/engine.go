@@ -327,6 +327,7 @@ func (e *Engine) process(w work, fold bool) itemEvent {
 			Date:        c.Date,
 			Message:     c.Message,
 		}
+		f.Expires, _ = detectors.StatedExpiry(r, m.Secret, w.data, m.Start, m.End)
 		if isAllowed {
 			ev.allowed = append(ev.allowed, f)
 			continue

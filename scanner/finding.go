@@ -50,6 +50,9 @@ type Finding struct {
 	// Encoding names the decoders that revealed the secret (json-string,
 	// base64, percent); empty when it was in plain text.
 	Encoding string `json:"encoding,omitempty"`
+	// Expires is the expiry the credential states about itself (a JWT's
+	// exp, an STS expiry beside it; detectors.StatedExpiry), zero if none.
+	Expires time.Time `json:"expires,omitzero"`
 
 	// Count is how many findings this one stands for when it is the
 	// aggregate of one rule's findings in one file beyond the engine's

@@ -22,7 +22,6 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
-	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -618,7 +617,12 @@ func writeJSON(w io.Writer, v any) error {
 // reports' table: no wrapping, headers verbatim) and control characters
 // escaped, so a hostile path cannot drive the terminal.
 func renderTable(w io.Writer, header []string, rows [][]string) error {
-	return failure(reports.Table(w, header, rows))
+	dropped, err := renderTableFit(w, header, rows)
+	if err != nil || len(dropped) == 0 {
+		return err
+	}
+	_, err = fmt.Fprintln(w, strings.TrimPrefix(hiddenNote(dropped), "\n"))
+	return failure(err)
 }
 
 func cell(s string) string {
@@ -659,7 +663,9 @@ func flags(e inventory.Entry) string {
 	if e.MultiRepository {
 		f = append(f, "multi-repo")
 	}
-	if e.Overdue {
+	if e.Expired {
+		f = append(f, "expired")
+	} else if e.Overdue {
 		f = append(f, "overdue")
 	}
 	if e.Regression {
@@ -683,6 +689,13 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 	}
 	rows := make([][]string, 0, len(es))
 	overdue, shared := 0, 0
+	now := time.Now()
+	// On a narrow terminal 8 digits of the fingerprint, which still
+	// select it (inventory show takes a prefix).
+	fp := short
+	if width := tableWidth(w); width > 0 && width < 120 {
+		fp = func(s string) string { return s[:min(8, len(s))] }
+	}
 	for _, e := range es {
 		if e.Overdue {
 			overdue++
@@ -690,14 +703,19 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 		if e.SharedEnvironments || e.MultiRepository {
 			shared++
 		}
-		rows = append(rows, []string{short(e.Fingerprint), e.Severity.String(), string(e.Status), e.RuleID, envList(e.Environments),
+		ageCell := age(e.Age) + "/" + e.MaxAge.String()
+		if !e.Expires.IsZero() {
+			ageCell = expiryText(e.Expires, now)
+		}
+		rows = append(rows, []string{fp(e.Fingerprint), e.Severity.String(), string(e.Status), e.RuleID, envList(e.Environments),
 			strconv.Itoa(e.Repositories), fmt.Sprintf("%d/%d", e.PresentLocations, len(e.Locations)),
-			age(e.Age) + "/" + e.MaxAge.String(), flags(e), e.Preview})
+			ageCell, flags(e), e.Preview})
 	}
-	if err := renderTable(w, []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}, rows); err != nil {
+	dropped, err := renderTableFit(w, []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}, rows)
+	if err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%s, %d overdue, %d shared\n", plural(len(es), "secret"), overdue, shared)
+	_, err = fmt.Fprintf(w, "%s, %d overdue, %d shared%s\n", plural(len(es), "secret"), overdue, shared, hiddenNote(dropped))
 	return failure(err)
 }
 
@@ -713,7 +731,7 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"fingerprint", "preview", "rule_id", "severity", "class", "status", "environments", "repositories",
 		"locations", "present_locations", "first_seen", "last_seen", "earliest_evidence", "age_seconds", "max_age", "overdue",
-		"shared_environments", "multi_repository", "regression"})
+		"shared_environments", "multi_repository", "regression", "expires", "expired"})
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -725,7 +743,7 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 			envList(e.Environments), strconv.Itoa(e.Repositories), strconv.Itoa(len(e.Locations)), strconv.Itoa(e.PresentLocations),
 			ts(e.FirstSeen), ts(e.LastSeen), ts(e.EarliestEvidence), strconv.FormatInt(int64(time.Duration(e.Age)/time.Second), 10),
 			e.MaxAge.String(), strconv.FormatBool(e.Overdue), strconv.FormatBool(e.SharedEnvironments),
-			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression)})
+			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression), ts(e.Expires), strconv.FormatBool(e.Expired)})
 	}
 	cw.Flush()
 	return failure(cw.Error())
@@ -812,6 +830,10 @@ func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry)
 	line("status", "%s", st)
 	line("seen", "first %s, last %s", when(e.FirstSeen), when(e.LastSeen))
 	ag := fmt.Sprintf("%s (max %s, from %s)", age(e.Age), e.MaxAge, when(e.EarliestEvidence))
+	if !e.Expires.IsZero() {
+		// A stated expiry, not the class's age, decides.
+		ag = fmt.Sprintf("%s (from %s), %s at %s", age(e.Age), when(e.EarliestEvidence), expiryText(e.Expires, time.Now()), when(e.Expires))
+	}
 	if e.Overdue {
 		ag += " OVERDUE"
 	}
@@ -1337,7 +1359,7 @@ func writePolicyText(w io.Writer, p inventory.Policy, defaults bool) error {
 		}
 	}
 	if !defaults {
-		_, err := fmt.Fprintf(w, "%d built-in environment rules apply after these ('inventory policy show --defaults' lists them)\n", len(inventory.DefaultEnvironmentRules))
+		_, err := fmt.Fprintf(w, "%d built-in environment rules apply after these\n('inventory policy show --defaults' lists them)\n", len(inventory.DefaultEnvironmentRules))
 		return failure(err)
 	}
 	return nil

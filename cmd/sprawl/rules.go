@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
+	"github.com/sprawlsec/sprawl/reports"
 	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
@@ -41,17 +41,17 @@ func newRulesCmd() *cobra.Command {
 				}
 				return failure(enc.Encode(rs))
 			case "table":
-				t := tablewriter.NewTable(out)
-				t.Header("ID", "PROVIDER", "SEVERITY", "NAME")
+				rows := make([][]string, 0, len(rs))
 				for _, r := range rs {
-					if err := t.Append(r.ID, r.Provider, r.Severity.String(), r.Name); err != nil {
-						return failure(err)
-					}
+					rows = append(rows, []string{r.ID, r.Provider, r.Severity.String(), r.Name})
 				}
-				if err := t.Render(); err != nil {
+				// The id is what other commands take: it gives way last.
+				dropped, err := reports.TableFit(out, tableWidth(out), []string{"ID", "PROVIDER", "SEVERITY", "NAME"}, rows,
+					[]reports.Fit{{Cut: reports.CutEnd, Min: 44}, {Cut: reports.CutEnd, Min: 30, Drop: 1}, {Cut: reports.CutNone}, {Cut: reports.CutEnd, Min: 12}})
+				if err != nil {
 					return failure(err)
 				}
-				_, err := fmt.Fprintf(out, "%d rules\n", len(rs))
+				_, err = fmt.Fprintf(out, "%d rules%s\n", len(rs), hiddenNote(dropped))
 				return failure(err)
 			default:
 				return usageErr("invalid format %q for rules list (want table or json)", format)

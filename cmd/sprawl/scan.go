@@ -401,10 +401,14 @@ func (p *pipeline) policySummary(w io.Writer) {
 // output file is opened only now, after the scan succeeded, and written
 // through (never replaced), so FIFOs, symlinks and /dev/null work.
 func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding, unreadable int) error {
+	width := 0
+	if p.s.Output == "" || p.s.Output == "-" {
+		width = tableWidth(cmd.OutOrStdout())
+	}
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
 		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
-		Unreadable: unreadable,
+		Width: width, Unreadable: unreadable,
 	})
 	if err != nil {
 		return usageErr("%v", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"hash/crc32"
 	"math/big"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -33,6 +36,8 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"gentoken":  cmdGenToken,
+			"daysago":   cmdDaysAgo,
+			"maxwidth":  cmdMaxWidth,
 			"writefile": cmdWriteFile,
 			"exit":      cmdExit,
 			"perm":      cmdPerm,
@@ -54,6 +59,10 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 //
 //	gentoken ghp VAR     GitHub classic token with a valid checksum
 //	gentoken hex32 VAR   32 random lower-case hex digits
+//	gentoken slack-bot VAR         Slack bot token
+//	gentoken aws-session VAR       AWS STS session token
+//	gentoken jwt-expired VAR       JWT whose exp was a day ago
+//	gentoken jwt-valid VAR         JWT whose exp is in a week
 func cmdGenToken(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: gentoken KIND VAR")
@@ -79,6 +88,19 @@ func genToken(kind string) (string, bool) {
 		return kind + "_" + body + string(enc), true
 	case "hex32":
 		return randomString("0123456789abcdef", 32), true
+	case "slack-bot":
+		return "xoxb-" + randomString("123456789", 12) + "-" + randomString("123456789", 13) + "-" + randomString(base62, 24), true
+	case "aws-session":
+		return "IQoJb3JpZ2luX2Vj" + randomString(base62, 300), true
+	case "jwt-expired", "jwt-valid":
+		exp := time.Now().Add(-24 * time.Hour)
+		if kind == "jwt-valid" {
+			exp = time.Now().Add(7 * 24 * time.Hour)
+		}
+		enc := base64.RawURLEncoding.EncodeToString
+		return enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
+			enc([]byte(`{"sub":"`+randomString(base62, 10)+`","exp":`+strconv.FormatInt(exp.Unix(), 10)+`}`)) + "." +
+			randomString(base62, 43), true
 	}
 	return "", false
 }
@@ -166,4 +188,70 @@ func cmdIsSymlink(ts *testscript.TestScript, neg bool, args []string) {
 	if is := fi.Mode()&os.ModeSymlink != 0; is == neg {
 		ts.Fatalf("%s: symlink %v", args[0], is)
 	}
+}
+
+// cmdDaysAgo sets a variable to the moment N days ago, RFC 3339 in UTC
+// (for GIT_*_DATE and stated expiries).
+//
+//	daysago N VAR
+func cmdDaysAgo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: daysago N VAR")
+	}
+	n, err := strconv.ParseFloat(args[0], 64)
+	ts.Check(err)
+	ts.Setenv(args[1], time.Now().Add(-time.Duration(n*24*float64(time.Hour))).UTC().Format(time.RFC3339))
+}
+
+// cmdMaxWidth fails if a line of the last command's stdout is wider than
+// N terminal columns (East Asian wide characters count two, box-drawing
+// characters one).
+//
+//	maxwidth N
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: maxwidth N")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	widest, line := 0, ""
+	for _, l := range strings.Split(ts.ReadFile("stdout"), "\n") {
+		if w := displayWidth(l); w > widest {
+			widest, line = w, l
+		}
+	}
+	if (widest > n) != neg {
+		ts.Fatalf("widest stdout line is %d columns (limit %d): %q", widest, n, line)
+	}
+}
+
+// displayWidth counts terminal columns independently of the table
+// library: wide and fullwidth East Asian runes take two, combining marks
+// none, everything else (box drawing included) one.
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r), r == 0x200B:
+		case isWide(r):
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
+}
+
+// isWide reports the East Asian Wide and Fullwidth ranges (UAX #11).
+func isWide(r rune) bool {
+	for _, rg := range [][2]rune{
+		{0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
+		{0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE30, 0xFE4F}, {0xFF00, 0xFF60},
+		{0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD},
+	} {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
 }
