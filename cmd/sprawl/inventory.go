@@ -1150,8 +1150,11 @@ per rule), and environment rules tried before the built-in ones. It is
 stored in the inventory so every report uses the same one, and every change
 is in the audit log.
 
-Defaults (see FORMATS.md C.4): token 1h; api-key, password, client-secret,
-webhook, connection-string 90d; private-key, signing-key 365d.`,
+Defaults: token (short-lived access tokens: OAuth, STS, JWT, CI job
+tokens) 1h; api-key (also long-lived tokens: PATs, bot and API tokens),
+password, password-hash, client-secret, webhook, connection-string 90d;
+private-key, signing-key 365d. A credential that states its own expiry (a
+JWT's exp, an STS Expiration, a SAS se=) is judged against that instead.`,
 	}
 	show := &cobra.Command{
 		Use:   "show",
