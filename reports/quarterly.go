@@ -21,6 +21,10 @@ import (
 //
 // It holds fingerprints and redacted previews only, never a secret.
 type InventoryReport struct {
+	// TermWidth is the terminal's width for the table format (0: no
+	// limit); tables are fitted within it. It is not part of the report.
+	TermWidth int `json:"-"`
+
 	Title       string    `json:"title"`
 	GeneratedAt time.Time `json:"generated_at"`
 	// Since and Until bound the period: Since inclusive, Until exclusive.

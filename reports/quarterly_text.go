@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
@@ -530,16 +531,30 @@ const termRows = 25
 
 func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 	w := bufio.NewWriter(out)
-	fmt.Fprintf(w, "%s (%s to %s)\n", r.Title, day(r.Since), day(r.Until.Add(-time.Nanosecond)))
-	for _, n := range r.Notes {
-		fmt.Fprintf(w, "Note: %s\n", n)
+	// Table draws within the terminal's width, naming any column it had
+	// to leave out.
+	fitTable := func(w io.Writer, header []string, rows [][]string) error {
+		dropped, err := TableFit(w, r.TermWidth, header, rows, reportFits(header))
+		if err == nil && len(dropped) > 0 {
+			_, err = fmt.Fprintf(w, "  (not shown at this width: %s)\n", strings.Join(dropped, ", "))
+		}
+		return err
 	}
-	fmt.Fprintf(w, "Audit log: %s\n\n", auditLine(r.Audit))
+	// para writes prose wrapped at the terminal's width.
+	para := func(indent, text string) {
+		w.WriteString(wrapWords(text, r.TermWidth, indent))
+	}
+	para("", fmt.Sprintf("%s (%s to %s)", r.Title, day(r.Since), day(r.Until.Add(-time.Nanosecond))))
+	for _, n := range r.Notes {
+		para("", "Note: "+n)
+	}
+	para("", "Audit log: "+auditLine(r.Audit))
+	w.WriteString("\n")
 	var rows [][]string
 	for _, h := range headline(r) {
 		rows = append(rows, []string{h[0], h[1]})
 	}
-	if err := Table(w, []string{"Figure", "Value"}, rows); err != nil {
+	if err := fitTable(w, []string{"Figure", "Value"}, rows); err != nil {
 		return err
 	}
 	bd := [][]string{}
@@ -554,23 +569,23 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		bd = append(bd, row)
 	}
 	w.WriteString("\n")
-	if err := Table(w, []string{"Status", "n", "Severity", "n", "Environment", "n"}, bd); err != nil {
+	if err := fitTable(w, []string{"Status", "n", "Severity", "n", "Environment", "n"}, bd); err != nil {
 		return err
 	}
 	section := func(title string, header []string, rows [][]string, empty string) error {
 		fmt.Fprintf(w, "\n%s\n", title)
 		if len(rows) == 0 {
-			fmt.Fprintf(w, "  %s\n", empty)
+			para("  ", empty)
 			return nil
 		}
 		if len(rows) > termRows {
-			if err := Table(w, header, rows[:termRows]); err != nil {
+			if err := fitTable(w, header, rows[:termRows]); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(w, "  … and %d more (--format csv or json lists every one)\n", len(rows)-termRows)
 			return err
 		}
-		return Table(w, header, rows)
+		return fitTable(w, header, rows)
 	}
 	h, rs := secretTableRows(r.Overdue, true)
 	if err := section("Overdue rotations", h, rs, "none"); err != nil {
@@ -583,9 +598,11 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		return err
 	}
 	if r.Managed.Total == 0 {
-		fmt.Fprintf(w, "\nManaged secrets against policy\n  %s\n", managedSectionEmpty(r))
+		w.WriteString("\nManaged secrets against policy\n")
+		para("  ", managedSectionEmpty(r))
 	} else {
-		fmt.Fprintf(w, "\nManaged secrets against policy: %s\n", managedLine(r))
+		w.WriteString("\n")
+		para("", "Managed secrets against policy: "+managedLine(r))
 		if err := section("Managed secrets by store and state", managedStoreHeader, managedStoreRows(r), "none"); err != nil {
 			return err
 		}
@@ -628,4 +645,52 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// reportFits says how the terminal report's columns give way on a narrow
+// terminal: places and reasons are cut, in the middle for paths; counts,
+// dates, fingerprints and previews stay whole.
+func reportFits(header []string) []Fit {
+	fits := make([]Fit, len(header))
+	for i, h := range header {
+		switch strings.ToLower(h) {
+		case "environment", "environments":
+			fits[i] = Fit{Cut: CutEnd, Min: 8, Drop: 1}
+		case "status", "state":
+			fits[i] = Fit{Cut: CutEnd, Min: 6, Drop: 2}
+		case "severity", "by":
+			fits[i] = Fit{Cut: CutEnd, Min: 6, Drop: 3}
+		case "file", "path", "where", "repository", "repositories", "store", "location", "locations":
+			fits[i] = Fit{Cut: CutMiddle, Min: 12}
+		case "reason", "rule", "name", "plan", "class", "change", "states", "figure", "value":
+			fits[i] = Fit{Cut: CutEnd, Min: 8}
+		default:
+			fits[i] = Fit{Cut: CutNone}
+		}
+	}
+	return fits
+}
+
+// wrapWords breaks text into lines of at most width display columns at
+// spaces, each starting with indent, and ends it with a newline; width
+// <= 0 (or a word longer than the line) leaves lines as they are.
+func wrapWords(text string, width int, indent string) string {
+	if width <= 0 || twwidth.Width(indent+text) <= width {
+		return indent + text + "\n"
+	}
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == indent:
+			line += word
+		case twwidth.Width(line)+1+twwidth.Width(word) <= width:
+			line += " " + word
+		default:
+			b.WriteString(line + "\n")
+			line = indent + word
+		}
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }

@@ -163,6 +163,9 @@ func runReportInventory(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if output == "" || output == "-" {
+		rep.TermWidth = tableWidth(cmd.OutOrStdout())
+	}
 	if err := writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error {
 		return reports.WriteInventoryReport(w, rep, format)
 	}); err != nil {
