@@ -251,6 +251,7 @@ func (e *Engine) process(w work) itemEvent {
 			Email:       c.Email,
 			Date:        c.Date,
 			Message:     c.Message,
+			Captures:    verifyCaptures(r, w.data, m),
 		}
 		if isAllowed {
 			ev.allowed = append(ev.allowed, f)
