@@ -42,9 +42,9 @@ type Verify struct {
 // other named group NAME of the rule's pattern, are replaced in URL,
 // header values, basic-auth fields and body.
 type VerifyRequest struct {
-	Method  string            `yaml:"method" json:"method"`
-	URL     string            `yaml:"url" json:"url"`
-	Headers Pairs `yaml:"headers,omitempty" json:"headers,omitempty"`
+	Method  string `yaml:"method" json:"method"`
+	URL     string `yaml:"url" json:"url"`
+	Headers Pairs  `yaml:"headers,omitempty" json:"headers,omitempty"`
 	// BasicAuth, when set, is sent as an Authorization: Basic header.
 	BasicAuth *BasicAuth `yaml:"basic_auth,omitempty" json:"basic_auth,omitempty"`
 	Body      string     `yaml:"body,omitempty" json:"body,omitempty"`

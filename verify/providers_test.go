@@ -302,8 +302,8 @@ var documented = map[string]struct {
 // seen is one request as the fake provider received it.
 type seen struct {
 	host, method, uri string
-	header          http.Header
-	body            string
+	header            http.Header
+	body              string
 }
 
 // provider is a fake that answers with whatever reply is set.

@@ -93,7 +93,7 @@ type hostLimit struct {
 	sem chan struct{}
 	mu  sync.Mutex
 	// next is the earliest start of the next request.
-	next                 time.Time
+	next                time.Time
 	cur, peak, requests int
 }
 
