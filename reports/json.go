@@ -34,6 +34,8 @@ type record struct {
 	Email       string  `json:"email,omitempty"`
 	Date        string  `json:"date,omitempty"`
 	Message     string  `json:"message,omitempty"`
+	// Verification is set when the scan ran with --verify.
+	Verification *scanner.Verification `json:"verification,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -65,6 +67,8 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Email:       f.Email,
 		Date:        formatDate(f.Date),
 		Message:     o.scrub(f, f.Message),
+
+		Verification: f.Verification,
 	}
 }
 
