@@ -63,6 +63,9 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 		for _, s := range verifyStatuses {
 			ok = ok || r == s
 		}
+		if !ok && r == "verified" {
+			return nil, usageErr("--results %q: sprawl calls it live (want a list of %s)", r, strings.Join(verifyStatuses, ", "))
+		}
 		if !ok {
 			return nil, usageErr("--results %q: want a list of %s", r, strings.Join(verifyStatuses, ", "))
 		}
