@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"net/url"
 	"sync"
 
 	"github.com/sprawlsec/sprawl/detectors"
@@ -42,6 +43,28 @@ func (v *Verifier) Findings(ctx context.Context, rules map[string]*detectors.Rul
 		}
 		g.idx = append(g.idx, i)
 	}
+	// Interleave hosts, so that workers waiting on one host's rate limit
+	// do not hold up the others.
+	byHost := map[string][]*group{}
+	var hostOrder []string
+	for _, g := range order {
+		h := g.c.host()
+		if byHost[h] == nil {
+			hostOrder = append(hostOrder, h)
+		}
+		byHost[h] = append(byHost[h], g)
+	}
+	order = order[:0]
+	for len(hostOrder) > 0 {
+		next := hostOrder[:0]
+		for _, h := range hostOrder {
+			order = append(order, byHost[h][0])
+			if byHost[h] = byHost[h][1:]; len(byHost[h]) > 0 {
+				next = append(next, h)
+			}
+		}
+		hostOrder = next
+	}
 	jobs := make(chan *group)
 	var wg sync.WaitGroup
 	for w := 0; w < workers && w < len(order); w++ {
@@ -70,6 +93,18 @@ func (v *Verifier) Findings(ctx context.Context, rules map[string]*detectors.Rul
 	}
 	close(jobs)
 	wg.Wait()
+}
+
+// host is the host a candidate's request goes to, for scheduling only.
+func (c Candidate) host() string {
+	v := c.Rule.Verify
+	if v.InstanceHost != "" {
+		return c.Captures[v.InstanceHost]
+	}
+	if u, err := url.Parse(v.Request.URL); err == nil {
+		return u.Hostname()
+	}
+	return ""
 }
 
 // Filter keeps the findings whose verification status is in statuses (all

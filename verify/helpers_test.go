@@ -71,8 +71,10 @@ func testVerifier(srv *httptest.Server, pool *x509.CertPool, o Options) *Verifie
 	if o.Interval == 0 {
 		o.Interval = -1 // no spacing: tests measure behaviour, not pacing
 	}
-	o.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
+	o.Proxy = noProxy
 	return New(o)
 }
+
+func noProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
