@@ -340,7 +340,7 @@ func TestProxyHonoured(t *testing.T) {
 	var mu sync.Mutex
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", 405)
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
 		mu.Lock()
@@ -348,7 +348,7 @@ func TestProxyHonoured(t *testing.T) {
 		mu.Unlock()
 		up, err := net.Dial("tcp", srv.Listener.Addr().String())
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		w.WriteHeader(200)
