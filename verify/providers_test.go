@@ -297,6 +297,38 @@ var documented = map[string]struct {
 		revoked:  reply{401, `{"errors":[{"status":"401","title":"unauthorized"}]}`, nil},
 		identity: map[string]string{"login": "example-user"},
 	},
+	"https://api.dropboxapi.com/2/users/get_current_account": {
+		live:     reply{200, `{"account_id":"dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc","name":{"display_name":"Example"},"account_type":{".tag":"basic"}}`, nil},
+		revoked:  reply{401, `{"error_summary":"invalid_access_token/...","error":{".tag":"invalid_access_token"}}`, nil},
+		identity: map[string]string{"account": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"},
+	},
+	"https://mandrillapp.com/api/1.0/users/ping": {
+		live:    reply{200, `"PONG!"`, nil},
+		revoked: reply{500, `{"status":"error","code":-1,"name":"Invalid_Key","message":"Invalid API key"}`, nil},
+	},
+	"https://api.clerk.com/v1/users?limit=1": {
+		live:    reply{200, `[]`, nil},
+		revoked: reply{401, `{"errors":[{"message":"Invalid authentication","long_message":"The provided secret key is invalid","code":"authentication_invalid"}]}`, nil},
+	},
+	"https://api.elastic-cloud.com/api/v1/account": {
+		live:     reply{200, `{"id":"1234567890","trust":{}}`, nil},
+		revoked:  reply{401, `{"errors":[{"code":"root.unauthenticated","message":"The supplied authentication is invalid"}]}`, nil},
+		identity: map[string]string{"account": "1234567890"},
+	},
+	"https://api.honeycomb.io/1/auth": {
+		live:     reply{200, `{"id":"hcaik_01","type":"configuration","team":{"name":"Example","slug":"example-team"},"environment":{"name":"prod","slug":"prod"}}`, nil},
+		revoked:  reply{401, `{"error":"unknown API key - check your credentials"}`, nil},
+		identity: map[string]string{"key_id": "hcaik_01", "type": "configuration", "team": "example-team"},
+	},
+	"https://api.linear.app/graphql": {
+		live:     reply{200, `{"data":{"viewer":{"id":"5b2b5a1e-0000-4000-8000-000000000000"}}}`, nil},
+		revoked:  reply{400, `{"errors":[{"message":"Authentication required, not authenticated","extensions":{"type":"authentication error","code":"AUTHENTICATION_ERROR"}}]}`, nil},
+		identity: map[string]string{"account": "5b2b5a1e-0000-4000-8000-000000000000"},
+	},
+	"https://generativelanguage.googleapis.com/v1beta/models?pageSize=1": {
+		live:    reply{200, `{"models":[{"name":"models/gemini-x"}],"nextPageToken":"x"}`, nil},
+		revoked: reply{400, `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, nil},
+	},
 }
 
 // seen is one request as the fake provider received it.
@@ -414,6 +446,9 @@ func TestBuiltinValidators(t *testing.T) {
 				wantPath := strings.SplitN(u.EscapedPath(), "$", 2)[0]
 				if !strings.HasPrefix(req.uri, wantPath) {
 					t.Errorf("request URI %s, want it to start %s", req.uri, wantPath)
+				}
+				if r.Verify.Request.Body != "" && req.body == "" {
+					t.Errorf("the request has no body")
 				}
 				if !carries(req, c.Secret) {
 					t.Errorf("the request does not carry the secret")
