@@ -43,3 +43,16 @@ func verificationCells(v *scanner.Verification) []string {
 	}
 	return []string{v.Status, at, csvText(strings.Join(parts, ";"))}
 }
+
+// verificationText is the status with the identity in brackets, for the
+// human formats: "live (login=octocat; scopes=repo)".
+func verificationText(v *scanner.Verification) string {
+	if v == nil {
+		return ""
+	}
+	c := verificationCells(v)
+	if c[2] == "" {
+		return v.Status
+	}
+	return v.Status + " (" + strings.ReplaceAll(strings.TrimPrefix(c[2], "'"), ";", "; ") + ")"
+}
