@@ -41,7 +41,7 @@ var flagHints = map[string]string{
 	"max-decode-depth":      "sprawl decodes base64, percent and JSON escapes on its own",
 	"ignore-gitleaks-allow": "sprawl honours gitleaks:allow and sprawl:allow comments; use a baseline to track accepted findings",
 	// TruffleHog
-	"results":         "sprawl verifies with --verify, then filters with --results live,unknown,revoked (scan dir, git, staged and stdin)",
+	"results":         "sprawl verifies with --verify on a scan, then filters with --results live,unknown,revoked",
 	"only-verified":   "sprawl uses --verify --results live",
 	"no-verification": "sprawl calls live services only with --verify; drop the flag",
 	"json":            "sprawl uses --format json (or jsonl)",

@@ -17,9 +17,9 @@ import (
 	"github.com/sprawlsec/sprawl/verify"
 )
 
-// verifiedScans are the scan subcommands that run through scanAndReport
-// and so can verify their findings.
-var verifiedScans = map[string]bool{"dir": true, "stdin": true, "git": true, "staged": true}
+// verifiedScans are the scan subcommands that can verify their findings
+// (scanAndReport, and the organisation scans' report).
+var verifiedScans = map[string]bool{"dir": true, "stdin": true, "git": true, "staged": true, "github": true, "gitlab": true}
 
 // addVerifyFlags declares live verification on the scans that support it.
 // The flags come only from the command line: a config file found in

@@ -258,3 +258,16 @@ func TestResultsNeedsVerify(t *testing.T) {
 		t.Fatalf("exit %d, want 2\n%s", code, errb.String())
 	}
 }
+
+func TestScanGitHubOrgVerify(t *testing.T) {
+	fx := newGHFixture(t)
+	fakeGitHubAPI(t, 401, `{"message":"Bad credentials"}`)
+	base := []string{"scan", "github", "--repo", "acme/r2", "--inventory", fx.db, "--cache-dir", fx.cache, "--format", "json", "--ci-stores=false", "--verify", "--verify-cache", "off"}
+	code, out, stderr := runSprawl(context.Background(), base...)
+	if code != exitClean {
+		t.Fatalf("a revoked token: exit %d, want 0\n%s", code, stderr)
+	}
+	if !strings.Contains(out, `"status": "revoked"`) || strings.Contains(out, fx.secret) {
+		t.Fatalf("want the finding reported revoked (redacted):\n%s", out)
+	}
+}
