@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -117,6 +118,17 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verified %d findings: %d live, %d revoked, %d unknown\n",
 			len(fs), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
+	}
+	if p.s.Verbose {
+		stats := v.Stats()
+		hosts := make([]string, 0, len(stats))
+		for h := range stats {
+			hosts = append(hosts, h)
+		}
+		sort.Strings(hosts)
+		for _, h := range hosts {
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
+		}
 	}
 	return verify.Filter(fs, results), nil
 }

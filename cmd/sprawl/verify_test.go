@@ -239,6 +239,12 @@ func TestScanVerifyCacheAcrossRuns(t *testing.T) {
 	if n := requests.Load(); n != 1 {
 		t.Fatalf("%d requests over two scans within the TTL, want 1", n)
 	}
+	// --verbose names each host contacted and its counts.
+	var out, errb bytes.Buffer
+	run([]string{"scan", "dir", dir, "-f", "json", "--verbose", "--verify", "--verify-cache", "off"}, strings.NewReader(""), &out, &errb)
+	if !strings.Contains(errb.String(), "sprawl: verify: api.github.com: 1 requests, at most 1 at once") {
+		t.Errorf("--verbose: no per-host counts in\n%s", errb.String())
+	}
 	info, err := os.Stat(cache)
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file: %v %v, want mode 0600", err, info)
