@@ -19,6 +19,7 @@ func TestImportDirection(t *testing.T) {
 		"scanner":   {"detectors"},
 		"inventory": {"detectors", "scanner"},
 		"reports":   {"detectors", "scanner", "inventory"},
+		"verify":    {"detectors", "scanner"},
 	}
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -79,6 +79,9 @@ type Rule struct {
 	NegativeExamples []string `yaml:"negative_examples" json:"-"`
 	// Imported is set on rules converted by 'rules import' (gitleaks.go).
 	Imported *Imported `yaml:"imported,omitempty" json:"imported,omitempty"`
+	// Verify, if set, declares how to check with the provider that a
+	// matched secret still works (see verify.go).
+	Verify *Verify `yaml:"verify,omitempty" json:"verify,omitempty"`
 
 	once     sync.Once
 	re       regex
@@ -177,6 +180,9 @@ func (r *Rule) Validate() error {
 	if r.Entropy < 0 || r.Entropy > 8 {
 		problems = append(problems, "entropy must be between 0 and 8")
 	}
+	if r.Verify != nil {
+		problems = append(problems, r.Verify.validate(r.Pattern)...)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("rule %q: %s", r.ID, strings.Join(problems, "; "))
 	}
@@ -187,6 +193,36 @@ func (r *Rule) Validate() error {
 		return fmt.Errorf("rule %s: %w", r.ID, err)
 	}
 	return r.compileExtra()
+}
+
+// Captures runs the rule's pattern on text (normally the text a match
+// spanned) and returns its named groups other than the secret, or nil.
+// It serves validators whose request needs more than the secret.
+func (r *Rule) Captures(text []byte) map[string]string {
+	if r.Verify == nil || r.compile() != nil {
+		return nil
+	}
+	names := r.Verify.Placeholders()
+	if r.Verify.InstanceHost != "" {
+		names = append(names, r.Verify.InstanceHost)
+	}
+	ms := r.re.FindAllSubmatchIndex(text, 1)
+	if len(ms) == 0 {
+		return nil
+	}
+	m := ms[0]
+	var out map[string]string
+	for _, name := range names {
+		i := r.re.SubexpIndex(name)
+		if name == SecretGroup || i < 0 || 2*i+1 >= len(m) || m[2*i] < 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = string(text[m[2*i]:m[2*i+1]])
+	}
+	return out
 }
 
 // maxRepeat is the largest upper bound of a counted repetition of one

@@ -40,7 +40,12 @@ type csvReporter struct{ opts Options }
 func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(csvHeader); err != nil {
+	verified := anyVerified(findings)
+	header := csvHeader
+	if verified {
+		header = append(append([]string{}, csvHeader...), csvVerifyHeader...)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, f := range sorted(findings) {
@@ -67,6 +72,9 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 			rec.Date,
 			csvText(rec.Message),
 			csvCount(rec.Count),
+		}
+		if verified {
+			row = append(row, verificationCells(rec.Verification)...)
 		}
 		if err := cw.Write(row); err != nil {
 			return err

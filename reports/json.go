@@ -44,6 +44,8 @@ type record struct {
 	// Expires is the expiry the credential states (JWT exp, STS
 	// Expiration), RFC 3339; absent when it states none.
 	Expires string `json:"expires,omitempty"`
+	// Verification is set when the scan ran with --verify.
+	Verification *scanner.Verification `json:"verification,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -78,6 +80,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Message:              o.scrub(f, f.Message),
 		Count:                f.Count,
 		Expires:              formatDate(f.Expires),
+		Verification:         f.Verification,
 	}
 }
 

@@ -32,13 +32,15 @@ func (r *markdownReporter) Report(w io.Writer, findings []scanner.Finding) error
 	fmt.Fprintf(bw, "### %s: %d %s found\n\n", mdText(title), len(findings), noun)
 
 	withCommit := anyCommit(findings)
+	verified := anyVerified(findings)
+	header := []string{"Severity", "Rule", "Location", "Secret"}
 	if withCommit {
-		bw.WriteString("| Severity | Rule | Location | Secret | Commit |\n")
-		bw.WriteString("| --- | --- | --- | --- | --- |\n")
-	} else {
-		bw.WriteString("| Severity | Rule | Location | Secret |\n")
-		bw.WriteString("| --- | --- | --- | --- |\n")
+		header = append(header, "Commit")
 	}
+	if verified {
+		header = append(header, "Verified")
+	}
+	fmt.Fprintf(bw, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
 	for _, f := range sorted(findings) {
 		cells := []string{
 			f.Severity.String(),
@@ -48,6 +50,9 @@ func (r *markdownReporter) Report(w io.Writer, findings []scanner.Finding) error
 		}
 		if withCommit {
 			cells = append(cells, mdCode(shortCommit(f.Commit)))
+		}
+		if verified {
+			cells = append(cells, mdCell(verificationText(f.Verification)))
 		}
 		fmt.Fprintf(bw, "| %s |\n", strings.Join(cells, " | "))
 	}

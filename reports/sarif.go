@@ -119,6 +119,8 @@ type sarifResultProps struct {
 	Commit string `json:"commit,omitempty"`
 	Author string `json:"author,omitempty"`
 	Date   string `json:"date,omitempty"`
+	// Verification is set when the scan ran with --verify.
+	Verification *scanner.Verification `json:"verification,omitempty"`
 }
 
 // sarifReporter writes SARIF 2.1.0 as GitHub code scanning expects it.
@@ -356,8 +358,8 @@ func (r *sarifReporter) result(f *scanner.Finding, ruleIndex int, ruleLevel, lin
 		Locations:           []sarifLocation{{PhysicalLocation: loc}},
 		PartialFingerprints: map[string]string{sarifLineHashKey: lineHash},
 	}
-	if f.Commit != "" || f.Author != "" || !f.Date.IsZero() {
-		res.Properties = &sarifResultProps{Commit: f.Commit, Author: f.Author, Date: formatDate(f.Date)}
+	if f.Commit != "" || f.Author != "" || !f.Date.IsZero() || f.Verification != nil {
+		res.Properties = &sarifResultProps{Commit: f.Commit, Author: f.Author, Date: formatDate(f.Date), Verification: f.Verification}
 	}
 	return res
 }

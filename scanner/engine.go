@@ -326,6 +326,7 @@ func (e *Engine) process(w work, fold bool) itemEvent {
 			Email:       c.Email,
 			Date:        c.Date,
 			Message:     c.Message,
+			Captures:    verifyCaptures(r, w.data, m),
 		}
 		f.Expires, _ = detectors.StatedExpiry(r, m.Secret, w.data, m.Start, m.End)
 		if isAllowed {

@@ -67,4 +67,10 @@ type Finding struct {
 	Email   string    `json:"email,omitempty"`
 	Date    time.Time `json:"date,omitempty"`
 	Message string    `json:"message,omitempty"`
+
+	// Captures are the pattern's named groups a validator needs besides
+	// the secret (an account SID, an instance host); never reported.
+	Captures map[string]string `json:"-"`
+	// Verification is set when the scan verified findings (--verify).
+	Verification *Verification `json:"verification,omitempty"`
 }

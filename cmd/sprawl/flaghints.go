@@ -41,9 +41,9 @@ var flagHints = map[string]string{
 	"max-decode-depth":      "sprawl decodes base64, percent and JSON escapes on its own",
 	"ignore-gitleaks-allow": "sprawl honours gitleaks:allow and sprawl:allow comments; use a baseline to track accepted findings",
 	// TruffleHog
-	"results":         "sprawl reports every finding; it does not verify secrets against live services",
-	"only-verified":   "sprawl reports every finding; it does not verify secrets against live services",
-	"no-verification": "sprawl never calls live services; drop the flag",
+	"results":         "sprawl verifies with --verify on a scan, then filters with --results live,unknown,revoked",
+	"only-verified":   "sprawl uses --verify --results live",
+	"no-verification": "sprawl calls live services only with --verify; drop the flag",
 	"json":            "sprawl uses --format json (or jsonl)",
 	"fail":            "sprawl exits 1 on findings by default",
 	"concurrency":     "sprawl uses --workers N",

@@ -526,6 +526,10 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 		}
 		all, suppressed = kept, suppressed+n
 	}
+	all, err := o.p.verifyFindings(o.cmd, all)
+	if err != nil {
+		return err
+	}
 	if err := o.p.report(o.cmd, "", all, unreadable); err != nil {
 		return err
 	}
@@ -550,7 +554,7 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 		fmt.Fprintln(o.stderr.w, b.String())
 	}
 	for _, f := range all {
-		if f.Severity >= o.p.s.failOn {
+		if f.Severity >= o.p.s.failOn && !revoked(f) {
 			return errFindings
 		}
 	}

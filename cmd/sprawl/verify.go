@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/verify"
+)
+
+// verifiedScans are the scan subcommands that can verify their findings
+// (scanAndReport, and the organisation scans' report).
+var verifiedScans = map[string]bool{"dir": true, "stdin": true, "git": true, "staged": true, "github": true, "gitlab": true}
+
+// addVerifyFlags declares live verification on the scans that support it.
+// The flags come only from the command line: a config file found in
+// scanned content must not make sprawl send secrets over the network.
+func addVerifyFlags(scan *cobra.Command) {
+	for _, c := range scan.Commands() {
+		if !verifiedScans[c.Name()] {
+			continue
+		}
+		f := c.Flags()
+		f.Bool("verify", false, "ask each finding's provider whether the secret still works (sends the secret to the hosts its rule declares; off by default; see docs/verification.md)")
+		f.StringSlice("results", nil, "with --verify, report (and fail on) only findings whose verification is one of: live, unknown, revoked")
+		f.StringSlice("verify-hosts", nil, "with --verify, contact only these hosts (default: every host a validator declares)")
+		f.Duration("verify-timeout", verify.DefaultTimeout, "with --verify, the longest one request may take")
+		f.Int("verify-per-host", verify.DefaultPerHost, "with --verify, requests in flight to one host at most")
+		f.Duration("verify-ttl", verify.DefaultTTL, "with --verify, how long a live or revoked result is reused before asking again")
+		f.String("verify-cache", "", "with --verify, the result cache file (default: sprawl/verify-cache.json in the user cache directory; 'off' for none); it holds keyed fingerprints, never secrets")
+	}
+}
+
+// Test hooks: where verification connects and which roots it trusts.
+// Both stay nil outside tests; the host checks run before the dialer.
+var (
+	verifyDialHook  func(ctx context.Context, network, addr string) (net.Conn, error)
+	verifyRootsHook *x509.CertPool
+)
+
+var verifyStatuses = []string{scanner.VerifyLive, scanner.VerifyUnknown, scanner.VerifyRevoked}
+
+// verifyFindings verifies fs when --verify is given and keeps those whose
+// status --results names. Without --verify it sends nothing anywhere.
+func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]scanner.Finding, error) {
+	if !verifiedScans[cmd.Name()] {
+		return fs, nil
+	}
+	f := cmd.Flags()
+	on, _ := f.GetBool("verify")
+	results, _ := f.GetStringSlice("results")
+	for _, r := range results {
+		ok := false
+		for _, s := range verifyStatuses {
+			ok = ok || r == s
+		}
+		if !ok && r == "verified" {
+			return nil, usageErr("--results %q: sprawl calls it live (want a list of %s)", r, strings.Join(verifyStatuses, ", "))
+		}
+		if !ok {
+			return nil, usageErr("--results %q: want a list of %s", r, strings.Join(verifyStatuses, ", "))
+		}
+	}
+	if !on {
+		if len(results) > 0 {
+			return nil, usageErr("--results needs --verify")
+		}
+		return fs, nil
+	}
+	o := verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
+	o.Hosts, _ = f.GetStringSlice("verify-hosts")
+	o.Timeout, _ = f.GetDuration("verify-timeout")
+	o.PerHost, _ = f.GetInt("verify-per-host")
+	o.TTL, _ = f.GetDuration("verify-ttl")
+	cachePath, _ := f.GetString("verify-cache")
+	if cachePath == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			cachePath = filepath.Join(dir, "sprawl", "verify-cache.json")
+		} else {
+			cachePath = "off"
+		}
+	}
+	if cachePath != "off" {
+		c, err := verify.LoadCache(cachePath)
+		if err != nil {
+			return nil, failure(err)
+		}
+		o.Cache = c
+	}
+	rules := make(map[string]*detectors.Rule, len(p.rules))
+	for _, r := range p.rules {
+		rules[r.ID] = r
+	}
+	v := verify.New(o)
+	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("verifying %d findings", len(fs)), -1, "")
+	bar.tick()
+	v.Findings(cmd.Context(), rules, fs, 16)
+	bar.finish()
+	if o.Cache != nil {
+		if err := o.Cache.Save(cachePath, time.Now(), o.TTL); err != nil && !p.s.Quiet {
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %v\n", err)
+		}
+	}
+	if !p.s.Quiet {
+		n := map[string]int{}
+		for _, x := range fs {
+			n[x.Verification.Status]++
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verified %d findings: %d live, %d revoked, %d unknown\n",
+			len(fs), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
+	}
+	if p.s.Verbose {
+		stats := v.Stats()
+		hosts := make([]string, 0, len(stats))
+		for h := range stats {
+			hosts = append(hosts, h)
+		}
+		sort.Strings(hosts)
+		for _, h := range hosts {
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
+		}
+	}
+	return verify.Filter(fs, results), nil
+}
+
+// revoked reports whether the provider said f's secret no longer works:
+// such a finding is reported but does not fail the scan. Unknown does.
+func revoked(f scanner.Finding) bool {
+	return f.Verification != nil && f.Verification.Status == scanner.VerifyRevoked
+}

@@ -1,0 +1,44 @@
+package scanner
+
+import (
+	"time"
+
+	"github.com/sprawlsec/sprawl/detectors"
+)
+
+// Verification statuses: what the provider said of a secret when asked.
+const (
+	// VerifyLive: the provider accepted the secret.
+	VerifyLive = "live"
+	// VerifyRevoked: the provider rejected it as invalid, revoked or expired.
+	VerifyRevoked = "revoked"
+	// VerifyUnknown: no answer that says either (no validator, a network or
+	// server error, an unexpected response). Never read as revoked.
+	VerifyUnknown = "unknown"
+)
+
+// Verification is the outcome of asking a provider whether a finding's
+// secret still works (sprawl verifies only when asked: --verify).
+type Verification struct {
+	Status    string    `json:"status"`
+	CheckedAt time.Time `json:"checked_at"`
+	// Identity holds the validator's safe identity fields (login, account,
+	// scopes, expiry …), never the data the secret guards.
+	Identity map[string]string `json:"identity,omitempty"`
+	// Reason says why the status is unknown ("no validator", "timeout",
+	// "status 503" …).
+	Reason string `json:"reason,omitempty"`
+}
+
+// verifyCaptures returns the named groups a rule's validator needs beyond
+// the secret, read from the text the match spanned. A decoded match spans
+// encoded text, where the groups cannot be read, so it gets none.
+func verifyCaptures(r *detectors.Rule, data []byte, m detectors.Match) map[string]string {
+	if r.Verify == nil || m.Encoding != "" || m.MatchStart < 0 || m.MatchEnd > len(data) || m.MatchStart >= m.MatchEnd {
+		return nil
+	}
+	if !r.Verify.UsesCaptures() && r.Verify.InstanceHost == "" {
+		return nil
+	}
+	return r.Captures(data[m.MatchStart:m.MatchEnd])
+}

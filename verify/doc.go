@@ -1,0 +1,26 @@
+// Package verify asks providers whether leaked secrets still work, by
+// running the validators declared beside the rules (detectors.Verify).
+//
+// Safety is by construction, not by the validators' good behaviour:
+//
+//   - A request leaves only over https to the host its validator
+//     declared (or, for a rule that marks a capture as its instance host,
+//     to that captured DNS name), checked twice: by the client's
+//     RoundTripper before anything is sent, and by its dialer before a
+//     connection opens (the only other host it dials is the proxy
+//     http.ProxyFromEnvironment names).
+//   - Redirects are never followed: a 3xx is an answer, read as unknown.
+//   - TLS is always verified (Options.RootCAs only replaces the roots).
+//   - Each host has a concurrency limit and a rate limit; each request a
+//     timeout; any error, timeout or unexpected answer is unknown, never
+//     revoked.
+//   - Results are cached by rule, keyed fingerprint and a hash of the
+//     captures, never by secret, for a TTL, so a rescan does not ask again.
+//   - Identity fields come from a closed list (login, account, scopes …),
+//     control characters stripped and length capped; a value holding the
+//     secret is dropped.
+//
+// Nothing here runs unless a command is given --verify (or runs 'sprawl
+// verify'). A Verifier is safe for concurrent use; Findings starts a
+// bounded number of goroutines and waits for them.
+package verify
