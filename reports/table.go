@@ -26,9 +26,17 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		return err
 	}
 	withCommit := anyCommit(findings)
+	withVerified := anyVerified(findings)
 	header := []string{"SEVERITY", "RULE", "FILE:LINE", "SECRET"}
+	fits := []Fit{{Cut: CutNone}, {Cut: CutEnd, Min: 24}, {Cut: CutMiddle, Min: 16}, {Cut: CutEnd, Min: 20, Last: true}}
+	if withVerified {
+		// The verdict is why --verify was asked for: it stays whole.
+		header = append(header, "VERIFIED")
+		fits = append(fits, Fit{Cut: CutNone})
+	}
 	if withCommit {
 		header = append(header, "COMMIT")
+		fits = append(fits, Fit{Cut: CutNone, Drop: 1})
 	}
 	rows := make([][]string, 0, len(findings))
 	for _, f := range sorted(findings) {
@@ -37,6 +45,13 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 			printable(f.RuleID),
 			printable(location(&f)),
 			printable(r.opts.secret(&f)),
+		}
+		if withVerified {
+			v := ""
+			if f.Verification != nil {
+				v = printable(f.Verification.Status)
+			}
+			row = append(row, v)
 		}
 		if withCommit {
 			row = append(row, printable(shortCommit(f.Commit)))
@@ -47,9 +62,7 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	// On a narrow terminal the path gives way in its middle; the rule,
 	// the severity and the preview stay whole while they can, and the
 	// commit (in every other format) is left out before they give.
-	header, rows, _ = FitRows(r.opts.Width, header, rows, []Fit{
-		{Cut: CutNone}, {Cut: CutEnd, Min: 24}, {Cut: CutMiddle, Min: 16}, {Cut: CutEnd, Min: 20, Last: true}, {Cut: CutNone, Drop: 1},
-	})
+	header, rows, _ = FitRows(r.opts.Width, header, rows, fits)
 	hdr := make([]any, len(header))
 	for i, x := range header {
 		hdr[i] = x
@@ -78,3 +91,4 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	_, err := io.Copy(w, &buf)
 	return err
 }
+

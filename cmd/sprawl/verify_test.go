@@ -188,13 +188,17 @@ func TestScanVerifyInEveryFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	fakeGitHubAPI(t, 200, `{"login":"octocat"}`)
-	for _, format := range []string{"jsonl", "csv", "sarif", "markdown"} {
+	for _, format := range []string{"jsonl", "csv", "sarif", "markdown", "table"} {
 		var out, errb bytes.Buffer
 		code := run([]string{"scan", "dir", dir, "-f", format, "--quiet", "--verify", "--verify-cache", "off"}, strings.NewReader(""), &out, &errb)
 		if code != exitFindings {
 			t.Fatalf("%s: exit %d\n%s", format, code, errb.String())
 		}
 		switch format {
+		case "table":
+			if !strings.Contains(out.String(), "VERIFIED") || !strings.Contains(out.String(), "│ live ") {
+				t.Errorf("table: no verification column in\n%s", out.String())
+			}
 		case "markdown":
 			if !strings.Contains(out.String(), "| Verified |") || !strings.Contains(out.String(), "live (login=octocat; scopes=repo)") {
 				t.Errorf("markdown: no verification column in\n%s", out.String())
