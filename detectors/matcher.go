@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/coregx/ahocorasick"
 )
 
 // Default limits of the windows a rule's pattern runs on.
@@ -56,7 +54,7 @@ type Allowlist struct {
 // no I/O: rules compile lazily, the first time their keywords occur.
 type Matcher struct {
 	rules     []*Rule
-	ac        *ahocorasick.Automaton
+	ac        *keywordAutomaton
 	patterns  [][]byte
 	acOnce    sync.Once
 	acErr     error
@@ -70,7 +68,7 @@ type Matcher struct {
 type window struct{ start, end int }
 
 type scratch struct {
-	lower   []byte
+	hits    []keywordHit
 	windows [][]window
 	touched []int32
 }
@@ -118,7 +116,7 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	return m, nil
 }
 
-// Prepare builds the keyword automaton, which takes a few milliseconds
+// Prepare builds the keyword automaton, which takes about a millisecond
 // for the whole catalogue. Match calls it; a caller that has other work to
 // do first (starting git, walking a tree) can call it on another goroutine
 // to overlap the two. It is safe for concurrent use.
@@ -202,16 +200,16 @@ func (m *Matcher) find(data []byte, depth int) []Match {
 func (m *Matcher) matchPlain(data []byte) []Match {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
-	sc.lower = lowerASCII(sc.lower[:0], data)
-	if cap(sc.lower) > 8<<20 {
-		defer func() { sc.lower = nil }()
+	sc.hits = m.ac.appendHits(sc.hits[:0], data)
+	if cap(sc.hits) > 1<<16 {
+		defer func() { sc.hits = nil }()
 	}
 
-	for _, hit := range m.ac.FindAllOverlapping(sc.lower) {
+	for _, hit := range sc.hits {
 		// Window bounds depend only on the hit and the window size, so
 		// rules sharing a keyword share the line scans.
 		dws, dwe := -1, -1
-		for _, ri := range m.kwRules[hit.PatternID] {
+		for _, ri := range m.kwRules[hit.id] {
 			r := m.rules[ri]
 			w := r.Window
 			if w <= 0 {
@@ -219,17 +217,17 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 			}
 			wins := sc.windows[ri]
 			n := len(wins)
-			if n > 0 && hit.Start-w >= wins[n-1].start && hit.End+w <= wins[n-1].end {
+			if n > 0 && hit.start-w >= wins[n-1].start && hit.end+w <= wins[n-1].end {
 				continue // already inside this rule's last window
 			}
 			var ws, we int
 			if w == DefaultWindow {
 				if dws < 0 {
-					dws, dwe = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+					dws, dwe = lineStart(data, hit.start-w), lineEnd(data, hit.end+w)
 				}
 				ws, we = dws, dwe
 			} else {
-				ws, we = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+				ws, we = lineStart(data, hit.start-w), lineEnd(data, hit.end+w)
 			}
 			if n == 0 {
 				sc.touched = append(sc.touched, ri)
@@ -562,20 +560,6 @@ func lineEnd(data []byte, off int) int {
 	return hi
 }
 
-func lowerASCII(dst, src []byte) []byte {
-	if cap(dst) < len(src) {
-		dst = make([]byte, len(src))
-	}
-	dst = dst[:len(src)]
-	for i, c := range src {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst[i] = c
-	}
-	return dst
-}
-
 // genericNoise rejects what a variable-name rule catches in code that is
 // not a secret: identifiers, numbers, concatenations, a variable passed
 // unquoted, a value that repeats its own name.
@@ -696,11 +680,11 @@ var automata struct {
 
 type automatonEntry struct {
 	once sync.Once
-	ac   *ahocorasick.Automaton
+	ac   *keywordAutomaton
 	err  error
 }
 
-func buildAutomaton(patterns [][]byte) (*ahocorasick.Automaton, error) {
+func buildAutomaton(patterns [][]byte) (*keywordAutomaton, error) {
 	key := string(bytes.Join(patterns, []byte{0}))
 	automata.Lock()
 	if automata.m == nil {
@@ -713,7 +697,7 @@ func buildAutomaton(patterns [][]byte) (*ahocorasick.Automaton, error) {
 	}
 	automata.Unlock()
 	e.once.Do(func() {
-		e.ac, e.err = ahocorasick.NewBuilder().AddPatterns(patterns).Build()
+		e.ac, e.err = newKeywordAutomaton(patterns)
 		if e.err != nil {
 			e.err = fmt.Errorf("build keyword automaton: %w", e.err)
 		}
