@@ -63,6 +63,8 @@ type Matcher struct {
 	stopwords []string
 	values    map[string]bool
 	scratch   sync.Pool
+	small     []smallRegex // by rule index (smallre.go)
+	engine    engine
 }
 
 type window struct{ start, end int }
@@ -76,7 +78,7 @@ type scratch struct {
 // NewMatcher builds a matcher over rules. Rule patterns are checked when
 // first used; call Validate on each rule to check them up front.
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
-	m := &Matcher{rules: rules, values: map[string]bool{}}
+	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
@@ -248,21 +250,31 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 		r := m.rules[ri]
 		wins := sc.windows[ri]
 		sc.windows[ri] = wins[:0]
-		if r.compile() != nil {
-			continue
-		}
 		for _, w := range wins {
-			out = m.matchWindow(out, r, data, w)
+			out = m.matchWindow(out, ri, r, data, w)
 		}
 	}
 	sc.touched = sc.touched[:0]
 	return out
 }
 
-func (m *Matcher) matchWindow(out []Match, r *Rule, data []byte, w window) []Match {
+// matchWindow runs r's pattern on one window: on Go's regexp where
+// goRegex allows, else on RE2, compiled on first use. A rule whose pattern
+// does not compile matches nothing.
+func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w window) []Match {
 	seg := data[w.start:w.end]
-	for _, loc := range r.re.FindAllSubmatchIndex(seg, -1) {
-		s, e := loc[2*r.secretIx], loc[2*r.secretIx+1]
+	var locs [][]int
+	var secretIx int
+	if re, ix := m.goRegex(ri, r, seg); re != nil {
+		locs, secretIx = re.FindAllSubmatchIndex(seg, -1), ix
+	} else {
+		if r.compile() != nil {
+			return out
+		}
+		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+	}
+	for _, loc := range locs {
+		s, e := loc[2*secretIx], loc[2*secretIx+1]
 		if s < 0 {
 			continue
 		}
