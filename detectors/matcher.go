@@ -64,6 +64,8 @@ type Matcher struct {
 	values    map[string]bool
 	scratch   sync.Pool
 	small     []smallRegex // by rule index (smallre.go)
+	extras    []smallExtra // by rule index (smallre.go)
+	index     map[*Rule]int32
 	engine    engine
 }
 
@@ -78,10 +80,12 @@ type scratch struct {
 // NewMatcher builds a matcher over rules. Rule patterns are checked when
 // first used; call Validate on each rule to check them up front.
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
-	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules))}
+	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
+		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
+		m.index[r] = int32(i)
 		if len(r.Keywords) == 0 {
 			return nil, fmt.Errorf("rule %s: no keywords", r.ID)
 		}
@@ -341,18 +345,13 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 		// (generic rules checked it in genericNoise already).
 		return false
 	}
-	if r.compileExtra() != nil {
+	if !m.ruleAllows(r, secret) {
 		return false
-	}
-	for _, a := range r.allowRes {
-		if a.MatchString(secret) {
-			return false
-		}
 	}
 	if !m.userAllows(secret) {
 		return false
 	}
-	if r.ctxRe != nil && !contextNear(r, data, c) {
+	if r.Context != "" && !m.contextMatches(r, data, c) {
 		return false
 	}
 	if r.Class == "password" && Weak(secret) {
@@ -385,6 +384,12 @@ func (m *Matcher) userAllows(secret string) bool {
 // contextNear reports whether r's context expression matches within
 // ContextLines lines of the match.
 func contextNear(r *Rule, data []byte, c *Match) bool {
+	s, e := contextSpan(r, data, c)
+	return r.ctxRe.Match(data[s:e])
+}
+
+// contextSpan returns the span of the ContextLines lines around c.
+func contextSpan(r *Rule, data []byte, c *Match) (int, int) {
 	n := r.ContextLines
 	if n <= 0 {
 		n = defaultCtxLines
@@ -396,7 +401,7 @@ func contextNear(r *Rule, data []byte, c *Match) bool {
 	for i := 0; i <= n && e < len(data); i++ {
 		e = lineEnd(data, e+1)
 	}
-	return r.ctxRe.Match(data[s:e])
+	return s, e
 }
 
 // dedupe sorts matches by position and removes a generic rule's match

@@ -54,7 +54,7 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
 		if expr == "" {
 			expr = simplifyRepeats(r.Pattern)
 		}
-		if !isASCII([]byte(expr)) {
+		if !isASCII(expr) {
 			return
 		}
 		re, err := regexp.Compile(expr)
@@ -71,17 +71,103 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
 	return s.re, s.secretIx
 }
 
-func isASCII(b []byte) bool {
+func isASCII[T string | []byte](b T) bool {
 	for len(b) >= 8 {
 		if (uint64(b[0])|uint64(b[1])|uint64(b[2])|uint64(b[3])|uint64(b[4])|uint64(b[5])|uint64(b[6])|uint64(b[7]))&0x80 != 0 {
 			return false
 		}
 		b = b[8:]
 	}
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
+	for i := 0; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
 	return true
+}
+
+// smallExtra is a rule's context and allow expressions in Go's regexp,
+// compiled on first use: a generic rule's allow list is dozens of
+// expressions, which a scan with one candidate would otherwise compile in
+// RE2. They run on secrets and a few lines of context, so no budget.
+type smallExtra struct {
+	once  sync.Once
+	ok    bool // every expression is ASCII and compiled
+	ctx   *regexp.Regexp
+	allow []*regexp.Regexp
+}
+
+// extra returns r's expressions in Go's regexp, or nil where RE2 must
+// run them (a rule not in the matcher, or an expression Go's regexp does
+// not take).
+func (m *Matcher) extra(r *Rule) *smallExtra {
+	i, ok := m.index[r]
+	if !ok || m.engine == engineRE2 {
+		return nil
+	}
+	x := &m.extras[i]
+	x.once.Do(func() {
+		compile := func(expr string) *regexp.Regexp {
+			if !isASCII(expr) {
+				return nil
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil
+			}
+			return re
+		}
+		if r.Context != "" {
+			if x.ctx = compile(r.Context); x.ctx == nil {
+				return
+			}
+		}
+		for _, a := range r.Allow {
+			re := compile(a)
+			if re == nil {
+				return
+			}
+			x.allow = append(x.allow, re)
+		}
+		x.ok = true
+	})
+	if !x.ok {
+		return nil
+	}
+	return x
+}
+
+// ruleAllows reports whether none of r's allow expressions matches
+// secret; false too where they do not compile (the rule reports nothing).
+func (m *Matcher) ruleAllows(r *Rule, secret string) bool {
+	if x := m.extra(r); x != nil && isASCII(secret) {
+		for _, a := range x.allow {
+			if a.MatchString(secret) {
+				return false
+			}
+		}
+		return true
+	}
+	if r.compileExtra() != nil {
+		return false
+	}
+	for _, a := range r.allowRes {
+		if a.MatchString(secret) {
+			return false
+		}
+	}
+	return true
+}
+
+// contextMatches reports whether r's context expression matches within
+// ContextLines lines of c.
+func (m *Matcher) contextMatches(r *Rule, data []byte, c *Match) bool {
+	s, e := contextSpan(r, data, c)
+	if x := m.extra(r); x != nil && isASCII(data[s:e]) {
+		return x.ctx.Match(data[s:e])
+	}
+	if r.compileExtra() != nil {
+		return false
+	}
+	return r.ctxRe.Match(data[s:e])
 }

@@ -118,3 +118,29 @@ func TestGoRegexBudget(t *testing.T) {
 		t.Fatal("after twice the budget: RE2 not compiled")
 	}
 }
+
+// TestGoRegexExtras: a rule's allow and context expressions run on Go's
+// regexp for ASCII text, never compiling RE2, and still decide.
+func TestGoRegexExtras(t *testing.T) {
+	r := &Rule{ID: "t", Name: "t", Keywords: []string{"tok="}, Pattern: `tok=(?P<secret>[a-z0-9]{20})`, Severity: SeverityHigh,
+		Allow: []string{`^0+$`, `^test`}, Context: `(?i)service`}
+	m, err := NewMatcher([]*Rule{r}, Allowlist{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{"service\ntok=k3j5h7g9f2d4s6a8q1w3\n", 1},
+		{"tok=k3j5h7g9f2d4s6a8q1w3\n", 0},          // no context
+		{"service\ntok=testk3j5h7g9f2d4s6a8\n", 0}, // allowed
+	} {
+		if got := m.Match([]byte(tc.in)); len(got) != tc.want {
+			t.Errorf("%q: %d matches, want %d", tc.in, len(got), tc.want)
+		}
+	}
+	if r.ctxRe != nil || r.allowRes != nil {
+		t.Error("RE2 compiled the rule's context or allow expressions for ASCII text")
+	}
+}
