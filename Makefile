@@ -84,7 +84,7 @@ fp-vendored:
 # Count-based budgets: a duration -fuzztime races the Go 1.26 fuzz
 # coordinator (golang/go#75804) and fails with "context deadline exceeded".
 FUZZ_EXECS ?= 20000x
-FUZZ_TARGETS = FuzzMatch FuzzDecode FuzzBase64Runs
+FUZZ_TARGETS = FuzzMatch FuzzKeywords FuzzDecode FuzzBase64Runs
 fuzz-short:
 	@for f in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZ_EXECS) ./detectors/ || exit 1; done
 

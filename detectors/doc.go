@@ -8,8 +8,9 @@
 // for concurrent use; rules compile lazily on first use behind a sync.Once,
 // so a scan that never meets a rule's keywords never pays for its pattern.
 //
-// Matching runs in stages. An Aho-Corasick automaton finds every keyword
-// in the lower-cased input; each rule whose keyword occurs runs its
+// Matching runs in stages. An Aho-Corasick automaton (keywords.go) finds
+// every keyword in the input, ignoring ASCII case without copying or
+// lowering the input; each rule whose keyword occurs runs its
 // pattern only on windows around those hits (DefaultWindow bytes each side,
 // widened to whole lines). A candidate must then pass the rule's minimum
 // length and entropy, its checksum validator if it names one, its context

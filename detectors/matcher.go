@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/coregx/ahocorasick"
 )
 
 // Default limits of the windows a rule's pattern runs on.
@@ -56,7 +54,7 @@ type Allowlist struct {
 // no I/O: rules compile lazily, the first time their keywords occur.
 type Matcher struct {
 	rules     []*Rule
-	ac        *ahocorasick.Automaton
+	ac        *keywordAutomaton
 	patterns  [][]byte
 	acOnce    sync.Once
 	acErr     error
@@ -65,12 +63,16 @@ type Matcher struct {
 	stopwords []string
 	values    map[string]bool
 	scratch   sync.Pool
+	small     []smallRegex // by rule index (smallre.go)
+	extras    []smallExtra // by rule index (smallre.go)
+	index     map[*Rule]int32
+	engine    engine
 }
 
 type window struct{ start, end int }
 
 type scratch struct {
-	lower   []byte
+	hits    []keywordHit
 	windows [][]window
 	touched []int32
 }
@@ -78,10 +80,12 @@ type scratch struct {
 // NewMatcher builds a matcher over rules. Rule patterns are checked when
 // first used; call Validate on each rule to check them up front.
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
-	m := &Matcher{rules: rules, values: map[string]bool{}}
+	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
+		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
+		m.index[r] = int32(i)
 		if len(r.Keywords) == 0 {
 			return nil, fmt.Errorf("rule %s: no keywords", r.ID)
 		}
@@ -118,7 +122,7 @@ func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	return m, nil
 }
 
-// Prepare builds the keyword automaton, which takes a few milliseconds
+// Prepare builds the keyword automaton, which takes about a millisecond
 // for the whole catalogue. Match calls it; a caller that has other work to
 // do first (starting git, walking a tree) can call it on another goroutine
 // to overlap the two. It is safe for concurrent use.
@@ -202,16 +206,16 @@ func (m *Matcher) find(data []byte, depth int) []Match {
 func (m *Matcher) matchPlain(data []byte) []Match {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
-	sc.lower = lowerASCII(sc.lower[:0], data)
-	if cap(sc.lower) > 8<<20 {
-		defer func() { sc.lower = nil }()
+	sc.hits = m.ac.appendHits(sc.hits[:0], data)
+	if cap(sc.hits) > 1<<16 {
+		defer func() { sc.hits = nil }()
 	}
 
-	for _, hit := range m.ac.FindAllOverlapping(sc.lower) {
+	for _, hit := range sc.hits {
 		// Window bounds depend only on the hit and the window size, so
 		// rules sharing a keyword share the line scans.
 		dws, dwe := -1, -1
-		for _, ri := range m.kwRules[hit.PatternID] {
+		for _, ri := range m.kwRules[hit.id] {
 			r := m.rules[ri]
 			w := r.Window
 			if w <= 0 {
@@ -219,17 +223,17 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 			}
 			wins := sc.windows[ri]
 			n := len(wins)
-			if n > 0 && hit.Start-w >= wins[n-1].start && hit.End+w <= wins[n-1].end {
+			if n > 0 && hit.start-w >= wins[n-1].start && hit.end+w <= wins[n-1].end {
 				continue // already inside this rule's last window
 			}
 			var ws, we int
 			if w == DefaultWindow {
 				if dws < 0 {
-					dws, dwe = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+					dws, dwe = lineStart(data, hit.start-w), lineEnd(data, hit.end+w)
 				}
 				ws, we = dws, dwe
 			} else {
-				ws, we = lineStart(data, hit.Start-w), lineEnd(data, hit.End+w)
+				ws, we = lineStart(data, hit.start-w), lineEnd(data, hit.end+w)
 			}
 			if n == 0 {
 				sc.touched = append(sc.touched, ri)
@@ -250,21 +254,31 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 		r := m.rules[ri]
 		wins := sc.windows[ri]
 		sc.windows[ri] = wins[:0]
-		if r.compile() != nil {
-			continue
-		}
 		for _, w := range wins {
-			out = m.matchWindow(out, r, data, w)
+			out = m.matchWindow(out, ri, r, data, w)
 		}
 	}
 	sc.touched = sc.touched[:0]
 	return out
 }
 
-func (m *Matcher) matchWindow(out []Match, r *Rule, data []byte, w window) []Match {
+// matchWindow runs r's pattern on one window: on Go's regexp where
+// goRegex allows, else on RE2, compiled on first use. A rule whose pattern
+// does not compile matches nothing.
+func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w window) []Match {
 	seg := data[w.start:w.end]
-	for _, loc := range r.re.FindAllSubmatchIndex(seg, -1) {
-		s, e := loc[2*r.secretIx], loc[2*r.secretIx+1]
+	var locs [][]int
+	var secretIx int
+	if re, ix := m.goRegex(ri, r, seg); re != nil {
+		locs, secretIx = re.FindAllSubmatchIndex(seg, -1), ix
+	} else {
+		if r.compile() != nil {
+			return out
+		}
+		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+	}
+	for _, loc := range locs {
+		s, e := loc[2*secretIx], loc[2*secretIx+1]
 		if s < 0 {
 			continue
 		}
@@ -331,18 +345,13 @@ func (m *Matcher) accept(r *Rule, data []byte, c *Match) bool {
 		// (generic rules checked it in genericNoise already).
 		return false
 	}
-	if r.compileExtra() != nil {
+	if !m.ruleAllows(r, secret) {
 		return false
-	}
-	for _, a := range r.allowRes {
-		if a.MatchString(secret) {
-			return false
-		}
 	}
 	if !m.userAllows(secret) {
 		return false
 	}
-	if r.ctxRe != nil && !contextNear(r, data, c) {
+	if r.Context != "" && !m.contextMatches(r, data, c) {
 		return false
 	}
 	if r.Class == "password" && Weak(secret) {
@@ -375,6 +384,12 @@ func (m *Matcher) userAllows(secret string) bool {
 // contextNear reports whether r's context expression matches within
 // ContextLines lines of the match.
 func contextNear(r *Rule, data []byte, c *Match) bool {
+	s, e := contextSpan(r, data, c)
+	return r.ctxRe.Match(data[s:e])
+}
+
+// contextSpan returns the span of the ContextLines lines around c.
+func contextSpan(r *Rule, data []byte, c *Match) (int, int) {
 	n := r.ContextLines
 	if n <= 0 {
 		n = defaultCtxLines
@@ -386,7 +401,7 @@ func contextNear(r *Rule, data []byte, c *Match) bool {
 	for i := 0; i <= n && e < len(data); i++ {
 		e = lineEnd(data, e+1)
 	}
-	return r.ctxRe.Match(data[s:e])
+	return s, e
 }
 
 // dedupe sorts matches by position and removes a generic rule's match
@@ -562,20 +577,6 @@ func lineEnd(data []byte, off int) int {
 	return hi
 }
 
-func lowerASCII(dst, src []byte) []byte {
-	if cap(dst) < len(src) {
-		dst = make([]byte, len(src))
-	}
-	dst = dst[:len(src)]
-	for i, c := range src {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst[i] = c
-	}
-	return dst
-}
-
 // genericNoise rejects what a variable-name rule catches in code that is
 // not a secret: identifiers, numbers, concatenations, a variable passed
 // unquoted, a value that repeats its own name.
@@ -696,11 +697,11 @@ var automata struct {
 
 type automatonEntry struct {
 	once sync.Once
-	ac   *ahocorasick.Automaton
+	ac   *keywordAutomaton
 	err  error
 }
 
-func buildAutomaton(patterns [][]byte) (*ahocorasick.Automaton, error) {
+func buildAutomaton(patterns [][]byte) (*keywordAutomaton, error) {
 	key := string(bytes.Join(patterns, []byte{0}))
 	automata.Lock()
 	if automata.m == nil {
@@ -713,7 +714,7 @@ func buildAutomaton(patterns [][]byte) (*ahocorasick.Automaton, error) {
 	}
 	automata.Unlock()
 	e.once.Do(func() {
-		e.ac, e.err = ahocorasick.NewBuilder().AddPatterns(patterns).Build()
+		e.ac, e.err = newKeywordAutomaton(patterns)
 		if e.err != nil {
 			e.err = fmt.Errorf("build keyword automaton: %w", e.err)
 		}

@@ -5,10 +5,19 @@
 # Usage: scripts/bench-git.sh BIN REPO [RUNS]
 set -euo pipefail
 bin=$(realpath "${1:?sprawl binary}"); repo=${2:?repository}; runs=${3:-5}
+# check runs "$@" and fails the benchmark unless it exits 0 or 1 (sprawl's
+# "findings"): a crash must not be timed as a fast run.
+check() {
+  local rc=0
+  "$@" >/dev/null 2>/tmp/bench-git.err || rc=$?
+  if [ "$rc" -gt 1 ]; then
+    echo "bench-git: '$*' failed (exit $rc):" >&2; tail -n 5 /tmp/bench-git.err >&2; exit 1
+  fi
+}
 best() {
   local b=999999 t s e
   for _ in $(seq "$runs"); do
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+    s=$(date +%s.%N); check "$@"; e=$(date +%s.%N)
     b=$(awk -v s="$s" -v e="$e" -v b="$b" 'BEGIN{t=e-s; print (t<b)?t:b}')
   done
   echo "$b"
@@ -18,7 +27,7 @@ blobs=$(git -C "$repo" rev-list --objects --all --filter=object:type=blob | grep
 bytes=$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{s+=$2} END{print s}')
 cat_t=$(best git -C "$repo" cat-file --batch-all-objects --batch)
 scan_t=$(best "$bin" scan git "$repo" --quiet --format json --output /dev/null --max-file-size 0)
-/usr/bin/time -f '%M' -o /tmp/bench-git.rss "$bin" scan git "$repo" --quiet --format json --output /dev/null >/dev/null 2>&1 || true
+check /usr/bin/time -f '%M' -o /tmp/bench-git.rss "$bin" scan git "$repo" --quiet --format json --output /dev/null
 awk -v c="$commits" -v bl="$blobs" -v by="$bytes" -v ct="$cat_t" -v st="$scan_t" -v rss="$(tail -n 1 /tmp/bench-git.rss)" 'BEGIN{
   printf "repo: %d commits, %d blobs, %.1f MiB of blob content\n", c, bl, by/1048576
   printf "git cat-file --batch-all-objects --batch: %.3fs\n", ct

@@ -9,9 +9,15 @@ bytes=$(du -sb --apparent-size "$dir" | cut -f1)
 cat $(find "$dir" -type f -size -20M) >/dev/null 2>&1 || true
 
 best() { # best wall time in seconds of $runs runs of "$@"; RSS of the last in KB via $rss
-  local b=999999 t
+  # Exit 0 or 1 (findings / no matches) only: a crash must not be timed
+  # as a fast run.
+  local b=999999 t rc
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f '%e %M' -o /tmp/bench.time "$@" >/dev/null 2>&1 || true
+    rc=0
+    /usr/bin/time -f '%e %M' -o /tmp/bench.time "$@" >/dev/null 2>/tmp/bench.err || rc=$?
+    if [ "$rc" -gt 1 ]; then
+      echo "bench-goroot: '$*' failed (exit $rc):" >&2; tail -n 5 /tmp/bench.err >&2; exit 1
+    fi
     read -r t rss < <(tail -n 1 /tmp/bench.time)
     b=$(awk -v a="$t" -v b="$b" 'BEGIN{print (a<b)?a:b}')
   done
