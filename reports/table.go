@@ -91,4 +91,3 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	_, err := io.Copy(w, &buf)
 	return err
 }
-
