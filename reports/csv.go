@@ -40,7 +40,11 @@ type csvReporter struct{ opts Options }
 func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(csvHeader); err != nil {
+	header := csvHeader
+	if r.opts.IncludeSuppressed {
+		header = append(header[:len(header):len(header)], "suppressed")
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, f := range sorted(findings) {
@@ -67,6 +71,9 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 			rec.Date,
 			csvText(rec.Message),
 			csvCount(rec.Count),
+		}
+		if r.opts.IncludeSuppressed {
+			row = append(row, csvText(rec.Suppressed))
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -41,6 +41,9 @@ type record struct {
 	// Count is set on an aggregate finding: how many findings of its rule
 	// in its file it stands for (itself included).
 	Count int `json:"count,omitempty"`
+	// Suppressed says why the finding is not reported as one; set only
+	// for the suppressed candidates --include-suppressed lists.
+	Suppressed string `json:"suppressed,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -74,6 +77,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Date:                 formatDate(f.Date),
 		Message:              o.scrub(f, f.Message),
 		Count:                f.Count,
+		Suppressed:           f.Suppressed,
 	}
 }
 

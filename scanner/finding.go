@@ -64,4 +64,9 @@ type Finding struct {
 	Email   string    `json:"email,omitempty"`
 	Date    time.Time `json:"date,omitempty"`
 	Message string    `json:"message,omitempty"`
+
+	// Suppressed, when set, says why this finding is not reported as one
+	// (inline allow, baseline, a placeholder, …): it is listed only with
+	// --include-suppressed and never fails a scan.
+	Suppressed string `json:"suppressed,omitempty"`
 }
