@@ -202,6 +202,11 @@ var migrations = []migration{
 		`ALTER TABLE vault_entries ADD COLUMN max_versions INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE vault_entries ADD COLUMN delete_version_after BIGINT NOT NULL DEFAULT 0`,
 	}},
+	// Version 8: why a location's findings were silenced (versions 6 and
+	// 7 are other changes'). NULL: they were reported.
+	{8, "silenced locations", []string{
+		`ALTER TABLE locations ADD COLUMN suppressed TEXT`,
+	}},
 }
 
 // SchemaVersion is the schema version this sprawl writes.

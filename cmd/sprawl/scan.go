@@ -263,6 +263,9 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	if trace {
 		p.engine.KeepAllowed, p.engine.KeepDropped = true, true
 	}
+	if dsn != "" {
+		p.engine.KeepAllowed = true // recorded as silenced locations
+	}
 	if p.baseline != nil && dsn == "" {
 		// Before aggregation: an aggregate must never hide a new secret
 		// among accepted ones. (With an inventory every finding is kept
@@ -297,7 +300,7 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		res.Aggregated = nil
 		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
-		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), all, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), append(sourceIngestOptions(src), ingestRules(p.rules))...)
 		bar.finish()
 		if err != nil {
 			return res, 0, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
@@ -15,7 +16,7 @@ import (
 // Reasons a candidate is suppressed by, besides the matcher's own
 // (checksum failed, known example, placeholder, allowlist, …).
 const (
-	suppressedInline    = "inline allow"
+	suppressedInline    = inventory.SilencedInline
 	suppressedBaseline  = "baseline"
 	suppressedIgnore    = scanner.GitleaksIgnoreFile
 	suppressedInventory = "inventory status (false-positive or accepted-risk)"
@@ -122,4 +123,23 @@ func sortSuppressed(fs []scanner.Finding) {
 	slices.SortStableFunc(fs, func(a, b scanner.Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Commit, b.Commit))
 	})
+}
+
+// withSilenced returns res with the findings inline allow comments
+// silenced added, marked, for the inventory to record as silenced
+// locations: a live secret someone silenced stays visible to an auditor.
+func withSilenced(src scanner.Source, res scanner.Result) scanner.Result {
+	if len(res.Allowed) == 0 {
+		return res
+	}
+	allowed := slices.Clone(res.Allowed)
+	if fin, ok := src.(scanner.Finisher); ok {
+		allowed = fin.Finish(allowed)
+	}
+	for i := range allowed {
+		allowed[i].Suppressed = inventory.SilencedInline
+		allowed[i].Count = 0
+	}
+	res.Findings = append(slices.Clip(res.Findings), allowed...)
+	return res
 }
