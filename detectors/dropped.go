@@ -21,12 +21,13 @@ type Dropped struct {
 
 // MatchDropped returns the candidates in data that the rules' patterns
 // match but Match drops for a reason worth reviewing (see dropReason),
-// ordered by position, at most one per span. Candidates too short, of too
+// ordered by position, at most one per span, none overlapping a match in
+// reported (what Match returned for data). Candidates too short, of too
 // little entropy or reading as code are not returned: they were never
 // secrets. It rescans data rule by rule, so it is slower than Match and
 // meant for diagnostics only; Match itself does not change. Decoded
 // content (base64, JSON escapes) is not examined.
-func (m *Matcher) MatchDropped(data []byte) []Dropped {
+func (m *Matcher) MatchDropped(data []byte, reported []Match) []Dropped {
 	if len(data) == 0 {
 		return nil
 	}
@@ -50,6 +51,9 @@ func (m *Matcher) MatchDropped(data []byte) []Dropped {
 				if dec != c.Secret {
 					c.Secret, c.Encoding = dec, r.Decode
 				}
+			}
+			if overlapsAny(reported, s, e) {
+				continue // that span is reported, by this rule or a better one
 			}
 			if why := m.dropReason(r, data, &c); why != "" {
 				out = append(out, Dropped{Match: c, Reason: why})
@@ -81,6 +85,15 @@ func (m *Matcher) MatchDropped(data []byte) []Dropped {
 		kept[i].Match = ms[i]
 	}
 	return kept
+}
+
+func overlapsAny(ms []Match, start, end int) bool {
+	for _, m := range ms {
+		if m.Start < end && start < m.End {
+			return true
+		}
+	}
+	return false
 }
 
 func hasKeyword(low []byte, kws []string) bool {

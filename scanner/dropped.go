@@ -9,9 +9,9 @@ func (e *Engine) dropped(w work, ms []detectors.Match) []Finding {
 	c := w.c
 	var lines lineIndex
 	var out []Finding
-	for _, d := range e.Matcher.MatchDropped(w.data) {
+	for _, d := range e.Matcher.MatchDropped(w.data, ms) {
 		m := d.Match
-		if c.Owned > 0 && m.Start >= c.Owned || overlaps(ms, m.Start, m.End) {
+		if c.Owned > 0 && m.Start >= c.Owned {
 			continue
 		}
 		if w.raw != nil {
@@ -32,13 +32,4 @@ func (e *Engine) dropped(w work, ms []detectors.Match) []Finding {
 		})
 	}
 	return out
-}
-
-func overlaps(ms []detectors.Match, start, end int) bool {
-	for _, m := range ms {
-		if m.Start < end && start < m.End {
-			return true
-		}
-	}
-	return false
 }
