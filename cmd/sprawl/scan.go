@@ -443,7 +443,7 @@ func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding,
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
 		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
-		Unreadable: unreadable, IncludeSuppressed: p.traceSuppressed(cmd),
+		Unreadable: unreadable, IncludeSuppressed: includeSuppressed(cmd),
 	})
 	if err != nil {
 		return usageErr("%v", err)

@@ -26,8 +26,13 @@ const (
 // suppresses, to report them (--include-suppressed) or list them on
 // standard error (--verbose).
 func (p *pipeline) traceSuppressed(cmd *cobra.Command) bool {
+	return includeSuppressed(cmd) || p.s.Verbose
+}
+
+// includeSuppressed reports whether --include-suppressed was given.
+func includeSuppressed(cmd *cobra.Command) bool {
 	include, _ := cmd.Flags().GetBool("include-suppressed")
-	return include || p.s.Verbose
+	return include
 }
 
 // noteSuppressed records fs as suppressed for reason.
@@ -86,8 +91,7 @@ func (p *pipeline) noteEngineSuppressed(src scanner.Source, res scanner.Result) 
 // --include-suppressed, in a format that shows them, the suppressed
 // candidates too.
 func (p *pipeline) withSuppressed(cmd *cobra.Command, fs []scanner.Finding) []scanner.Finding {
-	include, _ := cmd.Flags().GetBool("include-suppressed")
-	if !include || len(p.suppressed) == 0 {
+	if !includeSuppressed(cmd) || len(p.suppressed) == 0 {
 		return fs
 	}
 	if !slices.Contains(reports.SuppressedFormats, p.s.Format) {
