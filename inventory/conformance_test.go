@@ -40,6 +40,7 @@ func runConformance(t *testing.T, newStore storeFactory) {
 		{"StatusLifecycle", testStatusLifecycle},
 		{"Regression", testRegression},
 		{"Suppressed", testSuppressed},
+		{"SilencedLocation", testSilencedLocation},
 		{"PrefixLookup", testPrefixLookup},
 		{"KeyMismatch", testKeyMismatch},
 		{"ScansAndRepositories", testScansAndRepositories},

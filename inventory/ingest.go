@@ -98,7 +98,9 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 		if f.Secret == "" {
 			continue
 		}
-		b.Scan.Findings++
+		if f.Suppressed == "" {
+			b.Scan.Findings++
+		}
 		fp := scanner.Fingerprint(key, f.Secret)
 		class, ok := scan.Classes[f.RuleID]
 		if !ok {
@@ -137,7 +139,7 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 			path = "-"
 		}
 		loc := LocationRecord{Fingerprint: fp, Source: scan.Source, Repository: repo, Path: path, Line: f.Line,
-			Commit: f.Commit, Author: f.Author, Date: f.Date, Branch: scan.Branch, AtTip: tip}
+			Commit: f.Commit, Author: f.Author, Date: f.Date, Branch: scan.Branch, AtTip: tip, Suppressed: f.Suppressed}
 		k := locKey{fp, scan.Source, repo, path}
 		i, ok := locs[k]
 		if !ok {
@@ -178,6 +180,9 @@ func mergeLocation(a, b LocationRecord) LocationRecord {
 	}
 	if b.AtTip != nil && (a.AtTip == nil || *b.AtTip) {
 		a.AtTip = b.AtTip
+	}
+	if b.Suppressed == "" {
+		a.Suppressed = "" // silenced only if every occurrence is
 	}
 	return a
 }

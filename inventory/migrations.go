@@ -213,6 +213,11 @@ var migrations = []migration{
 		`UPDATE secrets SET class = 'api-key' WHERE class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
 		`UPDATE vault_entries SET rule_class = 'api-key' WHERE rule_class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
 	}},
+	// Version 8: why a location's findings were silenced (version 7 is
+	// reserved for the verification history). NULL: they were reported.
+	{8, "silenced locations", []string{
+		`ALTER TABLE locations ADD COLUMN suppressed TEXT`,
+	}},
 }
 
 // longLivedTokenRulesV6 are the built-in rules whose class changed from

@@ -270,18 +270,18 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		}
 		for start := 0; start < len(b.Locations); start += locationBatch {
 			part := b.Locations[start:min(start+locationBatch, len(b.Locations))]
-			args := make([]any, 0, len(part)*14)
+			args := make([]any, 0, len(part)*15)
 			for _, l := range part {
 				var tip any
 				if l.AtTip != nil {
 					tip = boolInt(*l.AtTip)
 				}
 				args = append(args, ids[l.Fingerprint], l.Source, l.Repository, l.Path, l.Line, l.Commit, l.Author, nanos(l.Date),
-					l.Branch, tip, seen, seen, scanID, scanID)
+					l.Branch, tip, seen, seen, scanID, scanID, nullString(l.Suppressed))
 			}
 			const earlier = `excluded.committed_at IS NOT NULL AND (locations.committed_at IS NULL OR excluded.committed_at < locations.committed_at)`
-			q := `INSERT INTO locations (secret_id, source, repository, path, line, commit_id, author, committed_at, branch, at_tip, first_seen, last_seen, first_scan_id, last_scan_id)
-				VALUES ` + valuesList(len(part), 14) + `
+			q := `INSERT INTO locations (secret_id, source, repository, path, line, commit_id, author, committed_at, branch, at_tip, first_seen, last_seen, first_scan_id, last_scan_id, suppressed)
+				VALUES ` + valuesList(len(part), 15) + `
 				ON CONFLICT (source, repository, path, secret_id) DO UPDATE SET
 					line = excluded.line,
 					branch = CASE WHEN excluded.branch <> '' THEN excluded.branch ELSE locations.branch END,
@@ -290,6 +290,7 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 					last_scan_id = excluded.last_scan_id,
 					returned_scan_id = CASE WHEN locations.gone_at IS NOT NULL THEN excluded.last_scan_id ELSE locations.returned_scan_id END,
 					gone_at = NULL,
+					suppressed = excluded.suppressed,
 					commit_id = CASE WHEN ` + earlier + ` THEN excluded.commit_id ELSE locations.commit_id END,
 					author = CASE WHEN ` + earlier + ` THEN excluded.author ELSE locations.author END,
 					committed_at = CASE WHEN ` + earlier + ` THEN excluded.committed_at ELSE locations.committed_at END
@@ -488,7 +489,7 @@ func (s *sqlStore) secretsTx(ctx context.Context, tx *sql.Tx, where string, args
 	if len(out) == 0 {
 		return out, nil
 	}
-	lq := `SELECT secret_id, source, repository, path, line, commit_id, author, committed_at, branch, at_tip, first_seen, last_seen, gone_at FROM locations`
+	lq := `SELECT secret_id, source, repository, path, line, commit_id, author, committed_at, branch, at_tip, first_seen, last_seen, gone_at, suppressed FROM locations`
 	if where != "" {
 		lq += ` WHERE secret_id IN (SELECT id FROM secrets` + where + `)`
 	}
@@ -503,10 +504,12 @@ func (s *sqlStore) secretsTx(ctx context.Context, tx *sql.Tx, where string, args
 			sid                          int64
 			l                            Location
 			date, first, last, gone, tip sql.NullInt64
+			suppressed                   sql.NullString
 		)
-		if err := lrows.Scan(&sid, &l.Source, &l.Repository, &l.Path, &l.Line, &l.Commit, &l.Author, &date, &l.Branch, &tip, &first, &last, &gone); err != nil {
+		if err := lrows.Scan(&sid, &l.Source, &l.Repository, &l.Path, &l.Line, &l.Commit, &l.Author, &date, &l.Branch, &tip, &first, &last, &gone, &suppressed); err != nil {
 			return nil, err
 		}
+		l.Suppressed = suppressed.String
 		l.Date, l.FirstSeen, l.LastSeen, l.GoneAt = fromNanos(date), fromNanos(first), fromNanos(last), fromNanos(gone)
 		if tip.Valid {
 			v := tip.Int64 != 0

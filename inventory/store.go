@@ -176,6 +176,9 @@ type LocationRecord struct {
 	Branch      string
 	// AtTip is nil when unknown (a history scan without a work tree).
 	AtTip *bool
+	// Suppressed says why the scan did not report the secret here (an
+	// inline allow comment); "" when it did.
+	Suppressed string
 }
 
 // IngestSummary counts what one ingest changed.
@@ -241,6 +244,10 @@ type Location struct {
 	// GoneAt is when a complete scan of the repository stopped finding
 	// the secret here (zero while present).
 	GoneAt time.Time `json:"gone_at,omitzero"`
+	// Suppressed says why the last scan that found the secret here did
+	// not report it ("inline allow": a comment silenced it); "" when it
+	// did. An auditor sees a live secret someone silenced.
+	Suppressed string `json:"suppressed,omitempty"`
 	// Environment is filled in by Evaluate, not stored.
 	Environment Environment `json:"environment,omitempty"`
 }

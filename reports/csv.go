@@ -45,6 +45,9 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	if verified {
 		header = append(append([]string{}, csvHeader...), csvVerifyHeader...)
 	}
+	if r.opts.IncludeSuppressed {
+		header = append(header[:len(header):len(header)], "suppressed")
+	}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -75,6 +78,9 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 		}
 		if verified {
 			row = append(row, verificationCells(rec.Verification)...)
+		}
+		if r.opts.IncludeSuppressed {
+			row = append(row, csvText(rec.Suppressed))
 		}
 		if err := cw.Write(row); err != nil {
 			return err

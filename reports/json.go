@@ -46,6 +46,9 @@ type record struct {
 	Expires string `json:"expires,omitempty"`
 	// Verification is set when the scan ran with --verify.
 	Verification *scanner.Verification `json:"verification,omitempty"`
+	// Suppressed says why the finding is not reported as one; set only
+	// for the suppressed candidates --include-suppressed lists.
+	Suppressed string `json:"suppressed,omitempty"`
 }
 
 // newRecord converts f for output under o.
@@ -81,6 +84,7 @@ func (o Options) newRecord(f *scanner.Finding) record {
 		Count:                f.Count,
 		Expires:              formatDate(f.Expires),
 		Verification:         f.Verification,
+		Suppressed:           f.Suppressed,
 	}
 }
 

@@ -107,6 +107,10 @@ type Summary struct {
 	// evidence to its rotation, over the rotations in the period (-1 when
 	// there were none).
 	MedianDaysToRotate float64 `json:"median_days_to_rotate"`
+	// SilencedInline counts the active secrets an inline allow comment
+	// silences at a location where they still are: live keys a scan no
+	// longer reports.
+	SilencedInline int `json:"silenced_inline,omitempty"`
 
 	ByStatus      []Count `json:"by_status"`
 	BySeverity    []Count `json:"by_severity"`
@@ -674,6 +678,9 @@ func summarize(entries []inventory.Entry, r *InventoryReport, exposed []float64)
 	for _, e := range entries {
 		if e.Status.Active() {
 			s.Open++
+			if e.SilencedLocations() > 0 {
+				s.SilencedInline++
+			}
 		}
 	}
 	if len(exposed) > 0 {

@@ -187,6 +187,9 @@ func headline(r *InventoryReport) [][2]string {
 	} else {
 		rows = append(rows, [2]string{"Vault fields indexed (sprawl vault index)", "0"})
 	}
+	if s.SilencedInline > 0 {
+		rows = append(rows, [2]string{"Open secrets silenced inline (an allow comment hides a live key)", strconv.Itoa(s.SilencedInline)})
+	}
 	if s.CISecrets > 0 {
 		rows = append(rows, [2]string{"CI secrets (overdue, same name at several levels)", fmt.Sprintf("%d (%d, %d)", s.CISecrets, s.CISecretsOverdue, s.CISecretsSameName)})
 	}

@@ -45,6 +45,11 @@ type Options struct {
 	// findings the human formats then say the scan is incomplete instead
 	// of "no secrets found": a failure must never read as a clean scan.
 	Unreadable int
+	// IncludeSuppressed says the findings may include suppressed
+	// candidates (Finding.Suppressed set): the csv format then adds a
+	// "suppressed" column. The json formats write the field whenever it
+	// is set, the table marks such rows.
+	IncludeSuppressed bool
 }
 
 // nothingFound is what the human formats say when there are no findings.

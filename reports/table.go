@@ -41,8 +41,8 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	rows := make([][]string, 0, len(findings))
 	for _, f := range sorted(findings) {
 		row := []string{
-			f.Severity.String(),
-			printable(f.RuleID),
+			severityCell(&f),
+			printable(ruleCell(&f)),
 			printable(location(&f)),
 			printable(r.opts.secret(&f)),
 		}

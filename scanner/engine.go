@@ -53,6 +53,11 @@ type Engine struct {
 	// KeepAllowed keeps the matches inline allow comments silenced in
 	// Result.Allowed, so a gate can tell an allow comment a change added.
 	KeepAllowed bool
+	// KeepDropped keeps, in Result.Dropped, the candidates the matcher
+	// rejected for a reason worth reviewing (see
+	// detectors.Matcher.MatchDropped), each with Finding.Suppressed set.
+	// It rescans every chunk, so it is for diagnostics only.
+	KeepDropped bool
 }
 
 // DefaultAggregateAfter is how many findings of one rule in one file are
@@ -94,6 +99,9 @@ type Result struct {
 	// Allowed holds the findings inline allow comments silenced, when
 	// Engine.KeepAllowed is set.
 	Allowed []Finding
+	// Dropped holds the candidates the matcher rejected, when
+	// Engine.KeepDropped is set.
+	Dropped []Finding
 }
 
 type work struct {
@@ -105,6 +113,7 @@ type work struct {
 type itemEvent struct {
 	findings   []Finding
 	allowed    []Finding
+	dropped    []Finding
 	skip       string
 	err        error
 	path       string
@@ -218,6 +227,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				res.Stats.Bytes += int64(ev.bytes)
 				res.Stats.Suppressed += ev.suppressed
 				res.Allowed = append(res.Allowed, ev.allowed...)
+				res.Dropped = append(res.Dropped, ev.dropped...)
 				for _, f := range ev.findings {
 					if !finishing && e.Accept != nil && e.Accept(&f) {
 						res.Stats.Accepted++
@@ -282,7 +292,11 @@ func (e *Engine) process(w work, fold bool) itemEvent {
 		ev.bytes = c.Owned
 	}
 	var lines lineIndex
-	for _, m := range e.Matcher.Match(w.data) {
+	ms := e.Matcher.Match(w.data)
+	if e.KeepDropped {
+		ev.dropped = e.dropped(w, ms)
+	}
+	for _, m := range ms {
 		if c.Owned > 0 && m.Start >= c.Owned {
 			continue
 		}

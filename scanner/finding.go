@@ -73,4 +73,8 @@ type Finding struct {
 	Captures map[string]string `json:"-"`
 	// Verification is set when the scan verified findings (--verify).
 	Verification *Verification `json:"verification,omitempty"`
+	// Suppressed, when set, says why this finding is not reported as one
+	// (inline allow, baseline, a placeholder, …): it is listed only with
+	// --include-suppressed and never fails a scan.
+	Suppressed string `json:"suppressed,omitempty"`
 }

@@ -527,7 +527,8 @@ func newInventoryListCmd() *cobra.Command {
   --regression  rotated or revoked, yet seen at a new place since
   --severity    that severity and above
 
-The FLAGS column says which apply: shared-env, multi-repo, overdue, regression.`,
+The FLAGS column says which apply: shared-env, multi-repo, overdue, regression,
+silenced-inline (an inline allow comment silences it where it still is).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := listFilter(cmd)
@@ -670,6 +671,9 @@ func flags(e inventory.Entry) string {
 	}
 	if e.Regression {
 		f = append(f, "regression")
+	}
+	if e.SilencedLocations() > 0 {
+		f = append(f, "silenced-inline")
 	}
 	return strings.Join(f, ",")
 }
@@ -881,6 +885,8 @@ func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry)
 		state := "present"
 		if !l.Present() {
 			state = "gone " + when(l.GoneAt)
+		} else if l.Suppressed != "" {
+			state = "present, silenced (" + l.Suppressed + ")"
 		}
 		commit := l.Commit
 		if len(commit) > 12 {

@@ -73,6 +73,9 @@ func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if includeSuppressed(cmd) {
+		return nil, usageErr("--include-suppressed is not supported by %s scans yet; scan a clone with 'sprawl scan git --include-suppressed'", provider)
+	}
 	p, err := newPipeline(s)
 	if err != nil {
 		return nil, err

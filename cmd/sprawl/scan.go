@@ -46,8 +46,9 @@ func addScanFlags(c *cobra.Command) {
 	f.Int("workers", 0, "matching goroutines (0: one per core)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
 	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory, which may set policy only: allowlists, rules and baseline inside its tree)")
-	f.BoolP("verbose", "v", false, "list skipped and unreadable items")
+	f.BoolP("verbose", "v", false, "list skipped and unreadable items, and suppressed candidates with their reason")
 	f.BoolP("quiet", "q", false, "print no summary")
+	f.Bool("include-suppressed", false, "also report, marked with the reason, candidates that were suppressed: failed checksum, known example, placeholder, allowlist, inline allow, baseline, inventory status (table, json, jsonl and csv; never changes the exit code)")
 	f.String("inventory", "", "record findings in the inventory at this DSN: a SQLite path, postgres://…, or 'default' ($SPRAWL_INVENTORY, else ~/.local/share/sprawl/inventory.db); secrets marked false-positive or accepted-risk there stop failing the scan")
 }
 
@@ -123,6 +124,9 @@ type pipeline struct {
 	// gate, when set, makes the scan report the ways its range widens
 	// the policy (see policyFindings).
 	gate *gateView
+	// suppressed are the candidates the last scan suppressed, with the
+	// reason, kept with --include-suppressed or --verbose.
+	suppressed []scanner.Finding
 }
 
 func newPipeline(s *settings) (*pipeline, error) {
@@ -255,12 +259,26 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 	// finding stands for in the report.
 	p.engine.KeepAggregated = dsn != ""
 	p.engine.Accept = nil
+	p.suppressed = nil
+	trace := p.traceSuppressed(cmd)
+	if trace {
+		p.engine.KeepAllowed, p.engine.KeepDropped = true, true
+	}
+	if dsn != "" {
+		p.engine.KeepAllowed = true // recorded as silenced locations
+	}
 	if p.baseline != nil && dsn == "" {
 		// Before aggregation: an aggregate must never hide a new secret
 		// among accepted ones. (With an inventory every finding is kept
 		// and the baseline applied below, after the inventory recorded
 		// them all.)
-		p.engine.Accept = func(f *scanner.Finding) bool { return p.baseline.Contains(*f) }
+		p.engine.Accept = func(f *scanner.Finding) bool {
+			in := p.baseline.Contains(*f)
+			if in && trace {
+				p.noteSuppressed(suppressedBaseline, *f)
+			}
+			return in
+		}
 	}
 	res, err := p.engine.Run(cmd.Context(), src)
 	bar.finish()
@@ -269,6 +287,9 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		return res, 0, failure(err)
 	}
 	suppressed := res.Stats.Accepted
+	if trace {
+		p.noteEngineSuppressed(src, res)
+	}
 	if dsn != "" {
 		all := res
 		if len(res.Aggregated) > 0 {
@@ -280,7 +301,7 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		res.Aggregated = nil
 		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
-		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), all, append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), append(sourceIngestOptions(src), ingestRules(p.rules))...)
 		bar.finish()
 		if err != nil {
 			return res, 0, err
@@ -294,16 +315,22 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		kept := all.Findings
 		if p.baseline != nil {
 			var n int
+			before := kept
 			kept, n = p.baseline.Filter(kept)
 			suppressed += n
+			p.noteRemoved(suppressedBaseline, before, kept)
 		}
+		before := kept
 		if kept, err = migrationFilter(cmd, p, src.Root(), kept); err != nil {
 			return res, 0, err
 		}
+		p.noteRemoved(suppressedIgnore, before, kept)
+		before = kept
 		kept, n, err := suppressByInventory(cmd.Context(), dsn, kept)
 		if err != nil {
 			return res, 0, err
 		}
+		p.noteRemoved(suppressedInventory, before, kept)
 		res.Findings, res.Stats.Aggregated = scanner.Aggregate(kept, p.engine.AggregateAfter)
 		suppressed += n
 		// The inventory knows secrets by its own keyed fingerprint; the
@@ -316,8 +343,12 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		for i := range res.Findings {
 			res.Findings[i].InventoryFingerprint = scanner.Fingerprint(key, res.Findings[i].Secret)
 		}
-	} else if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
-		return res, 0, err
+	} else {
+		before := res.Findings
+		if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
+			return res, 0, err
+		}
+		p.noteRemoved(suppressedIgnore, before, res.Findings)
 	}
 	for i := range res.Findings {
 		if res.Findings[i].Source == "" { // a git scan marks commit-message findings
@@ -325,6 +356,13 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		}
 		res.Findings[i].Root = src.Root()
 	}
+	for i := range p.suppressed {
+		if p.suppressed[i].Source == "" {
+			p.suppressed[i].Source = src.Kind()
+		}
+		p.suppressed[i].Root = src.Root()
+	}
+	sortSuppressed(p.suppressed)
 	return res, suppressed, nil
 }
 
@@ -342,10 +380,11 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	if res.Findings, err = p.policyFindings(src, res); err != nil {
 		return err
 	}
-	if err := p.report(cmd, src.Root(), res.Findings, res.Stats.Errors); err != nil {
+	if err := p.report(cmd, src.Root(), p.withSuppressed(cmd, res.Findings), res.Stats.Errors); err != nil {
 		return err
 	}
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
+	p.listSuppressed(cmd.ErrOrStderr())
 	p.policySummary(cmd.ErrOrStderr())
 	for _, f := range res.Findings {
 		// A widened policy fails the gate whatever --fail-on says.
@@ -412,7 +451,7 @@ func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding,
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
 		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
-		Width: width, Unreadable: unreadable,
+		Width: width, Unreadable: unreadable, IncludeSuppressed: includeSuppressed(cmd),
 	})
 	if err != nil {
 		return usageErr("%v", err)

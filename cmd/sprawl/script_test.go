@@ -63,6 +63,8 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 //	gentoken aws-session VAR       AWS STS session token
 //	gentoken jwt-expired VAR       JWT whose exp was a day ago
 //	gentoken jwt-valid VAR         JWT whose exp is in a week
+//	gentoken ghpbad VAR  GitHub classic token with a wrong checksum
+//	gentoken sk_live VAR a Stripe live secret key's shape
 func cmdGenToken(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: gentoken KIND VAR")
@@ -86,6 +88,15 @@ func genToken(kind string) (string, bool) {
 			sum /= 62
 		}
 		return kind + "_" + body + string(enc), true
+	case "ghpbad": // a GitHub token whose checksum does not match
+		t, _ := genToken("ghp")
+		last := "A"
+		if t[len(t)-1] == 'A' {
+			last = "B"
+		}
+		return t[:len(t)-1] + last, true
+	case "sk_live": // Stripe live secret key shape, random body
+		return "sk_live_" + randomString(base62, 32), true
 	case "hex32":
 		return randomString("0123456789abcdef", 32), true
 	case "slack-bot":
