@@ -261,6 +261,30 @@ func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotat
 // applyRotation flags each planned path in its store and records the
 // outcome; it returns how many actions failed. Only an inventory failure
 // stops it.
+// flagAdapter returns the adapter that can mark it, opening each kind once
+// per run (adapters and errs hold the run's). When ok is false, it.Result
+// says why not, and it.Failed whether that is a failed action.
+func flagAdapter(ctx context.Context, adapters map[string]vault.Adapter, errs map[string]error, it *rotateItem, ac adapterConfig) (a vault.Adapter, ok bool) {
+	a, ok = adapters[it.Adapter]
+	if !ok && errs[it.Adapter] == nil {
+		var err error
+		if a, err = newAdapter(ctx, it.Adapter, ac); err != nil {
+			errs[it.Adapter] = err
+		} else {
+			adapters[it.Adapter] = a
+		}
+	}
+	if err := errs[it.Adapter]; err != nil {
+		it.Result, it.Failed = "not done: "+err.Error(), true
+		return nil, false
+	}
+	if a.Store() != it.Store {
+		it.Result = "skipped: the " + it.Adapter + " adapter points at " + a.Store() + ", not this store"
+		return nil, false
+	}
+	return a, true
+}
+
 func applyRotation(ctx context.Context, s inventory.Store, items []*rotateItem, ac adapterConfig, reason, actor string) (int, error) {
 	adapters := map[string]vault.Adapter{}
 	adapterErr := map[string]error{}
@@ -274,22 +298,11 @@ func applyRotation(ctx context.Context, s inventory.Store, items []*rotateItem, 
 			why = fmt.Sprintf("leaked: %s found in %s", it.Rule, it.Where)
 		}
 		if it.Action == "flag" {
-			a, ok := adapters[it.Adapter]
-			if !ok && adapterErr[it.Adapter] == nil {
-				var err error
-				if a, err = newAdapter(ctx, it.Adapter, ac); err != nil {
-					adapterErr[it.Adapter] = err
-				} else {
-					adapters[it.Adapter] = a
+			a, ok := flagAdapter(ctx, adapters, adapterErr, it, ac)
+			if !ok {
+				if it.Failed {
+					failed++
 				}
-			}
-			if err := adapterErr[it.Adapter]; err != nil {
-				it.Result, it.Failed = "not done: "+err.Error(), true
-				failed++
-				continue
-			}
-			if a.Store() != it.Store {
-				it.Result = "skipped: the " + it.Adapter + " adapter points at " + a.Store() + ", not this store"
 				continue
 			}
 			o, err := a.Flag(ctx, vault.Ref{Engine: it.Engine, Mount: it.Mount, Path: it.Path, Version: it.Version},
@@ -460,22 +473,11 @@ func applyOverdueManaged(ctx context.Context, s inventory.Store, items []*rotate
 		if why == "" {
 			why = "overdue under the rotation policy: " + it.Overdue
 		}
-		a, ok := adapters[it.Adapter]
-		if !ok && adapterErr[it.Adapter] == nil {
-			var err error
-			if a, err = newAdapter(ctx, it.Adapter, ac); err != nil {
-				adapterErr[it.Adapter] = err
-			} else {
-				adapters[it.Adapter] = a
+		a, ok := flagAdapter(ctx, adapters, adapterErr, it, ac)
+		if !ok {
+			if it.Failed {
+				failed++
 			}
-		}
-		if err := adapterErr[it.Adapter]; err != nil {
-			it.Result, it.Failed = "not done: "+err.Error(), true
-			failed++
-			continue
-		}
-		if a.Store() != it.Store {
-			it.Result = "skipped: the " + it.Adapter + " adapter points at " + a.Store() + ", not this store"
 			continue
 		}
 		o, err := a.Flag(ctx, vault.Ref{Engine: it.Engine, Mount: it.Mount, Path: it.Path, Version: it.Version}, vault.Mark{Reason: why, At: time.Now()})
