@@ -426,17 +426,10 @@ func (g *gateView) baselineWidening(rel string) ([]scanner.Finding, error) {
 		return nil, err
 	}
 	var out []scanner.Finding
-	for _, h := range g.heads {
-		data, err := g.readAt(h, rel)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := g.atTips(rel, func(h string, data []byte) {
 		head, err := scanner.ParseBaseline(data, rel)
 		if err != nil {
-			continue // the tip's baseline is not applied; nothing widened
+			return // the tip's baseline is not applied; nothing widened
 		}
 		for _, e := range head.Entries {
 			if base != nil && base.Contains(scanner.Finding{Fingerprint: e.Fingerprint, File: e.File}) {
@@ -444,8 +437,23 @@ func (g *gateView) baselineWidening(rel string) ([]scanner.Finding, error) {
 			}
 			out = append(out, policyFinding(rel, h, fmt.Sprintf("baseline entry added: %s in %s (%s)", e.Fingerprint, e.File, e.RuleID)))
 		}
+	})
+	return out, err
+}
+
+// atTips calls fn with rel's content at each tip of the range that has it.
+func (g *gateView) atTips(rel string, fn func(tip string, data []byte)) error {
+	for _, h := range g.heads {
+		data, err := g.readAt(h, rel)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fn(h, data)
 	}
-	return out, nil
+	return nil
 }
 
 // repoPolicy is the part of a config file a repository may set, as the
@@ -645,14 +653,7 @@ func (g *gateView) ignoreWidening(rel string) ([]scanner.Finding, error) {
 	}
 	had := lines(base)
 	var out []scanner.Finding
-	for _, h := range g.heads {
-		head, err := g.readAt(h, rel)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = g.atTips(rel, func(h string, head []byte) {
 		var added []string
 		for l := range lines(head) {
 			if !had[l] {
@@ -663,6 +664,6 @@ func (g *gateView) ignoreWidening(rel string) ([]scanner.Finding, error) {
 		for _, l := range added {
 			out = append(out, policyFinding(rel, h, "ignore entry added: "+clipQuote(l)))
 		}
-	}
-	return out, nil
+	})
+	return out, err
 }
