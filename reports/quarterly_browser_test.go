@@ -12,27 +12,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/browsertest"
 )
 
-// chromium finds a headless-capable Chromium: $SPRAWL_CHROMIUM, else
-// Debian's chromium on PATH. On CI (CI=true) a missing browser fails the
-// test, because .ci/run installs it; elsewhere the test is skipped.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SPRAWL_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH: .ci/run installs Debian's chromium package (scripts/with-postgres.sh)")
-	}
-	t.Skip("no chromium on PATH (apt-get install chromium, or set SPRAWL_CHROMIUM)")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // headless runs Chromium on a file:// page with a network log, returning
 // stdout and the URLs the page itself asked the network for.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sprawlsec/sprawl/internal/browsertest"
 )
 
 // TestBuild checks the story the demo tells, whatever the random values:
@@ -184,22 +186,7 @@ const layoutProbe = `<script>
 })();
 </script>`
 
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SPRAWL_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH: .ci/run installs Debian's chromium package")
-	}
-	t.Skip("no chromium on PATH (apt-get install chromium, or set SPRAWL_CHROMIUM)")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // dumpDOM renders page at a laptop's width and returns the DOM after its
 // scripts ran.
