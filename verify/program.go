@@ -32,6 +32,9 @@ var programs = map[string]*program{
 	// the tenant and client id its rule captures.
 	"azure-entra-client-secret":     azureClientCredentials,
 	"azure-ahds-fhir-client-secret": azureClientCredentials,
+	// A Google service-account key, by its private_key_id, with the
+	// client e-mail and private key its rule captures.
+	"gcp-service-account-key": googleServiceAccount,
 }
 
 // programFor returns the programmatic validator of a rule id, if any.
