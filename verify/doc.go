@@ -1,5 +1,10 @@
 // Package verify asks providers whether leaked secrets still work, by
-// running the validators declared beside the rules (detectors.Verify).
+// running the validators declared beside the rules (detectors.Verify) and,
+// where one templated request cannot express the protocol, programmatic
+// validators registered by rule id (program.go: AWS SigV4
+// sts:GetCallerIdentity, the Entra ID client-credentials grant, Google's
+// service-account JWT grant). Those run through the same client and
+// limits, to hosts fixed in code.
 //
 // Safety is by construction, not by the validators' good behaviour:
 //

@@ -24,11 +24,15 @@ func (v *Verifier) Findings(ctx context.Context, rules map[string]*detectors.Rul
 	}
 	var order []*group
 	byKey := map[string]*group{}
+	paired := pairAWS(rules, fs)
 	for i := range fs {
 		c := Candidate{Rule: rules[fs[i].RuleID], Secret: fs[i].Secret, Captures: fs[i].Captures, Fingerprint: fs[i].Fingerprint}
-		if c.Rule == nil || c.Rule.Verify == nil || c.Secret == "" {
+		if p, ok := paired[i]; ok {
+			c = p
+		}
+		if !c.hasValidator() || c.Secret == "" {
 			reason := "no validator"
-			if c.Rule != nil && c.Rule.Verify != nil {
+			if c.hasValidator() {
 				reason = "secret not available"
 			}
 			fs[i].Verification = &scanner.Verification{Status: scanner.VerifyUnknown, CheckedAt: v.o.Now().UTC().Truncate(1e9), Reason: reason}
@@ -98,6 +102,12 @@ func (v *Verifier) Findings(ctx context.Context, rules map[string]*detectors.Rul
 // host is the host a candidate's request goes to, for scheduling only.
 func (c Candidate) host() string {
 	v := c.Rule.Verify
+	if v == nil {
+		if p := programFor(c.Rule.ID); p != nil && len(p.hosts) > 0 {
+			return p.hosts[0]
+		}
+		return ""
+	}
 	if v.InstanceHost != "" {
 		return c.Captures[v.InstanceHost]
 	}
@@ -128,4 +138,69 @@ func Filter(fs []scanner.Finding, statuses []string) []scanner.Finding {
 		}
 	}
 	return out
+}
+
+// pairAWS joins AWS secret access keys with the key ids found in the same
+// place (same source, file, commit and blob), each to the nearest by line:
+// STS needs both. A secret finding and its key id's finding get the same
+// candidate (the secret's rule and fingerprint, the key id as a capture),
+// so the pair costs one request. A finding left unpaired is not in the
+// result; its rule's validator then says no key id was found.
+func pairAWS(rules map[string]*detectors.Rule, fs []scanner.Finding) map[int]Candidate {
+	type place struct{ source, root, file, commit, blob string }
+	at := func(f scanner.Finding) place { return place{f.Source, f.Root, f.File, f.Commit, f.Blob} }
+	ids := map[place][]int{}
+	secrets := map[place][]int{}
+	for i, f := range fs {
+		switch {
+		case f.RuleID == awsKeyIDRule && f.Secret != "":
+			ids[at(f)] = append(ids[at(f)], i)
+		case awsSecretRules[f.RuleID] && f.Secret != "":
+			secrets[at(f)] = append(secrets[at(f)], i)
+		}
+	}
+	nearest := func(from int, among []int) int {
+		best := -1
+		for _, j := range among {
+			if best < 0 || absInt(fs[j].Line-fs[from].Line) < absInt(fs[best].Line-fs[from].Line) {
+				best = j
+			}
+		}
+		return best
+	}
+	out := map[int]Candidate{}
+	for pl, ss := range secrets {
+		for _, s := range ss {
+			id := nearest(s, ids[pl])
+			if id < 0 {
+				continue
+			}
+			out[s] = awsCandidate(rules, fs[s], fs[id].Secret)
+		}
+	}
+	for pl, is := range ids {
+		for _, i := range is {
+			s := nearest(i, secrets[pl])
+			if s < 0 {
+				continue
+			}
+			out[i] = awsCandidate(rules, fs[s], fs[i].Secret)
+		}
+	}
+	return out
+}
+
+func awsCandidate(rules map[string]*detectors.Rule, secret scanner.Finding, keyID string) Candidate {
+	caps := map[string]string{awsKeyIDCapture: keyID}
+	for k, x := range secret.Captures {
+		caps[k] = x
+	}
+	return Candidate{Rule: rules[secret.RuleID], Secret: secret.Secret, Captures: caps, Fingerprint: secret.Fingerprint}
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -278,7 +278,7 @@ func (c Candidate) key() string {
 // returned without a request.
 func (v *Verifier) Verify(ctx context.Context, c Candidate) scanner.Verification {
 	now := v.o.Now()
-	if c.Rule == nil || c.Rule.Verify == nil {
+	if !c.hasValidator() {
 		return scanner.Verification{Status: scanner.VerifyUnknown, CheckedAt: now, Reason: "no validator"}
 	}
 	key := c.key()
@@ -299,8 +299,17 @@ func unknown(format string, a ...any) scanner.Verification {
 	return scanner.Verification{Status: scanner.VerifyUnknown, Reason: fmt.Sprintf(format, a...)}
 }
 
+// hasValidator reports whether the candidate's rule has a declarative or
+// a programmatic validator.
+func (c Candidate) hasValidator() bool {
+	return c.Rule != nil && (c.Rule.Verify != nil || programFor(c.Rule.ID) != nil)
+}
+
 func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification {
 	spec := c.Rule.Verify
+	if spec == nil {
+		return programFor(c.Rule.ID).run(ctx, v, c)
+	}
 	vals := map[string]string{detectors.SecretGroup: c.Secret}
 	for k, x := range c.Captures {
 		vals[k] = x
@@ -336,26 +345,14 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 	} else if u.Hostname() != host {
 		return unknown("request URL host is not the instance host")
 	}
-	if len(v.o.Hosts) > 0 {
-		ok := false
-		for _, h := range v.o.Hosts {
-			ok = ok || strings.EqualFold(h, host)
-		}
-		if !ok {
-			return unknown("host %s is not in --verify-hosts", host)
-		}
-	}
 	var body io.Reader
 	if spec.Request.Body != "" {
 		body = strings.NewReader(expand(spec.Request.Body, vals, nil))
 	}
-	a := allowance{host: host}
-	ctx = context.WithValue(ctx, allowKey{}, a)
 	req, err := http.NewRequestWithContext(ctx, spec.Request.Method, u.String(), body)
 	if err != nil {
 		return unknown("build request: %v", redactErr(err, c.Secret))
 	}
-	req.Header.Set("User-Agent", "sprawl-verify (+https://github.com/sprawlsec/sprawl)")
 	for _, h := range spec.Request.Headers {
 		req.Header.Set(h.Name, expand(h.Value, vals, nil))
 	}
@@ -363,26 +360,10 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 		pair := expand(b.Username, vals, nil) + ":" + expand(b.Password, vals, nil)
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(pair)))
 	}
-	if p, err := v.o.Proxy(req); err == nil && p != nil {
-		a.proxy = p.Hostname()
-		req = req.WithContext(context.WithValue(ctx, allowKey{}, a))
+	r, fail := v.send(ctx, host, req, c.Secret)
+	if fail != nil {
+		return *fail
 	}
-	l := v.limit(host)
-	if err := l.acquire(ctx, v.o.Interval, v.o.Now); err != nil {
-		return unknown("%v", err)
-	}
-	resp, err := v.client.Do(req)
-	if err != nil {
-		l.release()
-		return unknown("%s", describe(err, c.Secret))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	resp.Body.Close()
-	l.release()
-	if err != nil {
-		return unknown("read response: %s", describe(err, c.Secret))
-	}
-	r := response{status: resp.StatusCode, header: resp.Header, body: data}
 	for _, m := range spec.Live {
 		if r.matches(m) {
 			return scanner.Verification{Status: scanner.VerifyLive, Identity: r.identity(spec.Identity, c.Secret)}
@@ -393,7 +374,51 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 			return scanner.Verification{Status: scanner.VerifyRevoked}
 		}
 	}
-	return unknown("unexpected response: status %d", resp.StatusCode)
+	return unknown("unexpected response: status %d", r.status)
+}
+
+// send makes one request to host, the only host it may reach, under the
+// host's limits; the request must already name host in its URL. Any
+// failure comes back as an unknown result, its text free of the secret.
+func (v *Verifier) send(ctx context.Context, host string, req *http.Request, secret string) (*response, *scanner.Verification) {
+	if len(v.o.Hosts) > 0 {
+		ok := false
+		for _, h := range v.o.Hosts {
+			ok = ok || strings.EqualFold(h, host)
+		}
+		if !ok {
+			r := unknown("host %s is not in --verify-hosts", host)
+			return nil, &r
+		}
+	}
+	a := allowance{host: host}
+	req = req.WithContext(context.WithValue(ctx, allowKey{}, a))
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "sprawl-verify (+https://github.com/sprawlsec/sprawl)")
+	}
+	if p, err := v.o.Proxy(req); err == nil && p != nil {
+		a.proxy = p.Hostname()
+		req = req.WithContext(context.WithValue(ctx, allowKey{}, a))
+	}
+	l := v.limit(host)
+	if err := l.acquire(ctx, v.o.Interval, v.o.Now); err != nil {
+		r := unknown("%v", err)
+		return nil, &r
+	}
+	resp, err := v.client.Do(req)
+	if err != nil {
+		l.release()
+		r := unknown("%s", describe(err, secret))
+		return nil, &r
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	l.release()
+	if err != nil {
+		r := unknown("read response: %s", describe(err, secret))
+		return nil, &r
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 var placeholderRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)

@@ -1,0 +1,150 @@
+package verify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// AWS: sts:GetCallerIdentity, which needs no permission and answers for
+// any valid key, signed with Signature Version 4.
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html
+const (
+	awsHost    = "sts.amazonaws.com"
+	awsRegion  = "us-east-1"
+	awsService = "sts"
+	awsBody    = "Action=GetCallerIdentity&Version=2011-06-15"
+	// awsKeyIDCapture is the capture holding the access key id paired
+	// with a secret access key (set by Findings from the key id found
+	// beside the secret, or by a rule that captures it).
+	awsKeyIDCapture = "access_key_id"
+)
+
+var awsSTS = &program{
+	hosts: []string{awsHost},
+	docs:  "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+	run:   runAWS,
+}
+
+var awsKeyIDRe = regexp.MustCompile(`^(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$`)
+
+// awsSecretRules are the rules whose secret is an AWS secret access key,
+// and awsKeyIDRule the rule of its key id; Findings pairs them.
+var awsSecretRules = map[string]bool{
+	"aws-secret-access-key":             true,
+	"aws-terraform-provider-secret-key": true,
+	"aws-healthlake-secret-access-key":  true,
+}
+
+const awsKeyIDRule = "aws-access-key-id"
+
+func runAWS(ctx context.Context, v *Verifier, c Candidate) scanner.Verification {
+	id := c.Captures[awsKeyIDCapture]
+	if c.Rule.ID == awsKeyIDRule {
+		return unknown("no secret access key found beside the key id")
+	}
+	if id == "" {
+		return unknown("no access key id found beside the secret")
+	}
+	if !awsKeyIDRe.MatchString(id) || len(c.Secret) != 40 {
+		return unknown("not an access key pair")
+	}
+	if strings.HasPrefix(id, "ASIA") {
+		// Temporary keys need their session token, which is not paired.
+		return unknown("temporary key (ASIA) needs its session token")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+awsHost+"/", strings.NewReader(awsBody))
+	if err != nil {
+		return unknown("build request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	signAWS(req, []byte(awsBody), id, c.Secret, v.o.Now().UTC())
+	r, fail := v.send(ctx, awsHost, req, c.Secret)
+	if fail != nil {
+		return *fail
+	}
+	if r.status == http.StatusOK {
+		var ok struct {
+			Result struct {
+				Arn     string `xml:"Arn"`
+				Account string `xml:"Account"`
+			} `xml:"GetCallerIdentityResult"`
+		}
+		if xml.Unmarshal(r.body, &ok) != nil || ok.Result.Arn == "" {
+			return unknown("unexpected response: status 200 without an identity")
+		}
+		id := map[string]string{"key_id": id}
+		if a := clean(ok.Result.Arn); a != "" {
+			id["user"] = a
+		}
+		if a := clean(ok.Result.Account); a != "" {
+			id["account"] = a
+		}
+		return scanner.Verification{Status: scanner.VerifyLive, Identity: id}
+	}
+	var e struct {
+		Code string `xml:"Error>Code"`
+	}
+	_ = xml.Unmarshal(r.body, &e)
+	switch {
+	case r.status == http.StatusForbidden && (e.Code == "InvalidClientTokenId" || e.Code == "SignatureDoesNotMatch"):
+		// InvalidClientTokenId: no such key id (deleted). SignatureDoesNotMatch:
+		// the key id exists but this secret is not its secret.
+		return scanner.Verification{Status: scanner.VerifyRevoked}
+	case e.Code != "":
+		// ExpiredToken, Throttling, clock skew …: nothing said of the key.
+		return unknown("unexpected response: status %d (%s)", r.status, clean(e.Code))
+	}
+	return unknown("unexpected response: status %d", r.status)
+}
+
+// signAWS signs req (whose body is body) with AWS Signature Version 4 for
+// STS in us-east-1, signing its host, content-type and x-amz-date headers.
+func signAWS(req *http.Request, body []byte, keyID, secret string, now time.Time) {
+	amzDate := now.Format("20060102T150405Z")
+	day := now.Format("20060102")
+	req.Header.Set("X-Amz-Date", amzDate)
+	const signed = "content-type;host;x-amz-date"
+	path := req.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	canonical := strings.Join([]string{
+		req.Method,
+		path,
+		req.URL.RawQuery,
+		"content-type:" + strings.TrimSpace(req.Header.Get("Content-Type")) + "\n" +
+			"host:" + req.URL.Host + "\n" +
+			"x-amz-date:" + amzDate + "\n",
+		signed,
+		hexSHA256(body),
+	}, "\n")
+	scope := day + "/" + awsRegion + "/" + awsService + "/aws4_request"
+	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
+	k := hmacSHA256([]byte("AWS4"+secret), day)
+	k = hmacSHA256(k, awsRegion)
+	k = hmacSHA256(k, awsService)
+	k = hmacSHA256(k, "aws4_request")
+	sig := hex.EncodeToString(hmacSHA256(k, toSign))
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+keyID+"/"+scope+", SignedHeaders="+signed+", Signature="+sig)
+}
+
+func hexSHA256(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}

@@ -1,0 +1,79 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/sprawlsec/sprawl/scanner"
+)
+
+// TestLiveProgramValidators is opt-in: it calls the real providers with
+// the programmatic validators. Each variable expects live; its _REVOKED
+// twin expects revoked:
+//
+//	SPRAWL_LIVE_VERIFY_AWS=<access key id>:<secret access key>
+//	SPRAWL_LIVE_VERIFY_AZURE=<tenant>:<client id>:<client secret>
+//	SPRAWL_LIVE_VERIFY_GCP_SA=<path of a service-account JSON key file>
+//
+// Nothing is printed of the values.
+func TestLiveProgramValidators(t *testing.T) {
+	rules := builtinRules(t)
+	build := map[string]func(string) (Candidate, bool){
+		"AWS": func(v string) (Candidate, bool) {
+			id, secret, ok := strings.Cut(v, ":")
+			return Candidate{Rule: rules["aws-secret-access-key"], Secret: secret, Captures: map[string]string{awsKeyIDCapture: id}}, ok
+		},
+		"AZURE": func(v string) (Candidate, bool) {
+			parts := strings.SplitN(v, ":", 3)
+			if len(parts) != 3 {
+				return Candidate{}, false
+			}
+			return Candidate{Rule: rules["azure-entra-client-secret"], Secret: parts[2],
+				Captures: map[string]string{azureTenantCapture: parts[0], azureClientCapture: parts[1]}}, true
+		},
+		"GCP_SA": func(path string) (Candidate, bool) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return Candidate{}, false
+			}
+			var f struct {
+				KeyID      string `json:"private_key_id"`
+				PrivateKey string `json:"private_key"`
+				Email      string `json:"client_email"`
+			}
+			if json.Unmarshal(data, &f) != nil {
+				return Candidate{}, false
+			}
+			return Candidate{Rule: rules["gcp-service-account-key"], Secret: f.KeyID,
+				Captures: map[string]string{googleEmailCapture: f.Email, googleKeyCapture: f.PrivateKey}}, true
+		},
+	}
+	ran := 0
+	for name, mk := range build {
+		for suffix, want := range map[string]string{"": scanner.VerifyLive, "_REVOKED": scanner.VerifyRevoked} {
+			env := "SPRAWL_LIVE_VERIFY_" + name + suffix
+			val := os.Getenv(env)
+			if val == "" {
+				continue
+			}
+			ran++
+			t.Run(env, func(t *testing.T) {
+				c, ok := mk(val)
+				if !ok {
+					t.Fatalf("%s: malformed value", env)
+				}
+				got := New(Options{}).Verify(context.Background(), c)
+				if got.Status != want {
+					t.Fatalf("%s: %s (%s), want %s", env, got.Status, got.Reason, want)
+				}
+				t.Logf("%s: %s, identity %v", env, got.Status, got.Identity)
+			})
+		}
+	}
+	if ran == 0 {
+		t.Skip("set SPRAWL_LIVE_VERIFY_AWS, _AZURE or _GCP_SA to run against the real providers (see docs/verification.md)")
+	}
+}
