@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // A scan with --verify --inventory records each finding's verification
@@ -73,5 +82,66 @@ func TestVerifyRecordedInInventory(t *testing.T) {
 	code, out, errOut = runInventoryCLI(t, "audit", "verify", "--inventory", dsn)
 	if code != 0 {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// rotate plans live leaks first: of three unmanaged leaks verified
+// revoked, never and live, the live one heads the plan and the revoked
+// one ends it, whatever their fingerprints' order.
+func TestRotatePlansLiveFirst(t *testing.T) {
+	isolate(t)
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "inv.db")
+	key, err := inventoryKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := openInventory(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var fs []scanner.Finding
+	want := map[string]string{}
+	for i, status := range []string{scanner.VerifyRevoked, "", scanner.VerifyLive} {
+		sec := "tok_" + strings.Repeat(strconv.Itoa(i), 24)
+		f := scanner.Finding{RuleID: "generic-api-key", Severity: detectors.SeverityHigh, File: "f" + strconv.Itoa(i), Line: 1, Secret: sec}
+		if status != "" {
+			f.Verification = &scanner.Verification{Status: status, CheckedAt: now}
+		}
+		fs = append(fs, f)
+		want[scanner.Fingerprint(key, sec)] = status
+	}
+	if _, err := inventory.Ingest(ctx, s, key, inventory.Scan{Source: "dir", Repository: "/r", Complete: true, Actor: "t"}, fs); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	code, out, errOut := runSprawl(ctx, "rotate", "--inventory", dsn, "-f", "json")
+	if code != 0 {
+		t.Fatalf("rotate: exit %d\n%s%s", code, out, errOut)
+	}
+	var plan struct {
+		Items []struct {
+			Secrets []string `json:"secrets"`
+			Live    string   `json:"live"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var got []string
+	for _, it := range plan.Items {
+		if len(it.Secrets) != 1 || want[it.Secrets[0]] != it.Live {
+			t.Errorf("item %v says live %q, want %q", it.Secrets, it.Live, want[it.Secrets[0]])
+		}
+		got = append(got, it.Live)
+	}
+	if diff := cmp.Diff([]string{scanner.VerifyLive, "", scanner.VerifyRevoked}, got); diff != "" {
+		t.Errorf("plan order by verification (-want +got):\n%s", diff)
+	}
+	code, out, _ = runSprawl(ctx, "rotate", "--inventory", dsn)
+	if code != 0 || !strings.Contains(out, "LIVE") {
+		t.Fatalf("rotate table: exit %d, want a LIVE column\n%s", code, out)
 	}
 }
