@@ -145,3 +145,41 @@ func TestRotatePlansLiveFirst(t *testing.T) {
 		t.Fatalf("rotate table: exit %d, want a LIVE column\n%s", code, out)
 	}
 }
+
+// sprawl verify --inventory --rescan re-verifies: the rescan finds the
+// values the inventory does not hold, the provider now says revoked, and
+// the inventory's latest verification, its audit chain and the summary
+// say so. Without --rescan it is a usage error that says why.
+func TestVerifyCommandRescans(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte(githubExample(t)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn := filepath.Join(t.TempDir(), "inv.db")
+	ctx := context.Background()
+	if code, _, errOut := runSprawl(ctx, "verify", "--inventory", dsn); code != exitUsage || !strings.Contains(errOut, "no secret values") {
+		t.Fatalf("verify without --rescan: exit %d, want %d and why\n%s", code, exitUsage, errOut)
+	}
+	fakeGitHubAPI(t, 200, `{"login":"octocat"}`)
+	if code, _, errOut := runSprawl(ctx, "verify", "--inventory", dsn, "--rescan", dir, "--verify-cache", "off"); code != exitFindings || !strings.Contains(errOut, "1 live") {
+		t.Fatalf("verify (live): exit %d, want %d and 1 live\n%s", code, exitFindings, errOut)
+	}
+	fakeGitHubAPI(t, 401, `{"message":"Bad credentials"}`)
+	code, _, errOut := runSprawl(ctx, "verify", "--inventory", dsn, "--rescan", dir, "--verify-cache", "off")
+	if code != exitClean || !strings.Contains(errOut, "0 live, 1 revoked") {
+		t.Fatalf("verify (revoked): exit %d, want %d and 1 revoked\n%s", code, exitClean, errOut)
+	}
+	code, out, _ := runInventoryCLI(t, "inventory", "list", "--inventory", dsn, "-f", "json")
+	var es []struct {
+		Verification []struct {
+			Status string `json:"status"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal([]byte(out), &es); err != nil || code != 0 || len(es) != 1 || len(es[0].Verification) != 2 || es[0].Verification[1].Status != "revoked" {
+		t.Fatalf("after two verify runs: want a history live, revoked; got %s (%v)", out, err)
+	}
+	if code, out, errOut := runInventoryCLI(t, "audit", "verify", "--inventory", dsn); code != 0 {
+		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
