@@ -1653,6 +1653,16 @@ func auditSummary(e inventory.AuditEntry) string {
 			s += ": FAILED: " + e
 		}
 		return s
+	case inventory.ActionVerify:
+		vs, _ := d["verifications"].([]any)
+		n := map[string]int{}
+		for _, v := range vs {
+			m, _ := v.(map[string]any)
+			s, _ := m["status"].(string)
+			n[s]++
+		}
+		return fmt.Sprintf("scan %d verified %d secrets: %d live, %d revoked, %d unknown", num("scan_id"), len(vs),
+			n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
 	case inventory.ActionCISecrets:
 		return fmt.Sprintf("CI secrets of %s:%s: %d (%d new, %d updated, %d gone)", str("provider"), str("owner"),
 			num("secrets"), num("new"), num("updated"), num("gone"))

@@ -83,6 +83,10 @@ func TestVerifyRecordedInInventory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
+	code, out, _ = runInventoryCLI(t, "audit", "log", "--inventory", dsn)
+	if code != 0 || !strings.Contains(out, "verified 1 secrets: 0 live, 1 revoked") {
+		t.Fatalf("audit log: exit %d, want the verify entries summarised\n%s", code, out)
+	}
 }
 
 // rotate plans live leaks first: of three unmanaged leaks verified
