@@ -34,6 +34,9 @@ const (
 	// ActionVault records an action in a secret store (flag, rotate,
 	// clear), done or failed.
 	ActionVault = "vault"
+	// ActionVerify records the verifications a scan made (--verify), in
+	// the same transaction as its ingest.
+	ActionVerify = "verify"
 )
 
 // ErrTampered is wrapped by the *TamperError Verify returns.

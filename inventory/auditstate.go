@@ -88,6 +88,10 @@ type AuditedState struct {
 	Scans   []ScanRecord
 	// Locations are every location's identity and scan references.
 	Locations []LocationState
+	// Verifications are every secret's verification rows in insertion
+	// order, by fingerprint, with the scan each names.
+	Verifications     map[string][]verificationAudit
+	VerificationScans map[string][]int64
 }
 
 // LocationState is a location's row as far as the chain covers it: which
@@ -129,10 +133,18 @@ type replay struct {
 	secrets  map[string]*secretReplay
 	scans    map[int64]scanReplay
 	problems []Mismatch
+	// verifications are the "verify" entries' rows by fingerprint, with
+	// the scan and entry that recorded each.
+	verifications map[string][]verificationReplay
+}
+
+type verificationReplay struct {
+	a         verificationAudit
+	scan, seq int64
 }
 
 func newReplay() *replay {
-	return &replay{secrets: map[string]*secretReplay{}, scans: map[int64]scanReplay{}}
+	return &replay{secrets: map[string]*secretReplay{}, scans: map[int64]scanReplay{}, verifications: map[string][]verificationReplay{}}
 }
 
 func (r *replay) apply(e AuditEntry) {
@@ -149,6 +161,15 @@ func (r *replay) apply(e AuditEntry) {
 			return
 		}
 		r.scans[a.ScanID] = scanReplay{a, e.Seq}
+	case ActionVerify:
+		var a verifyAudit
+		if err := json.Unmarshal([]byte(e.Data), &a); err != nil || a.ScanID <= 0 {
+			r.problems = append(r.problems, Mismatch{"audit_log", seq, "verify entry without readable verifications"})
+			return
+		}
+		for _, v := range a.Verifications {
+			r.verifications[v.Fingerprint] = append(r.verifications[v.Fingerprint], verificationReplay{v, a.ScanID, e.Seq})
+		}
 	case ActionStatus:
 		var a statusAudit
 		if err := json.Unmarshal([]byte(e.Data), &a); err != nil || a.Fingerprint == "" {
@@ -274,6 +295,7 @@ func (r *replay) compare(st AuditedState) []Mismatch {
 			}
 		}
 	}
+	out = append(out, r.compareVerifications(st)...)
 	out = append(out, r.compareAdded(st)...)
 	out = append(out, r.compareLocations(st)...)
 
@@ -363,6 +385,40 @@ func (r *replay) compareLocations(st AuditedState) []Mismatch {
 		case i < len(ids):
 			if fin := r.scans[ids[i]].a.FinishedNS; fin != 0 && nsOf(l.GoneAt) != fin {
 				bad("marked gone at %s, but scan %d, which stopped finding it, finished at %s", fmtNS(nsOf(l.GoneAt)), ids[i], fmtNS(fin))
+			}
+		}
+	}
+	return out
+}
+
+// compareVerifications checks every secret's verification rows against the
+// "verify" entries: same count, and each row as its entry recorded it.
+func (r *replay) compareVerifications(st AuditedState) []Mismatch {
+	var out []Mismatch
+	fps := map[string]bool{}
+	for fp := range st.Verifications {
+		fps[fp] = true
+	}
+	for fp := range r.verifications {
+		fps[fp] = true
+	}
+	keys := make([]string, 0, len(fps))
+	for fp := range fps {
+		keys = append(keys, fp)
+	}
+	sort.Strings(keys)
+	for _, fp := range keys {
+		got, want := st.Verifications[fp], r.verifications[fp]
+		if len(got) != len(want) {
+			out = append(out, Mismatch{"verifications", fp, fmt.Sprintf("%d verifications but the audit log records %d", len(got), len(want))})
+			continue
+		}
+		for i, g := range got {
+			w := want[i]
+			if g != w.a || st.VerificationScans[fp][i] != w.scan {
+				out = append(out, Mismatch{"verifications", fp, fmt.Sprintf("verification %d (%s at %s) differs from the audit log (entry %d: %s at %s)",
+					i+1, g.Status, fmtNS(g.CheckedAtNS), w.seq, w.a.Status, fmtNS(w.a.CheckedAtNS))})
+				break
 			}
 		}
 	}

@@ -56,6 +56,7 @@ func runConformance(t *testing.T, newStore storeFactory) {
 		{"Reopen", testReopen},
 		{"NoPlaintext", testNoPlaintext},
 		{"Filters", testFilters},
+		{"VerificationHistory", testVerificationHistory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,6 +74,12 @@
 // time, the whole scan record or the digests are judged on the fields
 // they hold, so existing inventories verify without a schema migration.
 //
+// A "verify" entry holds the verifications one scan recorded (schema
+// version 7, appended in the ingest's transaction): each secret's status,
+// checked-at time, rule, identity and reason, exactly as the verifications
+// table stores them; Verify names every secret whose rows differ from the
+// chain's, were added without an entry or were deleted.
+//
 // An attacker who can write the database can still cut the chain short
 // (with the rows it recorded) or rebuild it consistently. A head published
 // elsewhere catches both: Head is written "SEQ:HASH" ('sprawl audit head',

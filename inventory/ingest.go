@@ -94,6 +94,7 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 	}
 	secrets := map[string]int{} // fingerprint → index in b.Secrets
 	locs := map[locKey]int{}
+	verified := map[string]bool{} // one verification per secret and scan
 	for _, f := range findings {
 		if f.Secret == "" {
 			continue
@@ -126,6 +127,16 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 			}
 		}
 
+		if v := f.Verification; v != nil && !verified[fp] {
+			verified[fp] = true
+			at := v.CheckedAt
+			if at.IsZero() {
+				at = scan.Finished
+			}
+			b.Verifications = append(b.Verifications, VerificationRecord{Fingerprint: fp, Verification: Verification{
+				Status: v.Status, CheckedAt: time.Unix(0, at.UnixNano()).UTC(), Identity: v.Identity, Reason: v.Reason, RuleID: f.RuleID}})
+		}
+
 		var tip *bool
 		present, known := true, f.Commit == "" && f.Blob == ""
 		if scan.AtTip != nil {
@@ -150,6 +161,7 @@ func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error)
 		b.Locations[i] = mergeLocation(b.Locations[i], loc)
 	}
 	sort.Slice(b.Secrets, func(i, j int) bool { return b.Secrets[i].Fingerprint < b.Secrets[j].Fingerprint })
+	sort.Slice(b.Verifications, func(i, j int) bool { return b.Verifications[i].Fingerprint < b.Verifications[j].Fingerprint })
 	sort.Slice(b.Locations, func(i, j int) bool {
 		x, y := b.Locations[i], b.Locations[j]
 		if x.Fingerprint != y.Fingerprint {

@@ -213,6 +213,23 @@ var migrations = []migration{
 		`UPDATE secrets SET class = 'api-key' WHERE class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
 		`UPDATE vault_entries SET rule_class = 'api-key' WHERE rule_class = 'token' AND rule_id IN (` + sqlStrings(longLivedTokenRulesV6) + `)`,
 	}},
+	// Version 7: the verification history: what a provider said of a
+	// secret each time a scan asked (--verify). Keyed fingerprint only (by
+	// secret_id), never the value; identity holds the validator's safe
+	// identity fields as JSON.
+	{7, "verification history", []string{
+		`CREATE TABLE verifications (
+			id         {{id}},
+			secret_id  BIGINT NOT NULL REFERENCES secrets (id),
+			scan_id    BIGINT NOT NULL,
+			rule_id    TEXT NOT NULL,
+			status     TEXT NOT NULL,
+			checked_at BIGINT NOT NULL,
+			identity   TEXT NOT NULL DEFAULT '',
+			reason     TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX verifications_secret ON verifications (secret_id, checked_at, id)`,
+	}},
 	// Version 8: why a location's findings were silenced (version 7 is
 	// reserved for the verification history). NULL: they were reported.
 	{8, "silenced locations", []string{

@@ -380,16 +380,46 @@ func (s *sqlStore) Ingest(ctx context.Context, b *Batch) (IngestSummary, error) 
 		}
 		// The entry holds the scan record as the scans table does, so
 		// Verify can tell an edited or deleted scan row.
-		return s.appendAudit(ctx, tx, c, b.Actor, ActionIngest, ingestAudit{
+		if err := s.appendAudit(ctx, tx, c, b.Actor, ActionIngest, ingestAudit{
 			Source: sc.Source, Repository: sc.Repository, Complete: sc.Complete, HeadCommit: sc.HeadCommit,
 			Branch: sc.Branch, StartedNS: sc.Started.UnixNano(), FinishedNS: seen,
 			NewSecretsDigest: secretsDigest(newSecrets), NewLocationsDigest: locationsDigest(newLocations), IngestSummary: sum,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.recordVerifications(ctx, tx, c, b, scanID)
 	})
 	if err != nil {
 		return IngestSummary{}, fmt.Errorf("ingest: %w", err)
 	}
 	return sum, nil
+}
+
+// recordVerifications stores the batch's verifications and appends their
+// "verify" entry, which holds them as the table does.
+func (s *sqlStore) recordVerifications(ctx context.Context, tx *sql.Tx, c *chain, b *Batch, scanID int64) error {
+	if len(b.Verifications) == 0 {
+		return nil
+	}
+	a := verifyAudit{ScanID: scanID}
+	for _, v := range b.Verifications {
+		if v.Status == "" || v.CheckedAt.IsZero() {
+			return fmt.Errorf("%w: verification of %s has no status or time", ErrInvalid, v.Fingerprint)
+		}
+		id := identityJSON(v.Identity)
+		res, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO verifications (secret_id, scan_id, rule_id, status, checked_at, identity, reason)
+			SELECT id, ?, ?, ?, ?, ?, ? FROM secrets WHERE fingerprint = ?`),
+			scanID, v.RuleID, v.Status, v.CheckedAt.UnixNano(), id, v.Reason, v.Fingerprint)
+		if err != nil {
+			return fmt.Errorf("record verification: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != 1 {
+			return fmt.Errorf("%w: verification names a secret not in the batch", ErrInvalid)
+		}
+		a.Verifications = append(a.Verifications, verificationAudit{Fingerprint: v.Fingerprint, RuleID: v.RuleID, Status: v.Status,
+			CheckedAtNS: v.CheckedAt.UnixNano(), Identity: id, Reason: v.Reason})
+	}
+	return s.appendAudit(ctx, tx, c, b.Actor, ActionVerify, a)
 }
 
 const secretColumns = `id, fingerprint, preview, rule_id, rule_name, severity, class, status, status_reason, status_actor, status_at, first_seen, last_seen, regressed_at, expires_at`
@@ -519,7 +549,34 @@ func (s *sqlStore) secretsTx(ctx context.Context, tx *sql.Tx, where string, args
 			out[i].Locations = append(out[i].Locations, l)
 		}
 	}
-	return out, lrows.Err()
+	if err := lrows.Err(); err != nil {
+		return nil, err
+	}
+	vq := `SELECT secret_id, scan_id, rule_id, status, checked_at, identity, reason FROM verifications`
+	if where != "" {
+		vq += ` WHERE secret_id IN (SELECT id FROM secrets` + where + `)`
+	}
+	vq += ` ORDER BY secret_id, checked_at, id`
+	vrows, err := tx.QueryContext(ctx, s.d.rebind(vq), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var (
+			sid, at  int64
+			v        Verification
+			identity string
+		)
+		if err := vrows.Scan(&sid, &v.ScanID, &v.RuleID, &v.Status, &at, &identity, &v.Reason); err != nil {
+			return nil, err
+		}
+		v.CheckedAt, v.Identity = time.Unix(0, at).UTC(), parseIdentity(identity)
+		if i, ok := index[sid]; ok {
+			out[i].Verifications = append(out[i].Verifications, v)
+		}
+	}
+	return out, vrows.Err()
 }
 
 // MinPrefix is the shortest fingerprint prefix Secret accepts.
@@ -885,6 +942,27 @@ func (s *sqlStore) AuditedState(ctx context.Context) (AuditedState, error) {
 	if err := lrows.Close(); err != nil {
 		return fail(err)
 	}
+	vrows, err := tx.QueryContext(ctx, `SELECT s.fingerprint, v.scan_id, v.rule_id, v.status, v.checked_at, v.identity, v.reason
+		FROM verifications v JOIN secrets s ON s.id = v.secret_id ORDER BY v.id`)
+	if err != nil {
+		return fail(err)
+	}
+	st.Verifications = map[string][]verificationAudit{}
+	scansOf := map[string][]int64{}
+	for vrows.Next() {
+		var a verificationAudit
+		var scan int64
+		if err := vrows.Scan(&a.Fingerprint, &scan, &a.RuleID, &a.Status, &a.CheckedAtNS, &a.Identity, &a.Reason); err != nil {
+			vrows.Close()
+			return fail(err)
+		}
+		st.Verifications[a.Fingerprint] = append(st.Verifications[a.Fingerprint], a)
+		scansOf[a.Fingerprint] = append(scansOf[a.Fingerprint], scan)
+	}
+	if err := vrows.Close(); err != nil {
+		return fail(err)
+	}
+	st.VerificationScans = scansOf
 	srows, err := tx.QueryContext(ctx, `SELECT id, source, repository, branch, head_commit, started_at, finished_at, complete, findings, secrets, new_secrets, locations, new_locations, gone, regressions
 		FROM scans ORDER BY id`)
 	if err != nil {

@@ -148,6 +148,9 @@ type Batch struct {
 	Locations []LocationRecord
 	// Actor is recorded in the audit entry.
 	Actor string
+	// Verifications are what providers said of the batch's secrets when
+	// the scan verified them (--verify); one per secret at most.
+	Verifications []VerificationRecord
 }
 
 // SecretRecord is one secret of a batch.
@@ -226,6 +229,9 @@ type Secret struct {
 	// exp, an STS expiry beside it); zero if it states none. Age is
 	// judged against it instead of the class's maximum age.
 	Expires time.Time `json:"expires,omitzero"`
+	// Verifications is the secret's verification history, oldest first
+	// (Latest is the last); empty if no scan verified it.
+	Verifications []Verification `json:"verification,omitempty"`
 }
 
 // Location is one place a secret lives.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // InventoryReport is the periodic (by default quarterly) review of an
@@ -37,6 +38,13 @@ type InventoryReport struct {
 	// Notes are plain statements a reader must not miss: an empty
 	// inventory, a period without scans, a broken audit chain.
 	Notes []string `json:"notes"`
+
+	// LiveLeaks are the active secrets whose latest verification (scan
+	// --verify --inventory) says the provider still accepts them: the
+	// report's first section. Verified counts the secrets ever verified,
+	// so an empty list can say whether anything was asked.
+	LiveLeaks []SecretRow `json:"live_leaks"`
+	Verified  int         `json:"verified"`
 
 	Summary Summary `json:"summary"`
 	// Scans are the scans recorded in the period, oldest first.
@@ -150,6 +158,9 @@ type SecretRow struct {
 	// mount/path#field"); empty when unmanaged or never indexed.
 	Vault     []string      `json:"vault,omitempty"`
 	Locations []LocationRow `json:"locations"`
+	// Verification is the latest verification of the secret (nil if never
+	// verified): status, checked-at time and the safe identity fields.
+	Verification *inventory.Verification `json:"verification,omitempty"`
 }
 
 // CISecretRow is a managed CI secret as the report shows it: where it is
@@ -380,6 +391,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 
 	r.Secrets = make([]SecretRow, 0, len(entries))
 	r.LeakedManaged = []ManagedRow{}
+	r.LiveLeaks = []SecretRow{}
 	r.NewLeaks, r.Overdue, r.SharedEnvironments, r.MultiRepository = []SecretRow{}, []SecretRow{}, []SecretRow{}, []SecretRow{}
 	for _, e := range entries {
 		row := secretRow(e)
@@ -390,6 +402,12 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 			row.Vault = append(row.Vault, v.VaultKey.String())
 		}
 		r.Secrets = append(r.Secrets, row)
+		if len(e.Verifications) > 0 {
+			r.Verified++
+		}
+		if e.Status.Active() && e.LiveStatus() == scanner.VerifyLive {
+			r.LiveLeaks = append(r.LiveLeaks, row)
+		}
 		if e.Status.Active() && len(byFP[e.Fingerprint]) > 0 {
 			m := ManagedRow{SecretRow: row}
 			for _, v := range byFP[e.Fingerprint] {
@@ -511,6 +529,7 @@ func secretRow(e inventory.Entry) SecretRow {
 		AgeDays: int(time.Duration(e.Age) / dayDur), MaxAge: e.MaxAge.String(), MaxAgeDays: roundDays(time.Duration(e.MaxAge)),
 		Overdue: e.Overdue, Regression: e.Regression, Repositories: e.Repositories,
 		Environments: make([]string, 0, len(e.Environments)), Locations: make([]LocationRow, 0, len(e.Locations)),
+		Verification: e.Latest(),
 	}
 	for _, env := range e.Environments {
 		row.Environments = append(row.Environments, string(env))

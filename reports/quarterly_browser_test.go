@@ -135,7 +135,7 @@ func TestInventoryReportHTMLInChromium(t *testing.T) {
 	if !strings.Contains(d, `<svg class="chart trend"`) || strings.Count(d, `<circle class="pt"`) != 3 {
 		t.Error("the trend chart with three points is missing")
 	}
-	for _, id := range []string{"t-overdue", "t-managed", "t-ci-secrets", "t-new", "t-rotations", "t-shared", "t-spread", "t-repositories", "t-scans"} {
+	for _, id := range []string{"t-live", "t-overdue", "t-managed", "t-ci-secrets", "t-new", "t-rotations", "t-shared", "t-spread", "t-repositories", "t-scans"} {
 		if !strings.Contains(d, `id="`+id+`"`) {
 			t.Errorf("table %s missing", id)
 		}

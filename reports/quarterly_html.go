@@ -18,6 +18,8 @@ var inventoryHTMLSource string
 
 var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"day":          day,
+	"live":         liveRows,
+	"liveEmpty":    liveEmpty,
 	"short":        shortFP,
 	"maxage":       maxAge,
 	"envs":         envs,

@@ -125,8 +125,12 @@ func populateFixture(t *testing.T, s inventory.Store) {
 	status(time.Date(2026, 7, 12, 14, 0, 0, 0, time.UTC), hook, inventory.StatusFalsePositive, "alice", "documentation placeholder")
 	status(time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC), pg, inventory.StatusRotationRequired, "alice", "found in staging values")
 	status(time.Date(2026, 8, 20, 16, 0, 0, 0, time.UTC), pg, inventory.StatusRotated, "bob", "rotated in the database; old password dropped")
+	// The last scan verified the AWS key: still live.
+	liveAWS := find("aws-access-key", detectors.SeverityCritical, aws, ".env.production", 1, "beef0001", old.AddDate(0, 2, 0))
+	liveAWS.Verification = &scanner.Verification{Status: scanner.VerifyLive, CheckedAt: time.Date(2026, 9, 2, 7, 59, 0, 0, time.UTC),
+		Identity: map[string]string{"account": "111122223333", "arn": "arn:aws:iam::111122223333:user/ci-deploy"}}
 	ingest(time.Date(2026, 9, 2, 8, 0, 0, 0, time.UTC), app, true,
-		find("aws-access-key", detectors.SeverityCritical, aws, ".env.production", 1, "beef0001", old.AddDate(0, 2, 0)),
+		liveAWS,
 		find("github-pat", detectors.SeverityCritical, pat, "scripts/release.sh", 22, "beef0002", time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)))
 	ingest(time.Date(2026, 9, 30, 8, 0, 0, 0, time.UTC), gw, true,
 		find("aws-access-key", detectors.SeverityCritical, aws, "config/production.env", 3, "c0ffee01", old),
@@ -355,8 +359,26 @@ func TestInventoryReportContent(t *testing.T) {
 	if len(trend) != 3 || trend[0] != 4 || trend[1] != 3 || trend[2] != 3 {
 		t.Errorf("trend %+v", r.Trend)
 	}
-	if !r.Audit.Verified || r.Audit.Entries != 13 || len(r.Audit.HeadHash) != 64 {
-		t.Errorf("audit %+v: want verified, 13 entries (5 ingests, 3 status changes, 1 CI secret listing, 4 vault indexes)", r.Audit)
+	if !r.Audit.Verified || r.Audit.Entries != 14 || len(r.Audit.HeadHash) != 64 {
+		t.Errorf("audit %+v: want verified, 14 entries (5 ingests, 1 verification, 3 status changes, 1 CI secret listing, 4 vault indexes)", r.Audit)
+	}
+	// Live leaked secrets: the AWS key, verified live by the last scan,
+	// with its checked-at time and identity; the section comes first in
+	// every document format.
+	if len(r.LiveLeaks) != 1 || r.Verified != 1 || r.LiveLeaks[0].RuleID != "aws-access-key" || r.LiveLeaks[0].Verification == nil ||
+		r.LiveLeaks[0].Verification.Identity["account"] != "111122223333" {
+		t.Errorf("live leaks %+v (verified %d): want the AWS key, verified live as account 111122223333", r.LiveLeaks, r.Verified)
+	}
+	for _, format := range []string{"markdown", "html", "table"} {
+		out := string(render(t, r, format))
+		live := strings.Index(out, "Live leaked secrets")
+		summary := strings.Index(out, "Summary")
+		if format == "table" {
+			summary = strings.Index(out, "Secrets in inventory")
+		}
+		if live < 0 || summary < 0 || live > summary || !strings.Contains(out, "account=111122223333") || !strings.Contains(out, "2026-09-02T07:59:00Z") {
+			t.Errorf("%s: want the live section first, with identity and checked-at time", format)
+		}
 	}
 	// CI secrets: the org DEPLOY_KEY is overdue (updated Nov 2025, 90 d)
 	// and shares its name with the repository's; NPM_TOKEN is fine.

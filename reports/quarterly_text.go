@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -200,6 +201,45 @@ func headline(r *InventoryReport) [][2]string {
 	}...)
 }
 
+// liveHeader and liveRows are the "Live leaked secrets" section: active
+// secrets a provider still accepted when last asked, with when and as whom.
+var liveHeader = []string{"Fingerprint", "Secret", "Rule", "Severity", "Status", "Checked", "Identity", "Repositories"}
+
+func liveRows(r *InventoryReport) [][]string {
+	rows := make([][]string, 0, len(r.LiveLeaks))
+	for _, s := range r.LiveLeaks {
+		checked, identity := "", ""
+		if v := s.Verification; v != nil {
+			checked, identity = v.CheckedAt.UTC().Format(time.RFC3339), identityText(v.Identity)
+		}
+		rows = append(rows, []string{shortFP(s.Fingerprint), s.Preview, s.RuleID, s.Severity, s.Status, checked, identity, repoList(s)})
+	}
+	return rows
+}
+
+// identityText is a verification's identity fields as "k=v, …", sorted.
+func identityText(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// liveEmpty says why the live section is empty: nothing verified at all,
+// or nothing verified still works.
+func liveEmpty(r *InventoryReport) string {
+	if r.Verified == 0 {
+		return "No secret in scope has been verified (sprawl scan … --verify --inventory asks each provider whether a leaked secret still works)."
+	}
+	return fmt.Sprintf("None of the %d verified secrets in scope was live when last checked.", r.Verified)
+}
+
 // managedEmpty says why the leaked-managed table is empty.
 func managedEmpty(r *InventoryReport) string {
 	if r.Summary.VaultEntries == 0 {
@@ -329,6 +369,9 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 	}
 	fmt.Fprintf(w, "**Audit log:** %s\n\n", auditLine(r.Audit))
 
+	w.WriteString("## Live leaked secrets\n\n")
+	mdTable(w, liveHeader, liveRows(r), liveEmpty(r))
+
 	w.WriteString("## Summary\n\n")
 	var rows [][]string
 	for _, h := range headline(r) {
@@ -423,7 +466,7 @@ var inventoryCSVHeader = []string{
 	"fingerprint", "preview", "rule_id", "severity", "class", "status", "first_seen", "earliest_evidence", "age_days",
 	"max_age_days", "overdue", "new_in_period", "shared_environments", "repositories",
 	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen", "vault",
-	"status_reason",
+	"status_reason", "live", "live_checked_at", "live_identity",
 }
 
 func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
@@ -453,6 +496,11 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 			rec := append(append([]string{}, base...), l.Source, csvSafe(l.Repository), csvSafe(l.Path), line, l.Commit, csvSafe(l.Branch),
 				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")),
 				csvSafe(s.StatusReason))
+			if v := s.Verification; v != nil {
+				rec = append(rec, v.Status, v.CheckedAt.UTC().Format(time.RFC3339), csvSafe(identityText(v.Identity)))
+			} else {
+				rec = append(rec, "", "", "")
+			}
 			if err := w.Write(rec); err != nil {
 				return err
 			}
@@ -469,7 +517,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvSafe(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
 			strconv.Itoa(int(time.Duration(m.Age) / dayDur)), strconv.FormatFloat(roundDays(time.Duration(m.MaxAge)), 'f', -1, 64), strconv.FormatBool(m.Overdue),
 			"false", "false", "1", "managed:" + m.Kind, csvSafe(m.Store), csvSafe(m.Where()), "", m.Version, "", "", "true",
-			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", ""}
+			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", "", "", "", ""}
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -552,6 +600,20 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		para("", "Note: "+n)
 	}
 	para("", "Audit log: "+auditLine(r.Audit))
+	w.WriteString("\nLive leaked secrets\n")
+	if lr := liveRows(r); len(lr) == 0 {
+		para("  ", liveEmpty(r))
+	} else {
+		if len(lr) > termRows {
+			lr = lr[:termRows]
+		}
+		if err := fitTable(w, liveHeader, lr); err != nil {
+			return err
+		}
+		if len(r.LiveLeaks) > termRows {
+			fmt.Fprintf(w, "  … and %d more (--format csv or json lists every one)\n", len(r.LiveLeaks)-termRows)
+		}
+	}
 	w.WriteString("\n")
 	var rows [][]string
 	for _, h := range headline(r) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -539,11 +540,20 @@ silenced-inline (an inline allow comment silences it where it still is).`,
 			if format != "table" && format != "json" && format != "csv" {
 				return usageErr("invalid format %q for inventory list (want table, json or csv)", format)
 			}
+			liveFlag, _ := cmd.Flags().GetStringSlice("live")
+			liveWant := map[string]bool{}
+			for _, l := range splitList(liveFlag) {
+				if !slices.Contains(verifyStatuses, l) {
+					return usageErr("--live %q: want a list of %s", l, strings.Join(verifyStatuses, ", "))
+				}
+				liveWant[l] = true
+			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				es, pol, err := inventory.List(cmd.Context(), s, f, time.Now())
 				if err != nil {
 					return inventoryErr(err)
 				}
+				es = filterLive(es, liveWant)
 				warnPolicyDrift(cmd, pol)
 				inventory.SortEntries(es)
 				out := cmd.OutOrStdout()
@@ -566,6 +576,7 @@ silenced-inline (an inline allow comment silences it where it still is).`,
 	fl.Bool("shared", false, "only secrets shared across environments or repositories")
 	fl.Bool("overdue", false, "only secrets past their maximum age")
 	fl.Bool("regression", false, "only rotated or revoked secrets seen again at a new place")
+	fl.StringSlice("live", nil, "only secrets whose latest verification (scan --verify --inventory) is one of: live, revoked, unknown")
 	fl.StringP("format", "f", "table", "table, json or csv")
 	fl.StringP("config", "c", "", "config file whose inventory section to compare with the stored policy")
 	return c
@@ -686,6 +697,54 @@ func envList(es []inventory.Environment) string {
 	return strings.Join(s, ",")
 }
 
+// filterLive keeps the entries whose latest verification status is in
+// want (all of them when want is empty).
+func filterLive(es []inventory.Entry, want map[string]bool) []inventory.Entry {
+	if len(want) == 0 {
+		return es
+	}
+	out := es[:0]
+	for _, e := range es {
+		if want[e.LiveStatus()] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// latestCheck is when the secret was last verified (zero if never).
+func latestCheck(s inventory.Secret) time.Time {
+	if v := s.Latest(); v != nil {
+		return v.CheckedAt
+	}
+	return time.Time{}
+}
+
+// identityText is a verification's identity fields as "k=v, …", sorted.
+func identityText(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// anyVerified reports whether a scan ever verified one of es: only then
+// does the table show the LIVE column.
+func anyVerified(es []inventory.Entry) bool {
+	for _, e := range es {
+		if len(e.Verifications) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 	if len(es) == 0 {
 		_, err := io.WriteString(w, "no secrets in the inventory match\n")
@@ -694,6 +753,7 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 	rows := make([][]string, 0, len(es))
 	overdue, shared := 0, 0
 	now := time.Now()
+	live := anyVerified(es)
 	// On a narrow terminal 8 digits of the fingerprint, which still
 	// select it (inventory show takes a prefix).
 	fp := short
@@ -714,8 +774,20 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 		rows = append(rows, []string{fp(e.Fingerprint), e.Severity.String(), string(e.Status), e.RuleID, envList(e.Environments),
 			strconv.Itoa(e.Repositories), fmt.Sprintf("%d/%d", e.PresentLocations, len(e.Locations)),
 			ageCell, flags(e), e.Preview})
+		if live {
+			r := rows[len(rows)-1]
+			status := e.LiveStatus()
+			if status == "" {
+				status = "-"
+			}
+			rows[len(rows)-1] = append(r[:3:3], append([]string{status}, r[3:]...)...)
+		}
 	}
-	dropped, err := renderTableFit(w, []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}, rows)
+	header := []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}
+	if live {
+		header = append(header[:3:3], append([]string{"LIVE"}, header[3:]...)...)
+	}
+	dropped, err := renderTableFit(w, header, rows)
 	if err != nil {
 		return err
 	}
@@ -735,7 +807,7 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"fingerprint", "preview", "rule_id", "severity", "class", "status", "environments", "repositories",
 		"locations", "present_locations", "first_seen", "last_seen", "earliest_evidence", "age_seconds", "max_age", "overdue",
-		"shared_environments", "multi_repository", "regression", "expires", "expired"})
+		"shared_environments", "multi_repository", "regression", "expires", "expired", "live", "live_checked_at"})
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -747,7 +819,8 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 			envList(e.Environments), strconv.Itoa(e.Repositories), strconv.Itoa(len(e.Locations)), strconv.Itoa(e.PresentLocations),
 			ts(e.FirstSeen), ts(e.LastSeen), ts(e.EarliestEvidence), strconv.FormatInt(int64(time.Duration(e.Age)/time.Second), 10),
 			e.MaxAge.String(), strconv.FormatBool(e.Overdue), strconv.FormatBool(e.SharedEnvironments),
-			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression), ts(e.Expires), strconv.FormatBool(e.Expired)})
+			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression), ts(e.Expires), strconv.FormatBool(e.Expired),
+			e.LiveStatus(), ts(latestCheck(e.Secret))})
 	}
 	cw.Flush()
 	return failure(cw.Error())
@@ -896,6 +969,16 @@ func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry)
 	}
 	if err := renderTable(w, []string{"ENVIRONMENT", "SOURCE", "REPOSITORY", "PATH:LINE", "COMMIT", "AUTHOR", "DATE", "AT TIP", "STATE"}, rows); err != nil {
 		return err
+	}
+	if len(e.Verifications) > 0 {
+		vrows := make([][]string, 0, len(e.Verifications))
+		for _, v := range e.Verifications {
+			vrows = append(vrows, []string{when(v.CheckedAt), v.Status, v.RuleID, identityText(v.Identity), v.Reason})
+		}
+		fmt.Fprintln(w)
+		if err := renderTable(w, []string{"VERIFIED", "RESULT", "RULE", "IDENTITY", "REASON"}, vrows); err != nil {
+			return err
+		}
 	}
 	if len(e.History) == 0 {
 		return nil
@@ -1570,6 +1653,16 @@ func auditSummary(e inventory.AuditEntry) string {
 			s += ": FAILED: " + e
 		}
 		return s
+	case inventory.ActionVerify:
+		vs, _ := d["verifications"].([]any)
+		n := map[string]int{}
+		for _, v := range vs {
+			m, _ := v.(map[string]any)
+			s, _ := m["status"].(string)
+			n[s]++
+		}
+		return fmt.Sprintf("scan %d verified %d secrets: %d live, %d revoked, %d unknown", num("scan_id"), len(vs),
+			n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
 	case inventory.ActionCISecrets:
 		return fmt.Sprintf("CI secrets of %s:%s: %d (%d new, %d updated, %d gone)", str("provider"), str("owner"),
 			num("secrets"), num("new"), num("updated"), num("gone"))

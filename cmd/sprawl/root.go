@@ -82,7 +82,7 @@ error, 3 runtime failure.`,
 	})
 	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newHookCmd(), newVersionCmd(), newInventoryCmd(), newAuditCmd(), newReportCmd())
 	root.AddCommand(newVaultCmd(), newConfigCmd())
-	root.AddCommand(newRotateCmd())
+	root.AddCommand(newRotateCmd(), newVerifyCmd())
 	wrapArgs(root)
 	return root
 }

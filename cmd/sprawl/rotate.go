@@ -12,6 +12,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/vault"
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // rotateItem is one line of the rotation plan: a managed secret's path to
@@ -33,8 +34,39 @@ type rotateItem struct {
 	// Overdue says why an overdue managed secret is planned
 	// (--overdue-managed): its age against its maximum age.
 	Overdue string `json:"overdue,omitempty"`
+	// Live is the most urgent latest verification of its secrets (live,
+	// unknown, revoked; "" if none was verified): the plan lists live
+	// leaks first.
+	Live string `json:"live,omitempty"`
 
 	statuses map[string]inventory.Status
+}
+
+// liveRank orders verification statuses for the plan: live first, then
+// never verified or unknown, then revoked by the provider.
+func liveRank(status string) int {
+	switch status {
+	case scanner.VerifyLive:
+		return 0
+	case scanner.VerifyRevoked:
+		return 2
+	}
+	return 1
+}
+
+// noteLive raises it.Live to status if that ranks more urgent.
+func (it *rotateItem) noteLive(status string) {
+	if status == "" {
+		return
+	}
+	if it.Live == "" || liveRank(status) < liveRank(it.Live) {
+		it.Live = status
+	}
+}
+
+// liveFirst orders a plan live-first, keeping the order within a rank.
+func liveFirst(items []*rotateItem) {
+	sort.SliceStable(items, func(i, j int) bool { return liveRank(items[i].Live) < liveRank(items[j].Live) })
 }
 
 func newRotateCmd() *cobra.Command {
@@ -217,7 +249,7 @@ func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotat
 		if !c.Managed {
 			if kind == "" {
 				unmanaged = append(unmanaged, &rotateItem{Action: "unmanaged", Secrets: []string{c.Secret.Fingerprint}, Rule: c.Secret.RuleID,
-					Where: where, Plan: inventory.ActionMoveToVault})
+					Where: where, Plan: inventory.ActionMoveToVault, Live: c.Secret.LiveStatus()})
 			}
 			continue
 		}
@@ -243,6 +275,7 @@ func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotat
 				it.Secrets = append(it.Secrets, c.Secret.Fingerprint)
 			}
 			it.statuses[c.Secret.Fingerprint] = c.Secret.Status
+			it.noteLive(c.Secret.LiveStatus())
 		}
 	}
 	for _, it := range managed {
@@ -255,7 +288,9 @@ func rotationPlan(ctx context.Context, s inventory.Store, kind string) ([]*rotat
 		}
 	}
 	sort.SliceStable(managed, func(i, j int) bool { return managed[i].VaultKey.String() < managed[j].VaultKey.String() })
-	return append(managed, unmanaged...), nil
+	items := append(managed, unmanaged...)
+	liveFirst(items)
+	return items, nil
 }
 
 // applyRotation flags each planned path in its store and records the
@@ -356,6 +391,13 @@ func writeRotation(cmd *cobra.Command, items []*rotateItem, apply bool, format s
 		return failure(err)
 	}
 	header := []string{"ACTION", "STORE", "PATH", "FIELDS", "SECRETS", "PLAN"}
+	verified := false
+	for _, it := range items {
+		verified = verified || it.Live != ""
+	}
+	if verified {
+		header = append(header, "LIVE")
+	}
 	if apply {
 		header = append(header, "RESULT")
 	}
@@ -377,6 +419,13 @@ func writeRotation(cmd *cobra.Command, items []*rotateItem, apply bool, format s
 			flags++
 		}
 		row := []string{it.Action, store, path, strings.Join(it.Fields, ","), strings.Join(secs, " "), it.Plan}
+		if verified {
+			live := it.Live
+			if live == "" {
+				live = "-"
+			}
+			row = append(row, live)
+		}
 		if apply {
 			row = append(row, it.Result)
 		}

@@ -299,6 +299,9 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 			}
 		}
 		res.Aggregated = nil
+		if err := p.verifyForInventory(cmd, all.Findings); err != nil {
+			return res, 0, err
+		}
 		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
 		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), append(sourceIngestOptions(src), ingestRules(p.rules))...)

@@ -58,7 +58,39 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 	}
 	f := cmd.Flags()
 	on, _ := f.GetBool("verify")
-	results, _ := f.GetStringSlice("results")
+	results, err := verifyResults(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if !on {
+		if len(results) > 0 {
+			return nil, usageErr("--results needs --verify")
+		}
+		return fs, nil
+	}
+	// Findings verified already (before an inventory ingest) are not
+	// asked about again.
+	var todo []scanner.Finding
+	var idx []int
+	for i := range fs {
+		if fs[i].Verification == nil {
+			todo, idx = append(todo, fs[i]), append(idx, i)
+		}
+	}
+	if len(todo) > 0 {
+		if err := p.runVerify(cmd, todo); err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			fs[i].Verification = todo[j].Verification
+		}
+	}
+	return verify.Filter(fs, results), nil
+}
+
+// verifyResults reads and checks --results.
+func verifyResults(cmd *cobra.Command) ([]string, error) {
+	results, _ := cmd.Flags().GetStringSlice("results")
 	for _, r := range results {
 		ok := false
 		for _, s := range verifyStatuses {
@@ -71,12 +103,61 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 			return nil, usageErr("--results %q: want a list of %s", r, strings.Join(verifyStatuses, ", "))
 		}
 	}
-	if !on {
-		if len(results) > 0 {
-			return nil, usageErr("--results needs --verify")
-		}
-		return fs, nil
+	return results, nil
+}
+
+// verifyOn reports whether cmd verifies its findings (--verify).
+func verifyOn(cmd *cobra.Command) bool {
+	if !verifiedScans[cmd.Name()] || cmd.Flags().Lookup("verify") == nil {
+		return false
 	}
+	on, _ := cmd.Flags().GetBool("verify")
+	return on
+}
+
+// verifyForInventory verifies, before a scan's findings are recorded in
+// the inventory, those whose rule has a validator, so their verification
+// is recorded with them in the same transaction. The others are left for
+// verifyFindings (they are "unknown: no validator", which the inventory
+// does not record).
+func (p *pipeline) verifyForInventory(cmd *cobra.Command, fs []scanner.Finding) error {
+	if !verifyOn(cmd) {
+		return nil
+	}
+	if _, err := verifyResults(cmd); err != nil {
+		return err
+	}
+	var todo []scanner.Finding
+	var idx []int
+	for i := range fs {
+		if r := p.ruleByID(fs[i].RuleID); r != nil && r.Verify != nil && fs[i].Verification == nil {
+			todo, idx = append(todo, fs[i]), append(idx, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := p.runVerify(cmd, todo); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		fs[i].Verification = todo[j].Verification
+	}
+	return nil
+}
+
+func (p *pipeline) ruleByID(id string) *detectors.Rule {
+	for _, r := range p.rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// runVerify asks the providers about fs, setting each one's Verification.
+func (p *pipeline) runVerify(cmd *cobra.Command, fs []scanner.Finding) error {
+	f := cmd.Flags()
 	o := verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
 	o.Hosts, _ = f.GetStringSlice("verify-hosts")
 	o.Timeout, _ = f.GetDuration("verify-timeout")
@@ -93,7 +174,7 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 	if cachePath != "off" {
 		c, err := verify.LoadCache(cachePath)
 		if err != nil {
-			return nil, failure(err)
+			return failure(err)
 		}
 		o.Cache = c
 	}
@@ -130,7 +211,7 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
 		}
 	}
-	return verify.Filter(fs, results), nil
+	return nil
 }
 
 // revoked reports whether the provider said f's secret no longer works:
