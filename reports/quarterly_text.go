@@ -210,15 +210,15 @@ func liveRows(r *InventoryReport) [][]string {
 	for _, s := range r.LiveLeaks {
 		checked, identity := "", ""
 		if v := s.Verification; v != nil {
-			checked, identity = v.CheckedAt.UTC().Format(time.RFC3339), identityText(v.Identity)
+			checked, identity = v.CheckedAt.UTC().Format(time.RFC3339), IdentityText(v.Identity)
 		}
 		rows = append(rows, []string{shortFP(s.Fingerprint), s.Preview, s.RuleID, s.Severity, s.Status, checked, identity, repoList(s)})
 	}
 	return rows
 }
 
-// identityText is a verification's identity fields as "k=v, …", sorted.
-func identityText(m map[string]string) string {
+// IdentityText is a verification's identity fields as "k=v, …", sorted.
+func IdentityText(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -497,7 +497,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")),
 				csvSafe(s.StatusReason))
 			if v := s.Verification; v != nil {
-				rec = append(rec, v.Status, v.CheckedAt.UTC().Format(time.RFC3339), csvSafe(identityText(v.Identity)))
+				rec = append(rec, v.Status, v.CheckedAt.UTC().Format(time.RFC3339), csvSafe(IdentityText(v.Identity)))
 			} else {
 				rec = append(rec, "", "", "")
 			}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -720,20 +721,6 @@ func latestCheck(s inventory.Secret) time.Time {
 	return time.Time{}
 }
 
-// identityText is a verification's identity fields as "k=v, …", sorted.
-func identityText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, ", ")
-}
-
 // anyVerified reports whether a scan ever verified one of es: only then
 // does the table show the LIVE column.
 func anyVerified(es []inventory.Entry) bool {
@@ -973,7 +960,7 @@ func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry)
 	if len(e.Verifications) > 0 {
 		vrows := make([][]string, 0, len(e.Verifications))
 		for _, v := range e.Verifications {
-			vrows = append(vrows, []string{when(v.CheckedAt), v.Status, v.RuleID, identityText(v.Identity), v.Reason})
+			vrows = append(vrows, []string{when(v.CheckedAt), v.Status, v.RuleID, reports.IdentityText(v.Identity), v.Reason})
 		}
 		fmt.Fprintln(w)
 		if err := renderTable(w, []string{"VERIFIED", "RESULT", "RULE", "IDENTITY", "REASON"}, vrows); err != nil {
