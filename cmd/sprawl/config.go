@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +18,8 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/reports"
+	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/scanner/gate"
 )
 
 // ConfigFileName is looked for in the scanned directory, then the working
@@ -81,7 +81,7 @@ type settings struct {
 	rulesFromRepo, baselineFromRepo bool
 	// files reads the rule files and the baseline: from disk, or in a
 	// gate, as of the range's base revision.
-	files policyReader
+	files gate.PolicyReader
 	// warn prints a warning on stderr.
 	warn func(format string, args ...any)
 	// candidates are the config files looked for (or the one named).
@@ -139,7 +139,7 @@ func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
 
 // loadSettingsIn is loadSettings for a gate: with gate set, policy files
 // inside the repository's work tree are read as of the range's base.
-func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings, error) {
+func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, error) {
 	v := viper.New()
 	v.SetEnvPrefix("SPRAWL")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
@@ -165,7 +165,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 	}
 
 	stderr := cmd.ErrOrStderr()
-	s := &settings{files: policyReader{gate: gate}, warn: func(format string, args ...any) {
+	s := &settings{files: gate.PolicyReader{Gate: gv}, warn: func(format string, args ...any) {
 		fmt.Fprintf(stderr, "sprawl: warning: "+format+"\n", args...)
 	}}
 	path := v.GetString("config")
@@ -182,17 +182,17 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 			}
 			p := filepath.Join(dir, ConfigFileName)
 			s.candidates = append(s.candidates, p)
-			if s.files.exists(p) {
+			if s.files.Exists(p) {
 				path = p
 				s.origin = originRepo
 				break
 			}
 		}
 	}
-	if s.origin == originUser && s.files.missingAtBase(path) {
+	if s.origin == originUser && s.files.MissingAtBase(path) {
 		// The range under review adds the file: nothing to apply yet,
 		// and its policy is compared with none (see policyChanges).
-		s.warn("config %s does not exist as of %s; the range adds it, so it is a change under review", path, gate.baseName)
+		s.warn("config %s does not exist as of %s; the range adds it, so it is a change under review", path, gv.BaseName)
 		path = ""
 	}
 	s.configPath = path
@@ -200,15 +200,15 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 		return nil, err
 	}
 	if path != "" {
-		data, err := s.files.read(path)
+		data, err := s.files.Read(path)
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
-				return nil, usageErr("config %s: %v", s.files.name(path), pe.Err)
+				return nil, usageErr("config %s: %v", s.files.Name(path), pe.Err)
 			}
-			return nil, usageErr("config %s: %v", s.files.name(path), err)
+			return nil, usageErr("config %s: %v", s.files.Name(path), err)
 		}
-		if err := checkConfigKeys(data, s.files.name(path)); err != nil {
+		if err := checkConfigKeys(data, s.files.Name(path)); err != nil {
 			return nil, err
 		}
 		if s.origin == originRepo {
@@ -218,11 +218,11 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 		}
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return nil, usageErr("config %s: %s", s.files.name(path), safeConfigError(err))
+			return nil, usageErr("config %s: %s", s.files.Name(path), safeConfigError(err))
 		}
 	}
 	if err := v.Unmarshal(&s.fileConfig); err != nil {
-		return nil, usageErr("config %s: %s", s.files.name(path), safeConfigError(err))
+		return nil, usageErr("config %s: %s", s.files.Name(path), safeConfigError(err))
 	}
 	if len(s.Extra) > 0 {
 		var keys []string
@@ -230,7 +230,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return nil, usageErr("config %s: unknown key %q", s.files.name(path), keys[0])
+		return nil, usageErr("config %s: unknown key %q", s.files.Name(path), keys[0])
 	}
 	s.sources = map[string]string{}
 	for k := range settingKeys {
@@ -240,7 +240,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 		case os.Getenv("SPRAWL_"+envName(k)) != "":
 			s.sources[k] = "env SPRAWL_" + envName(k)
 		case v.InConfig(k):
-			s.sources[k] = "file " + s.files.name(path)
+			s.sources[k] = "file " + s.files.Name(path)
 		default:
 			s.sources[k] = "default"
 		}
@@ -260,7 +260,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 	if !contains(reports.Formats(), s.Format) {
 		return nil, usageErr("invalid format %q (want one of %s)", s.Format, strings.Join(reports.Formats(), ", "))
 	}
-	n, err := parseSize(s.MaxFileSize)
+	n, err := scanner.ParseSize(s.MaxFileSize)
 	if err != nil {
 		return nil, usageErr("invalid max-file-size %q: %v", s.MaxFileSize, err)
 	}
@@ -285,7 +285,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gate *gateView) (*settings,
 // else is policy the repository may set: allowlists, disabled rules, the
 // severity that fails, the baseline and rule files inside its tree.
 func (s *settings) vetRepoConfig(data []byte, path string) ([]byte, error) {
-	name := s.files.name(path)
+	name := s.files.Name(path)
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		return nil, usageErr("config %s: %s", name, safeConfigError(err))
@@ -358,8 +358,8 @@ func (s *settings) vetRepoPath(key, p string) (string, bool) {
 		abs = filepath.Join(s.repoTree, p)
 	}
 	abs = filepath.Clean(abs)
-	if !s.files.inside(s.repoTree, abs) {
-		s.warn("%s: ignoring %s entry %q: it is outside the directory of the config file found in the scanned content; name it with a flag or --config FILE", s.files.name(s.configPath), key, p)
+	if !s.files.Inside(s.repoTree, abs) {
+		s.warn("%s: ignoring %s entry %q: it is outside the directory of the config file found in the scanned content; name it with a flag or --config FILE", s.files.Name(s.configPath), key, p)
 		return "", false
 	}
 	return abs, true
@@ -386,29 +386,6 @@ var quotedText = regexp.MustCompile("`[^`]*`")
 // quoting the document: a config path can name any readable file.
 func safeConfigError(err error) string {
 	return oneLine(errors.New(quotedText.ReplaceAllString(err.Error(), "a value")))
-}
-
-// parseSize reads "1048576", "512KB", "100MB", "2GB" or "0" (no limit).
-func parseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		m      int64
-	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("want a size such as 100MB, or 0 for no limit")
-	}
-	if n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("too large (at most %d bytes)", int64(math.MaxInt64))
-	}
-	return n * mult, nil
 }
 
 func contains(list []string, s string) bool {

@@ -79,7 +79,7 @@ func configRows(s *settings, configFlag bool, dsnFlag string) []configRow {
 	src := func(k string) string {
 		out := s.sources[k]
 		if contains(s.ignored, k) {
-			out += "; ignored-untrusted in " + s.files.name(s.configPath)
+			out += "; ignored-untrusted in " + s.files.Name(s.configPath)
 		}
 		return out
 	}
@@ -88,7 +88,7 @@ func configRows(s *settings, configFlag bool, dsnFlag string) []configRow {
 
 	cfg, cfgSrc := "(none)", "looked for "+strings.Join(s.candidates, ", ")
 	if s.configPath != "" {
-		cfg = s.files.name(s.configPath)
+		cfg = s.files.Name(s.configPath)
 		switch {
 		case s.origin == originRepo:
 			cfgSrc = "found (untrusted: sets policy only)"
@@ -139,7 +139,7 @@ func configRows(s *settings, configFlag bool, dsnFlag string) []configRow {
 		add("inventory", "(built-in policy; see 'sprawl inventory policy show')", "default")
 	}
 	for _, kv := range inv {
-		add(kv[0], kv[1], "file "+s.files.name(s.configPath))
+		add(kv[0], kv[1], "file "+s.files.Name(s.configPath))
 	}
 
 	dbSrc := "default"

@@ -58,16 +58,16 @@ func migrationFilter(cmd *cobra.Command, p *pipeline, root string, fs []scanner.
 	// rest of the repository's policy: the change under review cannot
 	// silence its own findings (policyChanges reports what it adds).
 	path := filepath.Join(dir, scanner.GitleaksIgnoreFile)
-	data, err := p.s.files.read(path)
+	data, err := p.s.files.Read(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return fs, nil
 	}
 	if err != nil {
-		return nil, usageErr("%s: %v", p.s.files.name(path), err)
+		return nil, usageErr("%s: %v", p.s.files.Name(path), err)
 	}
 	ign, err := scanner.ReadGitleaksIgnore(bytes.NewReader(data))
 	if err != nil {
-		return nil, usageErr("%s: %v", p.s.files.name(path), err)
+		return nil, usageErr("%s: %v", p.s.files.Name(path), err)
 	}
 	ids := map[string]bool{}
 	for _, r := range p.rules {

@@ -16,6 +16,7 @@ import (
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/scanner/gate"
 )
 
 func newScanCmd() *cobra.Command {
@@ -123,7 +124,7 @@ type pipeline struct {
 	baseline *scanner.Baseline
 	// gate, when set, makes the scan report the ways its range widens
 	// the policy (see policyFindings).
-	gate *gateView
+	gate *gate.View
 	// suppressed are the candidates the last scan suppressed, with the
 	// reason, kept with --include-suppressed or --verbose.
 	suppressed []scanner.Finding
@@ -176,11 +177,11 @@ func loadRules(s *settings) ([]*detectors.Rule, error) {
 		}
 		merged, replaced, err := detectors.Merge(rules, extra)
 		if err != nil {
-			return nil, usageErr("rule file %s: %v", s.files.name(path), err)
+			return nil, usageErr("rule file %s: %v", s.files.Name(path), err)
 		}
 		rules = merged
 		for _, id := range replaced {
-			s.overrides = append(s.overrides, ruleOverride{id: id, file: s.files.name(path)})
+			s.overrides = append(s.overrides, ruleOverride{id: id, file: s.files.Name(path)})
 		}
 	}
 	if rules, err = detectors.Disable(rules, s.DisableRules); err != nil {
@@ -196,27 +197,27 @@ type ruleOverride struct{ id, file string }
 // a repository's config names must stay inside its tree, symbolic links
 // resolved; one that does not is skipped with a warning.
 func (s *settings) loadRuleFiles(path string) ([]*detectors.Rule, error) {
-	files, err := s.files.ruleFiles(path)
+	files, err := s.files.RuleFiles(path)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
 	var all []*detectors.Rule
 	for _, f := range files {
-		if s.rulesFromRepo && !s.files.inside(s.repoTree, f) {
-			s.warn("%s: ignoring rule file %s: it leads outside the directory of the config file found in the scanned content", s.files.name(s.configPath), f)
+		if s.rulesFromRepo && !s.files.Inside(s.repoTree, f) {
+			s.warn("%s: ignoring rule file %s: it leads outside the directory of the config file found in the scanned content", s.files.Name(s.configPath), f)
 			continue
 		}
-		data, err := s.files.read(f)
+		data, err := s.files.Read(f)
 		if err != nil {
 			return nil, usageErr("%v: %v", detectors.ErrRuleFile, err)
 		}
-		rs, err := detectors.ParseRules(data, s.files.name(f))
+		rs, err := detectors.ParseRules(data, s.files.Name(f))
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
 		for _, r := range rs {
 			if err := r.Validate(); err != nil {
-				return nil, usageErr("rule file %s: %v", s.files.name(f), err)
+				return nil, usageErr("rule file %s: %v", s.files.Name(f), err)
 			}
 		}
 		all = append(all, rs...)
@@ -227,19 +228,19 @@ func (s *settings) loadRuleFiles(path string) ([]*detectors.Rule, error) {
 // readBaseline reads the baseline the settings name: a repository's own
 // only inside its tree, and in a gate as of the base revision.
 func (s *settings) readBaseline() (*scanner.Baseline, error) {
-	if s.baselineFromRepo && !s.files.inside(s.repoTree, s.Baseline) {
-		s.warn("%s: ignoring baseline %s: it leads outside the directory of the config file found in the scanned content", s.files.name(s.configPath), s.Baseline)
+	if s.baselineFromRepo && !s.files.Inside(s.repoTree, s.Baseline) {
+		s.warn("%s: ignoring baseline %s: it leads outside the directory of the config file found in the scanned content", s.files.Name(s.configPath), s.Baseline)
 		return nil, nil
 	}
-	if s.files.missingAtBase(s.Baseline) {
-		s.warn("baseline %s does not exist as of %s; the range adds it, so its entries are changes under review", s.Baseline, s.files.gate.baseName)
+	if s.files.MissingAtBase(s.Baseline) {
+		s.warn("baseline %s does not exist as of %s; the range adds it, so its entries are changes under review", s.Baseline, s.files.Gate.BaseName)
 		return nil, nil
 	}
-	data, err := s.files.read(s.Baseline)
+	data, err := s.files.Read(s.Baseline)
 	if err != nil {
 		return nil, usageErr("%v: %v", scanner.ErrBaseline, err)
 	}
-	b, err := scanner.ParseBaseline(data, s.files.name(s.Baseline))
+	b, err := scanner.ParseBaseline(data, s.files.Name(s.Baseline))
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -391,7 +392,7 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	p.policySummary(cmd.ErrOrStderr())
 	for _, f := range res.Findings {
 		// A widened policy fails the gate whatever --fail-on says.
-		if f.Severity >= p.s.failOn && !revoked(f) || f.RuleID == configChangeRule {
+		if f.Severity >= p.s.failOn && !revoked(f) || f.RuleID == gate.ConfigChangeRule {
 			return errFindings
 		}
 	}
@@ -409,17 +410,17 @@ func (p *pipeline) policyFindings(src scanner.Source, res scanner.Result) ([]sca
 	if p.gate == nil {
 		return res.Findings, nil
 	}
-	extra, err := p.gate.policyChanges(p.s, p.s.candidates)
+	extra, err := p.gate.PolicyChanges(p.s.Baseline, p.s.Rules, p.s.candidates)
 	if err != nil {
-		return nil, failure(fmt.Errorf("compare the policy with %s: %w", p.gate.baseName, err))
+		return nil, failure(fmt.Errorf("compare the policy with %s: %w", p.gate.BaseName, err))
 	}
 	allowed := res.Allowed
 	if fin, ok := src.(scanner.Finisher); ok && len(allowed) > 0 {
 		allowed = fin.Finish(allowed)
 	}
-	allows, err := p.gate.newAllows(p.engine, p.baseline, allowed)
+	allows, err := p.gate.NewAllows(p.engine, p.baseline, allowed)
 	if err != nil {
-		return nil, failure(fmt.Errorf("compare inline allow comments with %s: %w", p.gate.baseName, err))
+		return nil, failure(fmt.Errorf("compare inline allow comments with %s: %w", p.gate.BaseName, err))
 	}
 	extra = append(extra, allows...)
 	for i := range extra {
@@ -427,7 +428,7 @@ func (p *pipeline) policyFindings(src scanner.Source, res scanner.Result) ([]sca
 		extra[i].Root = src.Root()
 	}
 	if len(extra) > 0 {
-		p.rules = append(p.rules, configChangeRuleInfo)
+		p.rules = append(p.rules, gate.ConfigChangeRuleInfo)
 	}
 	return append(res.Findings, extra...), nil
 }

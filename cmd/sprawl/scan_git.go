@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/scanner/gate"
 )
 
 func newScanGitCmd() *cobra.Command {
@@ -73,11 +74,11 @@ a disabled or changed rule) is reported as a finding of its own
 					}
 				}
 			}
-			var gate *gateView
+			var gv *gate.View
 			if local != "" && !acceptChanges {
-				gate = newGateView(cmd.Context(), local, gateBase, rng, branches)
+				gv = gate.New(cmd.Context(), local, gateBase, rng, branches)
 			}
-			s, err := loadSettingsIn(cmd, local, gate)
+			s, err := loadSettingsIn(cmd, local, gv)
 			if err != nil {
 				return err
 			}
@@ -85,7 +86,7 @@ a disabled or changed rule) is reported as a finding of its own
 			if err != nil {
 				return err
 			}
-			p.gate = gate
+			p.gate = gv
 			path := target
 			if local == "" {
 				// A URL may carry credentials (user:password, a token as

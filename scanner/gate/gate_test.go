@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"testing"
@@ -32,9 +32,9 @@ func TestConfigWidening(t *testing.T) {
 			if tc.base != "" {
 				base = []byte(tc.base)
 			}
-			got := configWidening(base, []byte(tc.head))
+			got := ConfigWidening(base, []byte(tc.head))
 			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("configWidening (-want +got):\n%s", d)
+				t.Errorf("ConfigWidening (-want +got):\n%s", d)
 			}
 		})
 	}

@@ -1,4 +1,8 @@
-package main
+// Package gate is what a CI gate (a history scan of --since/--range on a
+// work tree) knows of its range: the repository's policy files read as of
+// the base revision, which the change under review cannot have edited, and
+// the ways the range widens that policy, reported as findings of their own.
+package gate
 
 import (
 	"bytes"
@@ -17,15 +21,15 @@ import (
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
-// configChangeRule is the id of the finding a gate reports when its range
+// ConfigChangeRule is the id of the finding a gate reports when its range
 // widens the scan's own policy: an allowlist, a baseline entry, an inline
 // allow comment, a disabled rule, a changed rule file.
-const configChangeRule = "sprawl-config-change"
+const ConfigChangeRule = "sprawl-config-change"
 
-// configChangeRuleInfo describes configChangeRule for reports (SARIF
+// ConfigChangeRuleInfo describes ConfigChangeRule for reports (SARIF
 // rule metadata); the matcher never sees it.
-var configChangeRuleInfo = &detectors.Rule{
-	ID:       configChangeRule,
+var ConfigChangeRuleInfo = &detectors.Rule{
+	ID:       ConfigChangeRule,
 	Name:     "Scan policy widened in the scanned range",
 	Provider: "sprawl",
 	Description: "The range changes what the gate accepts (allowlist, baseline, inline allow comment, " +
@@ -39,13 +43,13 @@ var configChangeRuleInfo = &detectors.Rule{
 // a repository must not make a gate read gigabytes as its policy.
 const maxPolicyFile = 64 << 20
 
-// gateView is what a gate (scan git --since/--range on a work tree) knows
+// View is what a gate (scan git --since/--range on a work tree) knows
 // about its range. Policy files inside the work tree (the repository's
 // .sprawl.yaml, the baseline, rule files, a --config or --baseline that
 // lies there) are read as of the base revision, which the change under
 // review cannot have edited; the same files at the tips are only compared
 // against them.
-type gateView struct {
+type View struct {
 	ctx context.Context
 	// dir is the path the user gave: the work tree or a directory in it.
 	dir string
@@ -53,17 +57,17 @@ type gateView struct {
 	// resolved) and as the user's path spells it.
 	tops []string
 	// base is the base commit; baseName is how the user wrote it.
-	base, baseName string
+	base, BaseName string
 	// heads are the tip commits of the range.
 	heads []string
 }
 
-// newGateView returns the view of a --since/--range gate on the
+// New returns the view of a --since/--range gate on the
 // repository at dir, or nil when there is nothing to read as of a base:
 // no range, a range without "..", a bare repository (no work tree), or a
 // revision git does not know (the source then reports it).
-func newGateView(ctx context.Context, dir, since, rng string, refs []string) *gateView {
-	g := &gateView{ctx: ctx, dir: dir}
+func New(ctx context.Context, dir, since, rng string, refs []string) *View {
+	g := &View{ctx: ctx, dir: dir}
 	var base string
 	var heads []string
 	switch {
@@ -112,7 +116,7 @@ func newGateView(ctx context.Context, dir, since, rng string, refs []string) *ga
 	if g.base, err = g.commit(base); err != nil {
 		return nil
 	}
-	g.baseName = base
+	g.BaseName = base
 	for _, h := range heads {
 		id, err := g.commit(h)
 		if err != nil {
@@ -124,12 +128,12 @@ func newGateView(ctx context.Context, dir, since, rng string, refs []string) *ga
 }
 
 // output runs git in the repository and returns its trimmed stdout.
-func (g *gateView) output(args ...string) (string, error) {
+func (g *View) output(args ...string) (string, error) {
 	out, err := g.run(args...)
 	return strings.TrimRight(string(out), "\n"), err
 }
 
-func (g *gateView) run(args ...string) ([]byte, error) {
+func (g *View) run(args ...string) ([]byte, error) {
 	cmd := scanner.GitCommand(g.ctx, "", g.dir, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -140,12 +144,12 @@ func (g *gateView) run(args ...string) ([]byte, error) {
 	return out, nil
 }
 
-func (g *gateView) commit(rev string) (string, error) {
+func (g *View) commit(rev string) (string, error) {
 	return g.output("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 }
 
 // rel returns p's slash-separated path in the work tree, if p lies in it.
-func (g *gateView) rel(p string) (string, bool) {
+func (g *View) rel(p string) (string, bool) {
 	if g == nil {
 		return "", false
 	}
@@ -165,7 +169,7 @@ type treeEntry struct {
 }
 
 // entry looks rel up at rev. ok is false when rev has no such path.
-func (g *gateView) entry(rev, rel string) (treeEntry, bool, error) {
+func (g *View) entry(rev, rel string) (treeEntry, bool, error) {
 	if rel == "." || rel == "" {
 		return treeEntry{}, false, nil
 	}
@@ -204,7 +208,7 @@ func parseTree(out []byte) []treeEntry {
 var errSymlinkAtBase = errors.New("is a symbolic link; not followed")
 
 // readAt returns the content of the file rel at rev.
-func (g *gateView) readAt(rev, rel string) ([]byte, error) {
+func (g *View) readAt(rev, rel string) ([]byte, error) {
 	e, ok, err := g.entry(rev, rel)
 	if err != nil {
 		return nil, err
@@ -222,60 +226,61 @@ func (g *gateView) readAt(rev, rel string) ([]byte, error) {
 	return g.run("cat-file", "blob", e.id)
 }
 
-// policyReader reads the files settings name. In a gate, a file inside
+// PolicyReader reads the files settings name. In a gate, a file inside
 // the work tree is read as of the base revision; everything else, and
 // everything outside a gate, comes from disk.
-type policyReader struct {
-	gate *gateView
+type PolicyReader struct {
+	// Gate is the gate whose base the files are read at; nil outside a gate.
+	Gate *View
 }
 
-func (r policyReader) atBase(p string) (string, bool) {
-	return r.gate.rel(p)
+func (r PolicyReader) atBase(p string) (string, bool) {
+	return r.Gate.rel(p)
 }
 
-func (r policyReader) exists(p string) bool {
+func (r PolicyReader) Exists(p string) bool {
 	if rel, ok := r.atBase(p); ok {
-		e, ok, err := r.gate.entry(r.gate.base, rel)
+		e, ok, err := r.Gate.entry(r.Gate.base, rel)
 		return err == nil && ok && e.typ == "blob"
 	}
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func (r policyReader) read(p string) ([]byte, error) {
+func (r PolicyReader) Read(p string) ([]byte, error) {
 	if rel, ok := r.atBase(p); ok {
-		return r.gate.readAt(r.gate.base, rel)
+		return r.Gate.readAt(r.Gate.base, rel)
 	}
 	return os.ReadFile(p)
 }
 
 // missingAtBase reports whether p lies in a gate's work tree but does
 // not exist as of the base: the range under review adds it.
-func (r policyReader) missingAtBase(p string) bool {
+func (r PolicyReader) MissingAtBase(p string) bool {
 	rel, ok := r.atBase(p)
 	if !ok {
 		return false
 	}
-	_, ok, err := r.gate.entry(r.gate.base, rel)
+	_, ok, err := r.Gate.entry(r.Gate.base, rel)
 	return err == nil && !ok
 }
 
 // name is how messages show p.
-func (r policyReader) name(p string) string {
+func (r PolicyReader) Name(p string) string {
 	if rel, ok := r.atBase(p); ok {
-		return fmt.Sprintf("%s (as of %s)", rel, r.gate.baseName)
+		return fmt.Sprintf("%s (as of %s)", rel, r.Gate.BaseName)
 	}
 	return p
 }
 
 // inside reports whether p stays inside tree, symbolic links on disk
 // resolved (in history a symbolic link is never followed: see readAt).
-func (r policyReader) inside(tree, p string) bool {
+func (r PolicyReader) Inside(tree, p string) bool {
 	if _, ok := within(absPath(tree), absPath(p)); !ok {
 		return false
 	}
 	if rel, ok := r.atBase(p); ok {
-		e, ok, err := r.gate.entry(r.gate.base, rel)
+		e, ok, err := r.Gate.entry(r.Gate.base, rel)
 		return err == nil && (!ok || e.mode != "120000")
 	}
 	rt, err := filepath.EvalSymlinks(tree)
@@ -295,22 +300,22 @@ func (r policyReader) inside(tree, p string) bool {
 
 // ruleFiles lists the rule files p names: p itself, or the *.yaml and
 // *.yml files of the directory p.
-func (r policyReader) ruleFiles(p string) ([]string, error) {
+func (r PolicyReader) RuleFiles(p string) ([]string, error) {
 	rel, ok := r.atBase(p)
 	if !ok {
 		return detectors.RuleFiles(p)
 	}
-	e, ok, err := r.gate.entry(r.gate.base, rel)
+	e, ok, err := r.Gate.entry(r.Gate.base, rel)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", detectors.ErrRuleFile, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: %s: no such file or directory", detectors.ErrRuleFile, r.name(p))
+		return nil, fmt.Errorf("%w: %s: no such file or directory", detectors.ErrRuleFile, r.Name(p))
 	}
 	if e.typ == "blob" {
 		return []string{p}, nil
 	}
-	out, err := r.gate.run("ls-tree", "-z", "-l", e.id)
+	out, err := r.Gate.run("ls-tree", "-z", "-l", e.id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", detectors.ErrRuleFile, err)
 	}
@@ -322,7 +327,7 @@ func (r policyReader) ruleFiles(p string) ([]string, error) {
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%w: no *.yaml rule files in %s", detectors.ErrRuleFile, r.name(p))
+		return nil, fmt.Errorf("%w: no *.yaml rule files in %s", detectors.ErrRuleFile, r.Name(p))
 	}
 	return files, nil
 }
@@ -337,10 +342,10 @@ func within(dir, p string) (string, bool) {
 	return rel, true
 }
 
-// policyChanges compares the policy files the settings read as of the
+// PolicyChanges compares the policy files the settings read as of the
 // base with the same files at each tip of the range, and returns one
 // finding per way the range widens what the gate accepts.
-func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Finding, error) {
+func (g *View) PolicyChanges(baseline string, rules, candidates []string) ([]scanner.Finding, error) {
 	var out []scanner.Finding
 	// The config file: the one read at base, or the first a tip adds.
 	for _, c := range candidates {
@@ -364,8 +369,8 @@ func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Fi
 				return nil, err
 			}
 			found = true
-			for _, what := range configWidening(base, head) {
-				out = append(out, policyFinding(rel, h, what))
+			for _, what := range ConfigWidening(base, head) {
+				out = append(out, PolicyFinding(rel, h, what))
 			}
 		}
 		if found {
@@ -373,8 +378,8 @@ func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Fi
 		}
 	}
 	// The baseline: every entry a tip adds.
-	if s.Baseline != "" {
-		if rel, ok := g.rel(s.Baseline); ok {
+	if baseline != "" {
+		if rel, ok := g.rel(baseline); ok {
 			fs, err := g.baselineWidening(rel)
 			if err != nil {
 				return nil, err
@@ -391,7 +396,7 @@ func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Fi
 		out = append(out, fs...)
 	}
 	// Rule files: any change to one the policy loads.
-	for _, p := range s.Rules {
+	for _, p := range rules {
 		if !filepath.IsAbs(p) {
 			p = absPath(p)
 		}
@@ -409,14 +414,14 @@ func (g *gateView) policyChanges(s *settings, candidates []string) ([]scanner.Fi
 				return nil, err
 			}
 			if hok && (!bok || he.id != be.id) {
-				out = append(out, policyFinding(rel, h, "rule file changed: "+rel))
+				out = append(out, PolicyFinding(rel, h, "rule file changed: "+rel))
 			}
 		}
 	}
 	return out, nil
 }
 
-func (g *gateView) baselineWidening(rel string) ([]scanner.Finding, error) {
+func (g *View) baselineWidening(rel string) ([]scanner.Finding, error) {
 	var base *scanner.Baseline
 	if data, err := g.readAt(g.base, rel); err == nil {
 		if base, err = scanner.ParseBaseline(data, rel); err != nil {
@@ -435,14 +440,14 @@ func (g *gateView) baselineWidening(rel string) ([]scanner.Finding, error) {
 			if base != nil && base.Contains(scanner.Finding{Fingerprint: e.Fingerprint, File: e.File}) {
 				continue
 			}
-			out = append(out, policyFinding(rel, h, fmt.Sprintf("baseline entry added: %s in %s (%s)", e.Fingerprint, e.File, e.RuleID)))
+			out = append(out, PolicyFinding(rel, h, fmt.Sprintf("baseline entry added: %s in %s (%s)", e.Fingerprint, e.File, e.RuleID)))
 		}
 	})
 	return out, err
 }
 
 // atTips calls fn with rel's content at each tip of the range that has it.
-func (g *gateView) atTips(rel string, fn func(tip string, data []byte)) error {
+func (g *View) atTips(rel string, fn func(tip string, data []byte)) error {
 	for _, h := range g.heads {
 		data, err := g.readAt(h, rel)
 		if errors.Is(err, os.ErrNotExist) {
@@ -473,10 +478,10 @@ type repoPolicy struct {
 	} `yaml:"allowlist"`
 }
 
-// configWidening lists how head's policy accepts more than base's (nil
+// ConfigWidening lists how head's policy accepts more than base's (nil
 // base: no config file, the defaults). A head that does not parse widens
 // nothing: the gate never applies it.
-func configWidening(base, head []byte) []string {
+func ConfigWidening(base, head []byte) []string {
 	var b, h repoPolicy
 	if base != nil {
 		if yaml.Unmarshal(base, &b) != nil {
@@ -506,7 +511,7 @@ func configWidening(base, head []byte) []string {
 		}
 		if n > 0 {
 			// Allowlisted values are secrets: never print them.
-			out = append(out, fmt.Sprintf("%s adds %s (not shown)", key, plural(n, "value")))
+			out = append(out, fmt.Sprintf("%s adds %s (not shown)", key, values(n)))
 		}
 	}
 	added("allowlist.paths", b.Allowlist.Paths, h.Allowlist.Paths, true)
@@ -551,7 +556,7 @@ func limit(v any) int64 {
 	if s == "" {
 		s = "100MB"
 	}
-	n, err := parseSize(s)
+	n, err := scanner.ParseSize(s)
 	if err != nil {
 		return 100 << 20
 	}
@@ -568,12 +573,12 @@ func clipQuote(s string) string {
 	return strconv.Quote(s)
 }
 
-func policyFinding(file, commit, what string) scanner.Finding {
+func PolicyFinding(file, commit, what string) scanner.Finding {
 	return scanner.Finding{
-		RuleID:      configChangeRule,
-		RuleName:    configChangeRuleInfo.Name,
-		Description: "Scan policy widened: " + what + ". " + configChangeRuleInfo.Description,
-		Severity:    configChangeRuleInfo.Severity,
+		RuleID:      ConfigChangeRule,
+		RuleName:    ConfigChangeRuleInfo.Name,
+		Description: "Scan policy widened: " + what + ". " + ConfigChangeRuleInfo.Description,
+		Severity:    ConfigChangeRuleInfo.Severity,
 		File:        file,
 		Line:        1,
 		Column:      1,
@@ -582,16 +587,16 @@ func policyFinding(file, commit, what string) scanner.Finding {
 		// There is no secret: the preview column says what changed.
 		Secret:      "policy change: " + what,
 		Redacted:    what,
-		Fingerprint: scanner.Fingerprint(nil, configChangeRule+"\x00"+file+"\x00"+what),
+		Fingerprint: scanner.Fingerprint(nil, ConfigChangeRule+"\x00"+file+"\x00"+what),
 		Commit:      commit,
 	}
 }
 
-// newAllows returns a finding for each match an inline allow comment
+// NewAllows returns a finding for each match an inline allow comment
 // silenced in the range that was not silenced the same way at the base:
 // the comment is part of the change under review. Matches the base's
 // baseline accepts are not counted.
-func (g *gateView) newAllows(e *scanner.Engine, bl *scanner.Baseline, allowed []scanner.Finding) ([]scanner.Finding, error) {
+func (g *View) NewAllows(e *scanner.Engine, bl *scanner.Baseline, allowed []scanner.Finding) ([]scanner.Finding, error) {
 	type key struct{ rule, fp string }
 	atBase := map[string]map[key]bool{}
 	var out []scanner.Finding
@@ -627,7 +632,7 @@ func (g *gateView) newAllows(e *scanner.Engine, bl *scanner.Baseline, allowed []
 			continue
 		}
 		seen[id] = true
-		pf := policyFinding(f.File, f.Commit, what)
+		pf := PolicyFinding(f.File, f.Commit, what)
 		pf.Line, pf.EndLine = f.Line, f.Line
 		pf.Author, pf.Email, pf.Date, pf.Message, pf.Blob = f.Author, f.Email, f.Date, f.Message, f.Blob
 		out = append(out, pf)
@@ -637,7 +642,7 @@ func (g *gateView) newAllows(e *scanner.Engine, bl *scanner.Baseline, allowed []
 
 // ignoreWidening reports each line a tip's .gitleaksignore (rel) holds
 // that the base's does not: an entry the range adds to silence a finding.
-func (g *gateView) ignoreWidening(rel string) ([]scanner.Finding, error) {
+func (g *View) ignoreWidening(rel string) ([]scanner.Finding, error) {
 	lines := func(data []byte) map[string]bool {
 		m := map[string]bool{}
 		for _, l := range strings.Split(string(data), "\n") {
@@ -662,8 +667,23 @@ func (g *gateView) ignoreWidening(rel string) ([]scanner.Finding, error) {
 		}
 		sort.Strings(added)
 		for _, l := range added {
-			out = append(out, policyFinding(rel, h, "ignore entry added: "+clipQuote(l)))
+			out = append(out, PolicyFinding(rel, h, "ignore entry added: "+clipQuote(l)))
 		}
 	})
 	return out, err
+}
+
+func values(n int) string {
+	if n == 1 {
+		return "1 value"
+	}
+	return strconv.Itoa(n) + " values"
+}
+
+// absPath is p made absolute (cleaned when the working directory is gone).
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
