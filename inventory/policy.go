@@ -336,3 +336,18 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// HumanAge writes a duration the way people read ages: 40min, 5h, 12d, 2.3y
+// ("m" alone would read as a month).
+func HumanAge(d Duration) string {
+	t := time.Duration(d)
+	switch {
+	case t >= 365*24*time.Hour:
+		return fmt.Sprintf("%.1fy", t.Hours()/24/365)
+	case t >= 24*time.Hour:
+		return fmt.Sprintf("%dd", int(t.Hours()/24))
+	case t >= time.Hour:
+		return fmt.Sprintf("%dh", int(t.Hours()))
+	}
+	return fmt.Sprintf("%dmin", int(t.Minutes()))
+}

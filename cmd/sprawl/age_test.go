@@ -16,8 +16,8 @@ func TestAgeUnits(t *testing.T) {
 		2 * 365 * 24 * time.Hour:     "2.0y",
 		59*time.Minute + time.Second: "59min",
 	} {
-		if got := age(inventory.Duration(d)); got != want {
-			t.Errorf("age(%v) = %q, want %q", d, got, want)
+		if got := inventory.HumanAge(inventory.Duration(d)); got != want {
+			t.Errorf("inventory.HumanAge(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

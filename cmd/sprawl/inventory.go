@@ -653,21 +653,6 @@ func short(fp string) string {
 	return fp
 }
 
-// age writes a duration the way people read ages: 40min, 5h, 12d, 2.3y
-// ("m" alone would read as a month).
-func age(d inventory.Duration) string {
-	t := time.Duration(d)
-	switch {
-	case t >= 365*24*time.Hour:
-		return fmt.Sprintf("%.1fy", t.Hours()/24/365)
-	case t >= 24*time.Hour:
-		return fmt.Sprintf("%dd", int(t.Hours()/24))
-	case t >= time.Hour:
-		return fmt.Sprintf("%dh", int(t.Hours()))
-	}
-	return fmt.Sprintf("%dmin", int(t.Minutes()))
-}
-
 func flags(e inventory.Entry) string {
 	var f []string
 	if e.SharedEnvironments {
@@ -754,7 +739,7 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 		if e.SharedEnvironments || e.MultiRepository {
 			shared++
 		}
-		ageCell := age(e.Age) + "/" + e.MaxAge.String()
+		ageCell := inventory.HumanAge(e.Age) + "/" + e.MaxAge.String()
 		if !e.Expires.IsZero() {
 			ageCell = expiryText(e.Expires, now)
 		}
@@ -893,10 +878,10 @@ func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry)
 	}
 	line("status", "%s", st)
 	line("seen", "first %s, last %s", when(e.FirstSeen), when(e.LastSeen))
-	ag := fmt.Sprintf("%s (max %s, from %s)", age(e.Age), e.MaxAge, when(e.EarliestEvidence))
+	ag := fmt.Sprintf("%s (max %s, from %s)", inventory.HumanAge(e.Age), e.MaxAge, when(e.EarliestEvidence))
 	if !e.Expires.IsZero() {
 		// A stated expiry, not the class's age, decides.
-		ag = fmt.Sprintf("%s (from %s), %s at %s", age(e.Age), when(e.EarliestEvidence), expiryText(e.Expires, time.Now()), when(e.Expires))
+		ag = fmt.Sprintf("%s (from %s), %s at %s", inventory.HumanAge(e.Age), when(e.EarliestEvidence), expiryText(e.Expires, time.Now()), when(e.Expires))
 	}
 	if e.Overdue {
 		ag += " OVERDUE"

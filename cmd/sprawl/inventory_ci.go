@@ -69,7 +69,7 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 						state = "OVERDUE"
 					}
 					rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, when(e.UpdatedAt),
-						age(e.Age), e.MaxAge.String(), state, strings.Join(e.SameName, "; ")})
+						inventory.HumanAge(e.Age), e.MaxAge.String(), state, strings.Join(e.SameName, "; ")})
 				}
 				if err := renderTable(cmd.OutOrStdout(), []string{"OWNER", "STORE", "SCOPE", "NAME", "UPDATED", "AGE", "MAX AGE", "STATE", "SAME NAME"}, rows); err != nil {
 					return err

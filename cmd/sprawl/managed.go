@@ -141,7 +141,7 @@ func writeManagedTable(w io.Writer, ms []inventory.ManagedSecret) error {
 		for i, st := range m.States {
 			states[i] = string(st)
 		}
-		rows = append(rows, []string{cell(m.StoreName()), cell(m.Where()), string(m.Class), age(m.Age), m.MaxAge.String(),
+		rows = append(rows, []string{cell(m.StoreName()), cell(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
 			managedLastRead(m), strings.Join(states, ",")})
 	}
 	return renderTable(w, []string{"STORE", "SECRET", "CLASS", "AGE", "MAX AGE", "LAST READ", "STATES"}, rows)

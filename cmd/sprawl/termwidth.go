@@ -108,7 +108,7 @@ func hiddenNote(dropped []string) string {
 // "expires in 5h", "expired 2d ago".
 func expiryText(exp, now time.Time) string {
 	if now.Before(exp) {
-		return "expires in " + age(inventory.Duration(exp.Sub(now)))
+		return "expires in " + inventory.HumanAge(inventory.Duration(exp.Sub(now)))
 	}
-	return "expired " + age(inventory.Duration(now.Sub(exp))) + " ago"
+	return "expired " + inventory.HumanAge(inventory.Duration(now.Sub(exp))) + " ago"
 }

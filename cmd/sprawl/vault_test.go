@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/rotation"
 	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
 	"github.com/sprawlsec/sprawl/inventory/vault/vaulttest"
@@ -159,8 +160,8 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	}
 	jout, _ := s.run(0, "rotate", "--inventory", db, "--format", "json")
 	var plan struct {
-		DryRun bool         `json:"dry_run"`
-		Items  []rotateItem `json:"items"`
+		DryRun bool            `json:"dry_run"`
+		Items  []rotation.Item `json:"items"`
 	}
 	if err := json.Unmarshal([]byte(jout), &plan); err != nil || !plan.DryRun || len(plan.Items) != 5 {
 		t.Errorf("json plan: %v, %+v", err, plan)
