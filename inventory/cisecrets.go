@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,9 +35,17 @@ type CISecretRecord struct {
 	Name        string `json:"name"`
 	// Visibility is an organisation secret's visibility (all, private,
 	// selected).
-	Visibility string    `json:"visibility,omitempty"`
-	CreatedAt  time.Time `json:"created_at,omitzero"`
-	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+	Visibility string `json:"visibility,omitempty"`
+	// Kind is what the store says the secret is: a Jenkins credential
+	// class, a service connection's type and scheme, a Kubernetes Secret
+	// type.
+	Kind        string `json:"kind,omitempty"`
+	Description string `json:"description,omitempty"`
+	// UsedBy names what uses the secret (workloads that mount it,
+	// pipelines allowed to use it), sorted.
+	UsedBy    []string  `json:"used_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // CISecretBatch is one listing of a provider's CI secrets for one owner.
@@ -123,13 +132,13 @@ func (s *sqlStore) RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecr
 		}
 		defer sel.Close()
 		ins, err := tx.PrepareContext(ctx, s.d.rebind(`INSERT INTO ci_secrets
-			(provider, store, scope, owner, repository, environment, name, visibility, created_at, updated_at, first_seen, last_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+			(provider, store, scope, owner, repository, environment, name, visibility, kind, description, used_by, created_at, updated_at, first_seen, last_seen)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, s.d.rebind(`UPDATE ci_secrets SET visibility = ?, created_at = ?, updated_at = ?, last_seen = ?, gone_at = NULL WHERE id = ?`))
+		upd, err := tx.PrepareContext(ctx, s.d.rebind(`UPDATE ci_secrets SET visibility = ?, kind = ?, description = ?, used_by = ?, created_at = ?, updated_at = ?, last_seen = ?, gone_at = NULL WHERE id = ?`))
 		if err != nil {
 			return err
 		}
@@ -141,7 +150,7 @@ func (s *sqlStore) RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecr
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				if _, err := ins.ExecContext(ctx, b.Provider, r.Store, r.Scope, b.Owner, r.Repository, r.Environment, r.Name,
-					r.Visibility, nanos(r.CreatedAt), nanos(r.UpdatedAt), now, now); err != nil {
+					r.Visibility, r.Kind, r.Description, joinUsedBy(r.UsedBy), nanos(r.CreatedAt), nanos(r.UpdatedAt), now, now); err != nil {
 					return fmt.Errorf("record CI secret %s: %w", r.Name, err)
 				}
 				sum.New++
@@ -151,7 +160,7 @@ func (s *sqlStore) RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecr
 				if !r.UpdatedAt.IsZero() && (!prev.Valid || prev.Int64 != r.UpdatedAt.UnixNano()) {
 					sum.Updated++
 				}
-				if _, err := upd.ExecContext(ctx, r.Visibility, nanos(r.CreatedAt), nanos(r.UpdatedAt), now, id); err != nil {
+				if _, err := upd.ExecContext(ctx, r.Visibility, r.Kind, r.Description, joinUsedBy(r.UsedBy), nanos(r.CreatedAt), nanos(r.UpdatedAt), now, id); err != nil {
 					return fmt.Errorf("record CI secret %s: %w", r.Name, err)
 				}
 			}
@@ -195,7 +204,7 @@ func (s *sqlStore) CISecrets(ctx context.Context, q CISecretQuery) ([]CISecret, 
 	if !q.IncludeGone {
 		where = append(where, "gone_at IS NULL")
 	}
-	query := `SELECT provider, owner, store, scope, repository, environment, name, visibility, created_at, updated_at, first_seen, last_seen, gone_at FROM ci_secrets`
+	query := `SELECT provider, owner, store, scope, repository, environment, name, visibility, kind, description, used_by, created_at, updated_at, first_seen, last_seen, gone_at FROM ci_secrets`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -209,14 +218,36 @@ func (s *sqlStore) CISecrets(ctx context.Context, q CISecretQuery) ([]CISecret, 
 	for rows.Next() {
 		var c CISecret
 		var created, updated, first, last, gone sql.NullInt64
+		var usedBy string
 		if err := rows.Scan(&c.Provider, &c.Owner, &c.Store, &c.Scope, &c.Repository, &c.Environment, &c.Name, &c.Visibility,
-			&created, &updated, &first, &last, &gone); err != nil {
+			&c.Kind, &c.Description, &usedBy, &created, &updated, &first, &last, &gone); err != nil {
 			return nil, fmt.Errorf("read CI secrets: %w", err)
 		}
+		c.UsedBy = splitUsedBy(usedBy)
 		c.CreatedAt, c.UpdatedAt, c.FirstSeen, c.LastSeen, c.GoneAt = fromNanos(created), fromNanos(updated), fromNanos(first), fromNanos(last), fromNanos(gone)
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// joinUsedBy stores a secret's users one per line, sorted, so a listing
+// that names them in another order changes nothing.
+func joinUsedBy(us []string) string {
+	c := make([]string, 0, len(us))
+	for _, u := range us {
+		if u = strings.TrimSpace(strings.ReplaceAll(u, "\n", " ")); u != "" {
+			c = append(c, u)
+		}
+	}
+	sort.Strings(c)
+	return strings.Join(slices.Compact(c), "\n")
+}
+
+func splitUsedBy(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // CISecretRuleID is the rule id a policy's rule-max-age uses for managed

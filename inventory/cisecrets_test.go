@@ -81,7 +81,8 @@ func testCISecretsRecord(t *testing.T, s Store) {
 	org := CISecretRecord{Store: "actions", Scope: ScopeOrg, Name: "DEPLOY_KEY", Visibility: "all", CreatedAt: ciT0, UpdatedAt: ciT0}
 	repo := CISecretRecord{Store: "actions", Scope: ScopeRepo, Repository: "acme/api", Name: "DEPLOY_KEY", CreatedAt: ciT1, UpdatedAt: ciT1}
 	env := CISecretRecord{Store: "actions", Scope: ScopeEnvironment, Repository: "acme/api", Environment: "production", Name: "DB_PASSWORD", CreatedAt: ciT0, UpdatedAt: ciT1}
-	dep := CISecretRecord{Store: "dependabot", Scope: ScopeOrg, Name: "NPM_TOKEN", CreatedAt: ciT0, UpdatedAt: ciT0}
+	dep := CISecretRecord{Store: "dependabot", Scope: ScopeOrg, Name: "NPM_TOKEN", CreatedAt: ciT0, UpdatedAt: ciT0,
+		Kind: "token", Description: "registry publish", UsedBy: []string{"release", "build", "build", " "}}
 	seen := ciT1.Add(time.Hour)
 	sum, err := s.RecordCISecrets(ctx, ciBatch(true, seen, org, repo, env, dep))
 	if err != nil {
@@ -117,6 +118,9 @@ func testCISecretsRecord(t *testing.T, s Store) {
 	}
 	if got[0].UpdatedAt != seen.UTC() || got[1].Visibility != "all" || got[1].CreatedAt != ciT0 {
 		t.Errorf("dates or visibility not kept: %+v / %+v", got[0], got[1])
+	}
+	if g := got[3]; g.Kind != "token" || g.Description != "registry publish" || !cmp.Equal(g.UsedBy, []string{"build", "release"}) || got[0].UsedBy != nil {
+		t.Errorf("kind, description or users not kept: %+v / %+v", got[3], got[0])
 	}
 
 	// Judged at ciT1+100d under the default 90 days: the org secret (last

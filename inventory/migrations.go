@@ -235,6 +235,16 @@ var migrations = []migration{
 	{8, "silenced locations", []string{
 		`ALTER TABLE locations ADD COLUMN suppressed TEXT`,
 	}},
+	// Version 9: what a store says of its own secret objects beside their
+	// names: the kind (a Jenkins credential class, a service connection's
+	// type and scheme, a Kubernetes Secret type), a description, and what
+	// uses them (workloads mounting a Secret, pipelines allowed a service
+	// connection), newline-separated. Never a value.
+	{9, "store secret kind, description and users", []string{
+		`ALTER TABLE ci_secrets ADD COLUMN kind TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE ci_secrets ADD COLUMN description TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE ci_secrets ADD COLUMN used_by TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 // longLivedTokenRulesV6 are the built-in rules whose class changed from

@@ -367,7 +367,7 @@ func TestMigrationGap(t *testing.T) {
 	if _, err := s.(*sqlStore).db.Exec(`SELECT COUNT(*) FROM vault_entries`); err != nil {
 		t.Errorf("vault table after migrating 1 → 3: %v", err)
 	}
-	if _, err := s.CISecrets(ctx, CISecretQuery{}); err == nil {
+	if _, err := s.(*sqlStore).db.Exec(`SELECT COUNT(*) FROM ci_secrets`); err == nil {
 		t.Error("ci_secrets exists before version 2 was known: the test proves nothing")
 	}
 	s.Close()
@@ -383,7 +383,7 @@ func TestMigrationGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.CISecrets(ctx, CISecretQuery{}); err != nil {
+	if _, err := s.(*sqlStore).db.Exec(`SELECT COUNT(*) FROM ci_secrets`); err != nil {
 		t.Errorf("version 2 was not applied after 3: %v", err)
 	}
 	var n int
