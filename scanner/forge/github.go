@@ -45,12 +45,18 @@ type Variable struct {
 
 // SecretMeta is a managed secret as listed: name and dates, no value.
 type SecretMeta struct {
-	Store       string // "actions", "dependabot", "codespaces"
+	Store       string // "actions", "dependabot", "codespaces", "variable-group", …
 	Scope       string // "org", "repo", "env"
 	Repo        string
 	Environment string
 	Name        string
 	Visibility  string
+	// Kind, Description and UsedBy come from stores that say more of
+	// their secrets: a service connection's type and authorisation
+	// scheme, the pipelines allowed to use it.
+	Kind        string
+	Description string
+	UsedBy      []string
 	Created     time.Time
 	Updated     time.Time
 }

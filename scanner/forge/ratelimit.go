@@ -20,8 +20,13 @@ import (
 //     retried after that wait.
 //   - Secondary limits: a 403 or 429 with Retry-After (seconds or an HTTP
 //     date) is retried after it; one with neither header but a body that
-//     mentions a rate limit, and any other 429, is retried with
-//     exponential backoff from one minute (GitHub's documented advice).
+//     mentions a rate limit, and any other 429 (Bitbucket's), is retried
+//     with exponential backoff from one minute (GitHub's documented
+//     advice).
+//   - Delays: a successful response with Retry-After (Azure DevOps, when
+//     it slows a heavy user down) makes the next request wait that long.
+//     Azure DevOps' X-RateLimit-Remaining of 0 with X-RateLimit-Reset is
+//     a primary limit as above.
 //
 // Each wait is capped at MaxWait; after MaxRetries retries the limited
 // response is returned as it is. Only requests without a body (or with
@@ -128,6 +133,18 @@ func (r *RateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 // empty when resp is not rate-limited. A successful response that used up
 // the quota sets the time the next request may go.
 func (r *RateLimiter) judge(resp *http.Response, attempt int) (time.Duration, string) {
+	if resp.StatusCode < 400 {
+		// Azure DevOps delays a heavy user's requests and says so with
+		// Retry-After on a successful answer: the next request waits.
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), r.now()); ok && d > 0 {
+			r.mu.Lock()
+			if t := r.now().Add(d); t.After(r.until) {
+				r.until = t
+			}
+			r.mu.Unlock()
+			return 0, ""
+		}
+	}
 	remaining, reset, hasReset := r.quota(resp.Header)
 	if remaining == "0" && hasReset && resp.StatusCode < 400 {
 		r.mu.Lock()
