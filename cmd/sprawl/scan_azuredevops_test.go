@@ -69,7 +69,7 @@ func TestScanAzureDevOps(t *testing.T) {
 			t.Fatal("a secret or the token was printed in full")
 		}
 	}
-	for _, want := range []string{"skipped project Locked: ", "access denied (HTTP 403: TF401027", "skipped project Gone: ", "not found (HTTP 404: TF200016"} {
+	for _, want := range []string{"skipped Locked: Git repositories of project Locked: access denied (HTTP 403: TF401027", "skipped Gone: Git repositories of project Gone: not found (HTTP 404: TF200016"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -80,8 +80,8 @@ func TestScanAzureDevOps(t *testing.T) {
 	if diff := cmp.Diff([]time.Duration{7 * time.Second}, slept.got()); diff != "" {
 		t.Errorf("waits (-want +got): the 429's Retry-After\n%s", diff)
 	}
-	if got := summary(t, stderr); got != [4]int{1, 0, 0, 1} {
-		t.Errorf("full/incremental/skipped/blobs = %v, want [1 0 0 1]\n%s", got, stderr)
+	if got := summary(t, stderr); got != [4]int{1, 0, 2, 1} {
+		t.Errorf("full/incremental/skipped/blobs = %v, want [1 0 2 1]: the two projects skipped\n%s", got, stderr)
 	}
 	var fs []map[string]any
 	if err := json.Unmarshal([]byte(out), &fs); err != nil {
@@ -163,8 +163,8 @@ func TestScanAzureDevOps(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("second run: exit %d, want 0\n%s", code, stderr)
 	}
-	if got := summary(t, stderr); got != [4]int{0, 1, 0, 0} {
-		t.Errorf("second run = %v, want [0 1 0 0]\n%s", got, stderr)
+	if got := summary(t, stderr); got != [4]int{0, 1, 2, 0} {
+		t.Errorf("second run = %v, want [0 1 2 0]\n%s", got, stderr)
 	}
 }
 
@@ -177,7 +177,7 @@ func TestScanAzureDevOpsEveryProjectFails(t *testing.T) {
 	f.Projects = []*forgetest.ADOProject{{ID: "p", Name: "Locked"}}
 	f.Fail("/acme/Locked/", http.StatusForbidden)
 	code, _, stderr := runSprawl(context.Background(), "scan", "azure-devops", "--org", "acme", "--url", f.URL, "--cache-dir", filepath.Join(dir, "cache"))
-	if code != exitFailure || !strings.Contains(stderr, "every project failed") {
+	if code != exitFailure || !strings.Contains(stderr, "every repository failed") {
 		t.Errorf("exit %d, want 3 naming the failure\n%s", code, stderr)
 	}
 	code, _, stderr = runSprawl(context.Background(), "scan", "azure-devops", "--url", f.URL)

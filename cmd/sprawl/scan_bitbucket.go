@@ -2,13 +2,11 @@ package main
 
 import (
 	"os"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
 
@@ -50,7 +48,6 @@ repository read and pipeline read. See docs/org-scans.md.`,
 
 func runScanBitbucket(cmd *cobra.Command, _ []string) error {
 	start := time.Now()
-	ctx := cmd.Context()
 	ws, _ := cmd.Flags().GetString("workspace")
 	if ws == "" {
 		return usageErr("--workspace is required")
@@ -59,17 +56,15 @@ func runScanBitbucket(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	user, secret := "", ""
-	if os.Getenv(envBitbucketToken) != "" {
-		secret = o.token(envBitbucketToken, "x-token-auth", "")
-	} else if u := os.Getenv(envBitbucketUser); u != "" {
-		user = u
-		secret = o.token(envBitbucketPassword, u, "public repositories only, no Pipelines variables")
-	} else if !o.p.s.Quiet {
-		o.stderr.Printf("sprawl: neither %s nor %s and %s is set: public repositories only, no Pipelines variables\n", envBitbucketToken, envBitbucketUser, envBitbucketPassword)
-	}
+	// An access token goes to git as x-token-auth; an app password with
+	// its user name.
+	user, gitUser, secret := "", "x-token-auth", os.Getenv(envBitbucketToken)
 	if secret == "" {
-		user = ""
+		if user = os.Getenv(envBitbucketUser); user != "" {
+			gitUser, secret = user, o.token(envBitbucketPassword, "public repositories only, no Pipelines variables")
+		} else if !o.p.s.Quiet {
+			o.stderr.Printf("sprawl: neither %s nor %s and %s is set: public repositories only, no Pipelines variables\n", envBitbucketToken, envBitbucketUser, envBitbucketPassword)
+		}
 	}
 	rl, err := o.rateLimiter()
 	if err != nil {
@@ -80,44 +75,5 @@ func runScanBitbucket(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	o.gitOrigin(b.WebBase())
-	listed, err := b.WorkspaceRepos(ctx, ws)
-	if err != nil {
-		return failure(err)
-	}
-	repos, outcomes, dropped, err := o.scanListed(ctx, listed)
-	if err != nil {
-		return err
-	}
-	var ciRes *scanner.Result
-	if ci, _ := cmd.Flags().GetBool("ci-stores"); ci && secret != "" {
-		res := ciResult{owner: ws, root: b.WorkspaceURL(ws), complete: true}
-		l, err := b.WorkspaceCI(ctx, ws)
-		if err != nil {
-			return interrupted(ctx, err, outcomes)
-		}
-		addListing(&res, l)
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(o.conc)
-		var mu sync.Mutex
-		for _, r := range repos {
-			g.Go(func() error {
-				l, err := b.RepoCI(gctx, r)
-				mu.Lock()
-				addListing(&res, l)
-				mu.Unlock()
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return interrupted(ctx, err, outcomes)
-		}
-		res.sorted()
-		r, err := o.scanCI(ctx, "bitbucket-pipelines", res)
-		if err != nil {
-			return interrupted(ctx, err, outcomes)
-		}
-		ciRes = &r
-	}
-	return o.finish(ctx, "bitbucket "+ws, outcomes, dropped, ciRes, start)
+	return o.run(cmd.Context(), orgscan.NewBitbucket(b, ws, gitUser, secret), "bitbucket "+ws, start)
 }
