@@ -1,5 +1,6 @@
 // Package orgscan runs organisation scans: every repository of a GitHub
-// organisation or user, or of a GitLab group, mirrored into a cache,
+// organisation or user, a GitLab group, an Azure DevOps organisation or a
+// Bitbucket Cloud workspace, mirrored into a cache,
 // scanned (incrementally when the inventory knows an earlier scan) and
 // recorded in the inventory, then the provider's CI stores. `sprawl scan
 // github` and `sprawl scan gitlab` run it in one process; the same calls
@@ -7,7 +8,8 @@
 //
 // # Providers
 //
-// A Provider (GitHub, GitLab; NewGitHub, NewGitLab) lists the repositories
+// A Provider (GitHub, GitLab, Azure DevOps, Bitbucket Cloud; NewGitHub,
+// NewGitLab, NewAzureDevOps, NewBitbucket) lists the repositories
 // (Repositories), says whose CI stores to list (CIStores) and lists one
 // (ListCI), and gives git's authentication (GitAuth). Its token stays in
 // the process: a Provider is built from the environment where it runs,

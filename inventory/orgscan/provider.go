@@ -9,8 +9,8 @@ import (
 )
 
 // Provider is a source-code host whose repositories and CI stores an
-// organisation scan covers: GitHub and GitLab here; every provider
-// implements the same five calls. A Provider holds its token in the
+// organisation scan covers: GitHub, GitLab, Azure DevOps and Bitbucket
+// Cloud here; every provider implements the same five calls. A Provider holds its token in the
 // process; nothing it returns carries it, except GitAuth, which goes to
 // git's environment only (scanner.SyncMirror) and is never serialised.
 type Provider interface {
