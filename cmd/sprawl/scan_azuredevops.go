@@ -32,8 +32,8 @@ recorded as metadata, never values: see 'sprawl inventory ci-secrets'.
 The token is $AZURE_DEVOPS_TOKEN, a personal access token with read
 scopes (Code, Project and Team, Variable Groups, Build, Service
 Connections). A project that is missing or that the token may not read is
-reported and skipped; the exit code is 3 only if every project and
-repository failed. See docs/org-scans.md.`,
+reported and skipped, counted with the skipped repositories; the exit
+code is 3 only if nothing could be scanned. See docs/org-scans.md.`,
 		Args: cobra.NoArgs,
 		RunE: runScanAzureDevOps,
 	}

@@ -164,7 +164,8 @@ func TestScanBitbucket(t *testing.T) {
 }
 
 // TestScanBitbucketAppPassword: a user name and app password go to the
-// API as HTTP Basic; a workspace the credentials cannot list is a failure.
+// API as HTTP Basic (and --verify is accepted, as on every org scan); a
+// workspace the credentials cannot list is a failure.
 func TestScanBitbucketAppPassword(t *testing.T) {
 	dir := isolate(t)
 	t.Setenv(envBitbucketToken, "")
@@ -174,7 +175,7 @@ func TestScanBitbucketAppPassword(t *testing.T) {
 	f.User, f.Password = "alice", "sprawl-fake-app-password"
 	f.Vars = []forgetest.BBVar{{Key: "NPM_TOKEN", Secured: true}}
 	code, _, stderr := runSprawl(context.Background(), "scan", "bitbucket", "--workspace", "acme", "--api-url", f.APIURL(),
-		"--inventory", filepath.Join(dir, "inv.db"), "--cache-dir", filepath.Join(dir, "cache"))
+		"--inventory", filepath.Join(dir, "inv.db"), "--cache-dir", filepath.Join(dir, "cache"), "--verify", "--verify-cache", "off")
 	if code != 0 {
 		t.Fatalf("exit %d, want 0\n%s", code, stderr)
 	}

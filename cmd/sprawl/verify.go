@@ -20,7 +20,7 @@ import (
 
 // verifiedScans are the scan subcommands that can verify their findings
 // (scanAndReport, and the organisation scans' report).
-var verifiedScans = map[string]bool{"dir": true, "stdin": true, "git": true, "staged": true, "github": true, "gitlab": true}
+var verifiedScans = map[string]bool{"dir": true, "stdin": true, "git": true, "staged": true, "github": true, "gitlab": true, "azure-devops": true, "bitbucket": true}
 
 // addVerifyFlags declares live verification on the scans that support it.
 // The flags come only from the command line: a config file found in
