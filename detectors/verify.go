@@ -153,10 +153,8 @@ func (v *Verify) UsesCaptures() bool {
 	return false
 }
 
-// validate checks the block against the rule's pattern, whose named
-// groups are the template's inputs.
-func (v *Verify) validate(pattern string) []string {
-	var problems []string
+// groupNames returns the named groups of an RE2 pattern.
+func groupNames(pattern string) map[string]bool {
 	groups := map[string]bool{}
 	if re, err := syntax.Parse(pattern, syntax.Perl); err == nil {
 		var walk func(*syntax.Regexp)
@@ -169,6 +167,17 @@ func (v *Verify) validate(pattern string) []string {
 			}
 		}
 		walk(re)
+	}
+	return groups
+}
+
+// validate checks the block against the rule's pattern and its Nearby
+// block, whose named groups are the template's inputs.
+func (v *Verify) validate(pattern string, nearby []string) []string {
+	var problems []string
+	groups := groupNames(pattern)
+	for _, n := range nearby {
+		groups[n] = true
 	}
 	bad := func(format string, a ...any) { problems = append(problems, "verify: "+fmt.Sprintf(format, a...)) }
 	if !strings.HasPrefix(v.Docs, "https://") {
