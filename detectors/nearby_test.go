@@ -28,15 +28,15 @@ func TestNearbyCapturesNearestWins(t *testing.T) {
 func TestNearbyValidate(t *testing.T) {
 	cases := []struct {
 		name string
-		n    Nearby
+		n    *Nearby
 		want string
 	}{
-		{"ok", Nearby{Patterns: []string{`a=(?P<a>x)`}}, ""},
-		{"no patterns", Nearby{}, "nearby: no patterns"},
-		{"no named group", Nearby{Patterns: []string{`a=(x)`}}, "has no named group"},
-		{"secret group", Nearby{Patterns: []string{`(?P<secret>x)`}}, "belongs to the rule's pattern"},
-		{"bad regex", Nearby{Patterns: []string{`(?P<a>x`}}, "nearby pattern"},
-		{"too many lines", Nearby{Lines: 500, Patterns: []string{`(?P<a>x)`}}, "lines must be between"},
+		{"ok", &Nearby{Patterns: []string{`a=(?P<a>x)`}}, ""},
+		{"no patterns", &Nearby{}, "nearby: no patterns"},
+		{"no named group", &Nearby{Patterns: []string{`a=(x)`}}, "has no named group"},
+		{"secret group", &Nearby{Patterns: []string{`(?P<secret>x)`}}, "belongs to the rule's pattern"},
+		{"bad regex", &Nearby{Patterns: []string{`(?P<a>x`}}, "nearby pattern"},
+		{"too many lines", &Nearby{Lines: 500, Patterns: []string{`(?P<a>x)`}}, "lines must be between"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,5 +45,34 @@ func TestNearbyValidate(t *testing.T) {
 				t.Errorf("validate() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestVerifyInstanceValidate(t *testing.T) {
+	groups := map[string]bool{"host": true, "secret": true}
+	const def = "https://api.example.com/v1/me"
+	cases := []struct {
+		name string
+		in   VerifyInstance
+		want string
+	}{
+		{"default url", VerifyInstance{Capture: "host"}, ""},
+		{"labels before the capture", VerifyInstance{Capture: "host", URL: "https://api.${host}/v1/me", Domains: []string{"*.example.eu"}}, ""},
+		{"unknown capture", VerifyInstance{Capture: "site"}, "capture \"site\" is not a named group"},
+		{"http", VerifyInstance{Capture: "host", URL: "http://${host}/v1/me"}, "only https"},
+		{"fixed host", VerifyInstance{Capture: "host", URL: "https://evil.example/${host}"}, "url host \"evil.example\" must be ${host}"},
+		{"capture then more", VerifyInstance{Capture: "host", URL: "https://${host}.evil.example/"}, "must be ${host}"},
+		{"bad domain", VerifyInstance{Capture: "host", Domains: []string{"10.0.0.1"}}, "not a lower-case DNS name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(tc.in.validate(def, groups), "; ")
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("validate() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if !MatchDomain("a.b.example.eu", []string{"*.example.eu"}) || MatchDomain("example.eu", []string{"*.example.eu"}) || MatchDomain("badexample.eu", []string{"*.example.eu"}) {
+		t.Error("MatchDomain")
 	}
 }

@@ -216,6 +216,9 @@ func (r *Rule) Captures(text []byte) map[string]string {
 		if r.Verify.InstanceHost != "" {
 			names = append(names, r.Verify.InstanceHost)
 		}
+		if r.Verify.Instance != nil {
+			names = append(names, r.Verify.Instance.Capture)
+		}
 	} else {
 		for n := range groupNames(r.Pattern) {
 			names = append(names, n)

@@ -42,7 +42,7 @@ func verifyCaptures(r *detectors.Rule, data []byte, m detectors.Match) map[strin
 		return nil
 	}
 	var out map[string]string
-	if r.Nearby != nil || r.Verify.UsesCaptures() || r.Verify.InstanceHost != "" {
+	if r.Nearby != nil || r.Verify.UsesCaptures() || r.Verify.InstanceHost != "" || r.Verify.Instance != nil {
 		out = r.Captures(data[m.MatchStart:m.MatchEnd])
 	}
 	for k, v := range r.NearbyCaptures(data, m.MatchStart, m.MatchEnd) {

@@ -321,7 +321,17 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 	}
 	rawURL := spec.Request.URL
 	host := ""
-	if spec.InstanceHost != "" && strings.HasPrefix(rawURL, "https://${"+spec.InstanceHost+"}/") {
+	if in := spec.Instance; in != nil {
+		u, h, fail := v.instanceURL(spec, vals)
+		if fail != nil {
+			return *fail
+		}
+		if u != "" {
+			rawURL, host = u, h
+		}
+	}
+	// host is set now only for an instance host, vetted by instanceURL.
+	if host == "" && spec.InstanceHost != "" && strings.HasPrefix(rawURL, "https://${"+spec.InstanceHost+"}/") {
 		h := strings.ToLower(strings.TrimSuffix(vals[spec.InstanceHost], "."))
 		if !instanceHostOK(h) {
 			return unknown("instance host is not a DNS name")
@@ -375,6 +385,55 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 		}
 	}
 	return unknown("unexpected response: status %d", r.status)
+}
+
+// instanceURL returns the request URL and host for the instance the
+// captures name, or "" for the default request (no instance named, or
+// the public service). A host that is not a DNS name, or that is neither
+// among the provider's instance domains nor named by the user
+// (--verify-hosts), is an unknown result: the token belongs elsewhere and
+// the public service would call it revoked.
+func (v *Verifier) instanceURL(spec *detectors.Verify, vals map[string]string) (string, string, *scanner.Verification) {
+	in := spec.Instance
+	raw := strings.TrimSpace(vals[in.Capture])
+	if raw == "" {
+		return "", "", nil
+	}
+	name := strings.ToLower(raw)
+	if i := strings.Index(name, "://"); i >= 0 {
+		name = name[i+3:]
+	}
+	if i := strings.IndexAny(name, "/?#"); i >= 0 {
+		name = name[:i]
+	}
+	name = strings.TrimSuffix(name, ".")
+	for _, p := range in.Public {
+		if name == p {
+			return "", "", nil
+		}
+	}
+	if strings.ContainsAny(name, "@:") {
+		r := unknown("instance %s has user info or a port: not asked", clean(name))
+		return "", "", &r
+	}
+	hostTmpl, rest := in.HostTemplate(spec.Request.URL)
+	host := strings.ReplaceAll(hostTmpl, "${"+in.Capture+"}", name)
+	if def, err := url.Parse(spec.Request.URL); err == nil && def.Hostname() == host {
+		return "", "", nil
+	}
+	if !instanceHostOK(host) {
+		r := unknown("instance host %s is not a DNS name: not asked", clean(host))
+		return "", "", &r
+	}
+	named := false
+	for _, h := range v.o.Hosts {
+		named = named || strings.EqualFold(h, host)
+	}
+	if !named && !detectors.MatchDomain(host, in.Domains) {
+		r := unknown("issued by another instance (%s), not the provider's: add it to --verify-hosts to ask it", host)
+		return "", "", &r
+	}
+	return "https://" + host + rest, host, nil
 }
 
 // send makes one request to host, the only host it may reach, under the
