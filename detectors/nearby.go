@@ -124,13 +124,15 @@ func (r *Rule) NearbyCaptures(data []byte, start, end int) map[string]string {
 				if names[g] == "" || m[2*g] < 0 {
 					continue
 				}
-				at := s + m[2*g]
+				// Distance from the match; a group that overlaps it
+				// (a JSON object around the secret) is at 0.
+				gs, ge := s+m[2*g], s+m[2*g+1]
 				dist := 0
 				switch {
-				case at < start:
-					dist = start - at
-				case at > end:
-					dist = at - end
+				case ge <= start:
+					dist = start - ge
+				case gs >= end:
+					dist = gs - end
 				}
 				if b, ok := found[names[g]]; !ok || dist < b.dist {
 					found[names[g]] = best{string(window[m[2*g]:m[2*g+1]]), dist}

@@ -299,10 +299,24 @@ func unknown(format string, a ...any) scanner.Verification {
 	return scanner.Verification{Status: scanner.VerifyUnknown, Reason: fmt.Sprintf(format, a...)}
 }
 
+// HasValidator reports whether a finding of rule r can be asked about: its
+// rule has a declarative validator, or a programmatic one that serves it
+// (a private key serves SMART only with a token endpoint beside it).
+func HasValidator(r *detectors.Rule, f scanner.Finding) bool {
+	return Candidate{Rule: r, Secret: f.Secret, Captures: f.Captures}.hasValidator()
+}
+
 // hasValidator reports whether the candidate's rule has a declarative or
 // a programmatic validator.
 func (c Candidate) hasValidator() bool {
-	return c.Rule != nil && (c.Rule.Verify != nil || programFor(c.Rule.ID) != nil)
+	if c.Rule == nil {
+		return false
+	}
+	if c.Rule.Verify != nil {
+		return true
+	}
+	p := programFor(c.Rule.ID)
+	return p != nil && (p.applies == nil || p.applies(c))
 }
 
 func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification {

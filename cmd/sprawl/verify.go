@@ -116,7 +116,8 @@ func verifyOn(cmd *cobra.Command) bool {
 }
 
 // verifyForInventory verifies, before a scan's findings are recorded in
-// the inventory, those whose rule has a validator, so their verification
+// the inventory, those whose rule has a validator (declarative or
+// programmatic), so their verification
 // is recorded with them in the same transaction. The others are left for
 // verifyFindings (they are "unknown: no validator", which the inventory
 // does not record).
@@ -130,7 +131,7 @@ func (p *pipeline) verifyForInventory(cmd *cobra.Command, fs []scanner.Finding) 
 	var todo []scanner.Finding
 	var idx []int
 	for i := range fs {
-		if r := p.ruleByID(fs[i].RuleID); r != nil && r.Verify != nil && fs[i].Verification == nil {
+		if r := p.ruleByID(fs[i].RuleID); r != nil && verify.HasValidator(r, fs[i]) && fs[i].Verification == nil {
 			todo, idx = append(todo, fs[i]), append(idx, i)
 		}
 	}
