@@ -53,6 +53,9 @@ var programs = map[string]*program{
 	"cerner-client-secret-endpoint":    smartBackend,
 	"athena-client-secret":             smartBackend,
 	"athena-client-secret-endpoint":    smartBackend,
+	// A database URI's password, only at servers the user named.
+	"postgres-uri-password": databaseURI,
+	"mysql-uri-password":    databaseURI,
 }
 
 // programFor returns the programmatic validator of a rule id, if any.

@@ -5,10 +5,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync/atomic"
 	"testing"
 
@@ -46,27 +44,6 @@ func scanFiles(t *testing.T, files map[string]string) []scanner.Finding {
 		t.Fatal(err)
 	}
 	return res.Findings
-}
-
-// byHost routes a fake TLS server's requests by Host to one handler each.
-type byHost map[string]http.Handler
-
-func (b byHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, ok := b[r.Host]
-	if !ok {
-		w.WriteHeader(http.StatusMisdirectedRequest)
-		return
-	}
-	h.ServeHTTP(w, r)
-}
-
-func (b byHost) names() []string {
-	var out []string
-	for h := range b {
-		out = append(out, h)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // statusOf returns file → rule → status (and reason, for unknown).

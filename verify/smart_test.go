@@ -157,12 +157,16 @@ func testPEM(t testing.TB, key any) string {
 func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // ecJWK returns a P-384 key's private JWK as JSON and its d member.
-func ecJWK(k *ecdsa.PrivateKey) (string, string) {
-	x, y, d := make([]byte, 48), make([]byte, 48), make([]byte, 48)
-	k.X.FillBytes(x)
-	k.Y.FillBytes(y)
-	k.D.FillBytes(d)
-	return `{"kty": "EC", "crv": "P-384", "kid": "backend-1", "x": "` + b64u(x) + `", "y": "` + b64u(y) + `", "d": "` + b64u(d) + `"}`, b64u(d)
+func ecJWK(t testing.TB, k *ecdsa.PrivateKey) (string, string) {
+	pub, err := k.PublicKey.Bytes() // 0x04 ‖ X ‖ Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := k.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return `{"kty": "EC", "crv": "P-384", "kid": "backend-1", "x": "` + b64u(pub[1:49]) + `", "y": "` + b64u(pub[49:]) + `", "d": "` + b64u(d) + `"}`, b64u(d)
 }
 
 func TestSMARTBackendServices(t *testing.T) {
@@ -176,7 +180,7 @@ func TestSMARTBackendServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwk, d := ecJWK(ecKey)
+	jwk, d := ecJWK(t, ecKey)
 	fake := &smartFake{
 		keys:    map[string]crypto.PublicKey{smartClient: &rsaKey.PublicKey, smartECClient: &ecKey.PublicKey, smartBusy: &rsaKey.PublicKey},
 		secrets: map[string]string{smartClient: smartSecret},

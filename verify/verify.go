@@ -54,6 +54,10 @@ type Options struct {
 	// validator whose host is not in it is not run, and its result is
 	// unknown.
 	Hosts []string
+	// DBHosts are the database servers (HOST or HOST:PORT) the user lets
+	// sprawl log in to (--verify-db-host); a database URI naming another
+	// is unknown, and no connection is attempted.
+	DBHosts []string
 	// Cache keeps results between runs; nil means a cache for this
 	// Verifier only.
 	Cache *Cache
