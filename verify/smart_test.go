@@ -320,3 +320,39 @@ func TestScannedSMARTBackendKey(t *testing.T) {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// TestSMARTRedirectNotFollowed: a token endpoint that redirects elsewhere
+// is unknown; the other host receives no byte, so neither the client
+// secret nor the assertion reaches it.
+func TestSMARTRedirectNotFollowed(t *testing.T) {
+	rules := builtinRules(t)
+	var other bytes.Buffer
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "evil.example" {
+			mu.Lock()
+			r.Write(&other)
+			mu.Unlock()
+			return
+		}
+		http.Redirect(w, r, "https://evil.example/steal", http.StatusTemporaryRedirect)
+	})
+	srv, pool := fakeTLS(t, h, "fhir.epic.com", "evil.example")
+	v := testVerifier(srv, pool, Options{})
+	for _, rule := range []string{"epic-client-secret", "private-key-pkcs8"} {
+		secret := smartSecret
+		if rule == "private-key-pkcs8" {
+			k, _ := rsa.GenerateKey(rand.Reader, 2048)
+			secret = testPEM(t, k)
+		}
+		got := v.Verify(context.Background(), Candidate{Rule: rules[rule], Secret: secret, Captures: map[string]string{"client_id": smartClient, "token_endpoint": epicToken}})
+		if got.Status != scanner.VerifyUnknown || got.Reason != "unexpected response: status 307" {
+			t.Errorf("%s: %s (%s), want unknown (status 307)", rule, got.Status, got.Reason)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if other.Len() != 0 || bytes.Contains(other.Bytes(), []byte(smartSecret)) {
+		t.Fatalf("the redirect's host received %d bytes", other.Len())
+	}
+}

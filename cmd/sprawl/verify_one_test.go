@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sprawlsec/sprawl/scanner"
@@ -78,5 +80,66 @@ func TestVerifyCommandOneFingerprint(t *testing.T) {
 	}
 	if code, out, errOut := runInventoryCLI(t, "audit", "verify", "--inventory", dsn); code != 0 {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A programmatic validator's answer is recorded in the inventory like a
+// declarative one's: an Entra ID client secret found with its tenant and
+// client id beside it is asked at the token endpoint, and the inventory
+// keeps the answer.
+func TestScanVerifyEntraRecordedInInventory(t *testing.T) {
+	isolate(t)
+	tenant, client := "6f1c2b7a-0d3e-4c5f-9a8b-1e2d3c4b5a69", "0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
+	secret := "Qx7" + "8Q~" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY2z"
+	dir := t.TempDir()
+	conf := "AZURE_TENANT_ID=" + tenant + "\nAZURE_CLIENT_ID=" + client + "\nAZURE_CLIENT_SECRET=" + secret + "\n"
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int32
+	fakeProvider(t, "login.microsoftonline.com", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/"+tenant+"/oauth2/v2.0/token" || r.PostForm.Get("client_id") != client || r.PostForm.Get("client_secret") != secret {
+			w.WriteHeader(401)
+			w.Write([]byte(`{"error":"invalid_client","error_codes":[7000215]}`))
+			return
+		}
+		w.Write([]byte(`{"token_type":"Bearer","expires_in":3599,"access_token":"synthetic"}`))
+	}))
+	dsn := filepath.Join(t.TempDir(), "inv.db")
+	code, _, errOut := runSprawl(context.Background(), "scan", "dir", dir, "--quiet", "--verify", "--verify-cache", "off", "--inventory", dsn)
+	if code != exitFindings {
+		t.Fatalf("scan: exit %d\n%s", code, errOut)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("%d requests to the token endpoint, want 1", n)
+	}
+	code, out, _ := runInventoryCLI(t, "inventory", "list", "--inventory", dsn, "-f", "json")
+	var es []struct {
+		Rules        []string `json:"rules"`
+		Verification []struct {
+			Status   string            `json:"status"`
+			RuleID   string            `json:"rule_id"`
+			Identity map[string]string `json:"identity"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal([]byte(out), &es); err != nil || code != 0 {
+		t.Fatalf("list: exit %d, %v\n%s", code, err, out)
+	}
+	found := false
+	for _, e := range es {
+		for _, v := range e.Verification {
+			if v.RuleID == "azure-entra-client-secret" && v.Status == "live" && v.Identity["key_id"] == client {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the inventory did not record the Entra secret's live answer:\n%s", out)
+	}
+	if strings.Contains(out, secret) {
+		t.Fatal("the inventory output holds the secret")
 	}
 }
