@@ -23,8 +23,9 @@ import (
 // authentication failure is revoked; a network error, a timeout or any
 // other refusal is unknown.
 //
-// PostgreSQL only for now (github.com/jackc/pgx's protocol
-// implementation): https://www.postgresql.org/docs/current/protocol-flow.html
+// PostgreSQL through github.com/jackc/pgx's protocol implementation
+// (https://www.postgresql.org/docs/current/protocol-flow.html); MySQL and
+// MariaDB in mysql.go.
 const (
 	// dbURICapture is the whole URI around the matched password.
 	dbURICapture = "db_uri"
@@ -42,6 +43,9 @@ var databaseURI = &program{
 // pgSchemes are the URI schemes that speak PostgreSQL's protocol.
 var pgSchemes = map[string]bool{"postgres": true, "postgresql": true, "postgis": true, "pgsql": true, "timescaledb": true, "cockroachdb": true}
 
+// mysqlSchemes are the URI schemes that speak MySQL's protocol.
+var mysqlSchemes = map[string]bool{"mysql": true, "mysqlx": true, "mariadb": true}
+
 // pgSSLModes are the sslmode values carried over from the URI.
 var pgSSLModes = map[string]bool{"disable": true, "allow": true, "prefer": true, "require": true, "verify-ca": true, "verify-full": true}
 
@@ -49,6 +53,8 @@ var pgSSLModes = map[string]bool{"disable": true, "allow": true, "prefer": true,
 type dbURI struct {
 	scheme, user, password, host, db, sslmode string
 	port                                      int
+	// query is the URI's query; only its TLS settings are read.
+	query url.Values
 }
 
 func (d dbURI) addr() string { return net.JoinHostPort(d.host, strconv.Itoa(d.port)) }
@@ -83,7 +89,8 @@ func parseDBURI(raw string) (dbURI, error) {
 	default:
 		d.port = 3306
 	}
-	if m := u.Query().Get("sslmode"); pgSSLModes[m] {
+	d.query = u.Query()
+	if m := d.query.Get("sslmode"); pgSSLModes[m] {
 		d.sslmode = m
 	}
 	return d, nil
@@ -115,8 +122,11 @@ func runDatabase(ctx context.Context, v *Verifier, c Candidate) scanner.Verifica
 	if !v.dbHostAllowed(d) {
 		return unknown("database %s not opted in: name it with --verify-db-host to connect", d.addr())
 	}
+	if mysqlSchemes[d.scheme] {
+		return v.verifyMySQL(ctx, d, d.query, c.Secret)
+	}
 	if !pgSchemes[d.scheme] {
-		return unknown("%s: only PostgreSQL is verified", d.scheme)
+		return unknown("%s: only PostgreSQL, MySQL and MariaDB are verified", d.scheme)
 	}
 	q := url.Values{}
 	if d.sslmode != "" {
@@ -157,11 +167,7 @@ func runDatabase(ctx context.Context, v *Verifier, c Candidate) scanner.Verifica
 	if err == nil {
 		// Authenticated: close at once, having run nothing.
 		_ = pc.Close(ctx)
-		id := map[string]string{"user": clean(d.user), "account": d.addr()}
-		if d.db != "" {
-			id["account"] += "/" + clean(d.db)
-		}
-		return scanner.Verification{Status: scanner.VerifyLive, Identity: id}
+		return scanner.Verification{Status: scanner.VerifyLive, Identity: dbIdentity(d)}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -175,6 +181,15 @@ func runDatabase(ctx context.Context, v *Verifier, c Candidate) scanner.Verifica
 		return unknown("timeout")
 	}
 	return unknown("connect: %s", firstLine(redactErr(err, c.Secret)))
+}
+
+// dbIdentity is who logged in where: the user and host:port/database.
+func dbIdentity(d dbURI) map[string]string {
+	id := map[string]string{"user": clean(d.user), "account": d.addr()}
+	if d.db != "" {
+		id["account"] += "/" + clean(d.db)
+	}
+	return id
 }
 
 // resolvedFrom reports whether addr is one of name's addresses (the

@@ -79,7 +79,7 @@ func TestDatabaseURIParsing(t *testing.T) {
 		{"postgres://u:pw@db.example.org,evil.example/db", "pw", "database URI: no single host"},
 		{"postgres://u:pw@evil.example/db?host=db.example.org", "pw", "database evil.example:5432 not opted in: name it with --verify-db-host to connect"},
 		{"postgres://u:other@db.example.org/db", "pw", "database URI not found around the password"}, // sprawl:allow
-		{"mysql://u:pw@db.example.org/db", "pw", "mysql: only PostgreSQL is verified"},
+		{"redis://u:pw@db.example.org/0", "pw", "redis: only PostgreSQL, MySQL and MariaDB are verified"},
 	}
 	for _, tc := range cases {
 		got := v.Verify(context.Background(), Candidate{Rule: rules["postgres-uri-password"], Secret: tc.secret, Captures: map[string]string{dbURICapture: tc.uri}})
