@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -141,5 +142,43 @@ func TestScanVerifyEntraRecordedInInventory(t *testing.T) {
 	}
 	if strings.Contains(out, secret) {
 		t.Fatal("the inventory output holds the secret")
+	}
+}
+
+// A database URI is logged in to only at a server named with
+// --verify-db-host: without it the scan opens no connection.
+func TestScanVerifyDatabaseNeedsOptIn(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var accepts atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepts.Add(1)
+			c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	uri := "postgres://app:" + "Pg7vQ2" + "mX9kR4tL@" + l.Addr().String() + "/orders?sslmode=disable"
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("DATABASE_URL="+uri+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	code, out, errOut := runSprawl(ctx, "scan", "dir", dir, "-f", "json", "--quiet", "--verify", "--verify-cache", "off")
+	if code != exitFindings || !strings.Contains(out, "not opted in") {
+		t.Fatalf("scan without --verify-db-host: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := accepts.Load(); n != 0 {
+		t.Fatalf("%d connections without --verify-db-host", n)
+	}
+	code, out, errOut = runSprawl(ctx, "scan", "dir", dir, "-f", "json", "--quiet", "--verify", "--verify-cache", "off", "--verify-db-host", l.Addr().String())
+	if code != exitFindings || accepts.Load() == 0 || !strings.Contains(out, `"status": "unknown"`) {
+		t.Fatalf("scan with --verify-db-host: exit %d, %d connections, want one and unknown (not a database)\n%s%s", code, accepts.Load(), out, errOut)
 	}
 }
