@@ -63,6 +63,8 @@ func TestVerifyInstanceValidate(t *testing.T) {
 		{"fixed host", VerifyInstance{Capture: "host", URL: "https://evil.example/${host}"}, "url host \"evil.example\" must be ${host}"},
 		{"capture then more", VerifyInstance{Capture: "host", URL: "https://${host}.evil.example/"}, "must be ${host}"},
 		{"bad domain", VerifyInstance{Capture: "host", Domains: []string{"10.0.0.1"}}, "not a lower-case DNS name"},
+		{"wildcard over a top-level domain", VerifyInstance{Capture: "host", Domains: []string{"*.com"}}, "not a lower-case DNS name"},
+		{"wildcard public", VerifyInstance{Capture: "host", Public: []string{"*.example.com"}}, "name hosts, not a wildcard"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -343,5 +343,10 @@ func (in *VerifyInstance) validate(requestURL string, groups map[string]bool) []
 			bad("domain %q is not a lower-case DNS name", d)
 		}
 	}
+	for _, d := range in.Public {
+		if strings.HasPrefix(d, "*.") {
+			bad("public %q: name hosts, not a wildcard", d)
+		}
+	}
 	return problems
 }
