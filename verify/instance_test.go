@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func (f *instanceFakes) asked() []string {
 }
 
 var instanceHosts = []string{"gitlab.com", "gitlab.example.org", "tenant.gitlab-dedicated.com", "api.datadoghq.com", "api.datadoghq.eu",
-	"api.github.com", "github.example.com", "evil.example"}
+	"api.github.com", "github.example.com", "evil.example", "api.eu.mailgun.net", "api.eu1.honeycomb.io", "app.eu.terraform.io", "tfe.example.org"}
 
 // TestInstanceNamedBesideToken: a token whose instance is named beside it
 // is asked at that instance when the host is the provider's (or the user
@@ -115,6 +116,18 @@ func TestInstanceNamedBesideToken(t *testing.T) {
 			want{scanner.VerifyLive, "", []string{"github.example.com"}}},
 		{"github enterprise server, not named", "github-pat", ghTokenGHES, map[string]string{"github_host": "github.example.com"}, nil,
 			want{scanner.VerifyUnknown, "issued by another instance (github.example.com), not the provider's: add it to --verify-hosts to ask it", nil}},
+		// The other regional validators go to the instance named (the fake
+		// does not play their APIs: 404 is unknown).
+		{"mailgun EU", "mailgun-api-key", "key-" + strings.Repeat("a1b2", 8), map[string]string{"mailgun_host": "api.eu.mailgun.net"}, nil,
+			want{scanner.VerifyUnknown, "unexpected response: status 404", []string{"api.eu.mailgun.net"}}},
+		{"honeycomb EU", "honeycomb-configuration-key", strings.Repeat("k3Y", 7) + "x", map[string]string{"honeycomb_host": "api.eu1.honeycomb.io"}, nil,
+			want{scanner.VerifyUnknown, "unexpected response: status 404", []string{"api.eu1.honeycomb.io"}}},
+		{"HCP Terraform Europe", "terraform-cloud-api-token", "t0ken", map[string]string{"tfe_host": "app.eu.terraform.io"}, nil,
+			want{scanner.VerifyUnknown, "unexpected response: status 404", []string{"app.eu.terraform.io"}}},
+		{"Terraform Enterprise, not named", "terraform-cloud-api-token", "t0ken", map[string]string{"tfe_host": "tfe.example.org"}, nil,
+			want{scanner.VerifyUnknown, "issued by another instance (tfe.example.org), not the provider's: add it to --verify-hosts to ask it", nil}},
+		{"Terraform Enterprise, named", "terraform-cloud-api-token", "t0ken", map[string]string{"tfe_host": "tfe.example.org"}, []string{"tfe.example.org"},
+			want{scanner.VerifyUnknown, "unexpected response: status 404", []string{"tfe.example.org"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
