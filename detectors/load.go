@@ -54,7 +54,7 @@ func EncodeCatalogue(rules []*Rule) ([]byte, error) {
 		*c = Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider, Keywords: r.Keywords,
 			Pattern: r.Pattern, Compiled: simplifyRepeats(r.Pattern), Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
 			ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Container: r.Container, CredentialFile: r.CredentialFile, Decode: r.Decode, Class: r.Class, Severity: r.Severity,
-			Tags: r.Tags, Allow: r.Allow, References: r.References, Verify: r.Verify}
+			Tags: r.Tags, Allow: r.Allow, References: r.References, Verify: r.Verify, Nearby: r.Nearby}
 		slim[i] = c
 	}
 	var buf bytes.Buffer

@@ -82,6 +82,9 @@ type Rule struct {
 	// Verify, if set, declares how to check with the provider that a
 	// matched secret still works (see verify.go).
 	Verify *Verify `yaml:"verify,omitempty" json:"verify,omitempty"`
+	// Nearby, if set, reads values a validator needs from the lines
+	// around the match (see nearby.go).
+	Nearby *Nearby `yaml:"nearby,omitempty" json:"nearby,omitempty"`
 
 	once     sync.Once
 	re       regex
@@ -181,7 +184,10 @@ func (r *Rule) Validate() error {
 		problems = append(problems, "entropy must be between 0 and 8")
 	}
 	if r.Verify != nil {
-		problems = append(problems, r.Verify.validate(r.Pattern)...)
+		problems = append(problems, r.Verify.validate(r.Pattern, r.Nearby.Names())...)
+	}
+	if r.Nearby != nil {
+		problems = append(problems, r.Nearby.validate()...)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("rule %q: %s", r.ID, strings.Join(problems, "; "))
@@ -196,15 +202,27 @@ func (r *Rule) Validate() error {
 }
 
 // Captures runs the rule's pattern on text (normally the text a match
-// spanned) and returns its named groups other than the secret, or nil.
+// spanned) and returns its named groups other than the secret, or nil:
+// those a declarative validator uses or, for a rule without one (whose
+// validator, if any, is programmatic), every named group.
 // It serves validators whose request needs more than the secret.
 func (r *Rule) Captures(text []byte) map[string]string {
-	if r.Verify == nil || r.compile() != nil {
+	if r.compile() != nil {
 		return nil
 	}
-	names := r.Verify.Placeholders()
-	if r.Verify.InstanceHost != "" {
-		names = append(names, r.Verify.InstanceHost)
+	var names []string
+	if r.Verify != nil {
+		names = r.Verify.Placeholders()
+		if r.Verify.InstanceHost != "" {
+			names = append(names, r.Verify.InstanceHost)
+		}
+		if r.Verify.Instance != nil {
+			names = append(names, r.Verify.Instance.Capture)
+		}
+	} else {
+		for n := range groupNames(r.Pattern) {
+			names = append(names, n)
+		}
 	}
 	ms := r.re.FindAllSubmatchIndex(text, 1)
 	if len(ms) == 0 {

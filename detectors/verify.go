@@ -29,6 +29,11 @@ type Verify struct {
 	// formats that carry their own host. Only then may the URL's host come
 	// from the match; the scheme stays https.
 	InstanceHost string `yaml:"instance_host,omitempty" json:"instance_host,omitempty"`
+	// Instance, if set, sends the request to the provider's other
+	// instance (a self-managed GitLab, GitHub Enterprise Server, a Datadog
+	// region) when the text beside the secret names one; see
+	// VerifyInstance.
+	Instance *VerifyInstance `yaml:"instance,omitempty" json:"instance,omitempty"`
 	// Live and Revoked are tried in that order; a response neither
 	// matches is unknown, and so is any error.
 	Live    []ResponseMatch `yaml:"live" json:"live"`
@@ -36,6 +41,58 @@ type Verify struct {
 	// Identity names safe fields of a live response to show: who or what
 	// the secret is (login, account, key id, scopes, expiry), never data.
 	Identity []IdentityField `yaml:"identity,omitempty" json:"identity,omitempty"`
+}
+
+// VerifyInstance describes the provider's other instances: a token issued
+// by one is unknown to the public service, which would call it revoked.
+// When Capture (a group of the pattern or of the rule's Nearby block)
+// names a host, the request goes to URL with that host instead, only
+// under https and only when the host matches Domains or the user named
+// it (--verify-hosts); a host that is neither, or not a DNS name, makes
+// the result unknown and no request is sent. A captured host in Public
+// (or the request's own host) is the public service: the request is the
+// default one.
+type VerifyInstance struct {
+	// Capture holds the instance: a host name or a URL, whose host is read.
+	Capture string `yaml:"capture" json:"capture"`
+	// URL is the request URL for an instance. Its host is ${Capture},
+	// possibly under fixed labels ("api.${dd_site}"); path and query are
+	// fixed or use other captures. Empty: the request URL with its host
+	// replaced by ${Capture}.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Domains are the instance hosts the provider runs, asked without the
+	// user naming them: exact names, or "*.example.com" for any name
+	// under example.com.
+	Domains []string `yaml:"domains,omitempty" json:"domains,omitempty"`
+	// Public are captured values that name the public service itself.
+	Public []string `yaml:"public,omitempty" json:"public,omitempty"`
+}
+
+// HostTemplate returns the host part of the instance URL (with its
+// placeholder) and the URL's rest from the first "/".
+func (in *VerifyInstance) HostTemplate(requestURL string) (host, rest string) {
+	raw := in.URL
+	if raw == "" {
+		_, after, _ := strings.Cut(strings.TrimPrefix(requestURL, "https://"), "/")
+		raw = "https://${" + in.Capture + "}/" + after
+	}
+	host, rest, _ = strings.Cut(strings.TrimPrefix(raw, "https://"), "/")
+	return host, "/" + rest
+}
+
+// MatchDomain reports whether host is one of domains (exact, or under a
+// "*.suffix" entry).
+func MatchDomain(host string, domains []string) bool {
+	for _, d := range domains {
+		if suffix, ok := strings.CutPrefix(d, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == d {
+			return true
+		}
+	}
+	return false
 }
 
 // VerifyRequest is a request template. ${secret} and ${NAME}, for any
@@ -153,10 +210,8 @@ func (v *Verify) UsesCaptures() bool {
 	return false
 }
 
-// validate checks the block against the rule's pattern, whose named
-// groups are the template's inputs.
-func (v *Verify) validate(pattern string) []string {
-	var problems []string
+// groupNames returns the named groups of an RE2 pattern.
+func groupNames(pattern string) map[string]bool {
 	groups := map[string]bool{}
 	if re, err := syntax.Parse(pattern, syntax.Perl); err == nil {
 		var walk func(*syntax.Regexp)
@@ -169,6 +224,17 @@ func (v *Verify) validate(pattern string) []string {
 			}
 		}
 		walk(re)
+	}
+	return groups
+}
+
+// validate checks the block against the rule's pattern and its Nearby
+// block, whose named groups are the template's inputs.
+func (v *Verify) validate(pattern string, nearby []string) []string {
+	var problems []string
+	groups := groupNames(pattern)
+	for _, n := range nearby {
+		groups[n] = true
 	}
 	bad := func(format string, a ...any) { problems = append(problems, "verify: "+fmt.Sprintf(format, a...)) }
 	if !strings.HasPrefix(v.Docs, "https://") {
@@ -183,6 +249,9 @@ func (v *Verify) validate(pattern string) []string {
 		if !groups[n] {
 			bad("${%s} is not a named group of the pattern", n)
 		}
+	}
+	if in := v.Instance; in != nil {
+		problems = append(problems, in.validate(v.Request.URL, groups)...)
 	}
 	if v.InstanceHost != "" && !groups[v.InstanceHost] {
 		bad("instance_host %q is not a named group of the pattern", v.InstanceHost)
@@ -241,6 +310,42 @@ func (v *Verify) validate(pattern string) []string {
 		}
 		if (f.JSON == "") == (f.Header == "") {
 			bad("identity %q: set exactly one of json and header", f.Name)
+		}
+	}
+	return problems
+}
+
+var instanceHostTmplRe = regexp.MustCompile(`^(?:[a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+func (in *VerifyInstance) validate(requestURL string, groups map[string]bool) []string {
+	var problems []string
+	bad := func(format string, a ...any) {
+		problems = append(problems, "verify: instance: "+fmt.Sprintf(format, a...))
+	}
+	if !groups[in.Capture] {
+		bad("capture %q is not a named group of the pattern or of nearby", in.Capture)
+	}
+	if in.URL != "" && !strings.HasPrefix(in.URL, "https://") {
+		bad("url %q: only https is allowed", in.URL)
+	}
+	host, rest := in.HostTemplate(requestURL)
+	if m := instanceHostTmplRe.FindStringSubmatch(host); m == nil || m[2] != in.Capture {
+		bad("url host %q must be ${%s}, possibly under fixed labels", host, in.Capture)
+	}
+	for _, m := range placeholderRe.FindAllStringSubmatch(rest, -1) {
+		if !groups[m[1]] && m[1] != SecretGroup {
+			bad("${%s} is not a named group", m[1])
+		}
+	}
+	for _, d := range append(append([]string{}, in.Domains...), in.Public...) {
+		h := strings.TrimPrefix(d, "*.")
+		if !hostnameRe.MatchString(h) || net.ParseIP(h) != nil {
+			bad("domain %q is not a lower-case DNS name", d)
+		}
+	}
+	for _, d := range in.Public {
+		if strings.HasPrefix(d, "*.") {
+			bad("public %q: name hosts, not a wildcard", d)
 		}
 	}
 	return problems

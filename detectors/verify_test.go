@@ -133,7 +133,7 @@ func TestBuiltinValidatorsValid(t *testing.T) {
 			continue
 		}
 		n++
-		if p := r.Verify.validate(r.Pattern); len(p) > 0 {
+		if p := r.Verify.validate(r.Pattern, r.Nearby.Names()); len(p) > 0 {
 			t.Errorf("%s: %v", r.ID, p)
 		}
 	}

@@ -31,14 +31,28 @@ type Verification struct {
 }
 
 // verifyCaptures returns the named groups a rule's validator needs beyond
-// the secret, read from the text the match spanned. A decoded match spans
-// encoded text, where the groups cannot be read, so it gets none.
+// the secret: those of the pattern, read from the text the match spanned,
+// and those of the rule's Nearby block, read from the lines around it
+// (for a programmatic validator's values found apart from the secret: a
+// tenant, a client id, a token endpoint). A pattern group wins over a
+// nearby one of the same name. A decoded match spans encoded text, where
+// the groups cannot be read, so it gets none.
 func verifyCaptures(r *detectors.Rule, data []byte, m detectors.Match) map[string]string {
-	if r.Verify == nil || m.Encoding != "" || m.MatchStart < 0 || m.MatchEnd > len(data) || m.MatchStart >= m.MatchEnd {
+	if (r.Verify == nil && r.Nearby == nil) || m.Encoding != "" || m.MatchStart < 0 || m.MatchEnd > len(data) || m.MatchStart >= m.MatchEnd {
 		return nil
 	}
-	if !r.Verify.UsesCaptures() && r.Verify.InstanceHost == "" {
-		return nil
+	var out map[string]string
+	if r.Nearby != nil || r.Verify.UsesCaptures() || r.Verify.InstanceHost != "" || r.Verify.Instance != nil {
+		out = r.Captures(data[m.MatchStart:m.MatchEnd])
 	}
-	return r.Captures(data[m.MatchStart:m.MatchEnd])
+	for k, v := range r.NearbyCaptures(data, m.MatchStart, m.MatchEnd) {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -3,8 +3,17 @@
 // where one templated request cannot express the protocol, programmatic
 // validators registered by rule id (program.go: AWS SigV4
 // sts:GetCallerIdentity, the Entra ID client-credentials grant, Google's
-// service-account JWT grant). Those run through the same client and
-// limits, to hosts fixed in code.
+// service-account JWT grant, SMART on FHIR backend services, database
+// logins). Those run through the same client and limits, to hosts fixed
+// in code: a SMART token endpoint only within EHR vendors' domains or
+// the user's --verify-hosts, a database only at a server the user named
+// (Options.DBHosts), connecting and authenticating and nothing more. The
+// values they need apart from the secret come from the rule's Nearby
+// block (Finding.Captures). A declarative validator's Instance block
+// sends a token to the self-managed or regional instance named beside
+// it only within the provider's domains or the user's --verify-hosts;
+// otherwise the result is unknown, never revoked by a public service
+// that did not issue the token.
 //
 // Safety is by construction, not by the validators' good behaviour:
 //

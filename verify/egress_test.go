@@ -27,6 +27,11 @@ func TestEgressListDocumented(t *testing.T) {
 			for _, h := range r.Verify.Hosts {
 				seen[h] = true
 			}
+			if in := r.Verify.Instance; in != nil {
+				for _, h := range in.Domains {
+					seen[h] = true
+				}
+			}
 		}
 	}
 	for _, h := range ProgramHosts() {

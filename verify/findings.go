@@ -103,6 +103,14 @@ func (v *Verifier) Findings(ctx context.Context, rules map[string]*detectors.Rul
 func (c Candidate) host() string {
 	v := c.Rule.Verify
 	if v == nil {
+		// A host named beside the secret: a SMART token endpoint, a
+		// database server.
+		if u, err := url.Parse(c.Captures[smartEndpointCapture]); err == nil && u.Hostname() != "" {
+			return u.Hostname()
+		}
+		if d, err := parseDBURI(c.Captures[dbURICapture]); err == nil {
+			return d.addr()
+		}
 		if p := programFor(c.Rule.ID); p != nil && len(p.hosts) > 0 {
 			return p.hosts[0]
 		}
@@ -110,6 +118,9 @@ func (c Candidate) host() string {
 	}
 	if v.InstanceHost != "" {
 		return c.Captures[v.InstanceHost]
+	}
+	if v.Instance != nil && c.Captures[v.Instance.Capture] != "" {
+		return c.Captures[v.Instance.Capture]
 	}
 	if u, err := url.Parse(v.Request.URL); err == nil {
 		return u.Hostname()

@@ -29,7 +29,18 @@ const (
 	// newlines possibly escaped as \n).
 	googleEmailCapture = "client_email"
 	googleKeyCapture   = "private_key"
+	// googleTokenURICapture is the key file's token_uri: a file naming
+	// another endpoint belongs to another universe (or is not Google's),
+	// and its key is not asked about at Google's.
+	googleTokenURICapture = "token_uri"
 )
+
+// googleTokenURIs are the token endpoints Google's key files name.
+var googleTokenURIs = map[string]bool{
+	googleTokenURL: true,
+	"https://accounts.google.com/o/oauth2/token": true,
+	"https://www.googleapis.com/oauth2/v4/token": true,
+}
 
 var googleServiceAccount = &program{
 	hosts: []string{googleHost},
@@ -48,6 +59,9 @@ func runGoogle(ctx context.Context, v *Verifier, c Candidate) scanner.Verificati
 	}
 	if !googleEmailRe.MatchString(email) {
 		return unknown("client e-mail malformed")
+	}
+	if t := c.Captures[googleTokenURICapture]; t != "" && !googleTokenURIs[t] {
+		return unknown("the key file names another token endpoint (%s): not asked at %s", clean(t), googleHost)
 	}
 	key, err := parseRSAKey(pemKey)
 	if err != nil {

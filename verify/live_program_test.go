@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -17,7 +18,11 @@ import (
 //	SPRAWL_LIVE_VERIFY_AWS=<access key id>:<secret access key>
 //	SPRAWL_LIVE_VERIFY_AZURE=<tenant>:<client id>:<client secret>
 //	SPRAWL_LIVE_VERIFY_GCP_SA=<path of a service-account JSON key file>
+//	SPRAWL_LIVE_VERIFY_SMART=<client id>,<token endpoint>,<path of the PEM private key>
+//	SPRAWL_LIVE_VERIFY_SMART_SECRET=<client id>,<token endpoint>,<client secret>
 //
+// (A SMART token endpoint outside the EHR vendors' domains is allowed for
+// the test, as --verify-hosts would.)
 // Nothing is printed of the values.
 func TestLiveProgramValidators(t *testing.T) {
 	rules := builtinRules(t)
@@ -50,6 +55,26 @@ func TestLiveProgramValidators(t *testing.T) {
 			return Candidate{Rule: rules["gcp-service-account-key"], Secret: f.KeyID,
 				Captures: map[string]string{googleEmailCapture: f.Email, googleKeyCapture: f.PrivateKey}}, true
 		},
+		"SMART": func(v string) (Candidate, bool) {
+			parts := strings.SplitN(v, ",", 3)
+			if len(parts) != 3 {
+				return Candidate{}, false
+			}
+			key, err := os.ReadFile(parts[2])
+			if err != nil {
+				return Candidate{}, false
+			}
+			return Candidate{Rule: rules["private-key-pkcs8"], Secret: string(key),
+				Captures: map[string]string{smartClientCapture: parts[0], smartEndpointCapture: parts[1]}}, true
+		},
+		"SMART_SECRET": func(v string) (Candidate, bool) {
+			parts := strings.SplitN(v, ",", 3)
+			if len(parts) != 3 {
+				return Candidate{}, false
+			}
+			return Candidate{Rule: rules["smart-client-secret-fhir-context"], Secret: parts[2],
+				Captures: map[string]string{smartClientCapture: parts[0], smartEndpointCapture: parts[1]}}, true
+		},
 	}
 	ran := 0
 	for name, mk := range build {
@@ -65,7 +90,13 @@ func TestLiveProgramValidators(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s: malformed value", env)
 				}
-				got := New(Options{}).Verify(context.Background(), c)
+				var o Options
+				if e := c.Captures[smartEndpointCapture]; e != "" {
+					if u, err := url.Parse(e); err == nil {
+						o.Hosts = []string{u.Hostname()}
+					}
+				}
+				got := New(o).Verify(context.Background(), c)
 				if got.Status != want {
 					t.Fatalf("%s: %s (%s), want %s", env, got.Status, got.Reason, want)
 				}
@@ -74,6 +105,6 @@ func TestLiveProgramValidators(t *testing.T) {
 		}
 	}
 	if ran == 0 {
-		t.Skip("set SPRAWL_LIVE_VERIFY_AWS, _AZURE or _GCP_SA to run against the real providers (see docs/verification.md)")
+		t.Skip("set SPRAWL_LIVE_VERIFY_AWS, _AZURE, _GCP_SA, _SMART or _SMART_SECRET to run against the real providers (see docs/verification.md)")
 	}
 }

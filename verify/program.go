@@ -18,6 +18,10 @@ type program struct {
 	// docs is the provider documentation the protocol follows.
 	docs string
 	run  func(ctx context.Context, v *Verifier, c Candidate) scanner.Verification
+	// applies, if set, says whether the validator can serve a candidate
+	// of its rules at all (a private key serves SMART only beside a token
+	// endpoint); one it cannot serve has no validator.
+	applies func(c Candidate) bool
 }
 
 // programs maps rule ids to their programmatic validators. A rule with a
@@ -35,6 +39,23 @@ var programs = map[string]*program{
 	// A Google service-account key, by its private_key_id, with the
 	// client e-mail and private key its rule captures.
 	"gcp-service-account-key": googleServiceAccount,
+	// SMART on FHIR backend services: a private key or a client secret
+	// with the client id and token endpoint written beside it.
+	"private-key-rsa":                  smartBackend,
+	"private-key-ec":                   smartBackend,
+	"private-key-pkcs8":                smartBackend,
+	"jwk-private-key":                  smartBackend,
+	"smart-client-secret-fhir-context": smartBackend,
+	"epic-client-secret":               smartBackend,
+	"epic-client-secret-endpoint":      smartBackend,
+	"cerner-client-secret":             smartBackend,
+	"cerner-system-account-secret":     smartBackend,
+	"cerner-client-secret-endpoint":    smartBackend,
+	"athena-client-secret":             smartBackend,
+	"athena-client-secret-endpoint":    smartBackend,
+	// A database URI's password, only at servers the user named.
+	"postgres-uri-password": databaseURI,
+	"mysql-uri-password":    databaseURI,
 }
 
 // programFor returns the programmatic validator of a rule id, if any.

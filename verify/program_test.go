@@ -179,7 +179,10 @@ var (
 // documented: a token for the known client and secret, 401 AADSTS7000215
 // for a wrong secret, 400 AADSTS700016 for an unknown application, and a
 // 503 for azBrokenTenant.
-func fakeEntra(calls *atomic.Int32) http.Handler {
+func fakeEntra(calls *atomic.Int32) http.Handler { return fakeEntraFor(azSecret, calls) }
+
+// fakeEntraFor is fakeEntra for the application whose secret is secret.
+func fakeEntraFor(secret string, calls *atomic.Int32) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -203,7 +206,7 @@ func fakeEntra(calls *atomic.Int32) http.Handler {
 			w.WriteHeader(400)
 			json.NewEncoder(w).Encode(map[string]any{"error": "unauthorized_client",
 				"error_description": "AADSTS700016: Application not found in the directory.", "error_codes": []int{700016}})
-		case r.PostForm.Get("client_secret") != azSecret:
+		case r.PostForm.Get("client_secret") != secret:
 			w.WriteHeader(401)
 			json.NewEncoder(w).Encode(map[string]any{"error": "invalid_client",
 				"error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": []int{7000215}})

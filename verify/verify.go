@@ -54,6 +54,10 @@ type Options struct {
 	// validator whose host is not in it is not run, and its result is
 	// unknown.
 	Hosts []string
+	// DBHosts are the database servers (HOST or HOST:PORT) the user lets
+	// sprawl log in to (--verify-db-host); a database URI naming another
+	// is unknown, and no connection is attempted.
+	DBHosts []string
 	// Cache keeps results between runs; nil means a cache for this
 	// Verifier only.
 	Cache *Cache
@@ -299,10 +303,24 @@ func unknown(format string, a ...any) scanner.Verification {
 	return scanner.Verification{Status: scanner.VerifyUnknown, Reason: fmt.Sprintf(format, a...)}
 }
 
+// HasValidator reports whether a finding of rule r can be asked about: its
+// rule has a declarative validator, or a programmatic one that serves it
+// (a private key serves SMART only with a token endpoint beside it).
+func HasValidator(r *detectors.Rule, f scanner.Finding) bool {
+	return Candidate{Rule: r, Secret: f.Secret, Captures: f.Captures}.hasValidator()
+}
+
 // hasValidator reports whether the candidate's rule has a declarative or
 // a programmatic validator.
 func (c Candidate) hasValidator() bool {
-	return c.Rule != nil && (c.Rule.Verify != nil || programFor(c.Rule.ID) != nil)
+	if c.Rule == nil {
+		return false
+	}
+	if c.Rule.Verify != nil {
+		return true
+	}
+	p := programFor(c.Rule.ID)
+	return p != nil && (p.applies == nil || p.applies(c))
 }
 
 func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification {
@@ -321,7 +339,17 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 	}
 	rawURL := spec.Request.URL
 	host := ""
-	if spec.InstanceHost != "" && strings.HasPrefix(rawURL, "https://${"+spec.InstanceHost+"}/") {
+	if in := spec.Instance; in != nil {
+		u, h, fail := v.instanceURL(spec, vals)
+		if fail != nil {
+			return *fail
+		}
+		if u != "" {
+			rawURL, host = u, h
+		}
+	}
+	// host is set now only for an instance host, vetted by instanceURL.
+	if host == "" && spec.InstanceHost != "" && strings.HasPrefix(rawURL, "https://${"+spec.InstanceHost+"}/") {
 		h := strings.ToLower(strings.TrimSuffix(vals[spec.InstanceHost], "."))
 		if !instanceHostOK(h) {
 			return unknown("instance host is not a DNS name")
@@ -375,6 +403,55 @@ func (v *Verifier) verify(ctx context.Context, c Candidate) scanner.Verification
 		}
 	}
 	return unknown("unexpected response: status %d", r.status)
+}
+
+// instanceURL returns the request URL and host for the instance the
+// captures name, or "" for the default request (no instance named, or
+// the public service). A host that is not a DNS name, or that is neither
+// among the provider's instance domains nor named by the user
+// (--verify-hosts), is an unknown result: the token belongs elsewhere and
+// the public service would call it revoked.
+func (v *Verifier) instanceURL(spec *detectors.Verify, vals map[string]string) (string, string, *scanner.Verification) {
+	in := spec.Instance
+	raw := strings.TrimSpace(vals[in.Capture])
+	if raw == "" {
+		return "", "", nil
+	}
+	name := strings.ToLower(raw)
+	if i := strings.Index(name, "://"); i >= 0 {
+		name = name[i+3:]
+	}
+	if i := strings.IndexAny(name, "/?#"); i >= 0 {
+		name = name[:i]
+	}
+	name = strings.TrimSuffix(name, ".")
+	for _, p := range in.Public {
+		if name == p {
+			return "", "", nil
+		}
+	}
+	if strings.ContainsAny(name, "@:") {
+		r := unknown("instance %s has user info or a port: not asked", clean(name))
+		return "", "", &r
+	}
+	hostTmpl, rest := in.HostTemplate(spec.Request.URL)
+	host := strings.ReplaceAll(hostTmpl, "${"+in.Capture+"}", name)
+	if def, err := url.Parse(spec.Request.URL); err == nil && def.Hostname() == host {
+		return "", "", nil
+	}
+	if !instanceHostOK(host) {
+		r := unknown("instance host %s is not a DNS name: not asked", clean(host))
+		return "", "", &r
+	}
+	named := false
+	for _, h := range v.o.Hosts {
+		named = named || strings.EqualFold(h, host)
+	}
+	if !named && !detectors.MatchDomain(host, in.Domains) {
+		r := unknown("issued by another instance (%s), not the provider's: add it to --verify-hosts to ask it", host)
+		return "", "", &r
+	}
+	return "https://" + host + rest, host, nil
 }
 
 // send makes one request to host, the only host it may reach, under the

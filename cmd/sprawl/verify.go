@@ -34,10 +34,15 @@ func addVerifyFlags(scan *cobra.Command) {
 		f.Bool("verify", false, "ask each finding's provider whether the secret still works (sends the secret to the hosts its rule declares; off by default; see docs/verification.md)")
 		f.StringSlice("results", nil, "with --verify, report (and fail on) only findings whose verification is one of: live, unknown, revoked")
 		f.StringSlice("verify-hosts", nil, "with --verify, contact only these hosts (default: every host a validator declares)")
+		f.StringArray("verify-db-host", nil, "with --verify, log in to the database server HOST[:PORT] with the database URIs found for it (repeatable; connects and authenticates, nothing more; no database is contacted without it)")
 		f.Duration("verify-timeout", verify.DefaultTimeout, "with --verify, the longest one request may take")
 		f.Int("verify-per-host", verify.DefaultPerHost, "with --verify, requests in flight to one host at most")
 		f.Duration("verify-ttl", verify.DefaultTTL, "with --verify, how long a live or revoked result is reused before asking again")
 		f.String("verify-cache", "", "with --verify, the result cache file (default: sprawl/verify-cache.json in the user cache directory; 'off' for none); it holds keyed fingerprints, never secrets")
+		// Set by 'sprawl verify --fingerprint': only the secret with this
+		// inventory fingerprint is sent to its provider.
+		f.String("verify-fingerprint", "", "with --verify, verify only the secret with this inventory fingerprint")
+		_ = f.MarkHidden("verify-fingerprint")
 	}
 }
 
@@ -70,10 +75,14 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 	}
 	// Findings verified already (before an inventory ingest) are not
 	// asked about again.
+	wanted, err := verifyWanted(cmd)
+	if err != nil {
+		return nil, err
+	}
 	var todo []scanner.Finding
 	var idx []int
 	for i := range fs {
-		if fs[i].Verification == nil {
+		if fs[i].Verification == nil && wanted(fs[i]) {
 			todo, idx = append(todo, fs[i]), append(idx, i)
 		}
 	}
@@ -116,7 +125,8 @@ func verifyOn(cmd *cobra.Command) bool {
 }
 
 // verifyForInventory verifies, before a scan's findings are recorded in
-// the inventory, those whose rule has a validator, so their verification
+// the inventory, those whose rule has a validator (declarative or
+// programmatic), so their verification
 // is recorded with them in the same transaction. The others are left for
 // verifyFindings (they are "unknown: no validator", which the inventory
 // does not record).
@@ -127,10 +137,14 @@ func (p *pipeline) verifyForInventory(cmd *cobra.Command, fs []scanner.Finding) 
 	if _, err := verifyResults(cmd); err != nil {
 		return err
 	}
+	wanted, err := verifyWanted(cmd)
+	if err != nil {
+		return err
+	}
 	var todo []scanner.Finding
 	var idx []int
 	for i := range fs {
-		if r := p.ruleByID(fs[i].RuleID); r != nil && r.Verify != nil && fs[i].Verification == nil {
+		if r := p.ruleByID(fs[i].RuleID); r != nil && verify.HasValidator(r, fs[i]) && fs[i].Verification == nil && wanted(fs[i]) {
 			todo, idx = append(todo, fs[i]), append(idx, i)
 		}
 	}
@@ -144,6 +158,24 @@ func (p *pipeline) verifyForInventory(cmd *cobra.Command, fs []scanner.Finding) 
 		fs[i].Verification = todo[j].Verification
 	}
 	return nil
+}
+
+// verifyWanted returns which findings may be verified: all, or with
+// --verify-fingerprint only those of the secret with that inventory
+// fingerprint (the others are not sent anywhere).
+func verifyWanted(cmd *cobra.Command) (func(scanner.Finding) bool, error) {
+	fp := ""
+	if cmd.Flags().Lookup("verify-fingerprint") != nil {
+		fp, _ = cmd.Flags().GetString("verify-fingerprint")
+	}
+	if fp == "" {
+		return func(scanner.Finding) bool { return true }, nil
+	}
+	key, err := inventoryKey()
+	if err != nil {
+		return nil, err
+	}
+	return func(f scanner.Finding) bool { return f.Secret != "" && scanner.Fingerprint(key, f.Secret) == fp }, nil
 }
 
 func (p *pipeline) ruleByID(id string) *detectors.Rule {
@@ -169,6 +201,7 @@ func newVerifier(cmd *cobra.Command) (*verifier, error) {
 	f := cmd.Flags()
 	o := verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
 	o.Hosts, _ = f.GetStringSlice("verify-hosts")
+	o.DBHosts, _ = f.GetStringArray("verify-db-host")
 	o.Timeout, _ = f.GetDuration("verify-timeout")
 	o.PerHost, _ = f.GetInt("verify-per-host")
 	o.TTL, _ = f.GetDuration("verify-ttl")

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -18,7 +19,7 @@ import (
 // with its secret (as `scan … --verify --inventory` does).
 func newVerifyCmd() *cobra.Command {
 	c := &cobra.Command{
-		Use:   "verify --inventory DSN --rescan PATH|URL [--git]",
+		Use:   "verify --inventory DSN --rescan PATH|URL [--git] [--fingerprint PREFIX]",
 		Short: "Re-verify the inventory's secrets by rescanning where they are",
 		Long: `Ask each provider again whether the inventory's leaked secrets still work.
 
@@ -32,7 +33,12 @@ and audit entry chain as the scan. This is the same as
   sprawl scan git PATH --verify --inventory DSN   (with --git)
 
 'sprawl inventory list --live live' then lists the secrets still live, and
-'sprawl rotate' plans them first. Exit codes are the scan's.`,
+'sprawl rotate' plans them first. Exit codes are the scan's.
+
+With --fingerprint PREFIX (a unique prefix of the inventory fingerprint, as
+'sprawl inventory show' takes), only that secret is sent to its provider,
+asked afresh (the result cache is not used), and its answer printed; the
+rescan must find its value, or verify fails with exit code 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
@@ -46,6 +52,15 @@ and audit entry chain as the scan. This is the same as
 				kind = "git"
 			}
 			args := []string{"scan", kind, target, "--verify"}
+			var one *inventory.Secret
+			if prefix, _ := f.GetString("fingerprint"); prefix != "" {
+				sec, err := inventorySecret(cmd, dsn, prefix)
+				if err != nil {
+					return err
+				}
+				one = &sec
+				args = append(args, "--verify-fingerprint", sec.Fingerprint, "--verify-cache", "off")
+			}
 			if dsn != "" {
 				args = append(args, "--inventory", dsn)
 			} else {
@@ -54,7 +69,7 @@ and audit entry chain as the scan. This is the same as
 			if q, _ := f.GetBool("quiet"); q {
 				args = append(args, "--quiet")
 			}
-			if f.Changed("verify-cache") {
+			if f.Changed("verify-cache") && one == nil {
 				c, _ := f.GetString("verify-cache")
 				args = append(args, "--verify-cache", c)
 			}
@@ -62,10 +77,20 @@ and audit entry chain as the scan. This is the same as
 				hosts, _ := f.GetStringSlice("verify-hosts")
 				args = append(args, "--verify-hosts", strings.Join(hosts, ","))
 			}
+			dbHosts, _ := f.GetStringArray("verify-db-host")
+			for _, h := range dbHosts {
+				args = append(args, "--verify-db-host", h)
+			}
 			root := newRootCmd(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 			root.SetArgs(args)
 			err := root.ExecuteContext(cmd.Context())
 			if err != nil && !errors.Is(err, errFindings) {
+				return err
+			}
+			if one != nil {
+				if oneErr := oneSummary(cmd, dsn, *one, target); oneErr != nil {
+					return oneErr
+				}
 				return err
 			}
 			if sumErr := liveSummary(cmd, dsn); sumErr != nil {
@@ -81,6 +106,8 @@ and audit entry chain as the scan. This is the same as
 	fl.BoolP("quiet", "q", false, "print only the findings and the live summary")
 	fl.StringSlice("verify-hosts", nil, "contact only these hosts (default: every host a validator declares)")
 	fl.String("verify-cache", "", "the result cache file ('off' for none)")
+	fl.String("fingerprint", "", "re-verify only the secret with this inventory fingerprint (a unique prefix of at least 4 hex digits)")
+	fl.StringArray("verify-db-host", nil, "log in to the database server HOST[:PORT] with the database URIs found for it (repeatable)")
 	return c
 }
 
@@ -102,5 +129,51 @@ func liveSummary(cmd *cobra.Command, dsn string) error {
 	}
 	_, err = fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: of %d open secrets, %d live, %d revoked, %d unknown, %d never verified\n",
 		len(secs), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown], n[""])
+	return failure(err)
+}
+
+// inventorySecret finds one secret by fingerprint prefix.
+func inventorySecret(cmd *cobra.Command, dsn, prefix string) (inventory.Secret, error) {
+	s, err := openInventory(cmd.Context(), dsn)
+	if err != nil {
+		return inventory.Secret{}, err
+	}
+	defer s.Close()
+	sec, err := s.Secret(cmd.Context(), prefix)
+	switch {
+	case errors.Is(err, inventory.ErrNotFound):
+		return sec, usageErr("%v: no secret with that inventory fingerprint", err)
+	case errors.Is(err, inventory.ErrAmbiguous), errors.Is(err, inventory.ErrInvalid):
+		return sec, usageErr("%v", err)
+	case err != nil:
+		return sec, inventoryErr(err)
+	}
+	return sec, nil
+}
+
+// oneSummary prints the re-verified secret's new answer, or fails if the
+// rescan did not find its value (nothing was asked).
+func oneSummary(cmd *cobra.Command, dsn string, before inventory.Secret, target string) error {
+	s, err := openInventory(cmd.Context(), dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	after, err := s.Secret(cmd.Context(), before.Fingerprint)
+	if err != nil {
+		return inventoryErr(err)
+	}
+	if len(after.Verifications) <= len(before.Verifications) {
+		return usageErr("secret %s was not found under %s: not re-verified (its history keeps the last answer)", short(before.Fingerprint), target)
+	}
+	v := after.Latest()
+	line := fmt.Sprintf("sprawl: inventory: secret %s is %s", short(before.Fingerprint), v.Status)
+	if id := reports.IdentityText(v.Identity); id != "" {
+		line += " (" + id + ")"
+	}
+	if v.Reason != "" {
+		line += ": " + v.Reason
+	}
+	_, err = fmt.Fprintln(cmd.ErrOrStderr(), line)
 	return failure(err)
 }
