@@ -90,6 +90,7 @@ type RunInfo struct {
 func (r *Runner) Finish(ctx context.Context, info RunInfo, outcomes []Outcome, ci []CIOutcome) (Summary, error) {
 	sum := Summarize(outcomes, ci)
 	if r.o.Store == nil {
+		r.emit(Event{Kind: EventFinished, Summary: &sum})
 		return sum, nil
 	}
 	rec := inventory.OrgScanRecord{
@@ -105,5 +106,9 @@ func (r *Runner) Finish(ctx context.Context, info RunInfo, outcomes []Outcome, c
 			rec.SkippedRepos = append(rec.SkippedRepos, inventory.SkippedRepo{Repository: oc.Repo.FullName, Reason: oc.Reason})
 		}
 	}
-	return sum, r.o.Store.RecordOrgScan(ctx, rec)
+	if err := r.o.Store.RecordOrgScan(ctx, rec); err != nil {
+		return sum, err
+	}
+	r.emit(Event{Kind: EventFinished, Summary: &sum})
+	return sum, nil
 }
