@@ -147,8 +147,14 @@ func ingestRules(rs []*detectors.Rule) ingestOption { return func(o *ingestOptio
 
 // sourceIngestOptions derives ingest options from the source a pipeline
 // scanned: a git scan narrowed by --since, --range or --branch is partial,
-// and a cloned URL's tip is read from its clone.
+// as is a source that says so (Partial), and a cloned URL's tip is read
+// from its clone.
 func sourceIngestOptions(src scanner.Source) []ingestOption {
+	if ps, ok := src.(interface{ Partial() bool }); ok && ps.Partial() {
+		// A store scan that covered part of its store (some namespaces,
+		// or with parts skipped).
+		return []ingestOption{ingestPartial()}
+	}
 	var g *scanner.GitSource
 	switch s := src.(type) {
 	case *namedSource:

@@ -377,7 +377,13 @@ type Source struct {
 	// Store is the controller's root URL, the reports' root.
 	Store   string
 	Configs []Config
+	// Incomplete: some jobs were skipped, so the inventory must not take
+	// what this scan did not find for gone.
+	Incomplete bool
 }
+
+// Partial reports whether the scan covered part of the controller only.
+func (s *Source) Partial() bool { return s.Incomplete }
 
 // Kind implements scanner.Source.
 func (s *Source) Kind() string { return "jenkins" }

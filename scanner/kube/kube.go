@@ -514,7 +514,13 @@ type Source struct {
 	// Context names the cluster; Root is "k8s://CONTEXT".
 	Context string
 	Items   []Item
+	// Incomplete: some namespaces were left out or skipped, so the
+	// inventory must not take what this scan did not find for gone.
+	Incomplete bool
 }
+
+// Partial reports whether the scan covered part of the cluster only.
+func (s *Source) Partial() bool { return s.Incomplete }
 
 // Kind implements scanner.Source.
 func (s *Source) Kind() string { return "kubernetes" }
