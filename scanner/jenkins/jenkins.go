@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -64,6 +65,9 @@ func New(base, user, token string, rt http.RoundTripper) (*Client, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("jenkins URL: give the user and token in JENKINS_USER and JENKINS_API_TOKEN, not in the URL")
 	}
+	if u.Scheme == "http" && (user != "" || token != "") && !loopback(u.Hostname()) {
+		return nil, fmt.Errorf("jenkins URL %q: the API token is sent over https only (http is allowed for a loopback address)", base)
+	}
 	u.RawQuery, u.Fragment = "", ""
 	if rt == nil {
 		rt = http.DefaultTransport
@@ -71,6 +75,14 @@ func New(base, user, token string, rt http.RoundTripper) (*Client, error) {
 	// No redirects: a redirect to another host would carry the token.
 	hc := &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &Client{base: u, user: user, token: token, hc: hc}, nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Base is the controller's root URL.

@@ -154,10 +154,19 @@ func TestUnauthorized(t *testing.T) {
 }
 
 func TestNewRejectsBadURLs(t *testing.T) {
-	for _, u := range []string{"", "ci.example.com", "ftp://ci.example.com", "https://user:pw@ci.example.com"} {
-		if _, err := jenkins.New(u, "", "", nil); err == nil {
+	for _, u := range []string{"", "ci.example.com", "ftp://ci.example.com", "https://user:pw@ci.example.com", "http://ci.example.com"} {
+		if _, err := jenkins.New(u, "u", "token", nil); err == nil {
 			t.Errorf("New(%q) accepted", u)
 		}
+	}
+	// Plain http carries no token off the machine; anonymous it may.
+	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost/jenkins", "https://ci.example.com/jenkins/"} {
+		if _, err := jenkins.New(u, "u", "token", nil); err != nil {
+			t.Errorf("New(%q): %v", u, err)
+		}
+	}
+	if _, err := jenkins.New("http://ci.example.com", "", "", nil); err != nil {
+		t.Errorf("anonymous http refused: %v", err)
 	}
 }
 
