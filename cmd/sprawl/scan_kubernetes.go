@@ -34,7 +34,7 @@ read: Secrets are listed in the API server's Table form, which carries no
 data. With --read-secret-values (and --inventory) they are read and each
 value is fingerprinted at once with the inventory key, never stored or
 printed, so that a leak of the same value elsewhere is known to be a live
-cluster secret ('sprawl managed').
+cluster secret ('sprawl inventory managed').
 
 The cluster is the kubeconfig's (--kubeconfig, else $KUBECONFIG, else
 ~/.kube/config) current context or --context. A namespace or resource the
@@ -140,7 +140,7 @@ func recordKubeValues(ctx context.Context, st *storeScan, key []byte, name strin
 		return inventoryErr(err)
 	}
 	if !st.p.s.Quiet {
-		fmt.Fprintf(st.cmd.ErrOrStderr(), "sprawl: inventory: %s of Secrets in %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl managed'\n",
+		fmt.Fprintf(st.cmd.ErrOrStderr(), "sprawl: inventory: %s of Secrets in %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",
 			plural(sum.Entries, "value"), name, sum.New, sum.Changed, sum.Gone)
 	}
 	return nil

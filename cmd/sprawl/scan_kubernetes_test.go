@@ -142,6 +142,24 @@ func TestScanKubernetes(t *testing.T) {
 		t.Errorf("fingerprinted values (-want +got):\n%s", diff)
 	}
 	noBytesOf(t, db, tok, srv.Token)
+	// The cluster's Secrets hold the leaked value: managed, and leaked.
+	code, out, stderr = runSprawl(context.Background(), "inventory", "managed", "--inventory", db, "--format", "json")
+	if code != 0 {
+		t.Fatalf("inventory managed: exit %d\n%s", code, stderr)
+	}
+	var ms []inventory.ManagedSecret
+	if err := json.Unmarshal([]byte(out), &ms); err != nil {
+		t.Fatal(err)
+	}
+	leaked := 0
+	for _, m := range ms {
+		if m.Kind == "kubernetes" && m.Leaked {
+			leaked++
+		}
+	}
+	if leaked != 2 {
+		t.Errorf("managed: %d leaked Kubernetes Secret values, want 2\n%s", leaked, out)
+	}
 
 	if code, _, _ := runSprawl(context.Background(), "scan", "kubernetes", "--kubeconfig", kc, "--read-secret-values"); code != exitUsage {
 		t.Errorf("--read-secret-values without --inventory: exit %d, want 2", code)
