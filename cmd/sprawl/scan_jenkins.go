@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/storescan"
 	"github.com/sprawlsec/sprawl/scanner/jenkins"
 )
 
@@ -91,20 +91,21 @@ func runScanJenkins(cmd *cobra.Command, _ []string) error {
 		return jenkinsErr(err)
 	}
 	problems = append(problems, p2...)
-	var batch *inventory.CISecretBatch
+	var secrets *storescan.Secrets
 	if on, _ := cmd.Flags().GetBool("credentials"); on {
 		creds, p3, err := jc.Credentials(ctx, jobs)
 		if err != nil {
 			return jenkinsErr(err)
 		}
 		problems = append(problems, p3...)
-		batch = &inventory.CISecretBatch{Provider: "jenkins", Owner: jc.Host(), Complete: len(p3) == 0, Secrets: jenkinsRecords(creds)}
+		x := storescan.Jenkins(jc.Host(), creds, len(p3) == 0)
+		secrets = &x
 	}
 	for _, pr := range problems {
 		st.skipped(pr.What, pr.Reason)
 	}
 	src := &jenkins.Source{Store: jc.Base(), Configs: cfgs, Incomplete: len(problems) > 0}
-	err = st.run(src, batch)
+	err = st.run(src, secrets)
 	if err == nil && len(buildable) > 0 && len(cfgs) == 0 {
 		return failure(fmt.Errorf("jenkins %s: no job configuration could be read (needs Job/ExtendedRead)", jc.Base()))
 	}
@@ -118,19 +119,4 @@ func jenkinsErr(err error) error {
 		return &exitError{exitUsage, fmt.Errorf("%w: check %s and %s", err, envJenkinsUser, envJenkinsToken)}
 	}
 	return failure(err)
-}
-
-// jenkinsRecords are a controller's credentials as store secrets: the
-// system store's at organisation scope, a folder's at the folder's
-// (repository) scope.
-func jenkinsRecords(cs []jenkins.Credential) []inventory.CISecretRecord {
-	out := make([]inventory.CISecretRecord, 0, len(cs))
-	for _, c := range cs {
-		r := inventory.CISecretRecord{Store: "credentials", Scope: inventory.ScopeOrg, Name: c.ID, Kind: c.TypeName, Description: c.Description}
-		if c.Folder {
-			r.Scope, r.Repository = inventory.ScopeRepo, c.Store
-		}
-		out = append(out, r)
-	}
-	return out
 }

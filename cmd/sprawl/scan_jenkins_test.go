@@ -177,6 +177,12 @@ func TestScanJenkins(t *testing.T) {
 	if !tokE.SharedEnvironments || !cmp.Equal(tokE.Environments, []inventory.Environment{inventory.EnvProduction, inventory.EnvStaging}) {
 		t.Errorf("token environments = %v shared=%v, want production and staging, shared", tokE.Environments, tokE.SharedEnvironments)
 	}
+	for _, l := range tokE.Locations {
+		// A job's current configuration is the tip: the secret is there now.
+		if l.Source == "jenkins" && (l.AtTip == nil || !*l.AtTip) {
+			t.Errorf("%s: not recorded as present now", l.Path)
+		}
+	}
 
 	cs := ciSecrets(t, db, "jenkins")
 	type ck struct{ Place, Name, Kind, Desc string }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/storescan"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/kube"
 )
@@ -90,58 +87,10 @@ func runScanKubernetes(cmd *cobra.Command, _ []string) error {
 		st.skipped(pr.What, pr.Reason)
 	}
 	complete := res.Complete() && len(opts.Namespaces) == 0
-	batch := &inventory.CISecretBatch{Provider: "kubernetes", Owner: name, Complete: complete, Secrets: kubeRecords(name, res.Secrets)}
-	src := &kube.Source{Context: name, Items: res.Items, Incomplete: !complete}
-	runErr := st.run(src, batch)
+	keyCheck := ""
 	if opts.ReadSecretValues {
-		if err := recordKubeValues(ctx, st, key, name, res, complete); err != nil {
-			return err
-		}
+		keyCheck = inventory.KeyCheck(key)
 	}
-	return runErr
-}
-
-// kubeRecords are a cluster's Secrets as store secrets: each at the
-// environment scope CONTEXT/NAMESPACE.
-func kubeRecords(context string, ss []kube.Secret) []inventory.CISecretRecord {
-	out := make([]inventory.CISecretRecord, 0, len(ss))
-	for _, s := range ss {
-		out = append(out, inventory.CISecretRecord{Store: "secret", Scope: inventory.ScopeEnvironment, Repository: context, Environment: s.Namespace,
-			Name: s.Name, Kind: s.Type, UsedBy: s.UsedBy, CreatedAt: s.Created, UpdatedAt: s.Updated})
-	}
-	return out
-}
-
-// recordKubeValues records the Secrets' value fingerprints as a store
-// index (adapter "kubernetes", store the context, mount the namespace).
-func recordKubeValues(ctx context.Context, st *storeScan, key []byte, name string, res *kube.Result, complete bool) error {
-	b := &inventory.VaultIndexBatch{Adapter: "kubernetes", Store: name, KeyCheck: inventory.KeyCheck(key), Complete: complete,
-		Mounts: res.Namespaces, Actor: actorName("")}
-	for _, p := range res.Problems {
-		b.Errors = append(b.Errors, p.String())
-	}
-	for _, s := range res.Secrets {
-		version := s.Updated
-		if version.IsZero() {
-			version = s.Created
-		}
-		for _, f := range s.Fields {
-			b.Entries = append(b.Entries, inventory.VaultEntryRecord{Mount: s.Namespace, Path: s.Name, Field: f.Key, Engine: "secret",
-				Version: version.UTC().Format(time.RFC3339), VersionAt: version, Created: s.Created, Updated: s.Updated, Fingerprint: f.Fingerprint})
-		}
-	}
-	s, err := openInventory(ctx, st.dsn)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	sum, err := s.RecordVaultIndex(ctx, b)
-	if err != nil {
-		return inventoryErr(err)
-	}
-	if !st.p.s.Quiet {
-		fmt.Fprintf(st.cmd.ErrOrStderr(), "sprawl: inventory: %s of Secrets in %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",
-			plural(sum.Entries, "value"), name, sum.New, sum.Changed, sum.Gone)
-	}
-	return nil
+	secrets := storescan.Kubernetes(name, res, complete, keyCheck)
+	return st.run(&kube.Source{Context: name, Items: res.Items, Incomplete: !complete}, &secrets)
 }

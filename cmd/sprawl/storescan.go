@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/storescan"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
@@ -57,11 +57,11 @@ func (st *storeScan) skipped(what, reason string) {
 }
 
 // run scans src, reports its findings and, with --inventory, records
-// batch (the store's secret objects). A source that covered only part of
+// secrets (the store's secret objects; nil for none). A source that covered only part of
 // the store must say so (Partial), so that what it did not see is not
 // marked gone. The error carries the exit code: findings (1) first, then
 // unreadable items (3).
-func (st *storeScan) run(src scanner.Source, batch *inventory.CISecretBatch) error {
+func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 	cmd, p := st.cmd, st.p
 	res, baselined, err := p.scan(cmd, src)
 	if err != nil {
@@ -75,20 +75,23 @@ func (st *storeScan) run(src scanner.Source, batch *inventory.CISecretBatch) err
 	}
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
 	p.listSuppressed(cmd.ErrOrStderr())
-	if st.dsn != "" && batch != nil && (len(batch.Secrets) > 0 || batch.Complete) {
+	if st.dsn != "" && secrets != nil {
 		s, err := openInventory(cmd.Context(), st.dsn)
 		if err != nil {
 			return err
 		}
-		batch.Actor = actorName("")
-		sum, err := s.RecordCISecrets(cmd.Context(), *batch)
+		rec, err := storescan.Record(cmd.Context(), s, *secrets, actorName(""))
 		s.Close()
 		if err != nil {
 			return inventoryErr(err)
 		}
-		if !p.s.Quiet {
+		if c := rec.CISecrets; c != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
-				plural(sum.Secrets, "store secret"), batch.Owner, sum.New, sum.Updated, sum.Gone)
+				plural(c.Secrets, "store secret"), secrets.Batch.Owner, c.New, c.Updated, c.Gone)
+		}
+		if x := rec.Index; x != nil && !p.s.Quiet {
+			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",
+				plural(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
 		}
 	}
 	for _, f := range res.Findings {

@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,7 @@ func TestScanAPIServerPagingAndForbidden(t *testing.T) {
 	}
 	srv.Add("api/v1", "configmaps", "locked", &corev1.ConfigMap{ObjectMeta: meta("locked", "x"), Data: map[string]string{"k": "v"}})
 	srv.Forbidden["locked"] = true
+	srv.Limited["/api/v1/namespaces/staging/configmaps"] = 1
 	client, name, err := kube.Connect(srv.Kubeconfig(t, "kind-test"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +256,10 @@ func TestScanAPIServerPagingAndForbidden(t *testing.T) {
 	}
 	if n != 4 {
 		t.Errorf("prod configmaps: %d requests, want 4 pages", n)
+	}
+	// The 429 was waited out and retried (client-go honours Retry-After).
+	if srv.Limited["/api/v1/namespaces/staging/configmaps"] != 0 || !slices.Contains(items, "k8s:ctx/staging/configmap/app/DB_PASSWORD") {
+		t.Error("the rate-limited list was not retried")
 	}
 	if srv.NoAuth != 0 {
 		t.Errorf("%d requests without the bearer token", srv.NoAuth)

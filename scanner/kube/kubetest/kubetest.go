@@ -32,6 +32,9 @@ type Server struct {
 	CA []byte
 	// Forbidden namespaces answer 403 to every list in them.
 	Forbidden map[string]bool
+	// Limited maps a request path to how many 429s (Retry-After: 1) it
+	// answers before serving.
+	Limited map[string]int
 
 	mu sync.Mutex
 	// objects by "group/version/resource" then namespace, in order added.
@@ -46,7 +49,7 @@ type Server struct {
 
 // New starts a fake API server, stopped when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{Token: "kube-test-bearer-not-a-secret", Forbidden: map[string]bool{}, objects: map[string]map[string][]runtime.Object{}}
+	s := &Server{Token: "kube-test-bearer-not-a-secret", Forbidden: map[string]bool{}, Limited: map[string]int{}, objects: map[string]map[string][]runtime.Object{}}
 	srv := httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
@@ -100,6 +103,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+s.Token {
 		s.NoAuth++
 		status(w, http.StatusUnauthorized, "Unauthorized", "")
+		return
+	}
+	if s.Limited[r.URL.Path] > 0 {
+		s.Limited[r.URL.Path]--
+		w.Header().Set("Retry-After", "1")
+		status(w, http.StatusTooManyRequests, "TooManyRequests", "slow down")
 		return
 	}
 	if r.Method != http.MethodGet {
