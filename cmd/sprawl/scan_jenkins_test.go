@@ -117,6 +117,12 @@ func TestScanJenkins(t *testing.T) {
 	j.Configs["release"] = "<project>\n  <properties>\n    <hudson.model.ParametersDefinitionProperty><parameterDefinitions>\n" +
 		"      <hudson.model.PasswordParameterDefinition><name>NEXUS</name><defaultValue>" + enc + "</defaultValue></hudson.model.PasswordParameterDefinition>\n" +
 		"    </parameterDefinitions></hudson.model.ParametersDefinitionProperty>\n  </properties>\n</project>\n"
+	// An SCM URL with credentials and a password typed into a step, as
+	// Jenkins writes them (XML-escaped quotes).
+	scmPW, dbPW := "Qx7vT2pL"+"m9Rw4zKs", "Vn3#kq8L"+"z!pW"
+	j.Configs["prod/migrate"] = "<flow-definition>\n  <scm><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig>\n" +
+		"    <url>https://deploy:" + scmPW + "@git.example.com/app.git</url>\n  </hudson.plugins.git.UserRemoteConfig></userRemoteConfigs></scm>\n" +
+		"  <command>mysql -u root -p&quot;" + dbPW + "&quot; app &lt; schema.sql</command>\n</flow-definition>\n"
 	j.Configs["clean"] = step("make test")
 	j.Configs["locked"] = step("make")
 	j.Forbidden["/job/locked/config.xml"] = true
@@ -128,7 +134,7 @@ func TestScanJenkins(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}
-	for _, s := range []string{tok, enc[1 : len(enc)-1], j.Token} {
+	for _, s := range []string{tok, enc[1 : len(enc)-1], j.Token, scmPW, dbPW} {
 		if strings.Contains(out+stderr, s) {
 			t.Fatal("a secret or the API token was printed in full")
 		}
@@ -152,9 +158,16 @@ func TestScanJenkins(t *testing.T) {
 	for _, f := range fs {
 		got = append(got, fk{f["source"].(string), f["file"].(string), f["rule_id"].(string)})
 	}
-	sort.Slice(got, func(a, b int) bool { return got[a].File < got[b].File })
+	sort.Slice(got, func(a, b int) bool {
+		if got[a].File != got[b].File {
+			return got[a].File < got[b].File
+		}
+		return got[a].Rule < got[b].Rule
+	})
 	want := []fk{
 		{"jenkins", "jenkins:" + host + "/job/prod/job/deploy/config.xml", "github-pat"},
+		{"jenkins", "jenkins:" + host + "/job/prod/job/migrate/config.xml", "database-cli-password"},
+		{"jenkins", "jenkins:" + host + "/job/prod/job/migrate/config.xml", "url-basic-auth"},
 		{"jenkins", "jenkins:" + host + "/job/release/config.xml", "jenkins-encrypted-secret"},
 		{"jenkins", "jenkins:" + host + "/job/staging/job/deploy/config.xml", "github-pat"},
 	}
@@ -171,8 +184,8 @@ func TestScanJenkins(t *testing.T) {
 			tokE = &es[i]
 		}
 	}
-	if len(es) != 2 || tokE == nil {
-		t.Fatalf("inventory = %d entries (want 2: the token with 3 locations, the encrypted secret): %+v", len(es), es)
+	if len(es) != 4 || tokE == nil {
+		t.Fatalf("inventory = %d entries (want 4: the token with 3 locations, the encrypted secret, the two passwords): %+v", len(es), es)
 	}
 	if !tokE.SharedEnvironments || !cmp.Equal(tokE.Environments, []inventory.Environment{inventory.EnvProduction, inventory.EnvStaging}) {
 		t.Errorf("token environments = %v shared=%v, want production and staging, shared", tokE.Environments, tokE.SharedEnvironments)
@@ -197,7 +210,7 @@ func TestScanJenkins(t *testing.T) {
 	if diff := cmp.Diff(wantC, gotC); diff != "" {
 		t.Errorf("credentials (-want +got):\n%s", diff)
 	}
-	noBytesOf(t, db, tok, enc[1:len(enc)-1], j.Token)
+	noBytesOf(t, db, tok, enc[1:len(enc)-1], j.Token, scmPW, dbPW)
 }
 
 // TestScanJenkinsFailures: a refused login is exit 2, an unreachable
