@@ -48,6 +48,11 @@ func TestImportDirection(t *testing.T) {
 			if (strings.HasPrefix(path, "github.com/spf13/cobra") || strings.HasPrefix(path, "github.com/spf13/viper")) && top != "cmd" {
 				t.Errorf("%s imports %s: only cmd/sprawl may", p, path)
 			}
+			// client-go and the Kubernetes API types stay in the package
+			// that scans clusters (and tests that build fixtures).
+			if strings.HasPrefix(path, "k8s.io/") && !strings.HasSuffix(p, "_test.go") && pkg != "scanner/kube" && !strings.HasPrefix(pkg, "scanner/kube/") {
+				t.Errorf("%s imports %s: only scanner/kube talks to Kubernetes", p, path)
+			}
 			if !strings.HasPrefix(path, mod) {
 				continue
 			}
