@@ -197,6 +197,7 @@ func (s *Scanner) namespace(ctx context.Context, ns string, res *Result) error {
 		{"statefulsets", func() error { return s.statefulSets(ctx, ns, res, &uses) }},
 		{"daemonsets", func() error { return s.daemonSets(ctx, ns, res, &uses) }},
 		{"cronjobs", func() error { return s.cronJobs(ctx, ns, res, &uses) }},
+		{"jobs", func() error { return s.jobs(ctx, ns, res, &uses) }},
 	}
 	for _, st := range steps {
 		if err := try(st.what, st.f); err != nil {
@@ -320,8 +321,10 @@ func (s *Scanner) podSpec(ns, kind, name string, spec *corev1.PodSpec, res *Resu
 	}
 }
 
-// pods scans pods no controller owns: a controller's pods repeat its
-// template, which is scanned once, at the controller.
+// pods scans pods no controller owns: a controller's pods (a
+// ReplicaSet's, a StatefulSet's, a DaemonSet's, a Job's) repeat its
+// template, which is scanned once, at the deployment, statefulset,
+// daemonset, job or cronjob.
 func (s *Scanner) pods(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
 		l, err := s.Client.CoreV1().Pods(ns).List(ctx, o)
@@ -386,6 +389,24 @@ func (s *Scanner) cronJobs(ctx context.Context, ns string, res *Result, uses *[]
 		}
 		for i := range l.Items {
 			s.podSpec(ns, "cronjob", l.Items[i].Name, &l.Items[i].Spec.JobTemplate.Spec.Template.Spec, res, uses)
+		}
+		return l.Continue, nil
+	})
+}
+
+// jobs scans Jobs no CronJob owns (a CronJob's Jobs repeat its
+// template, scanned at the CronJob).
+func (s *Scanner) jobs(ctx context.Context, ns string, res *Result, uses *[]use) error {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+		l, err := s.Client.BatchV1().Jobs(ns).List(ctx, o)
+		if err != nil {
+			return "", err
+		}
+		for i := range l.Items {
+			if metav1.GetControllerOf(&l.Items[i]) != nil {
+				continue
+			}
+			s.podSpec(ns, "job", l.Items[i].Name, &l.Items[i].Spec.Template.Spec, res, uses)
 		}
 		return l.Continue, nil
 	})

@@ -36,6 +36,8 @@ func fixture(pw string) []runtime.Object {
 	isTrue := true
 	owned := meta("prod", "api-7d9-x1")
 	owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "api-7d9", UID: "u1", Controller: &isTrue}}
+	cronOwned := meta("staging", "backup-29000")
+	cronOwned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: "backup", UID: "u2", Controller: &isTrue}}
 	dep := &appsv1.Deployment{ObjectMeta: meta("prod", "api"), Spec: appsv1.DeploymentSpec{Template: tpl(
 		corev1.EnvVar{Name: "DB_PASSWORD", Value: pw},
 		corev1.EnvVar{Name: "API_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "api-keys"}, Key: "k"}}},
@@ -60,6 +62,8 @@ func fixture(pw string) []runtime.Object {
 		&corev1.Secret{ObjectMeta: meta("prod", "api-keys"), Type: corev1.SecretTypeOpaque},
 		dep, sts, ds, cj,
 		&corev1.Pod{ObjectMeta: owned, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Env: []corev1.EnvVar{{Name: "DB_PASSWORD", Value: pw}}}}}},
+		&batchv1.Job{ObjectMeta: meta("staging", "seed"), Spec: batchv1.JobSpec{Template: tpl(corev1.EnvVar{Name: "SEED_PASSWORD", Value: pw})}},
+		&batchv1.Job{ObjectMeta: cronOwned, Spec: batchv1.JobSpec{Template: tpl(corev1.EnvVar{Name: "LOG_LEVEL", Value: "debug"})}},
 		&corev1.Pod{ObjectMeta: meta("staging", "debug"), Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "sh", Env: []corev1.EnvVar{{Name: "TOKEN", Value: "t0"}}}}}},
 	}
 }
@@ -101,6 +105,7 @@ var wantItems = []string{
 	"k8s:ctx/staging/configmap/app/DB_PASSWORD",
 	"k8s:ctx/staging/pod/debug/sh/env/TOKEN",
 	"k8s:ctx/staging/cronjob/backup/app/env/LOG_LEVEL",
+	"k8s:ctx/staging/job/seed/app/env/SEED_PASSWORD",
 }
 
 // TestScanFakeClientset runs the scan on client-go's fake clientset.
@@ -191,6 +196,8 @@ func serverFixture(t *testing.T, pw string) *kubetest.Server {
 			srv.Add("apis/apps/v1", "daemonsets", x.Namespace, x)
 		case *batchv1.CronJob:
 			srv.Add("apis/batch/v1", "cronjobs", x.Namespace, x)
+		case *batchv1.Job:
+			srv.Add("apis/batch/v1", "jobs", x.Namespace, x)
 		}
 	}
 	return srv
@@ -238,8 +245,8 @@ func TestScanAPIServerPagingAndForbidden(t *testing.T) {
 	for _, p := range res.Problems {
 		probs = append(probs, p.String())
 	}
-	if len(probs) != 7 || !strings.HasPrefix(probs[0], "namespace locked configmaps: forbidden (HTTP 403)") {
-		t.Errorf("problems = %q, want each of locked's 7 lists forbidden", probs)
+	if len(probs) != 8 || !strings.HasPrefix(probs[0], "namespace locked configmaps: forbidden (HTTP 403)") {
+		t.Errorf("problems = %q, want each of locked's 8 lists forbidden", probs)
 	}
 	if srv.SecretValuesServed != 0 {
 		t.Errorf("%d Secret lists with values served; want Table lists only", srv.SecretValuesServed)

@@ -1,7 +1,7 @@
 // Package kubetest serves a fake Kubernetes API server for tests: list
 // endpoints of namespaces, ConfigMaps, Secrets (in full, or as a Table
 // with object metadata when asked for one), pods, deployments,
-// statefulsets, daemonsets and cronjobs, paged by limit and continue,
+// statefulsets, daemonsets, cronjobs and jobs, paged by limit and continue,
 // behind a bearer token, with 403s on chosen namespaces. It follows the
 // API's documented shapes; it is not an API server.
 package kubetest
@@ -146,7 +146,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	apiVersion := strings.TrimPrefix(strings.TrimPrefix(prefix, "apis/"), "api/")
 	kind := map[string]string{"configmaps": "ConfigMapList", "secrets": "SecretList", "pods": "PodList", "deployments": "DeploymentList",
-		"statefulsets": "StatefulSetList", "daemonsets": "DaemonSetList", "cronjobs": "CronJobList"}[resource]
+		"statefulsets": "StatefulSetList", "daemonsets": "DaemonSetList", "cronjobs": "CronJobList", "jobs": "JobList"}[resource]
 	if resource == "secrets" && strings.Contains(r.Header.Get("Accept"), "as=Table") {
 		s.secretTable(w, r, items)
 		return
