@@ -16,8 +16,9 @@ func newScanKubernetesCmd() *cobra.Command {
 		Short:   "Scan a Kubernetes cluster's ConfigMaps and workload env values, and record its Secrets' metadata",
 		Long: `Scan a Kubernetes cluster for secrets where they do not belong: every
 ConfigMap value, and the literal env values of deployments, statefulsets,
-daemonsets, cronjobs, and of jobs and pods no controller owns. A password in a
-ConfigMap is a finding, located at k8s:CONTEXT/NAMESPACE/configmap/NAME/KEY
+daemonsets, cronjobs, and of jobs and pods no controller owns. A password
+in a ConfigMap is a finding, located at
+k8s:CONTEXT/NAMESPACE/configmap/NAME/KEY
 (k8s:CONTEXT/NAMESPACE/deployment/NAME/CONTAINER/env/VAR for env values);
 the namespace names the environment (prod, staging, …), so with
 --inventory the same secret in a repository and in ConfigMaps of two
