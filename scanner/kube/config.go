@@ -3,7 +3,6 @@ package kube
 import (
 	"fmt"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -11,7 +10,7 @@ import (
 // else ~/.kube/config) and context (empty: the current context). It
 // returns the client and the context's name, for locations. client-go
 // waits out 429s as the server's Retry-After says.
-func Connect(path, context string) (kubernetes.Interface, string, error) {
+func Connect(path, context string) (API, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if path != "" {
 		rules.ExplicitPath = path
@@ -37,7 +36,7 @@ func Connect(path, context string) (kubernetes.Interface, string, error) {
 	}
 	cfg.QPS, cfg.Burst = 20, 40
 	cfg.UserAgent = "sprawl"
-	c, err := kubernetes.NewForConfig(cfg)
+	c, err := newRESTAPI(cfg)
 	if err != nil {
 		return nil, "", fmt.Errorf("kubernetes client: %w", err)
 	}

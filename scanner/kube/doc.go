@@ -1,5 +1,6 @@
 // Package kube reads what sprawl scans in a Kubernetes cluster through
-// client-go: ConfigMap data and the literal env values of pods (those no
+// client-go's REST client (see API; the full clientset is not linked into
+// sprawl, and kubeclientset adapts one where a caller has it): ConfigMap data and the literal env values of pods (those no
 // controller owns), deployments, statefulsets, daemonsets and cronjobs are
 // content, scanned for secrets like files; Secrets are metadata (name,
 // type, creation and last change, the workloads that mount them or refer

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/sprawlsec/sprawl/scanner"
 )
@@ -88,7 +86,7 @@ func (r *Result) Complete() bool { return len(r.Problems) == 0 }
 
 // Scanner reads one cluster.
 type Scanner struct {
-	Client kubernetes.Interface
+	Client API
 	Opts   Options
 }
 
@@ -142,7 +140,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 	nss := s.Opts.Namespaces
 	if len(nss) == 0 {
 		err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-			l, err := s.Client.CoreV1().Namespaces().List(ctx, o)
+			l, err := s.Client.Namespaces(ctx, o)
 			if err != nil {
 				return "", err
 			}
@@ -230,7 +228,7 @@ func (s *Scanner) loc(ns, kind, name string, rest ...string) string {
 
 func (s *Scanner) configMaps(ctx context.Context, ns string, res *Result) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.CoreV1().ConfigMaps(ns).List(ctx, o)
+		l, err := s.Client.ConfigMaps(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -327,7 +325,7 @@ func (s *Scanner) podSpec(ns, kind, name string, spec *corev1.PodSpec, res *Resu
 // daemonset, job or cronjob.
 func (s *Scanner) pods(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.CoreV1().Pods(ns).List(ctx, o)
+		l, err := s.Client.Pods(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -344,7 +342,7 @@ func (s *Scanner) pods(ctx context.Context, ns string, res *Result, uses *[]use)
 
 func (s *Scanner) deployments(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.AppsV1().Deployments(ns).List(ctx, o)
+		l, err := s.Client.Deployments(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -357,7 +355,7 @@ func (s *Scanner) deployments(ctx context.Context, ns string, res *Result, uses 
 
 func (s *Scanner) statefulSets(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.AppsV1().StatefulSets(ns).List(ctx, o)
+		l, err := s.Client.StatefulSets(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -370,7 +368,7 @@ func (s *Scanner) statefulSets(ctx context.Context, ns string, res *Result, uses
 
 func (s *Scanner) daemonSets(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.AppsV1().DaemonSets(ns).List(ctx, o)
+		l, err := s.Client.DaemonSets(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -383,7 +381,7 @@ func (s *Scanner) daemonSets(ctx context.Context, ns string, res *Result, uses *
 
 func (s *Scanner) cronJobs(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.BatchV1().CronJobs(ns).List(ctx, o)
+		l, err := s.Client.CronJobs(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -398,7 +396,7 @@ func (s *Scanner) cronJobs(ctx context.Context, ns string, res *Result, uses *[]
 // template, scanned at the CronJob).
 func (s *Scanner) jobs(ctx context.Context, ns string, res *Result, uses *[]use) error {
 	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.BatchV1().Jobs(ns).List(ctx, o)
+		l, err := s.Client.Jobs(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -426,16 +424,17 @@ func lastChange(m metav1.ObjectMeta) time.Time {
 // secrets lists a namespace's Secrets: in Table form without their
 // values, or in full (each value fingerprinted at once) when asked to.
 func (s *Scanner) secrets(ctx context.Context, ns string) ([]Secret, error) {
-	var out []Secret
 	if !s.Opts.ReadSecretValues {
-		if rc := s.Client.CoreV1().RESTClient(); rc != nil && !reflect.ValueOf(rc).IsNil() {
-			return s.secretTable(ctx, ns)
+		out, err := s.secretTable(ctx, ns)
+		if !errors.Is(err, ErrNoTable) {
+			return out, err
 		}
-		// A client without a REST client (client-go's fake clientset):
+		// An API without the Table form (client-go's fake clientset):
 		// list in full and keep nothing of the values.
 	}
+	var out []Secret
 	err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		l, err := s.Client.CoreV1().Secrets(ns).List(ctx, o)
+		l, err := s.Client.Secrets(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
@@ -460,22 +459,10 @@ func (s *Scanner) secrets(ctx context.Context, ns string) ([]Secret, error) {
 // metadata only: names, types and times, never data.
 func (s *Scanner) secretTable(ctx context.Context, ns string) ([]Secret, error) {
 	var out []Secret
-	rc := s.Client.CoreV1().RESTClient()
 	err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
-		req := rc.Get().Namespace(ns).Resource("secrets").
-			SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").
-			Param("includeObject", "Metadata").
-			Param("limit", fmt.Sprint(o.Limit))
-		if o.Continue != "" {
-			req = req.Param("continue", o.Continue)
-		}
-		body, err := req.DoRaw(ctx)
+		t, err := s.Client.SecretTable(ctx, ns, o)
 		if err != nil {
 			return "", err
-		}
-		var t metav1.Table
-		if err := json.Unmarshal(body, &t); err != nil {
-			return "", fmt.Errorf("decode secrets table: %w", err)
 		}
 		typeCol := -1
 		for i, c := range t.ColumnDefinitions {

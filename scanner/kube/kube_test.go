@@ -17,6 +17,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/kube"
+	"github.com/sprawlsec/sprawl/scanner/kube/kubeclientset"
 	"github.com/sprawlsec/sprawl/scanner/kube/kubetest"
 )
 
@@ -112,7 +113,7 @@ var wantItems = []string{
 func TestScanFakeClientset(t *testing.T) {
 	pw := "pw-" + strings.Repeat("x", 8)
 	cs := fake.NewClientset(fixture(pw)...)
-	s := &kube.Scanner{Client: cs, Opts: kube.Options{Context: "ctx"}}
+	s := &kube.Scanner{Client: kubeclientset.New(cs), Opts: kube.Options{Context: "ctx"}}
 	res, err := s.Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +154,7 @@ func TestReadSecretValuesFingerprints(t *testing.T) {
 	pw := "pw-" + strings.Repeat("y", 8)
 	cs := fake.NewClientset(fixture(pw)...)
 	var seen []string
-	s := &kube.Scanner{Client: cs, Opts: kube.Options{Context: "ctx", ReadSecretValues: true, Fingerprint: func(v string) string {
+	s := &kube.Scanner{Client: kubeclientset.New(cs), Opts: kube.Options{Context: "ctx", ReadSecretValues: true, Fingerprint: func(v string) string {
 		seen = append(seen, v)
 		return "fp:" + string(rune('a'+len(seen)))
 	}}}
@@ -172,7 +173,7 @@ func TestReadSecretValuesFingerprints(t *testing.T) {
 	if diff := cmp.Diff([]string{pw, "{}", pw}, seen); diff != "" {
 		t.Errorf("values fingerprinted (-want +got):\n%s", diff)
 	}
-	if _, err := (&kube.Scanner{Client: cs, Opts: kube.Options{ReadSecretValues: true}}).Scan(context.Background()); err == nil {
+	if _, err := (&kube.Scanner{Client: kubeclientset.New(cs), Opts: kube.Options{ReadSecretValues: true}}).Scan(context.Background()); err == nil {
 		t.Error("ReadSecretValues without Fingerprint accepted")
 	}
 }
