@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,6 +168,21 @@ func TestCommandLayerThin(t *testing.T) {
 	for _, want := range []string{"inventory/orgscan", "inventory/rotation"} {
 		if !imported[mod+want] {
 			t.Errorf("cmd/sprawl does not import %s: organisation scans and rotation must be called, not re-implemented", want)
+		}
+	}
+}
+
+// TestNoKubernetesClientset: client-go's clientset registers every API
+// group when the program starts; sprawl lists through scanner/kube's REST
+// client instead, so a pre-commit hook does not pay for it.
+func TestNoKubernetesClientset(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/sprawl").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "k8s.io/client-go/kubernetes" || p == "k8s.io/client-go/kubernetes/scheme" {
+			t.Errorf("the sprawl binary links %s", p)
 		}
 	}
 }
