@@ -86,9 +86,8 @@ func BuildScan(ctx context.Context, kind, root string, res scanner.Result, o Rec
 		scan.Branch, scan.HeadCommit = GitHead(ctx, repoDir)
 	}
 	switch kind {
-	case "dir", "stdin", "staged", "jenkins", "kubernetes":
-		// The working tree, the pasted text, the index and a store's
-		// current configuration are the tip.
+	case "dir", "stdin", "staged":
+		// The working tree, the pasted text and the index are the tip.
 		scan.AtTip = func(scanner.Finding) (bool, bool) { return true, true }
 	case "git":
 		if repoDir != "" && scan.HeadCommit != "" {
