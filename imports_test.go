@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,11 @@ func TestImportDirection(t *testing.T) {
 			path := strings.Trim(imp.Path.Value, `"`)
 			if (strings.HasPrefix(path, "github.com/spf13/cobra") || strings.HasPrefix(path, "github.com/spf13/viper")) && top != "cmd" {
 				t.Errorf("%s imports %s: only cmd/sprawl may", p, path)
+			}
+			// client-go and the Kubernetes API types stay in the package
+			// that scans clusters (and tests that build fixtures).
+			if strings.HasPrefix(path, "k8s.io/") && !strings.HasSuffix(p, "_test.go") && pkg != "scanner/kube" && !strings.HasPrefix(pkg, "scanner/kube/") {
+				t.Errorf("%s imports %s: only scanner/kube talks to Kubernetes", p, path)
 			}
 			if !strings.HasPrefix(path, mod) {
 				continue
@@ -164,6 +170,21 @@ func TestCommandLayerThin(t *testing.T) {
 	for _, want := range []string{"inventory/orgscan", "inventory/rotation"} {
 		if !imported[mod+want] {
 			t.Errorf("cmd/sprawl does not import %s: organisation scans and rotation must be called, not re-implemented", want)
+		}
+	}
+}
+
+// TestNoKubernetesClientset: client-go's clientset registers every API
+// group when the program starts; sprawl lists through scanner/kube's REST
+// client instead, so a pre-commit hook does not pay for it.
+func TestNoKubernetesClientset(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/sprawl").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "k8s.io/client-go/kubernetes" || p == "k8s.io/client-go/kubernetes/scheme" {
+			t.Errorf("the sprawl binary links %s", p)
 		}
 	}
 }

@@ -266,7 +266,9 @@ type CISecretEntry struct {
 	// SameName lists the other places of the same provider, owner and
 	// store where a secret of this name is set at a different scope
 	// ("org", "repo acme/api", "env acme/api/production"): a repository
-	// secret silently overrides the organisation's.
+	// secret silently overrides the organisation's. For Kubernetes every
+	// other namespace holding a Secret of the name is listed ("env
+	// CONTEXT/staging"): a copy spreads a credential across environments.
 	SameName []string `json:"same_name,omitempty"`
 }
 
@@ -281,6 +283,12 @@ func (c CISecret) Place() string {
 	}
 	return c.Scope
 }
+
+// copyingProviders are the providers whose stores hold separate copies
+// at each place (a Kubernetes namespace's Secret does not override
+// another's): the same name at two places of the same scope is flagged as
+// well.
+var copyingProviders = map[string]bool{"kubernetes": true}
 
 // EvaluateCISecrets judges each present secret's age under p at now and
 // links secrets of the same name set at different scopes.
@@ -308,17 +316,25 @@ func EvaluateCISecrets(cs []CISecret, p Policy, now time.Time) []CISecretEntry {
 			groups[g] = append(groups[g], i)
 		}
 	}
-	for _, idx := range groups {
+	for g, idx := range groups {
+		// Copies: every place counts (a Kubernetes Secret of one name in
+		// two namespaces); else only another scope does (a repository
+		// secret that overrides the organisation's).
+		copies := copyingProviders[g.provider]
 		scopes := map[string]bool{}
 		for _, i := range idx {
-			scopes[out[i].Scope] = true
+			if copies {
+				scopes[out[i].Place()] = true
+			} else {
+				scopes[out[i].Scope] = true
+			}
 		}
 		if len(scopes) < 2 {
 			continue
 		}
 		for _, i := range idx {
 			for _, j := range idx {
-				if i != j && out[j].Scope != out[i].Scope {
+				if i != j && (out[j].Scope != out[i].Scope || copies && out[j].Place() != out[i].Place()) {
 					out[i].SameName = append(out[i].SameName, out[j].Place())
 				}
 			}

@@ -276,3 +276,34 @@ func testCISecretsNoValue(t *testing.T, s Store) {
 		}
 	}
 }
+
+// TestEvaluateCISecretsKubernetesCopies: a Kubernetes Secret of one name
+// in two namespaces is a copy, flagged at both; GitHub environment
+// secrets of one name in two environments are not (each environment has
+// its own by design).
+func TestEvaluateCISecretsKubernetesCopies(t *testing.T) {
+	env := func(provider, repo, ns, name string) CISecret {
+		return CISecret{Provider: provider, Owner: repo, CISecretRecord: CISecretRecord{Store: "secret", Scope: ScopeEnvironment, Repository: repo, Environment: ns, Name: name}}
+	}
+	cs := []CISecret{
+		env("kubernetes", "kind-main", "prod", "db-creds"),
+		env("kubernetes", "kind-main", "staging", "db-creds"),
+		env("kubernetes", "kind-main", "prod", "only-here"),
+		env("github", "acme/api", "production", "DEPLOY_KEY"),
+		env("github", "acme/api", "staging", "DEPLOY_KEY"),
+	}
+	got := map[string][]string{}
+	for _, e := range EvaluateCISecrets(cs, Policy{}, ciT1) {
+		got[e.Provider+" "+e.Place()+" "+e.Name] = e.SameName
+	}
+	want := map[string][]string{
+		"kubernetes env kind-main/prod db-creds":    {"env kind-main/staging"},
+		"kubernetes env kind-main/staging db-creds": {"env kind-main/prod"},
+		"kubernetes env kind-main/prod only-here":   nil,
+		"github env acme/api/production DEPLOY_KEY": nil,
+		"github env acme/api/staging DEPLOY_KEY":    nil,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("same name (-want +got):\n%s", diff)
+	}
+}

@@ -136,9 +136,15 @@ func gitSourceOf(src scanner.Source) *scanner.GitSource {
 }
 
 // recordOptions are the inventory.RecordOptions of a scan of src with
-// rules (nil: the built-in catalogue), acting as the audit log's actor.
+// rules (nil: the built-in catalogue), acting as the audit log's actor; a
+// source that says it covered part of its store (Partial) is partial.
 func recordOptions(src scanner.Source, rules []*detectors.Rule) inventory.RecordOptions {
 	o := inventory.GitRecordOptions(gitSourceOf(src))
+	if ps, ok := src.(interface{ Partial() bool }); ok && ps.Partial() {
+		// A store scan that covered part of its store (some namespaces,
+		// or with parts skipped): what it did not see is not gone.
+		o.Partial = true
+	}
 	o.Rules, o.Actor = rules, actorName("")
 	return o
 }

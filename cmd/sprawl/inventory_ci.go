@@ -16,12 +16,15 @@ func newInventoryCISecretsCmd() *cobra.Command {
 		Short: "List managed CI secrets (names and dates) with their age against the rotation policy",
 		Long: `List the managed CI secrets that 'sprawl scan github' recorded: Actions,
 Dependabot and Codespaces secrets at organisation, repository and
-environment level. Providers never return secret values, so this is names,
-scopes and dates only. Age runs from the last update; a secret not updated
+environment level; likewise Jenkins credentials ('sprawl scan jenkins') and
+Kubernetes Secrets ('sprawl scan kubernetes', one place per namespace).
+Providers never return secret values, so this is names, scopes and dates
+only. Age runs from the last update; a secret not updated
 within its maximum age (rule-max-age 'ci-secret:actions', …, else the
 api-key class) is overdue. A name set at more than one level (an
 organisation secret a repository secret overrides) is listed with the
-other levels under SAME NAME.
+other levels under SAME NAME, as is a Kubernetes Secret name present in
+several namespaces.
 
 Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 		Args: cobra.NoArgs,
@@ -85,7 +88,7 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 			})
 		},
 	}
-	c.Flags().String("provider", "", "only this provider (github)")
+	c.Flags().String("provider", "", "only this provider (github, gitlab, jenkins, kubernetes)")
 	c.Flags().String("owner", "", "only this organisation or user")
 	c.Flags().Bool("overdue", false, "only secrets older than their maximum age")
 	c.Flags().Bool("same-name", false, "only names set at more than one level")

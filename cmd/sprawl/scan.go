@@ -32,6 +32,7 @@ Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
 	scan.AddCommand(newScanGitHubCmd())
 	scan.AddCommand(newScanGitLabCmd())
 	scan.AddCommand(newScanAzureDevOpsCmd(), newScanBitbucketCmd())
+	scan.AddCommand(newScanJenkinsCmd(), newScanKubernetesCmd())
 	addVerifyFlags(scan)
 	return scan
 }
