@@ -251,6 +251,11 @@ var binaryExts = map[string]bool{
 	".mp3": true, ".mp4": true, ".mov": true, ".avi": true, ".wav": true, ".flac": true, ".ogg": true, ".webm": true,
 }
 
+// SkippedByName reports whether a file of this name is passed over as
+// binary without being read (a compressed format, see binaryExts), as a
+// directory scan passes it over; sources of files use it too.
+func SkippedByName(rel string) bool { return binaryExt(rel) }
+
 func binaryExt(rel string) bool {
 	return binaryExts[strings.ToLower(filepath.Ext(rel))]
 }
