@@ -130,6 +130,9 @@ type ingestOptions struct {
 	partial  bool   // --since, --range, --branch: do not mark locations gone
 	repoPath string // local repository when root is a URL (the mirror clone)
 	rules    []*detectors.Rule
+	// atTip, from a source that knows (an image), says whether each
+	// finding is present at the tip; the root is then a name, not a path.
+	atTip func(scanner.Finding) (bool, bool)
 }
 
 type ingestOption func(*ingestOptions)
@@ -149,6 +152,9 @@ func ingestRules(rs []*detectors.Rule) ingestOption { return func(o *ingestOptio
 // scanned: a git scan narrowed by --since, --range or --branch is partial,
 // and a cloned URL's tip is read from its clone.
 func sourceIngestOptions(src scanner.Source) []ingestOption {
+	if t, ok := src.(scanner.TipReporter); ok {
+		return []ingestOption{func(o *ingestOptions) { o.atTip = t.AtTip }}
+	}
 	var g *scanner.GitSource
 	switch s := src.(type) {
 	case *namedSource:
@@ -201,6 +207,9 @@ func ingestResult(ctx context.Context, dsn string, kind, root string, res scanne
 	switch {
 	case root == "":
 		scan.Repository = kind
+	case o.atTip != nil:
+		scan.Repository = root // a name (image:REF), not a path
+		scan.AtTip = o.atTip
 	case scanner.IsRemote(root):
 		scan.Repository = root
 	default:

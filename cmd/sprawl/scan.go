@@ -31,6 +31,7 @@ Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
 	scan.AddCommand(newScanDirCmd(), newScanGitCmd(), newScanStagedCmd(), newScanStdinCmd())
 	scan.AddCommand(newScanGitHubCmd())
 	scan.AddCommand(newScanGitLabCmd())
+	scan.AddCommand(newScanImageCmd())
 	addVerifyFlags(scan)
 	return scan
 }

@@ -94,6 +94,8 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 		} else {
 			s.img, err = openArchive(target)
 		}
+	} else if looksLikePath(target) {
+		return nil, fmt.Errorf("image %s: %w: no such file or directory", target, ErrNotFound)
 	} else {
 		s.img, s.ref, err = openRemote(ctx, target, opts)
 	}
@@ -109,6 +111,17 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 		return nil, fmt.Errorf("image %s: read its configuration: %w", target, explain(err))
 	}
 	return s, nil
+}
+
+// looksLikePath tells a path that does not exist from a reference, which
+// would otherwise be looked up as a registry host ("./app.tar").
+func looksLikePath(target string) bool {
+	for _, p := range []string{"/", "./", "../", "~"} {
+		if strings.HasPrefix(target, p) {
+			return true
+		}
+	}
+	return strings.HasSuffix(target, ".tar") || filepath.IsAbs(target)
 }
 
 func openLayout(dir, platform string) (v1.Image, error) {
