@@ -135,8 +135,8 @@ func TestScanImageInventory(t *testing.T) {
 		messages[strings.TrimPrefix(file, prefix)] = msg
 	}
 	want := map[string]string{
-		"config/env/GH_TOKEN":   "",
-		"layer/1/app/.env":      "not in the final image: deleted in layer 2",
+		"config/env/GH_TOKEN":    "",
+		"layer/1/app/.env":       "not in the final image: deleted in layer 2",
 		"layer/3/srv/config.env": "",
 	}
 	for p, m := range want {
