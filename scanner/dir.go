@@ -217,7 +217,9 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 		}
 		if encoding == EncodingBinary {
 			if cap(printable) < len(data) {
-				printable = make([]byte, len(data), want)
+				// As large as this stream needs: a small binary file must not
+				// cost a whole chunk's allocation.
+				printable = make([]byte, len(data))
 			}
 			printable = printable[:len(data)]
 			printableRuns(printable, data, offset == 0, eof)

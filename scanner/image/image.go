@@ -2,6 +2,8 @@ package image
 
 import (
 	"archive/tar"
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/sprawlsec/sprawl/scanner"
 )
@@ -71,8 +75,11 @@ type Options struct {
 
 // Source is an opened image; it implements scanner.Source.
 type Source struct {
-	opts   Options
-	img    v1.Image
+	opts Options
+	img  v1.Image
+	// stored is set when a layer's Compressed stream is its stored blob
+	// (registry, OCI layout), which Chunks then decompresses itself.
+	stored bool
 	ref    string // as the locations and the root name it
 	digest string
 }
@@ -91,6 +98,7 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 		s.ref = abs
 		if fi.IsDir() {
 			s.img, err = openLayout(target, opts.Platform)
+			s.stored = true
 		} else {
 			s.img, err = openArchive(target)
 		}
@@ -98,6 +106,7 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 		return nil, fmt.Errorf("image %s: %w: no such file or directory", target, ErrNotFound)
 	} else {
 		s.img, s.ref, err = openRemote(ctx, target, opts)
+		s.stored = true
 	}
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", target, err)
@@ -489,7 +498,7 @@ type walker struct {
 func (w *walker) layer(ctx context.Context, i int, l v1.Layer) error {
 	n := strconv.Itoa(i)
 	layerLoc := w.src.loc("layer", n)
-	rc, err := l.Uncompressed()
+	rc, err := w.open(l)
 	if err != nil {
 		return w.fn(scanner.Chunk{Path: layerLoc, Err: explain(err)})
 	}
@@ -533,12 +542,72 @@ func (w *walker) layer(ctx context.Context, i int, l v1.Layer) error {
 	}
 	// Read to the end of the stream, so that a registry layer's digest is
 	// checked (the verifying reader reports a mismatch at EOF).
-	if _, err := io.Copy(io.Discard, rc); err != nil {
+	_, err = io.Copy(io.Discard, rc)
+	if lr, ok := rc.(*layerReader); ok && err == nil {
+		_, err = io.Copy(io.Discard, lr.raw)
+	}
+	if err != nil {
 		w.upper.commit()
 		return w.fn(scanner.Chunk{Path: layerLoc, Err: fmt.Errorf("read layer: %w", explain(err))})
 	}
 	w.upper.commit()
 	return nil
+}
+
+// open returns a layer's tar stream. A stored blob is decompressed here,
+// by its leading bytes (gzip, zstd or a plain tar), with a decompressor
+// about twice as fast as the standard library's: on an image of ordinary
+// files, gzip is a third of the scan's work, and the one part that cannot
+// be spread over the matching workers. A docker-archive's layers may be
+// stored uncompressed, where Compressed would compress them, so they are
+// read through Uncompressed.
+func (w *walker) open(l v1.Layer) (io.ReadCloser, error) {
+	if !w.src.stored {
+		return l.Uncompressed()
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(rc, 64<<10)
+	magic, _ := br.Peek(4)
+	var r io.Reader = br
+	var closeDec func()
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+		r, closeDec = zr, func() { zr.Close() }
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+		r, closeDec = zr, zr.Close
+	}
+	return &layerReader{r: r, raw: br, closer: rc, closeDec: closeDec}, nil
+}
+
+// layerReader reads a decompressed stored layer; raw is the stored
+// stream, which layer drains so that a registry blob's digest is checked.
+type layerReader struct {
+	r        io.Reader
+	raw      io.Reader
+	closer   io.Closer
+	closeDec func()
+}
+
+func (l *layerReader) Read(p []byte) (int, error) { return l.r.Read(p) }
+
+func (l *layerReader) Close() error {
+	if l.closeDec != nil {
+		l.closeDec()
+	}
+	return l.closer.Close()
 }
 
 func (w *walker) file(ctx context.Context, i int, p string, h *tar.Header, r io.Reader) error {
