@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -106,14 +108,14 @@ func TestScanImageInventory(t *testing.T) {
 	secret := ghToken(t)
 	db := dir + "/inv.db"
 
-	repo := newFakeRepo(t, dir, "app")
+	repo := newFakeRepo(t, dir, "app-dev")
 	repo.commit(t, "config", map[string]string{"config/app.env": "GITHUB_TOKEN=" + secret + "\n"})
 	if code, out, errOut := runSprawl(context.Background(), "scan", "git", repo.work, "--inventory", db, "--quiet"); code != exitFindings {
 		t.Fatalf("scan git: exit %d\n%s%s", code, out, errOut)
 	}
 
 	host := testRegistry(t, nil)
-	ref := host + "/acme/app:1.0"
+	ref := host + "/acme/app:prod"
 	img := pushImage(t, ref, secret)
 	digest, _ := img.Digest()
 	code, out, errOut := runSprawl(context.Background(), "scan", "image", ref, "--inventory", db, "--format", "json")
@@ -181,6 +183,16 @@ func TestScanImageInventory(t *testing.T) {
 	}
 	if len(all) != 1 {
 		t.Errorf("%d inventory entries, want 1", len(all))
+	}
+	// The repository is named for development, the image's tag for
+	// production: the secret is shared across environments.
+	cls, err := inventory.NewClassifier(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := inventory.Evaluate(sec, inventory.Policy{}, cls, time.Now())
+	if fmt.Sprint(e.Environments) != "[production development]" || !e.SharedEnvironments {
+		t.Errorf("environments %v, shared %v; want production (the image tag) and development (the repository), shared", e.Environments, e.SharedEnvironments)
 	}
 	s.Close()
 
