@@ -80,7 +80,8 @@ type Source struct {
 	// stored is set when a layer's Compressed stream is its stored blob
 	// (registry, OCI layout), which Chunks then decompresses itself.
 	stored bool
-	ref    string // as the locations and the root name it
+	ref    string // as locations name it, before @DIGEST
+	root   string // as Root names it: ref, or ref@DIGEST for a digest reference
 	digest string
 }
 
@@ -105,7 +106,7 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 	} else if looksLikePath(target) {
 		return nil, fmt.Errorf("image %s: %w: no such file or directory", target, ErrNotFound)
 	} else {
-		s.img, s.ref, err = openRemote(ctx, target, opts)
+		s.img, s.ref, s.root, err = openRemote(ctx, target, opts)
 		s.stored = true
 	}
 	if err != nil {
@@ -116,6 +117,9 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 		return nil, fmt.Errorf("image %s: %w", target, explain(err))
 	}
 	s.digest = d.String()
+	if s.root == "" {
+		s.root = s.ref
+	}
 	if _, err := s.img.ConfigFile(); err != nil {
 		return nil, fmt.Errorf("image %s: read its configuration: %w", target, explain(err))
 	}
@@ -152,7 +156,17 @@ func openArchive(file string) (v1.Image, error) {
 	return img, nil
 }
 
-func openRemote(ctx context.Context, target string, opts Options) (v1.Image, string, error) {
+func openRemote(ctx context.Context, target string, opts Options) (img v1.Image, shown, root string, err error) {
+	img, shown, err = openRemoteImage(ctx, target, opts)
+	if err == nil {
+		if ref, perr := name.ParseReference(target); perr == nil {
+			root = ref.Name()
+		}
+	}
+	return img, shown, root, err
+}
+
+func openRemoteImage(ctx context.Context, target string, opts Options) (v1.Image, string, error) {
 	ref, err := name.ParseReference(target)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w (%v)", ErrReference, err)
@@ -318,8 +332,11 @@ func hasCode(te *transport.Error, codes ...transport.ErrorCode) bool {
 // Kind implements scanner.Source.
 func (s *Source) Kind() string { return Kind }
 
-// Root implements scanner.Source: "image:REF".
-func (s *Source) Root() string { return Kind + ":" + s.ref }
+// Root implements scanner.Source: "image:REF" (the inventory's
+// repository, whose locations a later scan of the same REF at a new
+// digest marks gone), or "image:REPOSITORY@DIGEST" for a digest
+// reference.
+func (s *Source) Root() string { return Kind + ":" + s.root }
 
 // Name is REF@DIGEST, the image as locations name it.
 func (s *Source) Name() string { return s.ref + "@" + s.digest }

@@ -244,6 +244,16 @@ func TestRegistryImage(t *testing.T) {
 	if res.Stats.Errors != 0 {
 		t.Errorf("errors: %v", res.Stats.FirstErrors)
 	}
+
+	// By digest: the locations name it once; the root is the digest's.
+	byDigest := host + "/acme/app@" + d.String()
+	findings, src, _ = scan(t, byDigest, image.Options{})
+	if diff := cmp.Diff(wantFindings(), findings); diff != "" {
+		t.Errorf("by digest: findings (-want +got):\n%s", diff)
+	}
+	if src.Name() != byDigest || src.Root() != "image:"+byDigest {
+		t.Errorf("by digest: Name() = %q, Root() = %q; want %q and image:%[3]s", src.Name(), src.Root(), byDigest)
+	}
 }
 
 // TestArchiveAndLayout: a docker-archive tarball and an OCI layout give
