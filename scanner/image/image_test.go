@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/compression"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -27,7 +28,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -379,6 +382,53 @@ func TestRegistryAuth(t *testing.T) {
 	_, err = image.Open(context.Background(), open+"/acme/absent:1", image.Options{})
 	if !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("absent image: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestLayerCompressions: stored layers compressed with gzip or zstd, or
+// not compressed at all, are read alike.
+func TestLayerCompressions(t *testing.T) {
+	tarBytes := func(name, content string) []byte {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg})
+		io.WriteString(tw, content)
+		tw.Close()
+		return b.Bytes()
+	}
+	opener := func(data []byte) tarball.Opener {
+		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
+	gz, err := tarball.LayerFromOpener(opener(tarBytes("gz.txt", "t="+Token(13)+"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zst, err := tarball.LayerFromOpener(opener(tarBytes("zst.txt", "t="+Token(14)+"\n")),
+		tarball.WithCompression(compression.ZStd), tarball.WithMediaType(types.OCILayerZStd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := static.NewLayer(tarBytes("raw.txt", "t="+Token(15)+"\n"), types.OCIUncompressedLayer)
+	img, err := mutate.AppendLayers(empty.Image, gz, zst, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lp.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	findings, _, _ := scan(t, dir, image.Options{})
+	var paths []string
+	for _, f := range findings {
+		paths = append(paths, f.Path)
+	}
+	want := []string{"layer/0/gz.txt #13", "layer/1/zst.txt #14", "layer/2/raw.txt #15"}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
 
