@@ -385,6 +385,36 @@ func TestRegistryAuth(t *testing.T) {
 	}
 }
 
+// TestCorruptLayer: a layer whose bytes do not match its digest is an
+// unreadable item (the scan is incomplete), never a clean layer; the
+// other layers are still scanned.
+func TestCorruptLayer(t *testing.T) {
+	img := testImage(t)
+	layers, _ := img.Layers()
+	bad, _ := layers[len(layers)-1].Digest()
+	reg := quietRegistry()
+	host := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+bad.String()) {
+			rec := httptest.NewRecorder()
+			reg.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			body[len(body)-5] ^= 0xff // in the gzip trailer: the tar reads whole
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	push(t, host+"/acme/app:1", img)
+	_, _, res := scan(t, host+"/acme/app:1", image.Options{})
+	if res.Stats.Errors != 1 || !strings.Contains(strings.Join(res.Stats.FirstErrors, " "), "layer/4") {
+		t.Errorf("errors %d %v, want the corrupt layer 4 reported unreadable", res.Stats.Errors, res.Stats.FirstErrors)
+	}
+	if len(res.Findings) < 5 {
+		t.Errorf("%d findings, want the other layers and the config scanned", len(res.Findings))
+	}
+}
+
 // TestLayerCompressions: stored layers compressed with gzip or zstd, or
 // not compressed at all, are read alike.
 func TestLayerCompressions(t *testing.T) {
