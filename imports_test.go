@@ -48,6 +48,11 @@ func TestImportDirection(t *testing.T) {
 			if (strings.HasPrefix(path, "github.com/spf13/cobra") || strings.HasPrefix(path, "github.com/spf13/viper")) && top != "cmd" {
 				t.Errorf("%s imports %s: only cmd/sprawl may", p, path)
 			}
+			// Registries are spoken to by the image source only (tests
+			// anywhere may build images).
+			if strings.HasPrefix(path, "github.com/google/go-containerregistry") && pkg != "scanner/image" && !strings.HasSuffix(p, "_test.go") {
+				t.Errorf("%s imports %s: only scanner/image reads container images", p, path)
+			}
 			if !strings.HasPrefix(path, mod) {
 				continue
 			}

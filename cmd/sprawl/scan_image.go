@@ -6,8 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner/image"
 )
@@ -39,7 +37,7 @@ only one it has, else linux/amd64.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			platform, _ := cmd.Flags().GetString("platform")
 			if platform != "" {
-				if _, err := v1.ParsePlatform(platform); err != nil {
+				if err := image.CheckPlatform(platform); err != nil {
 					return usageErr("--platform %s: %v", platform, err)
 				}
 			}

@@ -290,6 +290,16 @@ func pick(idx v1.ImageIndex, platform string) (v1.Image, error) {
 	return nil, fmt.Errorf("%w %s; the index has %s (choose with --platform)", ErrPlatform, want, strings.Join(have, ", "))
 }
 
+// CheckPlatform reports whether p is a platform Options.Platform takes:
+// os/arch[/variant], e.g. linux/arm64/v8.
+func CheckPlatform(p string) error {
+	if strings.Count(p, "/") < 1 || strings.Count(p, "/") > 2 || strings.Contains(p, "//") || strings.HasSuffix(p, "/") {
+		return fmt.Errorf("want os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
+	}
+	_, err := v1.ParsePlatform(p)
+	return err
+}
+
 // matches reports whether have satisfies want: same OS and architecture,
 // and the same variant when want names one.
 func matches(have, want v1.Platform) bool {
