@@ -152,6 +152,9 @@ func quietRegistry() http.Handler { return registry.New(registry.Logger(log.New(
 // serve starts an in-process registry and returns its host.
 func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
+	// No credentials but the test's own: the machine's Docker
+	// configuration stays out of it.
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
