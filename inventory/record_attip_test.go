@@ -12,7 +12,9 @@ import (
 // image) is recorded under its root as a name, not made a path, and its
 // answer decides each location's present-at-tip mark.
 func TestBuildScanSourceAtTip(t *testing.T) {
-	atTip := func(f scanner.Finding) (bool, bool) { return !strings.HasPrefix(f.Message, "not in the final image"), true }
+	atTip := func(f scanner.Finding) (bool, bool) {
+		return !strings.HasPrefix(f.Message, "not in the final image"), true
+	}
 	res := scanner.Result{Findings: []scanner.Finding{
 		{File: "image:r/app:1@sha256:ab/layer/0/a.env", Message: "not in the final image: deleted in layer 1"},
 		{File: "image:r/app:1@sha256:ab/layer/2/b.env"},
