@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org bench-image mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense
 
 all: build
 
@@ -120,6 +120,13 @@ mem-tip:
 ## through a fake GitHub API into an inventory; prints the peak RSS (VmHWM).
 bench-org:
 	SPRAWL_BENCH_ORG_COMMITS=400 $(GO) test -count=1 -run '^TestOrgScanFiftyRepos$$' -v ./cmd/sprawl/ | grep -E 'peak RSS|^(ok|FAIL|---)'
+
+## bench-image: scan an OCI image of 10 layers / 50,000 files (BENCH_IMAGE_FROM:
+## a tree whose files fill it, default /usr; "synthetic" for generated text)
+## vs extracting its layers with tar into tmpfs; prints times and peak RSS.
+BENCH_IMAGE_FROM ?= /usr
+bench-image: build
+	./scripts/bench-image.sh $(BIN) $(BENCH_IMAGE_FROM)
 
 ## mem-dense: scan a generated 100 MiB keyword-dense file (~750,000 findings)
 ## with the built binary and check its peak RSS stays under 300 MB (minutes).

@@ -54,6 +54,11 @@ func TestImportDirection(t *testing.T) {
 			if strings.HasPrefix(path, "k8s.io/") && !strings.HasSuffix(p, "_test.go") && pkg != "scanner/kube" && !strings.HasPrefix(pkg, "scanner/kube/") {
 				t.Errorf("%s imports %s: only scanner/kube talks to Kubernetes", p, path)
 			}
+			// Registries are spoken to by the image source only (tests
+			// anywhere may build images).
+			if strings.HasPrefix(path, "github.com/google/go-containerregistry") && pkg != "scanner/image" && !strings.HasSuffix(p, "_test.go") {
+				t.Errorf("%s imports %s: only scanner/image reads container images", p, path)
+			}
 			if !strings.HasPrefix(path, mod) {
 				continue
 			}

@@ -24,6 +24,10 @@ type RecordOptions struct {
 	Rules []*detectors.Rule
 	// Actor is who the audit log records.
 	Actor string
+	// AtTip, from a source that knows (scanner.TipReporter: an image),
+	// says whether each finding is present at the tip; the root is then
+	// a name (image:REF), recorded as it is, not a path.
+	AtTip func(scanner.Finding) (present, known bool)
 }
 
 // GitRecordOptions derives the options of a git history scan: one
@@ -71,6 +75,8 @@ func BuildScan(ctx context.Context, kind, root string, res scanner.Result, o Rec
 	switch {
 	case root == "":
 		scan.Repository = kind
+	case o.AtTip != nil:
+		scan.Repository, scan.AtTip = root, o.AtTip
 	case scanner.IsRemote(root):
 		scan.Repository = root
 	default:

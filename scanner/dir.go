@@ -217,7 +217,9 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 		}
 		if encoding == EncodingBinary {
 			if cap(printable) < len(data) {
-				printable = make([]byte, len(data), want)
+				// As large as this stream needs: a small binary file must not
+				// cost a whole chunk's allocation.
+				printable = make([]byte, len(data))
 			}
 			printable = printable[:len(data)]
 			printableRuns(printable, data, offset == 0, eof)
@@ -250,6 +252,11 @@ var binaryExts = map[string]bool{
 	".pdf": true, ".woff": true, ".woff2": true, ".ttf": true, ".otf": true, ".eot": true,
 	".mp3": true, ".mp4": true, ".mov": true, ".avi": true, ".wav": true, ".flac": true, ".ogg": true, ".webm": true,
 }
+
+// SkippedByName reports whether a file of this name is passed over as
+// binary without being read (a compressed format, see binaryExts), as a
+// directory scan passes it over; sources of files use it too.
+func SkippedByName(rel string) bool { return binaryExt(rel) }
 
 func binaryExt(rel string) bool {
 	return binaryExts[strings.ToLower(filepath.Ext(rel))]

@@ -60,3 +60,11 @@ type Source interface {
 type Finisher interface {
 	Finish([]Finding) []Finding
 }
+
+// TipReporter is implemented by sources that can tell whether a finding's
+// secret is still present in the current state of what they scanned (an
+// image's final filesystem, where history sources cannot), for the
+// inventory's present-at-tip mark.
+type TipReporter interface {
+	AtTip(Finding) (present, known bool)
+}

@@ -146,6 +146,9 @@ func recordOptions(src scanner.Source, rules []*detectors.Rule) inventory.Record
 		o.Partial = true
 	}
 	o.Rules, o.Actor = rules, actorName("")
+	if t, ok := src.(scanner.TipReporter); ok {
+		o.AtTip = t.AtTip
+	}
 	return o
 }
 

@@ -33,6 +33,7 @@ Exit codes: 0 nothing new found, 1 new findings at or above --fail-on,
 	scan.AddCommand(newScanGitLabCmd())
 	scan.AddCommand(newScanAzureDevOpsCmd(), newScanBitbucketCmd())
 	scan.AddCommand(newScanJenkinsCmd(), newScanKubernetesCmd())
+	scan.AddCommand(newScanImageCmd())
 	addVerifyFlags(scan)
 	return scan
 }

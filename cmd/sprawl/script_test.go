@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			"exit":      cmdExit,
 			"perm":      cmdPerm,
 			"issymlink": cmdIsSymlink,
+			"mkimage":   cmdMkImage,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
