@@ -1,11 +1,14 @@
 package scanner
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -29,7 +32,16 @@ func (s *StagedSource) Kind() string { return "staged" }
 // Chunks implements Source.
 func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	s.env = hookEnv()
-	if err := s.CheckRepo(ctx); err != nil {
+	if fi, err := os.Stat(s.Path); err != nil || !fi.IsDir() {
+		return s.CheckRepo(ctx)
+	}
+	// A pre-commit hook waits for every git child in turn, so there is no
+	// rev-parse up front (a failing diff is explained by CheckRepo after
+	// the fact) and cat-file starts beside the diff, its start-up
+	// overlapping the diff's; it is asked for the blobs once the diff has
+	// named them.
+	cat, err := startStagedBatch(s.command(ctx, "cat-file", "--batch"))
+	if err != nil {
 		return err
 	}
 	// --no-textconv: a repository's textconv driver is a program it names
@@ -40,7 +52,7 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	blobs := map[oid]string{}
 	var newID string
 	var path string
-	err := runLines(cmd, func(line []byte) error {
+	err = runLines(cmd, func(line []byte) error {
 		switch {
 		case bytes.HasPrefix(line, []byte("diff --git ")):
 			newID, path = "", ""
@@ -88,13 +100,14 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return nil
 	})
 	if err != nil {
+		cat.abort()
+		if cerr := s.CheckRepo(ctx); cerr != nil {
+			return cerr
+		}
 		return err
 	}
 	s.BlobsSeen = len(blobs)
-	if len(blobs) == 0 {
-		return nil
-	}
-	missing, err := s.readBlobs(ctx, blobs, false, fn)
+	missing, err := s.readStaged(ctx, cat, blobs, fn)
 	if err != nil {
 		return err
 	}
@@ -105,6 +118,84 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		}
 	}
 	return nil
+}
+
+// stagedBatch is a `git cat-file --batch` started before the blobs it
+// is to read are known.
+type stagedBatch struct {
+	batch
+	stdin io.WriteCloser
+}
+
+func startStagedBatch(cmd *exec.Cmd) (*stagedBatch, error) {
+	b := &stagedBatch{batch: batch{cmd: cmd, writeErr: make(chan error, 1)}}
+	var err error
+	if b.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = &limitedBuffer{buf: &b.stderr, max: 4096}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrGit, err)
+	}
+	b.out = bufio.NewReaderSize(stdout, 1<<20)
+	return b, nil
+}
+
+// abort stops git unasked.
+func (b *stagedBatch) abort() {
+	b.stdin.Close()
+	_ = b.cmd.Process.Kill()
+	_ = b.cmd.Wait()
+}
+
+// readStaged asks cat for the blobs and delivers their chunks, as
+// readBlobs does; it returns the blobs the repository does not hold.
+func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs map[oid]string, fn func(Chunk) error) ([]oid, error) {
+	reqs := make([]string, 0, len(blobs))
+	for id := range blobs {
+		reqs = append(reqs, hex.EncodeToString(id[:]))
+	}
+	sort.Strings(reqs)
+	go func() {
+		w := bufio.NewWriter(cat.stdin)
+		var e error
+		for _, r := range reqs {
+			if _, e = w.WriteString(r + "\n"); e != nil {
+				break
+			}
+		}
+		if e == nil {
+			e = w.Flush()
+		}
+		cat.stdin.Close()
+		cat.writeErr <- e
+	}()
+	size := s.ChunkSize
+	if size <= 0 {
+		size = DefaultChunkSize
+	}
+	var buf []byte
+	err := readBatch(cat.out, len(reqs), func(obj batchObject, body io.Reader) error {
+		path, want := blobs[obj.id]
+		if obj.missing || obj.typ != "blob" || !want {
+			return nil
+		}
+		delete(blobs, obj.id)
+		return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+	})
+	if err := cat.finish(ctx, err); err != nil {
+		return nil, err
+	}
+	missing := make([]oid, 0, len(blobs))
+	for id := range blobs {
+		missing = append(missing, id)
+	}
+	sort.Slice(missing, func(i, j int) bool { return bytes.Compare(missing[i][:], missing[j][:]) < 0 })
+	return missing, nil
 }
 
 // Finish implements Finisher: only findings on added lines are kept.
