@@ -156,13 +156,61 @@ func FuzzKeywords(f *testing.F) {
 	})
 }
 
-// BenchmarkKeywordAutomatonBuild measures building the catalogue's
-// keyword automaton, which every scan pays once at start.
+// BenchmarkKeywordAutomatonBuild measures what every scan pays once at
+// start for the catalogue's keyword automaton: reading it from
+// keywords.bin, against building it.
 func BenchmarkKeywordAutomatonBuild(b *testing.B) {
 	pats := catalogueKeywords(b)
-	for b.Loop() {
-		if _, err := newKeywordAutomaton(pats); err != nil {
-			b.Fatal(err)
+	b.Run("embedded", func(b *testing.B) {
+		for b.Loop() {
+			if embeddedAutomaton(pats) == nil {
+				b.Fatal("not embedded")
+			}
+		}
+	})
+	b.Run("built", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := buildKeywordAutomaton(pats); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestKeywordsFresh fails when keywords.bin lags behind the catalogue,
+// and checks that the automaton read from it is the one built at run
+// time, and that any other keyword list is built, not read.
+func TestKeywordsFresh(t *testing.T) {
+	rules, err := BuiltinWithExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := EncodeKeywords(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, keywordTables) {
+		t.Fatal("detectors/keywords.bin is stale: run go generate ./detectors")
+	}
+	patterns := catalogueKeywords(t)
+	got := embeddedAutomaton(patterns)
+	if got == nil {
+		t.Fatal("the catalogue's keywords are not read from keywords.bin")
+	}
+	built, err := buildKeywordAutomaton(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(built, got, cmp.AllowUnexported(keywordAutomaton{})); diff != "" {
+		t.Fatalf("embedded automaton differs from the built one (-built +embedded):\n%s", diff)
+	}
+	for name, other := range map[string][][]byte{
+		"one fewer": patterns[1:],
+		"one more":  append(append([][]byte(nil), patterns...), []byte("zzkeyword")),
+		"reordered": append([][]byte{patterns[1], patterns[0]}, patterns[2:]...),
+	} {
+		if embeddedAutomaton(other) != nil {
+			t.Errorf("%s: keywords.bin used for another keyword list", name)
 		}
 	}
 }
