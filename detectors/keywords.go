@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -35,6 +36,7 @@ type keywordAutomaton struct {
 	outStart []int32
 	outs     []int32
 	lens     []int32
+	maxLen   int // the longest keyword's length
 	shift    uint
 }
 
@@ -165,12 +167,76 @@ func buildKeywordAutomaton(patterns [][]byte) (*keywordAutomaton, error) {
 		}
 	}
 	a.trans = trans
+	a.maxLen = maxLen(a.lens)
 	return a, nil
+}
+
+func maxLen(lens []int32) int {
+	m := 0
+	for _, n := range lens {
+		m = max(m, int(n))
+	}
+	return m
 }
 
 // appendHits appends every keyword occurrence in data to hits, ordered by
 // end and, at the same end, longest first.
+//
+// Each byte is a table lookup that depends on the previous one, so one
+// pass is bound by the latency of those loads, not by the processor's
+// throughput. Longer inputs run as two interleaved passes, over the first
+// and the second half, whose loads overlap: the second starts from the
+// root maxLen-1 bytes early, so that it finds every keyword ending in its
+// half, and keeps only those.
 func (a *keywordAutomaton) appendHits(hits []keywordHit, data []byte) []keywordHit {
+	if len(data) < twoPassMin {
+		return a.appendPass(hits, data, 0)
+	}
+	mid := len(data) / 2
+	from := max(mid-(a.maxLen-1), 0)
+	second := secondHits.Get().(*[]keywordHit)
+	h2 := (*second)[:0]
+	trans, classes := a.trans, &a.classes
+	first, rest := data[:mid], data[from:]
+	rest = rest[:len(first)]
+	s1, s2 := uint32(0), uint32(0)
+	for i, c := range first {
+		n1 := trans[s1+classes[c]]
+		n2 := trans[s2+classes[rest[i]]]
+		s1, s2 = n1&^matchFlag, n2&^matchFlag
+		if (n1|n2)&matchFlag == 0 {
+			continue
+		}
+		if n1&matchFlag != 0 {
+			hits = a.appendOuts(hits, s1, i+1)
+		}
+		if n2&matchFlag != 0 && from+i+1 > mid {
+			h2 = a.appendOuts(h2, s2, from+i+1)
+		}
+	}
+	// The second pass's tail, beyond the first's length.
+	for i := from + mid; i < len(data); i++ {
+		next := trans[s2+classes[data[i]]]
+		s2 = next &^ matchFlag
+		if next&matchFlag != 0 {
+			h2 = a.appendOuts(h2, s2, i+1)
+		}
+	}
+	hits = append(hits, h2...)
+	if cap(h2) <= 1<<16 {
+		*second = h2
+		secondHits.Put(second)
+	}
+	return hits
+}
+
+// twoPassMin is the shortest input appendHits splits in two.
+const twoPassMin = 1 << 10
+
+var secondHits = sync.Pool{New: func() any { return new([]keywordHit) }}
+
+// appendPass is appendHits in one pass, data[0] being at offset base.
+func (a *keywordAutomaton) appendPass(hits []keywordHit, data []byte, base int) []keywordHit {
 	trans, classes := a.trans, &a.classes
 	s := uint32(0)
 	for i, c := range data {
@@ -180,10 +246,16 @@ func (a *keywordAutomaton) appendHits(hits []keywordHit, data []byte) []keywordH
 			continue
 		}
 		s = next &^ matchFlag
-		si := s >> a.shift
-		for _, id := range a.outs[a.outStart[si]:a.outStart[si+1]] {
-			hits = append(hits, keywordHit{id: id, start: i + 1 - int(a.lens[id]), end: i + 1})
-		}
+		hits = a.appendOuts(hits, s, base+i+1)
+	}
+	return hits
+}
+
+// appendOuts appends the keywords ending at end in state s (premultiplied).
+func (a *keywordAutomaton) appendOuts(hits []keywordHit, s uint32, end int) []keywordHit {
+	si := s >> a.shift
+	for _, id := range a.outs[a.outStart[si]:a.outStart[si+1]] {
+		hits = append(hits, keywordHit{id: id, start: end - int(a.lens[id]), end: end})
 	}
 	return hits
 }
@@ -308,6 +380,7 @@ func embeddedAutomaton(patterns [][]byte) *keywordAutomaton {
 	a.outStart = ints(nstates + 1)
 	a.outs = ints(nouts)
 	a.trans = words32(ntrans)
+	a.maxLen = maxLen(a.lens)
 	return a
 }
 
