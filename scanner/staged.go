@@ -22,6 +22,12 @@ import (
 type StagedSource struct {
 	GitSource
 	added map[string][]lineRange // path → added line ranges
+
+	// Set by Start: the diff's outcome, ready once done is closed.
+	done  chan struct{}
+	cat   *stagedBatch
+	blobs map[oid]string
+	err   error
 }
 
 type lineRange struct{ from, to int } // inclusive, 1-based
@@ -29,11 +35,62 @@ type lineRange struct{ from, to int } // inclusive, 1-based
 // Kind implements Source.
 func (s *StagedSource) Kind() string { return "staged" }
 
+// Start runs the diff and starts cat-file ahead of Chunks, which then
+// waits for them: a pre-commit hook's git children work while the
+// command reads its configuration and rules. A caller that calls Start
+// must call Chunks or Stop.
+func (s *StagedSource) Start(ctx context.Context) {
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.cat, s.blobs, s.err = s.diff(ctx)
+	}()
+}
+
+// Stop ends what Start began, if Chunks has not used it.
+func (s *StagedSource) Stop() {
+	if s.done == nil {
+		return
+	}
+	<-s.done
+	if s.cat != nil {
+		s.cat.abort()
+		s.cat = nil
+	}
+}
+
 // Chunks implements Source.
 func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
+	if s.done == nil {
+		s.Start(ctx)
+	}
+	<-s.done
+	cat, blobs, err := s.cat, s.blobs, s.err
+	s.cat = nil
+	if err != nil {
+		return err
+	}
+	s.BlobsSeen = len(blobs)
+	missing, err := s.readStaged(ctx, cat, blobs, fn)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		name := hex.EncodeToString(id[:])
+		if err := fn(Chunk{Path: blobs[id], Blob: name, Err: fmt.Errorf("%w: %s", ErrMissingObject, name)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// diff lists the staged changes: the added line ranges (into s.added)
+// and the staged blob of each changed path, with cat-file started to
+// read them.
+func (s *StagedSource) diff(ctx context.Context) (*stagedBatch, map[oid]string, error) {
 	s.env = hookEnv()
 	if fi, err := os.Stat(s.Path); err != nil || !fi.IsDir() {
-		return s.CheckRepo(ctx)
+		return nil, nil, s.CheckRepo(ctx)
 	}
 	// A pre-commit hook waits for every git child in turn, so there is no
 	// rev-parse up front (a failing diff is explained by CheckRepo after
@@ -42,7 +99,7 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	// named them.
 	cat, err := startStagedBatch(s.command(ctx, "cat-file", "--batch"))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// --no-textconv: a repository's textconv driver is a program it names
 	// (never run), and the hunks must count the blob's own lines, which
@@ -102,22 +159,11 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if err != nil {
 		cat.abort()
 		if cerr := s.CheckRepo(ctx); cerr != nil {
-			return cerr
+			return nil, nil, cerr
 		}
-		return err
+		return nil, nil, err
 	}
-	s.BlobsSeen = len(blobs)
-	missing, err := s.readStaged(ctx, cat, blobs, fn)
-	if err != nil {
-		return err
-	}
-	for _, id := range missing {
-		name := hex.EncodeToString(id[:])
-		if err := fn(Chunk{Path: blobs[id], Blob: name, Err: fmt.Errorf("%w: %s", ErrMissingObject, name)}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return cat, blobs, nil
 }
 
 // stagedBatch is a `git cat-file --batch` started before the blobs it
