@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkBuiltin measures a call of Builtin after the first: copying
@@ -85,6 +86,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	// A synthetic YAML password, split so that the source is no finding.
 	yml := []byte("db:\n  host: db.internal\n  pass" + "word: \"Xk9#" + "mPq2vL7wRt4z\"\n")
+	defer reportCPU(b)()
 	for b.Loop() {
 		automata.Lock()
 		automata.m = nil
@@ -101,5 +103,15 @@ func BenchmarkColdStart(b *testing.B) {
 		if len(m.Match(yml)) != 1 {
 			b.Fatal("the YAML password is not found")
 		}
+	}
+}
+
+// reportCPU reports the process's CPU time per operation (cpu-ms/op)
+// when the returned function runs: on a machine shared with other work
+// it varies far less than the wall time.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
