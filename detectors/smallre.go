@@ -263,6 +263,12 @@ func (m *Matcher) extra(r *Rule) *smallExtra {
 	return x
 }
 
+// extraCompiles reports whether r's allow and context expressions
+// compile, in Go's regexp where extra takes them, else in RE2.
+func (m *Matcher) extraCompiles(r *Rule) bool {
+	return m.extra(r) != nil || r.compileExtra() == nil
+}
+
 // ruleAllows reports whether none of r's allow expressions matches
 // secret; false too where they do not compile (the rule reports nothing).
 func (m *Matcher) ruleAllows(r *Rule, secret string) bool {
@@ -296,5 +302,5 @@ func (m *Matcher) contextMatches(r *Rule, data []byte, c *Match) bool {
 	if r.compileExtra() != nil {
 		return false
 	}
-	return r.ctxRe.Match(data[s:e])
+	return contextNear(r, data, c)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,5 +193,44 @@ func TestGoRegexExtras(t *testing.T) {
 	}
 	if r.ctxRe != nil || r.allowRes != nil {
 		t.Error("RE2 compiled the rule's context or allow expressions for ASCII text")
+	}
+}
+
+// TestGoRegexExtrasCredentialFile: a credential-file rule's allow and
+// context expressions run on Go's regexp too, with the same outcome: a
+// value an allow expression matches is kept as weak, none is reported
+// without the context.
+func TestGoRegexExtrasCredentialFile(t *testing.T) {
+	for _, e := range []engine{engineAuto, engineRE2} {
+		r := &Rule{ID: "t", Name: "t", Keywords: []string{"pw="}, Pattern: `pw=(?P<secret>\S+)`, Severity: SeverityHigh,
+			CredentialFile: true, Class: "password", Allow: []string{`^legacy`}, Context: `(?i)\[client\]`}
+		m, err := NewMatcher([]*Rule{r}, Allowlist{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.engine = e
+		for _, tc := range []struct {
+			in         string
+			want, weak int
+		}{
+			{"[client]\npw=Zk3j5h7g9f2d4s6a8q\n", 1, 0},
+			{"[client]\npw=legacyZk3j5h7g9f2d4s\n", 1, 1}, // allowed: weak
+			{"pw=Zk3j5h7g9f2d4s6a8q\n", 0, 0},             // no context
+			{"[client] é\npw=Zk3j5h7g9f2d4s6a8q\n", 1, 0}, // context with non-ASCII text
+		} {
+			got := m.Match([]byte(tc.in))
+			weak := 0
+			for _, g := range got {
+				if slices.Contains(g.Rule.Tags, TagWeak) {
+					weak++
+				}
+			}
+			if len(got) != tc.want || weak != tc.weak {
+				t.Errorf("engine %d, %q: %d matches (%d weak), want %d (%d weak)", e, tc.in, len(got), weak, tc.want, tc.weak)
+			}
+		}
+		if e == engineAuto && (r.ctxRe != nil || r.allowRes != nil) {
+			t.Error("RE2 compiled the credential-file rule's context or allow expressions")
+		}
 	}
 }
