@@ -221,6 +221,31 @@ type smallExtra struct {
 	allow []*regexp.Regexp
 }
 
+// goExtras holds the allow and context expressions compiled for Go's
+// regexp, by expression, for the whole process: the catalogue's 1,989
+// are 91 distinct ones (rules share allow lists), and a compiled
+// expression is safe for concurrent use.
+var goExtras sync.Map // string → *goExtraRe
+
+type goExtraRe struct {
+	re    *regexp.Regexp // nil where Go's regexp does not take it
+	blind bool           // latin1Blind
+}
+
+func goExtra(expr string) *goExtraRe {
+	if g, ok := goExtras.Load(expr); ok {
+		return g.(*goExtraRe)
+	}
+	g := &goExtraRe{}
+	if isASCII(expr) {
+		if re, err := regexp.Compile(expr); err == nil {
+			g.re, g.blind = re, latin1Blind(expr)
+		}
+	}
+	got, _ := goExtras.LoadOrStore(expr, g)
+	return got.(*goExtraRe)
+}
+
 // extra returns r's expressions in Go's regexp, or nil where RE2 must
 // run them (a rule not in the matcher, or an expression Go's regexp does
 // not take).
@@ -233,15 +258,9 @@ func (m *Matcher) extra(r *Rule) *smallExtra {
 	x.once.Do(func() {
 		x.blind = true
 		compile := func(expr string) *regexp.Regexp {
-			if !isASCII(expr) {
-				return nil
-			}
-			x.blind = x.blind && latin1Blind(expr)
-			re, err := regexp.Compile(expr)
-			if err != nil {
-				return nil
-			}
-			return re
+			g := goExtra(expr)
+			x.blind = x.blind && g.blind
+			return g.re
 		}
 		if r.Context != "" {
 			if x.ctx = compile(r.Context); x.ctx == nil {

@@ -234,3 +234,24 @@ func TestGoRegexExtrasCredentialFile(t *testing.T) {
 		}
 	}
 }
+
+// TestGoRegexExtrasShared: rules that share allow expressions (the
+// catalogue's rules share allow lists) share their compiled Go regexps.
+func TestGoRegexExtrasShared(t *testing.T) {
+	allow := []string{`^shared-allow-[0-9]+$`, `^0+$`}
+	a := &Rule{ID: "a", Name: "a", Keywords: []string{"tok="}, Pattern: `tok=(?P<secret>[a-z0-9]{20})`, Severity: SeverityHigh, Allow: allow}
+	b := &Rule{ID: "b", Name: "b", Keywords: []string{"key="}, Pattern: `key=(?P<secret>[a-z0-9]{20})`, Severity: SeverityHigh, Allow: allow}
+	m, err := NewMatcher([]*Rule{a, b}, Allowlist{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xa, xb := m.extra(a), m.extra(b)
+	if xa == nil || xb == nil || len(xa.allow) != 2 || len(xb.allow) != 2 {
+		t.Fatal("allow expressions not compiled for Go's regexp")
+	}
+	for i := range allow {
+		if xa.allow[i] != xb.allow[i] {
+			t.Errorf("allow %q compiled twice", allow[i])
+		}
+	}
+}
