@@ -54,10 +54,28 @@ tidy-check:
 	@$(GO) mod tidy
 	@if ! git diff --quiet -- go.mod go.sum; then git diff -- go.mod go.sum; echo "go mod tidy changed go.mod/go.sum"; cp /tmp/sprawl-go.mod.bak go.mod; cp /tmp/sprawl-go.sum.bak go.sum; exit 1; fi
 
-## bench: scan Go's own source tree and compare with ripgrep (installed here if missing).
+## bench: the four speed figures, each against its floor, then all four
+## again together: trees (Go's source tree against ripgrep's keyword
+## count; ripgrep installed here if missing), staged (a pre-commit scan
+## against git diff), history (bench-git: a full history against git
+## cat-file) and the peak RSS of a 100,000-commit history ($(MEM_HISTORY)).
+## A command that fails fails the bench.
+BENCH_OUT   ?= $(CURDIR)/.cache/bench
+MEM_HISTORY ?= mem-history
+bench: SHELL := /bin/bash
+bench: .SHELLFLAGS := -o pipefail -c
 bench: build
 	@command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep >/dev/null; }
-	./scripts/bench-goroot.sh $(BIN) $(GOROOT_SRC)
+	@mkdir -p $(BENCH_OUT)
+	./scripts/bench-goroot.sh $(BIN) $(GOROOT_SRC) | tee $(BENCH_OUT)/trees.txt
+	./scripts/bench-staged.sh $(BIN) | tee $(BENCH_OUT)/staged.txt
+	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory bench-git | tee $(BENCH_OUT)/history.txt
+	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory $(MEM_HISTORY) | tee $(BENCH_OUT)/rss.txt
+	@echo; echo "sprawl bench ($$(git describe --always --dirty 2>/dev/null), $$(date -u +%FT%TZ)):"
+	@grep -h '^ratio trees' $(BENCH_OUT)/trees.txt
+	@grep -h '^ratio staged' $(BENCH_OUT)/staged.txt
+	@grep -h '^ratio history' $(BENCH_OUT)/history.txt || { echo "bench: bench-git printed no 'ratio history' line" >&2; exit 1; }
+	@grep -h -i 'peak RSS' $(BENCH_OUT)/rss.txt || { echo "bench: $(MEM_HISTORY) printed no peak RSS" >&2; exit 1; }
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./detectors/ ./scanner/ ./inventory/

@@ -3,6 +3,9 @@ package detectors
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -103,6 +106,25 @@ func TestKeywordAutomaton(t *testing.T) {
 		}
 		inputs = append(inputs, b.String())
 	}
+	// Longer inputs, which appendHits splits in two: groups of the above
+	// joined, and the longest keyword at every offset around the middle.
+	short := len(inputs)
+	for i := 0; i+12 <= short; i += 12 {
+		inputs = append(inputs, strings.Join(inputs[i:i+12], "\n"))
+	}
+	longest := pats[0]
+	for _, p := range pats {
+		if len(p) > len(longest) {
+			longest = p
+		}
+	}
+	for _, n := range []int{twoPassMin, twoPassMin + 1, 3 * twoPassMin} {
+		for d := -len(longest) - 1; d <= len(longest)+1; d++ {
+			b := []byte(strings.Repeat("-", n))
+			copy(b[n/2+d:], longest)
+			inputs = append(inputs, string(b))
+		}
+	}
 	total := 0
 	for _, in := range inputs {
 		got := ac.appendHits(nil, []byte(in))
@@ -156,13 +178,107 @@ func FuzzKeywords(f *testing.F) {
 	})
 }
 
-// BenchmarkKeywordAutomatonBuild measures building the catalogue's
-// keyword automaton, which every scan pays once at start.
+// BenchmarkKeywordAutomatonBuild measures what every scan pays once at
+// start for the catalogue's keyword automaton: reading it from
+// keywords.bin, against building it.
 func BenchmarkKeywordAutomatonBuild(b *testing.B) {
 	pats := catalogueKeywords(b)
-	for b.Loop() {
-		if _, err := newKeywordAutomaton(pats); err != nil {
-			b.Fatal(err)
+	b.Run("embedded", func(b *testing.B) {
+		for b.Loop() {
+			if embeddedAutomaton(pats) == nil {
+				b.Fatal("not embedded")
+			}
 		}
+	})
+	b.Run("built", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := buildKeywordAutomaton(pats); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestKeywordsFresh fails when keywords.bin lags behind the catalogue,
+// and checks that the automaton read from it is the one built at run
+// time, and that any other keyword list is built, not read.
+func TestKeywordsFresh(t *testing.T) {
+	rules, err := BuiltinWithExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := EncodeKeywords(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, keywordTables) {
+		t.Fatal("detectors/keywords.bin is stale: run go generate ./detectors")
+	}
+	patterns := catalogueKeywords(t)
+	got := embeddedAutomaton(patterns)
+	if got == nil {
+		t.Fatal("the catalogue's keywords are not read from keywords.bin")
+	}
+	built, err := buildKeywordAutomaton(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(built, got, cmp.AllowUnexported(keywordAutomaton{})); diff != "" {
+		t.Fatalf("embedded automaton differs from the built one (-built +embedded):\n%s", diff)
+	}
+	for name, other := range map[string][][]byte{
+		"one fewer": patterns[1:],
+		"one more":  append(append([][]byte(nil), patterns...), []byte("zzkeyword")),
+		"reordered": append([][]byte{patterns[1], patterns[0]}, patterns[2:]...),
+	} {
+		if embeddedAutomaton(other) != nil {
+			t.Errorf("%s: keywords.bin used for another keyword list", name)
+		}
+	}
+}
+
+// BenchmarkKeywordHits runs the catalogue's automaton over Go's net/http
+// sources, file by file, in one pass and as appendHits does (two
+// interleaved passes over longer files).
+func BenchmarkKeywordHits(b *testing.B) {
+	ac, err := newKeywordAutomaton(catalogueKeywords(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Skip("go env GOROOT:", err)
+	}
+	var files [][]byte
+	total := 0
+	root := filepath.Join(strings.TrimSpace(string(out)), "src", "net", "http")
+	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+			if data, err := os.ReadFile(p); err == nil {
+				files = append(files, data)
+				total += len(data)
+			}
+		}
+		return nil
+	})
+	if total == 0 {
+		b.Skip("no Go source found")
+	}
+	var hits []keywordHit
+	for _, tc := range []struct {
+		name string
+		run  func([]keywordHit, []byte) []keywordHit
+	}{
+		{"one-pass", func(h []keywordHit, d []byte) []keywordHit { return ac.appendPass(h, d, 0) }},
+		{"two-pass", ac.appendHits},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for b.Loop() {
+				for _, f := range files {
+					hits = tc.run(hits[:0], f)
+				}
+			}
+		})
 	}
 }

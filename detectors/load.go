@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -20,8 +22,9 @@ import (
 var builtinFS embed.FS
 
 // catalogue is the embedded rule files pre-parsed (without examples) by
-// `go generate ./detectors`: decoding it takes a millisecond where
-// parsing the YAML takes tens, which a pre-commit hook cannot spare.
+// `go generate ./detectors`: decoding it takes a few milliseconds where
+// parsing the YAML takes tens, which a pre-commit hook cannot spare. The
+// same command writes the catalogue's keyword automaton (keywords.bin).
 // TestCatalogueFresh fails when it lags behind rules/*.yaml.
 //
 //go:generate go run ./internal/gencatalogue
@@ -35,14 +38,51 @@ var ErrRuleFile = errors.New("invalid rule file")
 // loaded without saying override: true.
 var ErrRuleIDTaken = errors.New("rule id already in use")
 
+// decoded is the embedded catalogue, decoded once per process: the
+// decoding is a few milliseconds, and a scan asks for the catalogue
+// twice (WarmBuiltin, then the command's own rules).
+var decoded struct {
+	sync.Once
+	rules []*Rule
+	err   error
+}
+
 // Builtin returns a fresh copy of the embedded rule catalogue, sorted by
 // id, without examples (see BuiltinWithExamples). Callers may modify it.
 func Builtin() ([]*Rule, error) {
-	var rs []*Rule
-	if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&rs); err != nil {
-		return nil, fmt.Errorf("embedded rule catalogue: %w (run go generate ./detectors)", err)
+	decoded.Do(func() {
+		if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&decoded.rules); err != nil {
+			decoded.err = fmt.Errorf("embedded rule catalogue: %w (run go generate ./detectors)", err)
+		}
+	})
+	if decoded.err != nil {
+		return nil, decoded.err
+	}
+	rs := make([]*Rule, len(decoded.rules))
+	for i, r := range decoded.rules {
+		rs[i] = r.clone()
 	}
 	return rs, nil
+}
+
+// clone copies r's exported fields, and the lists and the verification
+// spec they point to, so that a caller's changes stay its own.
+func (r *Rule) clone() *Rule {
+	c := &Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider,
+		Keywords: slices.Clone(r.Keywords), Pattern: r.Pattern, Compiled: r.Compiled,
+		Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
+		ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Container: r.Container,
+		CredentialFile: r.CredentialFile, Decode: r.Decode, Class: r.Class, Severity: r.Severity,
+		Tags: slices.Clone(r.Tags), Allow: slices.Clone(r.Allow), References: slices.Clone(r.References),
+		Override: r.Override, Examples: slices.Clone(r.Examples), NegativeExamples: slices.Clone(r.NegativeExamples)}
+	if im := r.Imported; im != nil {
+		c.Imported = &Imported{From: im.From, ID: im.ID, Path: im.Path, Allowlists: slices.Clone(im.Allowlists)}
+	}
+	if r.Verify != nil {
+		v := *r.Verify
+		c.Verify = &v
+	}
+	return c
 }
 
 // EncodeCatalogue serialises rules, minus their examples, the way the

@@ -1,11 +1,15 @@
 package detectors
 
 import (
+	"bytes"
+	"encoding/gob"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestMergeNeedsOverrideForTakenID(t *testing.T) {
@@ -68,5 +72,74 @@ func TestParseRulesQuotesNothing(t *testing.T) {
 		if !errors.Is(err, ErrRuleFile) {
 			t.Errorf("error %v is not ErrRuleFile", err)
 		}
+	}
+}
+
+// TestBuiltinCopies checks that the catalogue, decoded once, is handed
+// out as copies: every exported field of every rule as decoded, and a
+// caller's changes not seen by the next caller.
+func TestBuiltinCopies(t *testing.T) {
+	first, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh []*Rule
+	if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&fresh); err != nil {
+		t.Fatal(err)
+	}
+	ignore := cmpopts.IgnoreUnexported(Rule{}, Imported{})
+	if diff := cmp.Diff(fresh, first, ignore); diff != "" {
+		t.Fatalf("Builtin() differs from the decoded catalogue (-decoded +Builtin):\n%s", diff)
+	}
+	first[0].ID = "changed"
+	first[0].Keywords[0] = "changed"
+	first[0].References[0] = "changed"
+	for _, r := range first {
+		if r.Verify != nil {
+			r.Verify.Docs = "changed"
+			break
+		}
+	}
+	second, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fresh, second, ignore); diff != "" {
+		t.Fatalf("a caller's change is seen by the next (-decoded +Builtin):\n%s", diff)
+	}
+}
+
+// TestRuleCloneEveryField fills every exported field of a rule and checks
+// that clone copies it: a field added to Rule must be added to clone.
+func TestRuleCloneEveryField(t *testing.T) {
+	r := &Rule{}
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !v.Type().Field(i).IsExported() {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Int:
+			f.SetInt(7)
+		case reflect.Float64:
+			f.SetFloat(1.5)
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+			if e := f.Index(0); e.Kind() == reflect.String {
+				e.SetString("x")
+			}
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	if diff := cmp.Diff(r, r.clone(), cmpopts.IgnoreUnexported(Rule{}, Imported{})); diff != "" {
+		t.Fatalf("clone drops fields (-rule +clone):\n%s", diff)
 	}
 }

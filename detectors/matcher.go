@@ -270,7 +270,7 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 	var locs [][]int
 	var secretIx int
 	if re, ix := m.goRegex(ri, r, seg); re != nil {
-		locs, secretIx = re.FindAllSubmatchIndex(seg, -1), ix
+		locs, secretIx = m.goFindAll(ri, re, seg), ix
 	} else {
 		if r.compile() != nil {
 			return out

@@ -201,16 +201,11 @@ func (r *Rule) weakVariant() *Rule {
 func (m *Matcher) acceptCredential(r *Rule, data []byte, c *Match) bool {
 	secret := c.Secret
 	c.Entropy = Entropy(secret)
-	if Placeholder(secret) != "" || r.compileExtra() != nil || !m.userAllows(secret) {
+	if Placeholder(secret) != "" || !m.extraCompiles(r) || !m.userAllows(secret) {
 		return false
 	}
-	weak := len(secret) < r.MinLength || c.Entropy < r.Entropy || Weak(secret)
-	for _, a := range r.allowRes {
-		if !weak && a.MatchString(secret) {
-			weak = true
-		}
-	}
-	if r.ctxRe != nil && !contextNear(r, data, c) {
+	weak := len(secret) < r.MinLength || c.Entropy < r.Entropy || Weak(secret) || !m.ruleAllows(r, secret)
+	if r.Context != "" && !m.contextMatches(r, data, c) {
 		return false
 	}
 	if weak {

@@ -10,60 +10,65 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed inventory_report.html.tmpl
 var inventoryHTMLSource string
 
-var inventoryHTML = template.Must(template.New("report").Funcs(template.FuncMap{
-	"day":          day,
-	"live":         liveRows,
-	"liveEmpty":    liveEmpty,
-	"short":        shortFP,
-	"maxage":       maxAge,
-	"envs":         envs,
-	"repos":        repoList,
-	"median":       median,
-	"ts":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"lastday":      func(t time.Time) string { return day(t.Add(-time.Nanosecond)) },
-	"unix":         func(t time.Time) int64 { return t.Unix() },
-	"sevclass":     func(s string) string { return "sev-" + s },
-	"bars":         barChart,
-	"trend":        trendChart,
-	"headline":     headline,
-	"managed":      managedRows,
-	"managedEmpty": managedEmpty,
-	"ciHeader":     func() []string { return ciHeader },
-	"ciRows":       ciRows,
-	"ciEmpty":      ciEmpty,
-	"capRows":      capRows,
-	"mStoreHeader": func() []string { return managedStoreHeader },
-	"mStoreRows":   managedStoreRows,
-	"mChangeHead":  func() []string { return managedChangeHeader },
-	"mChangeRows":  managedChangeRows,
-	"mChangeEmpty": managedChangeEmpty,
-	"mListHeader":  func() []string { return managedListHeader },
-	"mListRows":    managedListRows,
-	"mEmpty":       managedSectionEmpty,
-	"mLine":        managedLine,
-	"percent":      percent,
-	"more":         moreRows,
-	"wrap":         breakable,
-	"noscheme":     noScheme,
-	"where":        whereList,
-	"scansCount":   scansCount,
-	"decHeader":    func() []string { return decisionHeader },
-	"decRows":      decisionRows,
-	"decEmpty":     func() string { return decisionsEmpty },
-	"overby": func(s SecretRow) string {
-		over := float64(s.AgeDays) - s.MaxAgeDays
-		if over < 1 {
-			return "< 1 d"
-		}
-		return strconv.Itoa(int(over)) + " d"
-	},
-}).Parse(inventoryHTMLSource))
+// inventoryHTML is parsed on first use: parsing it at start would cost
+// every command, a pre-commit hook included, for a report few runs write.
+var inventoryHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"day":          day,
+		"live":         liveRows,
+		"liveEmpty":    liveEmpty,
+		"short":        shortFP,
+		"maxage":       maxAge,
+		"envs":         envs,
+		"repos":        repoList,
+		"median":       median,
+		"ts":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"lastday":      func(t time.Time) string { return day(t.Add(-time.Nanosecond)) },
+		"unix":         func(t time.Time) int64 { return t.Unix() },
+		"sevclass":     func(s string) string { return "sev-" + s },
+		"bars":         barChart,
+		"trend":        trendChart,
+		"headline":     headline,
+		"managed":      managedRows,
+		"managedEmpty": managedEmpty,
+		"ciHeader":     func() []string { return ciHeader },
+		"ciRows":       ciRows,
+		"ciEmpty":      ciEmpty,
+		"capRows":      capRows,
+		"mStoreHeader": func() []string { return managedStoreHeader },
+		"mStoreRows":   managedStoreRows,
+		"mChangeHead":  func() []string { return managedChangeHeader },
+		"mChangeRows":  managedChangeRows,
+		"mChangeEmpty": managedChangeEmpty,
+		"mListHeader":  func() []string { return managedListHeader },
+		"mListRows":    managedListRows,
+		"mEmpty":       managedSectionEmpty,
+		"mLine":        managedLine,
+		"percent":      percent,
+		"more":         moreRows,
+		"wrap":         breakable,
+		"noscheme":     noScheme,
+		"where":        whereList,
+		"scansCount":   scansCount,
+		"decHeader":    func() []string { return decisionHeader },
+		"decRows":      decisionRows,
+		"decEmpty":     func() string { return decisionsEmpty },
+		"overby": func(s SecretRow) string {
+			over := float64(s.AgeDays) - s.MaxAgeDays
+			if over < 1 {
+				return "< 1 d"
+			}
+			return strconv.Itoa(int(over)) + " d"
+		},
+	}).Parse(inventoryHTMLSource))
+})
 
 // docRows caps each table of the HTML and Markdown reports: a document
 // people read; the CSV and JSON formats carry every row.
@@ -127,7 +132,7 @@ func noScheme(s string) string {
 }
 
 func writeInventoryHTML(w io.Writer, r *InventoryReport) error {
-	return inventoryHTML.Execute(w, r)
+	return inventoryHTML().Execute(w, r)
 }
 
 // barColors names the CSS class of a bar by its label, so statuses and

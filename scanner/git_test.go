@@ -241,6 +241,46 @@ func TestStaged(t *testing.T) {
 	}
 }
 
+// TestStagedStart: the diff and cat-file started ahead (Start) give what
+// Chunks alone gives; Stop without Chunks ends cat-file; outside a
+// repository the error is the same.
+func TestStagedStart(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("keep.txt", "nothing\n")
+	r.commit("base")
+	r.write("app.env", "NEW="+testToken(311)+"\n")
+	r.git("add", "app.env")
+
+	src := &StagedSource{GitSource: GitSource{Path: r.dir}}
+	src.Start(context.Background())
+	defer src.Stop()
+	res, err := testEngine(t).Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]gitLoc{{"app.env", "", "", 1}}, gitLocs(res.Findings)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+
+	unused := &StagedSource{GitSource: GitSource{Path: r.dir}}
+	unused.Start(context.Background())
+	<-unused.done
+	cat := unused.cat
+	if cat == nil {
+		t.Fatal("Start did not start cat-file")
+	}
+	unused.Stop()
+	if cat.cmd.ProcessState == nil {
+		t.Error("Stop left cat-file running")
+	}
+
+	notRepo := &StagedSource{GitSource: GitSource{Path: t.TempDir()}}
+	notRepo.Start(context.Background())
+	if _, err := testEngine(t).Run(context.Background(), notRepo); !errors.Is(err, ErrNotRepo) {
+		t.Errorf("outside a repository: err = %v, want ErrNotRepo", err)
+	}
+}
+
 func TestStagedInitialCommit(t *testing.T) {
 	r := newGitRepo(t)
 	r.write("a.env", "T="+testToken(401)+"\n")

@@ -134,6 +134,13 @@ func newScanStagedCmd() *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
+			// The source checks the repository itself; a second
+			// rev-parse here would cost a pre-commit hook a process.
+			// Its git children start now, beside the configuration
+			// and rules.
+			src := &scanner.StagedSource{GitSource: scanner.GitSource{Path: path}}
+			src.Start(cmd.Context())
+			defer src.Stop()
 			s, err := loadSettings(cmd, path)
 			if err != nil {
 				return err
@@ -142,9 +149,7 @@ func newScanStagedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// The source checks the repository itself; a second
-			// rev-parse here would cost a pre-commit hook a process.
-			src := &scanner.StagedSource{GitSource: scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}}
+			src.MaxFileSize = s.maxFileSize
 			err = p.scanAndReport(cmd, src)
 			if errors.Is(err, errFindings) && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")

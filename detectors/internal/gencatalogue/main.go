@@ -1,5 +1,6 @@
-// Command gencatalogue writes detectors/catalogue.gob from
-// detectors/rules/*.yaml. Run it with `go generate ./detectors`.
+// Command gencatalogue writes detectors/catalogue.gob and the catalogue's
+// keyword automaton, detectors/keywords.bin, from detectors/rules/*.yaml.
+// Run it with `go generate ./detectors`.
 package main
 
 import (
@@ -24,5 +25,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gencatalogue:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("gencatalogue: %d rules, %d bytes\n", len(rules), len(data))
+	kw, err := detectors.EncodeKeywords(rules)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gencatalogue:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile("keywords.bin", kw, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gencatalogue:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("gencatalogue: %d rules, %d bytes; keyword automaton %d bytes\n", len(rules), len(data), len(kw))
 }
