@@ -82,6 +82,9 @@ func (r *Rule) clone() *Rule {
 		v := *r.Verify
 		c.Verify = &v
 	}
+	if n := r.Nearby; n != nil {
+		c.Nearby = &Nearby{Lines: n.Lines, Patterns: slices.Clone(n.Patterns)}
+	}
 	return c
 }
 

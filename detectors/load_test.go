@@ -87,7 +87,7 @@ func TestBuiltinCopies(t *testing.T) {
 	if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&fresh); err != nil {
 		t.Fatal(err)
 	}
-	ignore := cmpopts.IgnoreUnexported(Rule{}, Imported{})
+	ignore := cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{})
 	if diff := cmp.Diff(fresh, first, ignore); diff != "" {
 		t.Fatalf("Builtin() differs from the decoded catalogue (-decoded +Builtin):\n%s", diff)
 	}
@@ -139,7 +139,7 @@ func TestRuleCloneEveryField(t *testing.T) {
 			t.Fatalf("field %s: kind %s not covered by this test", v.Type().Field(i).Name, f.Kind())
 		}
 	}
-	if diff := cmp.Diff(r, r.clone(), cmpopts.IgnoreUnexported(Rule{}, Imported{})); diff != "" {
+	if diff := cmp.Diff(r, r.clone(), cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{})); diff != "" {
 		t.Fatalf("clone drops fields (-rule +clone):\n%s", diff)
 	}
 }
