@@ -19,7 +19,7 @@ import (
 
 // ErrNeedsPostgres: workers and the queue share one PostgreSQL inventory;
 // a SQLite file (or no inventory) cannot be shared by several processes.
-var ErrNeedsPostgres = errors.New("workers need a shared PostgreSQL inventory (--inventory postgres://…); a SQLite file is one machine's")
+var ErrNeedsPostgres = errors.New("workers need a shared PostgreSQL inventory")
 
 // ErrNoBatch: no batch has that id.
 var ErrNoBatch = errors.New("no such batch")
