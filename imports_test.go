@@ -50,6 +50,12 @@ func TestImportDirection(t *testing.T) {
 			if (pkg == "inventory/vault" || strings.HasPrefix(pkg, "inventory/vault/")) && !strings.HasPrefix(path, mod+"inventory/vault") {
 				t.Errorf("%s imports %s: the vault adapters may import only inventory/vault/…", p, path)
 			}
+			// The job queue runs the org scan's jobs: only the command
+			// layer starts workers or enqueues, and the inventory and the
+			// org scan know nothing of the queue.
+			if path == mod+"inventory/queue" && pkg != "inventory/queue" && top != "cmd" {
+				t.Errorf("%s imports %s: only cmd/sprawl may use the job queue", p, path)
+			}
 			// Test helpers (a browser finder) serve every layer's tests.
 			if strings.HasSuffix(p, "_test.go") && path == mod+"internal/browsertest" {
 				continue
