@@ -519,3 +519,40 @@ func TestParseSchedule(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresQueueSwallowedRateLimit: a listing that notes a rate-limited
+// store as a problem and records a partial result still puts its job back
+// until the limit resets, and the next attempt scans again (the partial
+// record is not taken for a dead attempt's ingest).
+func TestPostgresQueueSwallowedRateLimit(t *testing.T) {
+	dsn := testDSN(t)
+	q := openQueue(t, dsn)
+	ctx := context.Background()
+	h := newFake()
+	sleep := ParkSleep(10 * time.Millisecond)
+	h.ingest = func(ctx context.Context, it Item, attempt int) error {
+		if attempt == 1 {
+			_ = sleep(ctx, 1500*time.Millisecond) // the listing goes on without that store
+		}
+		_, err := q.pool.Exec(ctx, `INSERT INTO repositories (source, repository, last_commit, last_scan_id, last_scan_at)
+			VALUES ($1, $2, '', $3, 1) ON CONFLICT (source, repository) DO UPDATE SET last_scan_id = excluded.last_scan_id`,
+			it.Source, it.Repository, attempt)
+		return err
+	}
+	id, err := q.Enqueue(ctx, plan("ci:acme"), "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	startWorker(t, q, WorkerConfig{Handler: h, Concurrency: 1})
+	_, items := waitFinished(t, q, id)
+	if el := time.Since(start); el < 1500*time.Millisecond {
+		t.Errorf("finished after %s, before the limit reset", el)
+	}
+	if n := h.scanCount("ci:acme"); n != 2 {
+		t.Errorf("scanned %d times, want 2 (once cut short, once whole)", n)
+	}
+	if items[0].Recovered || items[0].State != StateDone || items[0].Attempts != 1 {
+		t.Errorf("item = %+v, want done on attempt 1, not recovered", items[0])
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,10 +46,16 @@ func (e *WaitError) Error() string {
 
 // ParkSleep returns a sleep for forge.RateLimiter that waits out short
 // limits (up to max) in place and turns longer ones into a WaitError, so a
-// rate-limited job gives its slot back until the limit resets.
+// rate-limited job gives its slot back until the limit resets. A caller
+// that swallows the error (a CI listing notes an unreadable store and goes
+// on) does not lose the wait: the job that made the request is put back
+// all the same.
 func ParkSleep(max time.Duration) func(ctx context.Context, d time.Duration) error {
 	return func(ctx context.Context, d time.Duration) error {
 		if d > max {
+			if p, ok := ctx.Value(parkKey{}).(*parked); ok {
+				p.note(d)
+			}
 			return &WaitError{Wait: d, Why: "API rate limit"}
 		}
 		t := time.NewTimer(d)
@@ -60,6 +67,26 @@ func ParkSleep(max time.Duration) func(ctx context.Context, d time.Duration) err
 			return ctx.Err()
 		}
 	}
+}
+
+type parkKey struct{}
+
+// parked records the longest wait ParkSleep refused during one job.
+type parked struct {
+	mu   sync.Mutex
+	wait time.Duration
+}
+
+func (p *parked) note(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.wait = max(p.wait, d)
+}
+
+func (p *parked) get() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.wait
 }
 
 // Event is one thing a worker did, for its log line.
@@ -273,7 +300,14 @@ func (w *worker) item(ctx context.Context, job *rivertype.JobRow, kind string, a
 	}
 	w.notify(Event{Batch: a.Batch, Item: a.Name, State: StateRunning, Attempt: job.Attempt})
 
-	out, scanErr := w.cfg.Handler.Scan(ctx, a.Provider, Item{Kind: kind, Name: a.Name, Source: a.Source, Repository: a.Repository, Spec: a.Spec})
+	park := &parked{}
+	out, scanErr := w.cfg.Handler.Scan(context.WithValue(ctx, parkKey{}, park), a.Provider,
+		Item{Kind: kind, Name: a.Name, Source: a.Source, Repository: a.Repository, Spec: a.Spec})
+	if d := park.get(); d > 0 && (scanErr == nil || !errors.As(scanErr, new(*WaitError))) {
+		// A rate limit cut the job short and was swallowed: what it
+		// recorded is partial; run it again once the limit resets.
+		scanErr = &WaitError{Wait: d, Why: "API rate limit"}
+	}
 
 	// Record the result on a context that outlives a cancelled job.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -342,11 +376,19 @@ func finishedAt(final bool) any {
 	return nil
 }
 
-// release puts a running item back to pending with msg.
+// release puts a running item back to pending with msg. What the
+// attempt recorded (a partial CI listing before a rate limit) becomes the
+// record the next attempt compares with: it must scan again.
 func (w *worker) release(ctx context.Context, a itemArgs, msg string) error {
-	_, err := w.q.pool.Exec(ctx, `UPDATE scan_batch_items SET state = 'pending', message = $3 WHERE batch_id = $1 AND name = $2 AND state = 'running'`,
-		a.Batch, a.Name, msg)
-	return err
+	return pgx.BeginFunc(ctx, w.q.pool, func(tx pgx.Tx) error {
+		cur, err := lastScanID(ctx, tx, a.Source, a.Repository)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE scan_batch_items SET state = 'pending', message = $3, prev_scan_id = $4
+			WHERE batch_id = $1 AND name = $2 AND state = 'running'`, a.Batch, a.Name, msg, cur)
+		return err
+	})
 }
 
 // lastScanID is the inventory's last scan of (source, repository), 0 if
