@@ -1,6 +1,7 @@
 package sprawl_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -11,7 +12,9 @@ import (
 
 // TestImportDirection enforces the layering ARCHITECTURE.md describes: cmd/sprawl →
 // scanner, inventory, reports → detectors; detectors imports none of
-// ours; only cmd/sprawl imports cobra or viper.
+// ours; only cmd/sprawl imports cobra or viper. The org-scan package
+// (inventory/orgscan) joins the inventory, the scanner and the verifier,
+// and nothing but the command imports it.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/sprawlsec/sprawl/"
 	allowed := map[string][]string{
@@ -20,6 +23,9 @@ func TestImportDirection(t *testing.T) {
 		"inventory": {"detectors", "scanner"},
 		"reports":   {"detectors", "scanner", "inventory"},
 		"verify":    {"detectors", "scanner"},
+		// Keyed by its path: the org scan may also verify findings
+		// before it records them.
+		"inventory/orgscan": {"detectors", "scanner", "inventory", "verify"},
 	}
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -60,8 +66,15 @@ func TestImportDirection(t *testing.T) {
 			if strings.HasSuffix(p, "_test.go") && path == mod+"internal/browsertest" {
 				continue
 			}
+			if path == mod+"inventory/orgscan" && pkg != "inventory/orgscan" && top != "cmd" {
+				t.Errorf("%s imports %s: only the command runs organisation scans", p, path)
+			}
 			dep := strings.SplitN(strings.TrimPrefix(path, mod), "/", 2)[0]
-			ok, limited := allowed[top]
+			layer := top
+			if pkg == "inventory/orgscan" || strings.HasPrefix(pkg, "inventory/orgscan/") {
+				layer = "inventory/orgscan"
+			}
+			ok, limited := allowed[layer]
 			if !limited || dep == top {
 				continue
 			}
@@ -79,5 +92,82 @@ func TestImportDirection(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCommandLayerThin: cmd/sprawl keeps flags, settings, output and exit
+// codes. Organisation scans (listing, mirroring, incremental choice, CI
+// listings), recording scans in the inventory and suppressing by it, and
+// rotation live in packages the command calls (inventory/orgscan,
+// inventory, inventory/rotation); no command file calls their building
+// blocks or defines the functions that moved out.
+func TestCommandLayerThin(t *testing.T) {
+	const mod = "github.com/sprawlsec/sprawl/"
+	// Package-qualified calls the command must leave to the packages.
+	forbiddenCalls := map[string]bool{
+		"scanner.SyncMirror": true, "scanner.RefTips": true, "scanner.Reachable": true, "scanner.IsAncestor": true,
+		"scanner.SecretsAt": true, "scanner.VariableSource": true,
+		"inventory.NewBatch": true, "inventory.Ingest": true, "inventory.TrustedSuppressed": true, "inventory.BuildScan": true,
+		"inventory.RuleClasses": true, "inventory.TipChecker": true, "inventory.GitHead": true,
+	}
+	// Provider listing calls and store writes of an org scan, as methods.
+	forbiddenMethods := map[string]bool{
+		"OrgRepos": true, "UserRepos": true, "GroupProjects": true, "OrgVariables": true, "RepoVariables": true,
+		"EnvVariables": true, "Environments": true, "OrgSecrets": true, "RepoSecrets": true, "EnvSecrets": true,
+		"GroupVariables": true, "ProjectVariables": true, "RecordCISecrets": true, "Ingest": true,
+	}
+	// Functions that moved out of the command.
+	movedFuncs := map[string]bool{
+		"ingestResult": true, "sourceIngestOptions": true, "suppressByInventory": true, "tipChecker": true, "gitHead": true,
+		"scanRepos": true, "scanRepo": true, "scanListed": true, "incremental": true, "loadLast": true, "selectRepos": true,
+		"mirrorDir": true, "scanCI": true, "githubCI": true, "gitlabCI": true, "gitlabVariable": true, "ownerWeb": true,
+		"rotationPlan": true, "applyRotation": true, "overdueManagedPlan": true, "applyOverdueManaged": true, "flagAdapter": true, "liveFirst": true,
+	}
+	imported := map[string]bool{}
+	files, err := filepath.Glob("cmd/sprawl/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range files {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			imported[strings.Trim(imp.Path.Value, `"`)] = true
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && movedFuncs[fd.Name.Name] {
+				t.Errorf("%s defines %s: that logic belongs to a package, not the command", p, fd.Name.Name)
+			}
+		}
+		calls := map[*ast.SelectorExpr]bool{}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+					calls[sel] = true
+				}
+			}
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && forbiddenCalls[id.Name+"."+sel.Sel.Name] {
+				t.Errorf("%s uses %s.%s: the command calls inventory/orgscan or inventory.Record instead", p, id.Name, sel.Sel.Name)
+				return true
+			}
+			if forbiddenMethods[sel.Sel.Name] && calls[sel] {
+				t.Errorf("%s calls .%s: org-scan listing and recording belong to inventory/orgscan and inventory", p, sel.Sel.Name)
+			}
+			return true
+		})
+	}
+	for _, want := range []string{"inventory/orgscan", "inventory/rotation"} {
+		if !imported[mod+want] {
+			t.Errorf("cmd/sprawl does not import %s: organisation scans and rotation must be called, not re-implemented", want)
+		}
 	}
 }

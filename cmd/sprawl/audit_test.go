@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -22,7 +23,7 @@ func TestAuditCoversStateCLI(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			res := scanDir(t, &scanner.DirSource{Path: repo})
 			for range 2 {
-				if _, err := ingestResult(ctx, st.dsn, "dir", repo, res); err != nil {
+				if _, err := recordScan(ctx, st.dsn, "dir", repo, res, inventory.RecordOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -125,182 +124,69 @@ func actorName(flag string) string {
 	return "unknown"
 }
 
-// ingestOptions refine what ingestResult knows about a scan.
-type ingestOptions struct {
-	partial  bool   // --since, --range, --branch: do not mark locations gone
-	repoPath string // local repository when root is a URL (the mirror clone)
-	rules    []*detectors.Rule
-}
-
-type ingestOption func(*ingestOptions)
-
-// ingestPartial marks the scan as covering part of the repository only.
-func ingestPartial() ingestOption { return func(o *ingestOptions) { o.partial = true } }
-
-// ingestRepoPath names the local repository to read the tip from when the
-// scan's root is a URL.
-func ingestRepoPath(p string) ingestOption { return func(o *ingestOptions) { o.repoPath = p } }
-
-// ingestRules gives the rules the scan ran (their classes set rotation
-// policy); the built-in catalogue is used otherwise.
-func ingestRules(rs []*detectors.Rule) ingestOption { return func(o *ingestOptions) { o.rules = rs } }
-
-// sourceIngestOptions derives ingest options from the source a pipeline
-// scanned: a git scan narrowed by --since, --range or --branch is partial,
-// and a cloned URL's tip is read from its clone.
-func sourceIngestOptions(src scanner.Source) []ingestOption {
-	var g *scanner.GitSource
+// gitSourceOf is the git history source a pipeline scanned, if any.
+func gitSourceOf(src scanner.Source) *scanner.GitSource {
 	switch s := src.(type) {
 	case *namedSource:
-		g = s.GitSource
+		return s.GitSource
 	case *scanner.GitSource:
-		g = s
+		return s
 	}
-	if g == nil {
-		return nil
-	}
-	opts := []ingestOption{ingestRepoPath(g.Path)}
-	if g.Since != "" || g.Range != "" || !g.After.IsZero() || len(g.Refs) > 0 {
-		opts = append(opts, ingestPartial())
-	}
-	return opts
+	return nil
 }
 
-// ingestResult records a finished scan's findings in the inventory dsn
-// names ("" or "default": $SPRAWL_INVENTORY, else the default SQLite file)
-// and returns a one-line summary for stderr. kind and root are the
-// source's Kind() and Root(). The scan counts as complete (locations it
-// did not find are marked gone) unless it is a staged scan, had unreadable
-// items, or ingestPartial is given. Errors carry exit codes (2 for
-// configuration, 3 for a store failure).
-func ingestResult(ctx context.Context, dsn string, kind, root string, res scanner.Result, opts ...ingestOption) (string, error) {
-	var o ingestOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+// recordOptions are the inventory.RecordOptions of a scan of src with
+// rules (nil: the built-in catalogue), acting as the audit log's actor.
+func recordOptions(src scanner.Source, rules []*detectors.Rule) inventory.RecordOptions {
+	o := inventory.GitRecordOptions(gitSourceOf(src))
+	o.Rules, o.Actor = rules, actorName("")
+	return o
+}
+
+// recordScan records a finished scan in the inventory dsn names ("" or
+// "default": $SPRAWL_INVENTORY, else the default SQLite file) through
+// inventory.Record and returns the one-line summary for stderr. Errors
+// carry exit codes (2 for configuration, 3 for a store failure).
+func recordScan(ctx context.Context, dsn string, kind, root string, res scanner.Result, o inventory.RecordOptions) (string, error) {
 	key, err := inventoryKey()
 	if err != nil {
 		return "", err
 	}
-	rules := o.rules
-	if rules == nil {
-		if rules, err = detectors.Builtin(); err != nil {
-			return "", failure(err)
-		}
+	if o.Actor == "" {
+		o.Actor = actorName("")
 	}
-	now := time.Now()
-	scan := inventory.Scan{
-		Source:   kind,
-		Started:  now.Add(-res.Stats.Duration),
-		Finished: now,
-		Complete: kind != "staged" && !o.partial && res.Stats.Errors == 0,
-		Classes:  inventory.RuleClasses(rules),
-		Actor:    actorName(""),
-	}
-	repoDir := o.repoPath
-	switch {
-	case root == "":
-		scan.Repository = kind
-	case scanner.IsRemote(root):
-		scan.Repository = root
-	default:
-		if abs, err := filepath.Abs(root); err == nil {
-			root = abs
-		}
-		scan.Repository = root
-		if repoDir == "" {
-			repoDir = root
-		}
-	}
-	if repoDir != "" {
-		scan.Branch, scan.HeadCommit = gitHead(ctx, repoDir)
-	}
-	switch kind {
-	case "dir", "stdin", "staged":
-		// The working tree, the pasted text and the index are the tip.
-		scan.AtTip = func(scanner.Finding) (bool, bool) { return true, true }
-	case "git":
-		if repoDir != "" && scan.HeadCommit != "" {
-			scan.AtTip = tipChecker(ctx, repoDir, scan.HeadCommit, res.Findings)
-		}
-	}
-
 	s, err := openInventory(ctx, dsn)
 	if err != nil {
 		return "", err
 	}
 	defer s.Close()
-	sum, err := inventory.Ingest(ctx, s, key, scan, res.Findings)
+	rec, err := inventory.Record(ctx, s, key, kind, root, res, o)
 	if err != nil {
 		return "", inventoryErr(err)
 	}
+	return recordedLine(displayDSN(inventoryDSN(dsn)), rec), nil
+}
+
+// recordedLine is the one-line summary of a recording in the store named
+// where.
+func recordedLine(where string, r inventory.Recorded) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", displayDSN(inventoryDSN(dsn)),
-		plural(sum.Secrets, "secret"), sum.NewSecrets, plural(sum.Locations, "location"), sum.NewLocations)
-	if scan.Complete {
-		fmt.Fprintf(&b, ", %d gone", sum.Gone)
+	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", where,
+		plural(r.Secrets, "secret"), r.NewSecrets, plural(r.Locations, "location"), r.NewLocations)
+	if r.Complete {
+		fmt.Fprintf(&b, ", %d gone", r.Gone)
 	}
 	b.WriteString(")")
-	if n := len(sum.Regressions); n > 0 {
+	if n := len(r.Regressions); n > 0 {
 		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural(n, "regression"))
 	}
-	return b.String(), nil
+	return b.String()
 }
 
-// gitHead returns the branch and commit a repository's HEAD is at, or
-// empty strings when dir is not a repository.
-func gitHead(ctx context.Context, dir string) (branch, commit string) {
-	out, err := scanner.GitCommand(ctx, "", dir, "rev-parse", "HEAD", "--abbrev-ref", "HEAD").Output()
-	if err != nil {
-		return "", ""
-	}
-	f := strings.Fields(string(out))
-	if len(f) != 2 {
-		return "", ""
-	}
-	if f[1] != "HEAD" { // detached
-		branch = f[1]
-	}
-	return branch, f[0]
-}
-
-// tipChecker reports whether each finding's secret is still in the file at
-// commit (the HEAD the scan saw): each file is streamed and searched once
-// (scanner.SecretsAt), so a secret that survived edits of its file counts
-// as present even though its first blob is gone, and a file of any size
-// costs a bounded window of memory. It returns nil when the check failed.
-func tipChecker(ctx context.Context, dir, commit string, fs []scanner.Finding) func(scanner.Finding) (bool, bool) {
-	byPath := map[string][]string{}
-	for _, f := range fs {
-		if f.File != "" && f.Secret != "" {
-			byPath[f.File] = append(byPath[f.File], f.Secret)
-		}
-	}
-	found, checked, err := scanner.SecretsAt(ctx, "", dir, commit, byPath)
-	if err != nil {
-		return nil
-	}
-	return func(f scanner.Finding) (bool, bool) {
-		if !checked[f.File] {
-			return false, false
-		}
-		return found[f.File][f.Secret], true
-	}
-}
-
-// suppressByInventory drops findings whose secrets the inventory holds as
-// false-positive or accepted-risk, so they no longer fail the CI gate; it
-// returns the findings kept and how many were dropped.
-//
-// A status only counts when the audit chain vouches for it: when anything
-// would be dropped, the chain and the tables are verified first
-// (inventory.TrustedSuppressed), and an inventory that fails the check
-// stops the gate with exit 3 naming the row, rather than passing it on a
-// status someone set with SQL. The check costs one walk of the chain, and
-// only runs when the inventory is about to turn a failing gate into a
-// passing one; recomputing the status from the chain instead would cost
-// the same walk and hide the tampering from whoever runs the gate.
-func suppressByInventory(ctx context.Context, dsn string, fs []scanner.Finding) ([]scanner.Finding, int, error) {
+// inventorySuppress applies inventory.Suppress with the store dsn names:
+// findings whose secrets it holds as false-positive or accepted-risk are
+// dropped. A tampered inventory stops the run with exit 3.
+func inventorySuppress(ctx context.Context, dsn string, fs []scanner.Finding) ([]scanner.Finding, int, error) {
 	if len(fs) == 0 {
 		return fs, 0, nil
 	}
@@ -313,24 +199,19 @@ func suppressByInventory(ctx context.Context, dsn string, fs []scanner.Finding) 
 		return nil, 0, err
 	}
 	defer s.Close()
-	fps := make([]string, len(fs))
-	for i, f := range fs {
-		fps[i] = scanner.Fingerprint(key, f.Secret)
-	}
-	sup, err := inventory.TrustedSuppressed(ctx, s, fps)
+	return suppressIn(ctx, s, key, fs)
+}
+
+// suppressIn is inventory.Suppress with its errors given exit codes.
+func suppressIn(ctx context.Context, s inventory.Store, key []byte, fs []scanner.Finding) ([]scanner.Finding, int, error) {
+	kept, n, err := inventory.Suppress(ctx, s, key, fs)
 	if errors.Is(err, inventory.ErrTampered) {
 		return nil, 0, failure(fmt.Errorf("%w (run 'sprawl audit verify')", err))
 	}
 	if err != nil {
 		return nil, 0, inventoryErr(err)
 	}
-	kept := fs[:0:0]
-	for i, f := range fs {
-		if !sup[fps[i]] {
-			kept = append(kept, f)
-		}
-	}
-	return kept, len(fs) - len(kept), nil
+	return kept, n, nil
 }
 
 // inventoryConfig is the `inventory:` section of .sprawl.yaml:

@@ -167,7 +167,7 @@ func TestInventoryAcceptance(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			for _, root := range []string{billing, payments} {
 				res := scanDir(t, &scanner.DirSource{Path: root})
-				sum, err := ingestResult(ctx, st.dsn, "dir", root, res)
+				sum, err := recordScan(ctx, st.dsn, "dir", root, res, inventory.RecordOptions{})
 				if err != nil {
 					t.Fatalf("ingest %s: %v", root, err)
 				}
@@ -197,12 +197,12 @@ func TestInventoryAcceptance(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "open → false-positive") {
 				t.Fatalf("set-status: exit %d: %s %s", code, out, errOut)
 			}
-			kept, dropped, err := suppressByInventory(ctx, st.dsn, res.Findings)
+			kept, dropped, err := inventorySuppress(ctx, st.dsn, res.Findings)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if dropped != 1 || len(kept) != 1 || kept[0].Secret != other {
-				t.Errorf("suppressByInventory kept %d, dropped %d", len(kept), dropped)
+				t.Errorf("inventorySuppress kept %d, dropped %d", len(kept), dropped)
 			}
 
 			code, out, _ = runInventoryCLI(t, "audit", "verify", "--inventory", st.dsn)
@@ -257,7 +257,7 @@ func TestIngestGitTip(t *testing.T) {
 	src := &scanner.GitSource{Path: repo}
 	res := scanDir(t, src)
 	dsn := filepath.Join(dir, "inv.db")
-	if _, err := ingestResult(context.Background(), dsn, src.Kind(), src.Root(), res, sourceIngestOptions(src)...); err != nil {
+	if _, err := recordScan(context.Background(), dsn, src.Kind(), src.Root(), res, recordOptions(src, nil)); err != nil {
 		t.Fatal(err)
 	}
 	s, err := inventory.Open(context.Background(), dsn)
@@ -291,26 +291,20 @@ func TestIngestGitTip(t *testing.T) {
 	}
 }
 
-func TestSourceIngestOptions(t *testing.T) {
-	get := func(src scanner.Source) ingestOptions {
-		var o ingestOptions
-		for _, f := range sourceIngestOptions(src) {
-			f(&o)
-		}
-		return o
-	}
-	if o := get(&scanner.GitSource{Path: "/r"}); o.partial || o.repoPath != "/r" {
+func TestRecordOptions(t *testing.T) {
+	get := func(src scanner.Source) inventory.RecordOptions { return recordOptions(src, nil) }
+	if o := get(&scanner.GitSource{Path: "/r"}); o.Partial || o.RepoPath != "/r" {
 		t.Errorf("full git scan: %+v", o)
 	}
 	for _, g := range []*scanner.GitSource{{Path: "/r", Since: "main"}, {Path: "/r", Range: "a..b"}, {Path: "/r", Refs: []string{"dev"}}} {
-		if o := get(g); !o.partial {
+		if o := get(g); !o.Partial {
 			t.Errorf("%+v should be partial", g)
 		}
 	}
-	if o := get(&namedSource{&scanner.GitSource{Path: "/tmp/clone"}, "https://git.example/x.git"}); o.repoPath != "/tmp/clone" {
+	if o := get(&namedSource{&scanner.GitSource{Path: "/tmp/clone"}, "https://git.example/x.git"}); o.RepoPath != "/tmp/clone" {
 		t.Errorf("named source: %+v", o)
 	}
-	if o := get(&scanner.DirSource{Path: "."}); o.partial || o.repoPath != "" {
+	if o := get(&scanner.DirSource{Path: "."}); o.Partial || o.RepoPath != "" {
 		t.Errorf("dir: %+v", o)
 	}
 }
@@ -324,15 +318,15 @@ func TestIngestIncomplete(t *testing.T) {
 	writeFile(t, filepath.Join(root, "a.env"), "GITHUB_TOKEN="+tok+"\n")
 	dsn := filepath.Join(dir, "inv.db")
 	ctx := context.Background()
-	if _, err := ingestResult(ctx, dsn, "dir", root, scanDir(t, &scanner.DirSource{Path: root})); err != nil {
+	if _, err := recordScan(ctx, dsn, "dir", root, scanDir(t, &scanner.DirSource{Path: root}), inventory.RecordOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	empty := scanner.Result{Stats: scanner.Stats{Errors: 1}}
-	sum, err := ingestResult(ctx, dsn, "dir", root, empty)
+	sum, err := recordScan(ctx, dsn, "dir", root, empty, inventory.RecordOptions{})
 	if err != nil || strings.Contains(sum, "gone") {
 		t.Errorf("incomplete scan summary = %q, %v; want no gone count", sum, err)
 	}
-	sum, err = ingestResult(ctx, dsn, "dir", root, scanner.Result{})
+	sum, err = recordScan(ctx, dsn, "dir", root, scanner.Result{}, inventory.RecordOptions{})
 	if err != nil || !strings.Contains(sum, "1 gone") {
 		t.Errorf("complete empty scan = %q, %v; want 1 gone", sum, err)
 	}
@@ -390,7 +384,7 @@ func TestIngestRulesClass(t *testing.T) {
 	}
 	res := scanner.Result{Findings: []scanner.Finding{mk("acme-signing", ghToken(t)), mk("acme-odd", ghToken(t))}}
 	rules := []*detectors.Rule{{ID: "acme-signing", Class: "signing-key"}, {ID: "acme-odd", Class: "mystery"}}
-	if _, err := ingestResult(context.Background(), dsn, "stdin", "", res, ingestRules(rules)); err != nil {
+	if _, err := recordScan(context.Background(), dsn, "stdin", "", res, inventory.RecordOptions{Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runInventoryCLI(t, "inventory", "list", "-f", "csv", "--inventory", dsn)

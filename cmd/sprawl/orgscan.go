@@ -2,25 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/sprawlsec/sprawl/inventory"
-	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
 
@@ -51,8 +45,8 @@ func (s *syncWriter) Printf(format string, args ...any) {
 	fmt.Fprintf(s.w, format, args...)
 }
 
-// orgScan scans many repositories of one provider into one report and,
-// with --inventory, one inventory.
+// orgScan is the command side of an organisation scan: its settings,
+// output and exit codes. The scan itself is inventory/orgscan's Runner.
 type orgScan struct {
 	cmd      *cobra.Command
 	p        *pipeline
@@ -61,11 +55,14 @@ type orgScan struct {
 	cacheDir string
 	conc     int
 	full     bool
-	gitAuth  scanner.GitAuth // HTTP header git sends, only to the provider's web host over HTTPS
 	stderr   *syncWriter
 
-	ingestMu sync.Mutex        // one writer to the inventory at a time
-	last     map[string]string // web URL → commit the inventory last saw
+	store inventory.Store // the one inventory handle of the run, nil without --inventory
+	key   []byte
+	ver   *verifier // with --verify and --inventory: verifies before recording
+	bar   *progress
+	// progress counts for the bar
+	done, blobs, findings, total int
 }
 
 func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
@@ -98,29 +95,14 @@ func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
 	return o, nil
 }
 
-// token reads the provider's token from env and sets the header git
-// sends with it (Basic, as user:token); without one it says what the run
-// will miss, unless --quiet.
-func (o *orgScan) token(env, user, without string) string {
+// token reads the provider's token from env; without one it says what
+// the run will miss, unless --quiet.
+func (o *orgScan) token(env, without string) string {
 	token := os.Getenv(env)
-	if token == "" {
-		if !o.p.s.Quiet {
-			o.stderr.Printf("sprawl: %s is not set: %s\n", env, without)
-		}
-		return ""
+	if token == "" && !o.p.s.Quiet {
+		o.stderr.Printf("sprawl: %s is not set: %s\n", env, without)
 	}
-	o.gitAuth.Header = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
 	return token
-}
-
-// gitOrigin names the one place git may send the token: the provider's
-// web host (https://github.com for api.github.com, the instance itself for
-// GitHub Enterprise Server and GitLab). A clone URL the API lists on any
-// other host, or over plain http, is fetched without it.
-func (o *orgScan) gitOrigin(web string) {
-	if u, err := url.Parse(web); err == nil && u.Host != "" {
-		o.gitAuth.Origin = u.Scheme + "://" + u.Host
-	}
 }
 
 // rateLimiter builds the transport every API request goes through.
@@ -137,141 +119,145 @@ func (o *orgScan) rateLimiter() (*forge.RateLimiter, error) {
 	}}, nil
 }
 
-// loadLast reads the commit each repository was last scanned at.
-func (o *orgScan) loadLast(ctx context.Context) error {
-	o.last = map[string]string{}
-	if o.dsn == "" || o.full {
-		return nil
-	}
-	s, err := openInventory(ctx, o.dsn)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	repos, err := s.Repositories(ctx)
-	if err != nil {
-		return inventoryErr(err)
-	}
-	for _, r := range repos {
-		if r.Source == "git" && r.LastCommit != "" {
-			o.last[r.Repository] = r.LastCommit
+// run opens the inventory (once for the whole run), scans what prov
+// lists and reports it.
+func (o *orgScan) run(ctx context.Context, prov orgscan.Provider, what string, start time.Time) error {
+	if o.dsn != "" {
+		key, err := inventoryKey()
+		if err != nil {
+			return err
+		}
+		st, err := openInventory(ctx, o.dsn)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		o.store, o.key = st, key
+		if verifyOn(o.cmd) {
+			if _, err := verifyResults(o.cmd); err != nil {
+				return err
+			}
+			if o.ver, err = newVerifier(o.cmd); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
-}
-
-// selectRepos drops forks and archived repositories unless asked for.
-func (o *orgScan) selectRepos(repos []forge.Repo) (keep []forge.Repo, dropped int) {
 	forks, _ := o.cmd.Flags().GetBool("forks")
 	archived, _ := o.cmd.Flags().GetBool("archived")
-	for _, r := range repos {
-		if (r.Fork && !forks) || (r.Archived && !archived) {
-			dropped++
-			continue
-		}
-		keep = append(keep, r)
+	opts := orgscan.Options{
+		Key: o.key, Actor: actorName(""), Rules: o.p.rules, Engine: o.p.engine, MaxFileSize: o.p.s.maxFileSize,
+		CacheDir: o.cacheDir, Concurrency: o.conc, Workers: o.p.s.Workers, Full: o.full, Forks: forks, Archived: archived,
+		Events: o.event,
 	}
-	return keep, dropped
-}
-
-// repoOutcome is what became of one repository.
-type repoOutcome struct {
-	repo     forge.Repo
-	mode     string // "full", "incremental", "skipped"
-	reason   string // why it was skipped, or why a full scan was needed
-	res      scanner.Result
-	selected int // blobs selected for scanning
-}
-
-// repoState is what a mirror's last ingested scan saw, kept beside the
-// mirror so a later run can tell a deleted branch or a force-push (which
-// need a full scan) from new commits (which do not).
-type repoState struct {
-	Head string            `json:"head"`
-	Refs map[string]string `json:"refs"`
-}
-
-const stateFile = "sprawl-state.json"
-
-// mirrorDir is where a repository's mirror lives in the cache.
-func (o *orgScan) mirrorDir(r forge.Repo) (string, error) {
-	host := "local"
-	if u, err := url.Parse(r.WebURL); err == nil && u.Host != "" {
-		host = u.Host
+	if o.store != nil {
+		opts.Store = o.store
 	}
-	parts := []string{o.cacheDir, o.provider, host}
-	for _, el := range strings.Split(r.FullName, "/") {
-		if el == "" || el == "." || el == ".." || strings.ContainsAny(el, `\:`) {
-			return "", fmt.Errorf("unsafe repository name %q", r.FullName)
-		}
-		parts = append(parts, el)
+	if o.ver != nil {
+		opts.Verifier = o.ver.Verifier
 	}
-	return filepath.Join(parts...) + ".git", nil
-}
-
-// scanRepos clones or fetches and scans each repository, conc at a time.
-// Each repository is ingested as soon as its scan is done, so an
-// interrupted run loses only the repositories still in flight.
-// scanListed keeps the listed repositories the flags select, reads what
-// the inventory last saw of each and scans them; an interruption comes
-// back as the error to return.
-func (o *orgScan) scanListed(ctx context.Context, listed []forge.Repo) (repos []forge.Repo, outcomes []repoOutcome, dropped int, err error) {
-	repos, dropped = o.selectRepos(listed)
-	if err := o.loadLast(ctx); err != nil {
-		return repos, nil, dropped, err
-	}
-	outcomes, err = o.scanRepos(ctx, repos)
+	r, err := orgscan.New(opts)
 	if err != nil {
-		return repos, outcomes, dropped, interrupted(ctx, err, outcomes)
+		return failure(err)
 	}
-	return repos, outcomes, dropped, nil
+	ci, _ := o.cmd.Flags().GetBool("ci-stores")
+	res, err := r.Run(ctx, prov, ci)
+	if o.bar != nil {
+		o.bar.finish()
+	}
+	if err != nil {
+		if le := (*orgscan.ListError)(nil); errors.As(err, &le) {
+			return failure(le.Err)
+		}
+		return interrupted(ctx, err, res.Outcomes)
+	}
+	o.verified(res.Outcomes)
+	return o.finish(ctx, what, res, start)
 }
 
-func (o *orgScan) scanRepos(ctx context.Context, repos []forge.Repo) ([]repoOutcome, error) {
-	out := make([]repoOutcome, len(repos))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.conc)
-	workers := o.p.s.Workers
-	if workers <= 0 {
-		workers = max(1, runtime.GOMAXPROCS(0)/o.conc)
+// verified reports the verifications made before recording (--verify
+// with --inventory) and saves their cache.
+func (o *orgScan) verified(outcomes []orgscan.Outcome) {
+	if o.ver == nil {
+		return
 	}
-	// One progress line for the whole run (terminals only): repositories
-	// done, blobs and findings so far; a spinner keeps turning through
-	// long clones.
-	bar := newProgress(o.stderr.w, o.p.s.Quiet, fmt.Sprintf("0/%d repositories", len(repos)), int64(len(repos)), "repos")
-	bar.tick()
-	defer bar.finish()
-	var (
-		doneMu                sync.Mutex
-		done, blobs, findings int
-	)
-	for i, r := range repos {
-		if gctx.Err() != nil {
-			break
+	n, total := map[string]int{}, 0
+	for _, oc := range outcomes {
+		for st, c := range oc.Verified {
+			n[st] += c
+			total += c
 		}
-		g.Go(func() error {
-			oc, err := o.scanRepo(gctx, r, workers)
-			out[i] = oc
-			doneMu.Lock()
-			done, blobs, findings = done+1, blobs+int(oc.res.Stats.Items), findings+len(oc.res.Findings)
-			bar.set(int64(done), fmt.Sprintf("%d/%d repositories: %d blobs, %d findings", done, len(repos), blobs, findings))
-			doneMu.Unlock()
-			if err != nil {
-				return err // fatal: interrupted, or the inventory failed
-			}
-			if oc.mode == "skipped" {
-				o.stderr.Printf("sprawl: skipped %s: %s\n", r.FullName, oc.reason)
-			} else if o.p.s.Verbose {
-				o.stderr.Printf("sprawl: %s: %s scan, %d blobs, %d findings%s\n", r.FullName, oc.mode, oc.res.Stats.Items, len(oc.res.Findings), paren(oc.reason))
-			}
-			return nil
-		})
 	}
-	err := g.Wait()
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
+	o.ver.save(o.cmd, o.p.s.Quiet)
+	if total > 0 && !o.p.s.Quiet {
+		o.stderr.Printf("%s\n", verifiedLine(total, n))
 	}
-	return out, err
+	if total > 0 && o.p.s.Verbose {
+		o.ver.hostStats(o.cmd)
+	}
+}
+
+// providerTitle is how messages name a provider.
+func providerTitle(name string) string {
+	switch name {
+	case "github":
+		return "GitHub"
+	case "gitlab":
+		return "GitLab"
+	}
+	return name
+}
+
+// event turns the runner's progress into the terminal's.
+func (o *orgScan) event(e orgscan.Event) {
+	s := o.p.s
+	switch e.Kind {
+	case orgscan.EventListed:
+		// One progress line for the whole run (terminals only):
+		// repositories done, blobs and findings so far; a spinner keeps
+		// turning through long clones.
+		o.total = e.Count
+		o.bar = newProgress(o.stderr.w, s.Quiet, fmt.Sprintf("0/%d repositories", e.Count), int64(e.Count), "repos")
+		o.bar.tick()
+	case orgscan.EventReposDone:
+		if o.bar != nil {
+			o.bar.finish()
+			o.bar = nil
+		}
+	case orgscan.EventRepoDone, orgscan.EventRepoSkipped, orgscan.EventRepoFailed:
+		oc := e.Outcome
+		if o.bar != nil {
+			o.done, o.blobs, o.findings = o.done+1, o.blobs+int(oc.Stats.Items), o.findings+len(oc.Findings)
+			o.bar.set(int64(o.done), fmt.Sprintf("%d/%d repositories: %d blobs, %d findings", o.done, o.total, o.blobs, o.findings))
+		}
+		switch {
+		case e.Kind == orgscan.EventRepoSkipped:
+			o.stderr.Printf("sprawl: skipped %s: %s\n", e.Repo.FullName, oc.Reason)
+		case e.Kind == orgscan.EventRepoDone && s.Verbose:
+			o.stderr.Printf("sprawl: %s: %s scan, %d blobs, %d findings%s\n", e.Repo.FullName, oc.Mode, oc.Stats.Items, len(oc.Findings), paren(oc.Reason))
+		}
+	case orgscan.EventRecorded:
+		if !s.Verbose {
+			return
+		}
+		line := recordedLine(displayDSN(inventoryDSN(o.dsn)), *e.Recorded)
+		if e.CI != nil {
+			o.stderr.Printf("%s (%s variables)\n", line, e.CI.Owner)
+		} else {
+			o.stderr.Printf("%s (%s)\n", line, e.Repo.FullName)
+		}
+	case orgscan.EventCIHidden:
+		if !s.Quiet {
+			o.stderr.Printf("sprawl: %s hidden (values not returned by %s, not scanned)\n", plural(e.Count, "CI/CD variable"), providerTitle(e.CI.Provider))
+		}
+	case orgscan.EventCIProblem:
+		o.stderr.Printf("sprawl: CI store skipped: %s\n", e.Problem)
+	case orgscan.EventCISecrets:
+		if !s.Quiet {
+			c := e.CISecrets
+			o.stderr.Printf("sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
+				plural(c.Secrets, "CI secret"), e.CI.Owner, c.New, c.Updated, c.Gone)
+		}
+	}
 }
 
 func repositories(n int) string {
@@ -288,242 +274,23 @@ func paren(s string) string {
 	return " (" + s + ")"
 }
 
-// scanRepo brings one mirror up to date and scans what is new in it. A
-// repository that cannot be cloned or read is an outcome, not an error;
-// the error return is for what must stop the whole run.
-func (o *orgScan) scanRepo(ctx context.Context, r forge.Repo, workers int) (repoOutcome, error) {
-	oc := repoOutcome{repo: r, mode: "skipped"}
-	if r.Empty {
-		oc.reason = "empty repository"
-		return oc, nil
-	}
-	if r.CloneURL == "" {
-		oc.reason = "no clone URL"
-		return oc, nil
-	}
-	dir, err := o.mirrorDir(r)
-	if err != nil {
-		oc.reason = err.Error()
-		return oc, nil
-	}
-	if _, err := scanner.SyncMirror(ctx, "", r.CloneURL, dir, o.gitAuth); err != nil {
-		if ctx.Err() != nil {
-			return oc, ctx.Err()
-		}
-		oc.reason = "clone or fetch failed: " + err.Error()
-		return oc, nil
-	}
-	tips, err := scanner.RefTips(ctx, dir)
-	if err != nil {
-		if ctx.Err() != nil {
-			return oc, ctx.Err()
-		}
-		oc.reason = err.Error()
-		return oc, nil
-	}
-	if len(tips) == 0 {
-		oc.reason = "empty repository"
-		return oc, nil
-	}
-	src := &scanner.GitSource{Path: dir, MaxFileSize: o.p.s.maxFileSize}
-	oc.mode = "full"
-	if last := o.last[r.WebURL]; last != "" {
-		refs, why, err := o.incremental(ctx, dir, last, tips)
-		if err != nil {
-			return oc, err
-		}
-		if refs != nil {
-			oc.mode = "incremental"
-			src.Refs, src.Since = refs, last
-		} else {
-			oc.reason = why
-		}
-	}
-	eng := *o.p.engine
-	eng.Workers = workers
-	eng.Progress = nil
-	res, err := eng.Run(ctx, src)
-	if err != nil {
-		if ctx.Err() != nil {
-			return oc, ctx.Err()
-		}
-		oc.mode, oc.reason = "skipped", "scan failed: "+err.Error()
-		return oc, nil
-	}
-	// The run's counts are of blobs; the commit messages scanned beside
-	// them are not blobs.
-	res.Stats.Items -= int64(src.MessagesScanned())
-	oc.res, oc.selected = res, src.Selected()
-	if o.dsn != "" {
-		opts := []ingestOption{ingestRepoPath(dir), ingestRules(o.p.rules)}
-		if oc.mode == "incremental" {
-			opts = append(opts, ingestPartial())
-		}
-		o.ingestMu.Lock()
-		sum, err := ingestResult(ctx, o.dsn, "git", r.WebURL, res, opts...)
-		o.ingestMu.Unlock()
-		if err != nil {
-			return oc, err
-		}
-		if o.p.s.Verbose {
-			o.stderr.Printf("%s (%s)\n", sum, r.FullName)
-		}
-		// Only now is the scan on record: remember what it covered.
-		_, head := gitHead(ctx, dir)
-		if data, err := json.Marshal(repoState{Head: head, Refs: tips}); err == nil {
-			_ = os.WriteFile(filepath.Join(dir, stateFile), data, 0o600)
-		}
-	}
-	for i := range oc.res.Findings {
-		oc.res.Findings[i].Source, oc.res.Findings[i].Root = "git", r.WebURL
-	}
-	return oc, nil
-}
-
-// incremental decides whether the mirror at dir can be scanned from last
-// (the commit the inventory recorded) on. It returns the revisions to
-// scan (every ref, minus the tips the last scan saw) or, when a full scan
-// is needed, nil and why.
-func (o *orgScan) incremental(ctx context.Context, dir, last string, tips map[string]string) ([]string, string, error) {
-	refs := []string{"--all"}
-	var st repoState
-	data, err := os.ReadFile(filepath.Join(dir, stateFile))
-	if err == nil && json.Unmarshal(data, &st) == nil && st.Head == last {
-		// The refs the recorded scan saw: each must still exist and have
-		// only moved forward, and its old tip bounds what is new.
-		names := make([]string, 0, len(st.Refs))
-		for name := range st.Refs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			old := st.Refs[name]
-			cur, ok := tips[name]
-			if !ok {
-				return nil, "ref " + name + " was deleted", nil
-			}
-			if cur != old {
-				anc, err := scanner.IsAncestor(ctx, dir, old, cur)
-				if err != nil {
-					return nil, "", err
-				}
-				if !anc {
-					return nil, "ref " + name + " was force-pushed", nil
-				}
-			}
-			refs = append(refs, "^"+old)
-		}
-	}
-	// Without that record (another inventory, a new cache), the commit
-	// the inventory knows must still be reachable.
-	ok, err := scanner.Reachable(ctx, dir, last)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		return nil, "last scanned commit no longer reachable (force-push or deleted branch)", nil
-	}
-	return refs, "", nil
-}
-
-// ciResult is what a provider's CI stores yielded.
-type ciResult struct {
-	owner   string
-	root    string // web address of the owner, the variables' repository
-	vars    []scanner.CIVariable
-	secrets []inventory.CISecretRecord
-	// complete: every store of the owner was listed, so what is missing
-	// is gone.
-	complete bool
-	problems []string
-	// readable counts variables whose value was returned; hidden those
-	// whose was not.
-	hidden int
-}
-
-// sorted puts what concurrent listings gathered in a stable order.
-func (c *ciResult) sorted() {
-	sort.Slice(c.vars, func(i, j int) bool { return c.vars[i].Path < c.vars[j].Path })
-	sort.Strings(c.problems)
-}
-
-// scanCI scans the variables as content and records the secrets'
-// metadata; it returns the variables' findings.
-func (o *orgScan) scanCI(ctx context.Context, kind string, ci ciResult) (scanner.Result, error) {
-	for _, p := range ci.problems {
-		o.stderr.Printf("sprawl: CI store skipped: %s\n", p)
-	}
-	src := &scanner.VariableSource{Name: kind, Store: ci.root, Vars: ci.vars}
-	eng := *o.p.engine
-	eng.Progress = nil
-	res, err := eng.Run(ctx, src)
-	if err != nil {
-		return res, failure(err)
-	}
-	if o.dsn != "" {
-		opts := []ingestOption{ingestRules(o.p.rules)}
-		if !ci.complete {
-			opts = append(opts, ingestPartial())
-		}
-		sum, err := ingestResult(ctx, o.dsn, kind, ci.root, res, opts...)
-		if err != nil {
-			return res, err
-		}
-		if o.p.s.Verbose {
-			o.stderr.Printf("%s (%s variables)\n", sum, ci.owner)
-		}
-		if len(ci.secrets) > 0 || ci.complete {
-			st, err := openInventory(ctx, o.dsn)
-			if err != nil {
-				return res, err
-			}
-			defer st.Close()
-			csum, err := st.RecordCISecrets(ctx, inventory.CISecretBatch{Provider: o.provider, Owner: ci.owner, Complete: ci.complete,
-				Secrets: ci.secrets, Actor: actorName("")})
-			if err != nil {
-				return res, inventoryErr(err)
-			}
-			if !o.p.s.Quiet {
-				o.stderr.Printf("sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
-					plural(csum.Secrets, "CI secret"), ci.owner, csum.New, csum.Updated, csum.Gone)
-			}
-		}
-	}
-	for i := range res.Findings {
-		res.Findings[i].Source, res.Findings[i].Root = kind, ci.root
-	}
-	return res, nil
-}
-
 // finish reports every finding and sets the exit code: findings (1) win;
 // a run where every repository failed, or with unreadable items, is a
 // failure (3); skipped repositories alone are not.
-func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcome, dropped int, ci *scanner.Result, start time.Time) error {
-	var all []scanner.Finding
-	var st scanner.Stats
-	counts := map[string]int{}
-	unreadable := 0
-	for _, oc := range outcomes {
-		counts[oc.mode]++
-		all = append(all, oc.res.Findings...)
-		st.Items += oc.res.Stats.Items
-		st.Bytes += oc.res.Stats.Bytes
-		unreadable += oc.res.Stats.Errors
-		for _, e := range oc.res.Stats.FirstErrors {
-			o.stderr.Printf("sprawl: unreadable: %s: %s\n", oc.repo.FullName, e)
+func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, start time.Time) error {
+	for _, oc := range res.Outcomes {
+		for _, e := range oc.Stats.FirstErrors {
+			o.stderr.Printf("sprawl: unreadable: %s: %s\n", oc.Repo.FullName, e)
 		}
 	}
-	vars := 0
-	if ci != nil {
-		all = append(all, ci.Findings...)
-		vars = int(ci.Stats.Items)
-	}
+	sum := orgscan.Summarize(res.Outcomes, res.CI)
+	all := orgscan.Findings(res.Outcomes, res.CI)
 	suppressed := 0
 	if o.p.baseline != nil {
 		all, suppressed = o.p.baseline.Filter(all)
 	}
-	if o.dsn != "" {
-		kept, n, err := suppressByInventory(ctx, o.dsn, all)
+	if o.store != nil {
+		kept, n, err := suppressIn(ctx, o.store, o.key, all)
 		if err != nil {
 			return err
 		}
@@ -533,26 +300,26 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 	if err != nil {
 		return err
 	}
-	if err := o.p.report(o.cmd, "", all, unreadable); err != nil {
+	if err := o.p.report(o.cmd, "", all, sum.Unreadable); err != nil {
 		return err
 	}
 	if !o.p.s.Quiet {
 		var b strings.Builder
-		fmt.Fprintf(&b, "sprawl: %s: %s", what, repositories(len(outcomes)))
-		if dropped > 0 {
-			fmt.Fprintf(&b, " (%d forks or archived left out)", dropped)
+		fmt.Fprintf(&b, "sprawl: %s: %s", what, repositories(sum.Repositories))
+		if res.Dropped > 0 {
+			fmt.Fprintf(&b, " (%d forks or archived left out)", res.Dropped)
 		}
-		fmt.Fprintf(&b, ": %d full, %d incremental, %d skipped; scanned %s (%s)", counts["full"], counts["incremental"], counts["skipped"],
-			plural(int(st.Items), "blob"), humanBytes(st.Bytes))
-		if ci != nil {
-			fmt.Fprintf(&b, " and %s", plural(vars, "CI variable"))
+		fmt.Fprintf(&b, ": %d full, %d incremental, %d skipped; scanned %s (%s)", sum.Full, sum.Incremental, sum.Skipped,
+			plural(int(sum.Blobs), "blob"), humanBytes(sum.Bytes))
+		if res.CIScanned {
+			fmt.Fprintf(&b, " and %s", plural(sum.CIVariables, "CI variable"))
 		}
 		fmt.Fprintf(&b, " in %s: %s", time.Since(start).Round(time.Millisecond), plural(len(all), "finding"))
 		if suppressed > 0 {
 			fmt.Fprintf(&b, ", %d suppressed by baseline or inventory", suppressed)
 		}
-		if unreadable > 0 {
-			fmt.Fprintf(&b, ", %d unreadable", unreadable)
+		if sum.Unreadable > 0 {
+			fmt.Fprintf(&b, ", %d unreadable", sum.Unreadable)
 		}
 		fmt.Fprintln(o.stderr.w, b.String())
 	}
@@ -561,23 +328,24 @@ func (o *orgScan) finish(ctx context.Context, what string, outcomes []repoOutcom
 			return errFindings
 		}
 	}
-	if len(outcomes) > 0 && counts["skipped"] == len(outcomes) {
+	if sum.Repositories > 0 && sum.Skipped == sum.Repositories {
 		return failure(fmt.Errorf("%s: every repository failed", what))
 	}
-	if unreadable > 0 {
-		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", unreadable))
+	if sum.Unreadable > 0 {
+		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", sum.Unreadable))
 	}
 	return nil
 }
 
-// interrupted explains a cancelled run.
-func interrupted(ctx context.Context, err error, outcomes []repoOutcome) error {
+// interrupted explains a cancelled run; any other error stops it with its
+// exit code (an inventory's, or 3).
+func interrupted(ctx context.Context, err error, outcomes []orgscan.Outcome) error {
 	if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-		return err
+		return inventoryErr(err)
 	}
 	done := 0
 	for _, oc := range outcomes {
-		if oc.mode == "full" || oc.mode == "incremental" {
+		if oc.Scanned() {
 			done++
 		}
 	}

@@ -7,36 +7,7 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
-
-	"github.com/sprawlsec/sprawl/scanner/forge"
 )
-
-// TestOrgScanGitOrigin: the origin git may send the org scan's token to
-// is the provider's web host over the API's scheme, taken from the API
-// configuration, never from a clone URL the API lists.
-func TestOrgScanGitOrigin(t *testing.T) {
-	web := func(apiURL string) string {
-		gh, err := forge.NewGitHub(apiURL, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return gh.WebBase
-	}
-	for _, tc := range []struct{ web, want string }{
-		{web(""), "https://github.com"},
-		{web("https://api.github.com/"), "https://github.com"},
-		{web("https://ghe.example/api/v3"), "https://ghe.example"},
-		{"https://gitlab.example/", "https://gitlab.example"},
-		{"https://gitlab.example:8443/sub", "https://gitlab.example:8443"},
-		{"http://gitlab.example", "http://gitlab.example"}, // kept, and refused by scanner.GitAuth (not https)
-	} {
-		var o orgScan
-		o.gitOrigin(tc.web)
-		if o.gitAuth.Origin != tc.want {
-			t.Errorf("gitOrigin(%q) = %q, want %q", tc.web, o.gitAuth.Origin, tc.want)
-		}
-	}
-}
 
 // TestOrgScanGitHeaderNotToListedHost: a repository the API lists with a
 // clone URL on another host (here plain http, as a hostile or misconfigured

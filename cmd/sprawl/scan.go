@@ -305,7 +305,7 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		}
 		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
 		bar.tick()
-		sum, err := ingestResult(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), append(sourceIngestOptions(src), ingestRules(p.rules))...)
+		sum, err := recordScan(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), recordOptions(src, p.rules))
 		bar.finish()
 		if err != nil {
 			return res, 0, err
@@ -330,7 +330,7 @@ func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result,
 		}
 		p.noteRemoved(suppressedIgnore, before, kept)
 		before = kept
-		kept, n, err := suppressByInventory(cmd.Context(), dsn, kept)
+		kept, n, err := inventorySuppress(cmd.Context(), dsn, kept)
 		if err != nil {
 			return res, 0, err
 		}

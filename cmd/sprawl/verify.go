@@ -155,8 +155,17 @@ func (p *pipeline) ruleByID(id string) *detectors.Rule {
 	return nil
 }
 
-// runVerify asks the providers about fs, setting each one's Verification.
-func (p *pipeline) runVerify(cmd *cobra.Command, fs []scanner.Finding) error {
+// verifier is a verify.Verifier configured from the --verify-* flags,
+// with its result cache.
+type verifier struct {
+	*verify.Verifier
+	cache     *verify.Cache
+	cachePath string
+	ttl       time.Duration
+}
+
+// newVerifier builds the verifier the flags describe, loading its cache.
+func newVerifier(cmd *cobra.Command) (*verifier, error) {
 	f := cmd.Flags()
 	o := verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
 	o.Hosts, _ = f.GetStringSlice("verify-hosts")
@@ -174,42 +183,67 @@ func (p *pipeline) runVerify(cmd *cobra.Command, fs []scanner.Finding) error {
 	if cachePath != "off" {
 		c, err := verify.LoadCache(cachePath)
 		if err != nil {
-			return failure(err)
+			return nil, failure(err)
 		}
 		o.Cache = c
+	}
+	return &verifier{Verifier: verify.New(o), cache: o.Cache, cachePath: cachePath, ttl: o.TTL}, nil
+}
+
+// save writes the result cache back, warning (unless quiet) when it
+// cannot.
+func (v *verifier) save(cmd *cobra.Command, quiet bool) {
+	if v.cache == nil {
+		return
+	}
+	if err := v.cache.Save(v.cachePath, time.Now(), v.ttl); err != nil && !quiet {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %v\n", err)
+	}
+}
+
+// verifiedLine says how many findings were verified with which result.
+func verifiedLine(total int, n map[string]int) string {
+	return fmt.Sprintf("sprawl: verified %d findings: %d live, %d revoked, %d unknown",
+		total, n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
+}
+
+// hostStats writes, per host, the requests the verifier made.
+func (v *verifier) hostStats(cmd *cobra.Command) {
+	stats := v.Stats()
+	hosts := make([]string, 0, len(stats))
+	for h := range stats {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	for _, h := range hosts {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
+	}
+}
+
+// runVerify asks the providers about fs, setting each one's Verification.
+func (p *pipeline) runVerify(cmd *cobra.Command, fs []scanner.Finding) error {
+	v, err := newVerifier(cmd)
+	if err != nil {
+		return err
 	}
 	rules := make(map[string]*detectors.Rule, len(p.rules))
 	for _, r := range p.rules {
 		rules[r.ID] = r
 	}
-	v := verify.New(o)
 	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("verifying %d findings", len(fs)), -1, "")
 	bar.tick()
 	v.Findings(cmd.Context(), rules, fs, 16)
 	bar.finish()
-	if o.Cache != nil {
-		if err := o.Cache.Save(cachePath, time.Now(), o.TTL); err != nil && !p.s.Quiet {
-			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %v\n", err)
-		}
-	}
+	v.save(cmd, p.s.Quiet)
 	if !p.s.Quiet {
 		n := map[string]int{}
 		for _, x := range fs {
 			n[x.Verification.Status]++
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verified %d findings: %d live, %d revoked, %d unknown\n",
-			len(fs), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
+		fmt.Fprintln(cmd.ErrOrStderr(), verifiedLine(len(fs), n))
 	}
 	if p.s.Verbose {
-		stats := v.Stats()
-		hosts := make([]string, 0, len(stats))
-		for h := range stats {
-			hosts = append(hosts, h)
-		}
-		sort.Strings(hosts)
-		for _, h := range hosts {
-			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
-		}
+		v.hostStats(cmd)
 	}
 	return nil
 }
