@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/inventory/queue"
 )
 
@@ -303,4 +304,59 @@ func writeBatch(w io.Writer, b queue.Batch, items []queue.ItemStatus) error {
 		rows = append(rows, []string{cell(it.Name), it.Kind, it.State, strconv.Itoa(it.Attempts), cell(it.Worker), cell(it.Message)})
 	}
 	return renderTable(w, []string{"ITEM", "KIND", "STATE", "ATTEMPTS", "WORKER", "MESSAGE"}, rows)
+}
+
+// enqueue lists what prov covers and queues it for workers (--enqueue):
+// one job per repository and per CI store, in one transaction; it prints
+// the batch's number on stdout.
+func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what string) error {
+	for _, f := range []string{"full", "verify", "baseline", "output"} {
+		if fl := o.cmd.Flags().Lookup(f); fl != nil && fl.Changed {
+			return usageErr("--%s is not supported with --enqueue: workers scan incrementally into the inventory; read the results there ('sprawl inventory list', 'sprawl report inventory')", f)
+		}
+	}
+	q, err := openQueue(ctx, o.dsn)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	forks, _ := o.cmd.Flags().GetBool("forks")
+	archived, _ := o.cmd.Flags().GetBool("archived")
+	r, err := orgscan.New(orgscan.Options{Engine: o.p.engine, Rules: o.p.rules, CacheDir: o.cacheDir, Forks: forks, Archived: archived})
+	if err != nil {
+		return failure(err)
+	}
+	ci, _ := o.cmd.Flags().GetBool("ci-stores")
+	plan, err := queue.PlanOrg(ctx, r, prov, o.api, ci, what)
+	if err != nil {
+		if ctx.Err() != nil {
+			return failure(ctx.Err())
+		}
+		return failure(err)
+	}
+	id, err := q.Enqueue(ctx, plan, actorName(""))
+	if err != nil {
+		return failure(err)
+	}
+	repos, stores := 0, 0
+	for _, it := range plan.Items {
+		if it.Kind == queue.KindCI {
+			stores++
+		} else {
+			repos++
+		}
+	}
+	_, err = fmt.Fprintf(o.cmd.OutOrStdout(), "batch %d: %s: %s and %s queued; follow it with 'sprawl jobs show %d'\n",
+		id, cell(what), repositories(repos), plural(stores, "CI store"), id)
+	return failure(err)
+}
+
+// checkEnqueue refuses --enqueue without a PostgreSQL inventory before
+// anything is listed.
+func checkEnqueue(cmd *cobra.Command, dsn string) error {
+	if enq, _ := cmd.Flags().GetBool("enqueue"); !enq || inventory.IsPostgres(inventoryDSN(dsn)) {
+		return nil
+	}
+	_, err := openQueue(cmd.Context(), dsn)
+	return err
 }
