@@ -16,17 +16,20 @@
 // organisation enqueued twice does not scan a repository twice at once;
 // the second batch's item then says which batch scans it.
 //
-// A worker runs an item through a Handler (the org-scan package: mirror,
-// incremental scan from the inventory's record, ingest in one
-// transaction) and records its outcome. An item whose handler fails is
-// retried; after MaxAttempts it is failed with its error and counted so,
-// without holding up the batch. A handler error that wraps a WaitError
-// (an API rate limit) snoozes the job until the limit resets, which costs
-// no attempt. When an item reaches its end and no item of the batch is
-// left, the same transaction (holding the batch's row lock) queues the
-// batch's finish job, once; that job writes the summary and audit entry
-// (Handler.Finish) under the row lock and marks the batch finished, so
-// several workers finishing the last items together finish the batch once.
+// A worker runs an item through a Handler: OrgScan runs it with
+// inventory/orgscan, the code a single-machine scan runs (mirror into the
+// worker's cache, incremental scan from the inventory's record, ingest in
+// one transaction, which writes the repository's audit entry). An item
+// whose handler fails is retried; after MaxAttempts it is failed with its
+// error and counted so, without holding up the batch. A handler error
+// that wraps a WaitError (an API rate limit; ParkSleep turns the rate
+// limiter's long waits into one) snoozes the job until the limit resets,
+// which costs no attempt. When an item reaches its end and no item of the
+// batch is left, the same transaction (holding the batch's row lock)
+// queues the batch's finish job, once; that job writes the batch's summary
+// (Handler.Finish: the single-machine scan's summary line) under the row
+// lock and marks the batch finished, so several workers finishing the last
+// items together finish the batch once.
 //
 // # Faults
 //

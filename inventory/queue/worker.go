@@ -28,8 +28,8 @@ type Handler interface {
 	// kept with the item for Finish. An error is retried; wrap a WaitError
 	// to wait for a rate limit instead.
 	Scan(ctx context.Context, provider string, it Item) (json.RawMessage, error)
-	// Finish writes the end of a batch whose items all ended: the summary
-	// (returned) and the audit entry a single-machine scan writes.
+	// Finish writes the end of a batch whose items all ended: what a
+	// single-machine scan writes at its end, the summary (returned) first.
 	Finish(ctx context.Context, b Batch, items []ItemStatus) (string, error)
 }
 
