@@ -187,3 +187,46 @@ func TestVerifyCommandRescans(t *testing.T) {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// An organisation scan with --verify --inventory records each
+// repository's verifications with its secrets, as a directory scan does:
+// the inventory lists the secret as live and the audit chain covers it.
+func TestOrgScanVerifyRecordedInInventory(t *testing.T) {
+	fx := newGHFixture(t)
+	requests := fakeGitHubAPI(t, 200, `{"login":"octocat"}`)
+	code, fs, stderr := fx.run(t, "--ci-stores=false", "--verify", "--verify-cache", "off")
+	if code != exitFindings {
+		t.Fatalf("scan: exit %d, want %d\n%s", code, exitFindings, stderr)
+	}
+	if requests.Load() == 0 {
+		t.Fatalf("nothing was verified\n%s", stderr)
+	}
+	for _, f := range fs {
+		if v, _ := f["verification"].(map[string]any); v == nil || v["status"] != "live" {
+			t.Errorf("reported finding without its verification: %v", f)
+		}
+	}
+	code, out, errOut := runInventoryCLI(t, "inventory", "list", "--inventory", fx.db, "-f", "json")
+	var es []struct {
+		Verification []struct {
+			Status   string            `json:"status"`
+			Identity map[string]string `json:"identity"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal([]byte(out), &es); err != nil || code != 0 {
+		t.Fatalf("list json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	// The secret is in both repositories: each one's scan recorded its
+	// verification.
+	if len(es) != 1 || len(es[0].Verification) != 2 {
+		t.Fatalf("inventory: want the one secret with two verifications, got %s", out)
+	}
+	for _, v := range es[0].Verification {
+		if v.Status != "live" || v.Identity["login"] != "octocat" {
+			t.Errorf("verification %+v, want live as octocat", v)
+		}
+	}
+	if code, out, errOut := runInventoryCLI(t, "audit", "verify", "--inventory", fx.db); code != 0 {
+		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
