@@ -15,4 +15,4 @@ if ! SPRAWL_BENCH_ORG_WORKERS=1 SPRAWL_BENCH_BIN="$BIN" SPRAWL_BENCH_ORG_COMMITS
 	echo "bench-org-workers: FAILED" >&2
 	exit 1
 fi
-grep -E 'generated|workers=|^(ok|FAIL|---)' "$out"
+grep -E 'generated|single process|workers=|^(ok|FAIL|---)' "$out"

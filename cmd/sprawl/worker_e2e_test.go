@@ -373,6 +373,19 @@ func TestOrgWorkersBench(t *testing.T) {
 		}
 		t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
+	// For reference: one process, the same org, the same concurrency.
+	{
+		dsn := pgSchemaDSN(t, "sprawl_bench_single_")
+		start := time.Now()
+		code, _, stderr := runSprawl(context.Background(), "scan", "github", "--org", "acme", "--inventory", dsn, "--ci-stores=false",
+			"--cache-dir", filepath.Join(fx.dir, "cache-single"), "--concurrency", "2", "--format", "json", "--quiet")
+		if code != exitFindings {
+			t.Fatalf("single-machine scan: exit %d\n%s", code, stderr)
+		}
+		wall := time.Since(start)
+		t.Logf("single process (scan github --org, --concurrency 2, this test's process): %d repositories × %d commits in %s, %.1f repositories/s",
+			repos, commits, wall.Round(time.Millisecond), float64(repos)/wall.Seconds())
+	}
 	for _, n := range []int{1, 2, 4} {
 		dsn := pgSchemaDSN(t, fmt.Sprintf("sprawl_bench%d_", n))
 		start := time.Now()

@@ -556,3 +556,35 @@ func TestPostgresQueueSwallowedRateLimit(t *testing.T) {
 		t.Errorf("item = %+v, want done on attempt 1, not recovered", items[0])
 	}
 }
+
+// TestPostgresQueuePeriodicSchedule: a worker given a schedule enqueues
+// the organisation through River's periodic jobs, and runs the batch.
+func TestPostgresQueuePeriodicSchedule(t *testing.T) {
+	dsn := testDSN(t)
+	q := openQueue(t, dsn)
+	ctx := context.Background()
+	s, err := ParseSchedule("github:acme@@every 2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newFake()
+	startWorker(t, q, WorkerConfig{Handler: h, Concurrency: 2, Schedules: []Schedule{s}})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		bs, err := q.Batches(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bs) > 0 {
+			b, _ := waitFinished(t, q, bs[len(bs)-1].ID)
+			if b.Target != "github acme" || b.CreatedBy != "schedule github:acme" || b.Done != 2 {
+				t.Errorf("scheduled batch = %+v", b)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the schedule enqueued nothing in a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
