@@ -57,6 +57,8 @@ func runConformance(t *testing.T, newStore storeFactory) {
 		{"NoPlaintext", testNoPlaintext},
 		{"Filters", testFilters},
 		{"VerificationHistory", testVerificationHistory},
+		{"OrgScanRecorded", testOrgScanRecorded},
+		{"RecordAndSuppress", testRecordAndSuppress},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

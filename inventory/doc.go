@@ -92,6 +92,21 @@
 // accepted-risk status only suppresses a finding once Verify passes, so a
 // status set with SQL never turns a failing gate into a passing one.
 //
+// An organisation scan's end is an "org-scan" entry (RecordOrgScan): its
+// target, counts and skipped repositories with their reasons, written by
+// inventory/orgscan once every repository's own ingest is on record. It
+// changes no table, so Verify only chains it.
+//
+// # Recording a scan
+//
+// Record is how every scan reaches the inventory (`scan dir|git|staged
+// --inventory`, each repository and CI store of an organisation scan): it
+// builds the Scan (BuildScan: complete unless partial, staged or with
+// unreadable items; a git scan's branch and head, GitHead; whether each
+// secret is still in its file at the head, TipChecker, which streams each
+// file through scanner.SecretsAt) and ingests it in one transaction.
+// Suppress applies TrustedSuppressed to findings.
+//
 // # Vault index
 //
 // RecordVaultIndex keeps, per field of a secret held in a secret store

@@ -131,6 +131,10 @@ type Store interface {
 	// a "ci-secrets" audit entry in the same transaction.
 	RecordCISecrets(ctx context.Context, b CISecretBatch) (CISecretSummary, error)
 
+	// RecordOrgScan appends an "org-scan" audit entry for the end of an
+	// organisation scan (orgrun.go); no table changes.
+	RecordOrgScan(ctx context.Context, r OrgScanRecord) error
+
 	// CISecrets returns the recorded CI secrets matching q, ordered by
 	// provider, owner, name, scope, repository, environment, store.
 	CISecrets(ctx context.Context, q CISecretQuery) ([]CISecret, error)

@@ -1506,6 +1506,13 @@ func auditSummary(e inventory.AuditEntry) string {
 			s += ": FAILED: " + e
 		}
 		return s
+	case inventory.ActionOrgScan:
+		s := fmt.Sprintf("%s: %s: %d full, %d incremental, %d skipped; %s", str("target"), repositories(num("repositories")),
+			num("full"), num("incremental"), num("skipped"), plural(num("findings"), "finding"))
+		if b := str("batch"); b != "" {
+			s += " (batch " + b + ")"
+		}
+		return s
 	case inventory.ActionVerify:
 		vs, _ := d["verifications"].([]any)
 		n := map[string]int{}

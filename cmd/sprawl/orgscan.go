@@ -179,6 +179,10 @@ func (o *orgScan) run(ctx context.Context, prov orgscan.Provider, what string, s
 		return interrupted(ctx, err, res.Outcomes)
 	}
 	o.verified(res.Outcomes)
+	if _, err := r.Finish(ctx, orgscan.RunInfo{Provider: prov.Name(), Owner: prov.Owner(), Target: what, Started: start, LeftOut: res.Dropped},
+		res.Outcomes, res.CI); err != nil {
+		return inventoryErr(err)
+	}
 	return o.finish(ctx, what, res, start)
 }
 

@@ -61,6 +61,7 @@ type CIOutcome struct {
 	Variables int                        `json:"variables"`
 	Stats     scanner.Stats              `json:"stats"`
 	Findings  []scanner.Finding          `json:"-"`
+	Found     int                        `json:"found"` // len(Findings)
 	Problems  []string                   `json:"problems,omitempty"`
 	Hidden    int                        `json:"hidden,omitempty"`
 	Recorded  *inventory.Recorded        `json:"recorded,omitempty"`
@@ -116,7 +117,7 @@ func (r *Runner) ScanCI(ctx context.Context, l CIListing) (CIOutcome, error) {
 			r.emit(Event{Kind: EventCISecrets, CI: &st, CISecrets: &csum})
 		}
 	}
-	oc.Findings = res.Findings
+	oc.Findings, oc.Found = res.Findings, len(res.Findings)
 	for i := range oc.Findings {
 		oc.Findings[i].Source, oc.Findings[i].Root = st.Kind, st.Root
 	}

@@ -35,6 +35,9 @@ const (
 	EventCISecrets EventKind = "ci-secrets"
 	// EventCIDone: a CI store listing was scanned (CIOutcome).
 	EventCIDone EventKind = "ci-done"
+	// EventFinished: Finish summarised the run (Summary) and recorded
+	// its end.
+	EventFinished EventKind = "finished"
 )
 
 // Event is one piece of progress. Only the fields its Kind names are set.
@@ -47,6 +50,7 @@ type Event struct {
 	CIOutcome *CIOutcome
 	Recorded  *inventory.Recorded
 	CISecrets *inventory.CISecretSummary
+	Summary   *Summary
 	Count     int
 	Problem   string
 	Err       error

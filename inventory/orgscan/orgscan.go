@@ -70,8 +70,9 @@ type Outcome struct {
 	// Selected counts the blobs selected for scanning.
 	Selected int `json:"selected"`
 	// Findings are the repository's findings, Source "git" and Root its
-	// web address.
+	// web address; Found counts them (and survives serialisation).
 	Findings []scanner.Finding `json:"-"`
+	Found    int               `json:"found"`
 	// Recorded is what the inventory recorded, when there is one.
 	Recorded *inventory.Recorded `json:"recorded,omitempty"`
 	// Verified counts the findings verified before they were recorded,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -241,5 +242,55 @@ func TestSummarize(t *testing.T) {
 	want := Summary{Repositories: 3, Full: 1, Incremental: 1, Skipped: 1, Blobs: 4, Bytes: 15, Unreadable: 1, CIStores: 1, CIVariables: 4, Findings: 3}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Summarize (-want +got):\n%s", diff)
+	}
+}
+
+// TestFinishFromJSON: the end-of-run record is written from outcomes as
+// a queue keeps them (JSON, without findings): the counts survive, and
+// the inventory's audit log holds one org-scan entry naming the skipped
+// repository.
+func TestFinishFromJSON(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	rem := newRemote(t, t.TempDir())
+	rem.commit(t, "config", "app.env", "GITHUB_TOKEN="+ghToken(t)+"\n")
+	r := fx.runner(t, nil)
+	var outcomes []Outcome
+	for _, repo := range []Repo{
+		{Provider: "github", FullName: "acme/app", WebURL: "https://github.example/acme/app", CloneURL: "file://" + rem.bare},
+		{Provider: "github", FullName: "acme/empty", Empty: true},
+	} {
+		oc, err := r.ScanRepo(ctx, repo, scanner.GitAuth{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(oc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Outcome
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		outcomes = append(outcomes, back)
+	}
+	sum, err := r.Finish(ctx, RunInfo{Provider: "github", Owner: "acme", Target: "github acme", Batch: "7", Started: time.Now()}, outcomes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Repositories != 2 || sum.Full != 1 || sum.Skipped != 1 || sum.Findings != 1 || sum.Blobs == 0 {
+		t.Errorf("summary = %+v", sum)
+	}
+	log, err := fx.store.AuditLog(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := log[len(log)-1]
+	if last.Action != inventory.ActionOrgScan || last.Actor != "tester" || !strings.Contains(last.Data, `"repository":"acme/empty","reason":"empty repository"`) ||
+		!strings.Contains(last.Data, `"batch":"7"`) || !strings.Contains(last.Data, `"findings":1`) {
+		t.Errorf("last audit entry = %+v", last)
+	}
+	if res, err := inventory.Verify(ctx, fx.store); err != nil || res.Entries != int64(len(log)) {
+		t.Errorf("audit verify: %+v, %v", res, err)
 	}
 }

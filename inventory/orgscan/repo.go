@@ -153,7 +153,7 @@ func (r *Runner) scanRepo(ctx context.Context, repo Repo, auth scanner.GitAuth) 
 			_ = os.WriteFile(filepath.Join(dir, stateFile), data, 0o600)
 		}
 	}
-	oc.Findings = res.Findings
+	oc.Findings, oc.Found = res.Findings, len(res.Findings)
 	for i := range oc.Findings {
 		oc.Findings[i].Source, oc.Findings[i].Root = "git", repo.WebURL
 	}

@@ -1,9 +1,16 @@
 package orgscan
 
-import "github.com/sprawlsec/sprawl/scanner"
+import (
+	"context"
+	"time"
+
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/scanner"
+)
 
 // Summary counts what a run (or a batch of jobs) did, from its outcomes
-// alone, so it can be written by whoever sees the last outcome.
+// alone (their JSON form is enough), so it can be written by whoever sees
+// the last outcome.
 type Summary struct {
 	// Repositories counts the outcomes; Full, Incremental and Skipped
 	// split them by mode.
@@ -41,12 +48,12 @@ func Summarize(outcomes []Outcome, ci []CIOutcome) Summary {
 		s.Blobs += oc.Stats.Items
 		s.Bytes += oc.Stats.Bytes
 		s.Unreadable += oc.Stats.Errors
-		s.Findings += len(oc.Findings)
+		s.Findings += max(oc.Found, len(oc.Findings))
 	}
 	for _, c := range ci {
 		s.CIStores++
 		s.CIVariables += int(c.Stats.Items)
-		s.Findings += len(c.Findings)
+		s.Findings += max(c.Found, len(c.Findings))
 	}
 	return s
 }
@@ -61,4 +68,47 @@ func Findings(outcomes []Outcome, ci []CIOutcome) []scanner.Finding {
 		all = append(all, c.Findings...)
 	}
 	return all
+}
+
+// RunInfo names a run for its end-of-run record.
+type RunInfo struct {
+	// Provider and Owner are the Provider's Name and Owner; Target names
+	// the run for people ("github acme").
+	Provider, Owner, Target string
+	// Batch is a job queue's batch id, "" for a run in one process.
+	Batch string
+	// Started is when the run (or the batch) started.
+	Started time.Time
+	// LeftOut counts forks and archived repositories left out.
+	LeftOut int
+}
+
+// Finish summarises outcomes and ci and, with a Store, appends the run's
+// "org-scan" audit entry (inventory.Store.RecordOrgScan): its counts and
+// every skipped repository with the reason. A worker that sees a batch's
+// last job calls it with the batch's outcomes, decoded from their JSON.
+func (r *Runner) Finish(ctx context.Context, info RunInfo, outcomes []Outcome, ci []CIOutcome) (Summary, error) {
+	sum := Summarize(outcomes, ci)
+	if r.o.Store == nil {
+		r.emit(Event{Kind: EventFinished, Summary: &sum})
+		return sum, nil
+	}
+	rec := inventory.OrgScanRecord{
+		Provider: info.Provider, Owner: info.Owner, Target: info.Target, Batch: info.Batch,
+		Started: info.Started, Finished: time.Now(), LeftOut: info.LeftOut,
+		Repositories: sum.Repositories, Full: sum.Full, Incremental: sum.Incremental, Skipped: sum.Skipped,
+		Blobs: sum.Blobs, Bytes: sum.Bytes, Unreadable: sum.Unreadable,
+		CIStores: sum.CIStores, CIVariables: sum.CIVariables, Findings: sum.Findings,
+		Actor: r.o.Actor,
+	}
+	for _, oc := range outcomes {
+		if oc.Mode == ModeSkipped {
+			rec.SkippedRepos = append(rec.SkippedRepos, inventory.SkippedRepo{Repository: oc.Repo.FullName, Reason: oc.Reason})
+		}
+	}
+	if err := r.o.Store.RecordOrgScan(ctx, rec); err != nil {
+		return sum, err
+	}
+	r.emit(Event{Kind: EventFinished, Summary: &sum})
+	return sum, nil
 }
