@@ -268,6 +268,21 @@ func TestWorkersEndToEnd(t *testing.T) {
 	if d := cmp.Diff(locationSet(t, openPG(t, sdsn)), locationSet(t, qdb)); d != "" {
 		t.Errorf("workers' inventory differs from a single-machine scan's (-single +workers):\n%s", d)
 	}
+	// The batch's end is one "org-scan" audit entry, as a single
+	// machine's run ends with one.
+	for name, db := range map[string]*sql.DB{"workers": qdb, "single": openPG(t, sdsn)} {
+		var n int
+		var data string
+		if err := db.QueryRow(`SELECT COUNT(*), MAX(data) FROM audit_log WHERE action = 'org-scan'`).Scan(&n, &data); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || !strings.Contains(data, `"repositories":200,"full":200`) {
+			t.Errorf("%s: %d org-scan audit entries, want 1 of 200 full scans: %s", name, n, data)
+		}
+		if name == "workers" && !strings.Contains(data, fmt.Sprintf(`"batch":"%d"`, batch)) {
+			t.Errorf("the batch's org-scan entry does not name the batch: %s", data)
+		}
+	}
 	code, out, stderr = runSprawl(context.Background(), "audit", "verify", "--inventory", qdsn)
 	if code != 0 {
 		t.Errorf("audit verify: exit %d\n%s%s", code, out, stderr)

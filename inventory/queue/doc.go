@@ -26,10 +26,13 @@
 // limiter's long waits into one) snoozes the job until the limit resets,
 // which costs no attempt. When an item reaches its end and no item of the
 // batch is left, the same transaction (holding the batch's row lock)
-// queues the batch's finish job, once; that job writes the batch's summary
-// (Handler.Finish: the single-machine scan's summary line) under the row
-// lock and marks the batch finished, so several workers finishing the last
-// items together finish the batch once.
+// queues the batch's finish job, once; that job writes the batch's end
+// (Handler.Finish: the "org-scan" audit entry and summary line a
+// single-machine scan writes) under the row lock and marks the batch
+// finished in the same transaction, so several workers finishing the last
+// items together finish the batch once. (A worker dying between the audit
+// entry's commit and that mark would leave the retried finish job to
+// write a second entry for the batch: a window of one statement.)
 //
 // # Faults
 //

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
+	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
 
@@ -19,6 +21,7 @@ import (
 // cannot make a worker send its token elsewhere.
 type batchSpec struct {
 	API     string            `json:"api"`
+	Owner   string            `json:"owner,omitempty"`
 	Dropped int               `json:"dropped,omitempty"` // forks and archived left out
 	Missing []orgscan.Outcome `json:"missing,omitempty"` // named repositories not found
 	CI      bool              `json:"ci,omitempty"`
@@ -154,7 +157,7 @@ func PlanOrg(ctx context.Context, r *orgscan.Runner, p orgscan.Provider, api str
 		return Plan{}, &orgscan.ListError{Err: err}
 	}
 	repos, dropped := r.Select(listed)
-	bs := batchSpec{API: api, Dropped: dropped, Missing: missing}
+	bs := batchSpec{API: api, Owner: p.Owner(), Dropped: dropped, Missing: missing}
 	plan := Plan{Provider: p.Name(), Target: what}
 	for _, repo := range repos {
 		spec, err := json.Marshal(repoSpec{API: api, Repo: repo})
@@ -225,66 +228,94 @@ func (h *OrgScan) Scan(ctx context.Context, provider string, it Item) (json.RawM
 	return nil, fmt.Errorf("item %s: unknown kind %q", it.Name, it.Kind)
 }
 
-// Finish writes the batch's summary from its items' outcomes, in the
-// words of a single-machine scan's summary line; failed repositories
-// count as skipped there, and are named.
-func (h *OrgScan) Finish(_ context.Context, b Batch, items []ItemStatus) (string, error) {
+// Finish writes the batch's end as a single-machine scan writes its
+// run's: the "org-scan" audit entry (orgscan.Runner.Finish, with the
+// batch's number) and the summary line. Failed repositories count as
+// skipped there, with their last error.
+func (h *OrgScan) Finish(ctx context.Context, b Batch, items []ItemStatus) (string, error) {
 	var bs batchSpec
 	if len(b.Spec) > 0 {
 		if err := json.Unmarshal(b.Spec, &bs); err != nil {
 			return "", fmt.Errorf("batch %d: %w", b.ID, err)
 		}
 	}
-	return summary(b, bs, items), nil
+	t := tally(b, bs, items)
+	owner := bs.Owner
+	if owner == "" {
+		_, owner, _ = strings.Cut(b.Target, " ")
+	}
+	sum, err := h.runner.Finish(ctx, orgscan.RunInfo{Provider: b.Provider, Owner: owner, Target: b.Target,
+		Batch: strconv.FormatInt(b.ID, 10), Started: b.Created, LeftOut: bs.Dropped}, t.outcomes, t.ci)
+	if err != nil {
+		return "", err
+	}
+	return t.line(b, bs, sum), nil
 }
 
-// summary is the batch's summary line.
-func summary(b Batch, bs batchSpec, items []ItemStatus) string {
-	var outcomes []orgscan.Outcome
-	var ci []orgscan.CIOutcome
-	findings, failed, recovered, queuedElsewhere := 0, 0, 0, 0
+// batchTally is what a batch's items add up to.
+type batchTally struct {
+	outcomes []orgscan.Outcome
+	ci       []orgscan.CIOutcome
+	// failed items; recovered ones (a dead attempt recorded them, their
+	// outcome is lost); repositories another batch scanned.
+	failed, recovered, elsewhere int
+}
+
+// tally decodes the items' outcomes. Findings are not in an outcome's
+// JSON (they hold secrets); what was recorded of them stands in for the
+// count.
+func tally(b Batch, bs batchSpec, items []ItemStatus) batchTally {
+	var t batchTally
 	for _, it := range items {
 		switch {
-		case it.Kind == KindRepository && it.State == StateFailed:
-			failed++
-			outcomes = append(outcomes, orgscan.Outcome{Mode: orgscan.ModeSkipped, Reason: it.Message})
+		case it.State == StateFailed:
+			t.failed++
+			if it.Kind == KindRepository {
+				t.outcomes = append(t.outcomes, orgscan.Outcome{Repo: orgscan.Repo{Provider: b.Provider, FullName: it.Name}, Mode: orgscan.ModeSkipped,
+					Reason: fmt.Sprintf("failed after %d attempts: %s", it.Attempts, it.Message)})
+			}
 		case it.Kind == KindRepository && it.Recovered:
-			recovered++
+			t.recovered++
+			t.outcomes = append(t.outcomes, orgscan.Outcome{Repo: orgscan.Repo{Provider: b.Provider, FullName: it.Name}})
 		case it.Kind == KindRepository && len(it.Outcome) > 0:
 			var oc orgscan.Outcome
 			if json.Unmarshal(it.Outcome, &oc) == nil {
-				outcomes = append(outcomes, oc)
 				if oc.Recorded != nil {
-					findings += oc.Recorded.Findings
+					oc.Findings = make([]scanner.Finding, oc.Recorded.Findings)
 				}
+				t.outcomes = append(t.outcomes, oc)
 			}
 		case it.Kind == KindRepository:
-			queuedElsewhere++
+			t.elsewhere++
+			t.outcomes = append(t.outcomes, orgscan.Outcome{Repo: orgscan.Repo{Provider: b.Provider, FullName: it.Name}})
 		case it.Kind == KindCI && len(it.Outcome) > 0:
 			var oc orgscan.CIOutcome
 			if json.Unmarshal(it.Outcome, &oc) == nil {
-				ci = append(ci, oc)
 				if oc.Recorded != nil {
-					findings += oc.Recorded.Findings
+					oc.Findings = make([]scanner.Finding, oc.Recorded.Findings)
 				}
+				t.ci = append(t.ci, oc)
 			}
-		case it.Kind == KindCI && it.State == StateFailed:
-			failed++
 		}
 	}
-	outcomes = append(outcomes, bs.Missing...)
-	sum := orgscan.Summarize(outcomes, ci)
+	t.outcomes = append(t.outcomes, bs.Missing...)
+	return t
+}
+
+// line is the batch's summary line, in the words of a single-machine
+// scan's.
+func (t batchTally) line(b Batch, bs batchSpec, sum orgscan.Summary) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: %s", b.Target, count(sum.Repositories+recovered+queuedElsewhere, "repository", "repositories"))
+	fmt.Fprintf(&sb, "%s: %s", b.Target, count(sum.Repositories, "repository", "repositories"))
 	if bs.Dropped > 0 {
 		fmt.Fprintf(&sb, " (%d forks or archived left out)", bs.Dropped)
 	}
 	fmt.Fprintf(&sb, ": %d full, %d incremental, %d skipped", sum.Full, sum.Incremental, sum.Skipped)
-	if recovered > 0 {
-		fmt.Fprintf(&sb, ", %d recorded by an attempt whose worker died", recovered)
+	if t.recovered > 0 {
+		fmt.Fprintf(&sb, ", %d recorded by an attempt whose worker died", t.recovered)
 	}
-	if queuedElsewhere > 0 {
-		fmt.Fprintf(&sb, ", %d scanned by an earlier batch", queuedElsewhere)
+	if t.elsewhere > 0 {
+		fmt.Fprintf(&sb, ", %d scanned by an earlier batch", t.elsewhere)
 	}
 	fmt.Fprintf(&sb, "; scanned %s (%.1f MiB)", count(int(sum.Blobs), "blob", "blobs"), float64(sum.Bytes)/(1<<20))
 	if bs.CI {
@@ -294,12 +325,12 @@ func summary(b Batch, bs batchSpec, items []ItemStatus) string {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	fmt.Fprintf(&sb, " in %s: %s recorded", end.Sub(b.Created).Round(time.Millisecond), count(findings, "finding", "findings"))
+	fmt.Fprintf(&sb, " in %s: %s recorded", end.Sub(b.Created).Round(time.Millisecond), count(sum.Findings, "finding", "findings"))
 	if sum.Unreadable > 0 {
 		fmt.Fprintf(&sb, ", %d unreadable", sum.Unreadable)
 	}
-	if failed > 0 {
-		fmt.Fprintf(&sb, "; %d failed after %d attempts (see 'sprawl jobs show %d')", failed, MaxAttempts, b.ID)
+	if t.failed > 0 {
+		fmt.Fprintf(&sb, "; %d failed after %d attempts (see 'sprawl jobs show %d')", t.failed, MaxAttempts, b.ID)
 	}
 	return sb.String()
 }

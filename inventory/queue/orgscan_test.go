@@ -71,7 +71,9 @@ func TestSummaryLine(t *testing.T) {
 		{Name: "ci:acme", Kind: KindCI, State: StateDone, Outcome: out(orgscan.CIOutcome{Variables: 3, Stats: scanner.Stats{Items: 3},
 			Recorded: &inventory.Recorded{IngestSummary: inventory.IngestSummary{Findings: 1}}})},
 	}
-	got := summary(b, batchSpec{CI: true, Dropped: 1}, items)
+	bs := batchSpec{CI: true, Dropped: 1}
+	tl := tally(b, bs, items)
+	got := tl.line(b, bs, orgscan.Summarize(tl.outcomes, tl.ci))
 	want := "github acme: 4 repositories (1 forks or archived left out): 1 full, 1 incremental, 2 skipped; scanned 11 blobs (2.0 MiB) and 3 CI variables in 1m30s: 3 findings recorded; 1 failed after 3 attempts (see 'sprawl jobs show 7')"
 	if got != want {
 		t.Errorf("summary:\n got %s\nwant %s", got, want)
