@@ -44,8 +44,10 @@
 //     ScanCI scans a listing: variables as content (their findings
 //     recorded as source github-actions or gitlab-ci), managed secrets'
 //     metadata through Store.RecordCISecrets.
-//   - Summarize(outcomes, ci) counts what a run or a batch of jobs did,
-//     from the Outcomes alone (their JSON form carries no finding).
+//   - Finish(ctx, RunInfo, outcomes, ci) counts what a run or a batch of
+//     jobs did (Summarize), from the Outcomes alone (their JSON form
+//     carries counts, no finding), and appends the run's "org-scan" audit
+//     entry (inventory.Store.RecordOrgScan).
 //
 // With Options.Verifier and a store, findings whose rule has a validator
 // are verified before they are recorded, so the verification is recorded
