@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,7 +122,10 @@ func runWorker(cmd *cobra.Command, _ []string) error {
 	if rescue != 0 && rescue <= jobTimeout {
 		return usageErr("--rescue-after (%s) must be longer than --job-timeout (%s)", rescue, jobTimeout)
 	}
-	ctx := cmd.Context()
+	// A service manager stops a worker with SIGTERM: finish or put back
+	// the running jobs, then exit 0 (Ctrl-C is already the command's).
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM)
+	defer stop()
 	q, err := openQueue(ctx, flag)
 	if err != nil {
 		return err

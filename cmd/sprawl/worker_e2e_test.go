@@ -158,40 +158,51 @@ func TestWorkersEndToEnd(t *testing.T) {
 	}
 	defer q.Close()
 
-	common := []string{"--inventory", qdsn, "--concurrency", "2", "--job-timeout", "10s", "--rescue-after", "12s", "--stop-grace", "5s", "--quiet"}
+	common := []string{"--inventory", qdsn, "--concurrency", "2", "--job-timeout", "15s", "--rescue-after", "18s", "--stop-grace", "5s", "--quiet"}
 	var ws []*workerProc
 	for i := range 3 {
 		ws = append(ws, startWorkerProc(t, append(common, "--cache-dir", filepath.Join(fx.dir, fmt.Sprintf("cache%d", i)))...))
 	}
 
 	// Kill the first worker while it runs jobs, once the batch is under
-	// way.
+	// way: stop it (SIGSTOP) so what it is running cannot change, see what
+	// that is, then kill it (SIGKILL) in the middle of those jobs.
 	victim := ws[0]
 	host, _ := os.Hostname()
 	victimID := host + ":" + strconv.Itoa(victim.cmd.Process.Pid)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	victimRunning := func() (running []string, done, total int) {
 		_, items, err := q.Batch(context.Background(), batch)
 		if err != nil {
 			t.Fatal(err)
 		}
-		done, running := 0, 0
 		for _, it := range items {
 			if it.State == queue.StateDone {
 				done++
 			}
 			if it.State == queue.StateRunning && it.Worker == victimID {
-				running++
+				running = append(running, it.Name)
 			}
 		}
-		if done >= 20 && running > 0 {
-			victim.cmd.Process.Signal(syscall.SIGKILL)
-			<-victim.done
-			t.Logf("killed worker %s with %d running jobs after %d items done", victimID, running, done)
-			break
+		return running, done, len(items)
+	}
+	var killed []string
+	deadline := time.Now().Add(90 * time.Second)
+	for killed == nil {
+		running, done, total := victimRunning()
+		if done >= 20 && len(running) > 0 {
+			victim.cmd.Process.Signal(syscall.SIGSTOP)
+			time.Sleep(300 * time.Millisecond) // a commit in flight lands
+			if running, done, _ = victimRunning(); len(running) > 0 {
+				victim.cmd.Process.Signal(syscall.SIGKILL)
+				<-victim.done
+				killed = running
+				t.Logf("killed worker %s running %v after %d items done", victimID, running, done)
+				break
+			}
+			victim.cmd.Process.Signal(syscall.SIGCONT)
 		}
-		if time.Now().After(deadline) || done == len(items) {
-			t.Fatalf("never caught the first worker running jobs (%d of %d done)\n%s", done, len(items), victim.stderr.String())
+		if time.Now().After(deadline) || done == total {
+			t.Fatalf("never caught the first worker running jobs (%d of %d done)\n%s", done, total, victim.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -228,14 +239,17 @@ func TestWorkersEndToEnd(t *testing.T) {
 		}
 		t.Errorf("batch: %d done, %d failed, want %d done:\n%s", b.Done, b.Failed, repos+1, strings.Join(bad, "\n"))
 	}
-	retried := 0
+	byName := map[string]queue.ItemStatus{}
 	for _, it := range items {
-		if it.Attempts > 1 || it.Recovered {
-			retried++
-		}
+		byName[it.Name] = it
 	}
-	if retried == 0 {
-		t.Error("no item was retried after the kill")
+	retried := 0
+	for _, name := range killed {
+		if it := byName[name]; it.Attempts > 1 || it.Recovered {
+			retried++
+		} else {
+			t.Errorf("%s was running on the killed worker but was not retried: %+v", name, it)
+		}
 	}
 	t.Logf("batch %d: %s (%d items retried after the kill)", batch, b.Summary, retried)
 
@@ -286,6 +300,17 @@ func TestWorkersEndToEnd(t *testing.T) {
 	code, out, stderr = runSprawl(context.Background(), "audit", "verify", "--inventory", qdsn)
 	if code != 0 {
 		t.Errorf("audit verify: exit %d\n%s%s", code, out, stderr)
+	}
+
+	// SIGTERM stops an idle worker cleanly.
+	ws[1].cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-ws[1].done:
+		if code := ws[1].cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("worker exit %d after SIGTERM, want 0\n%s", code, ws[1].stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("worker still running 30s after SIGTERM")
 	}
 
 	// `sprawl jobs` shows the finished batch.
