@@ -274,6 +274,7 @@ var migrations = []migration{
 			started_at   BIGINT,
 			finished_at  BIGINT,
 			prev_scan_id BIGINT,
+			recovered    SMALLINT NOT NULL DEFAULT 0,
 			message      TEXT NOT NULL DEFAULT '',
 			outcome      TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (batch_id, name)

@@ -291,10 +291,10 @@ func TestWorkersEndToEnd(t *testing.T) {
 		if err := db.QueryRow(`SELECT COUNT(*), MAX(data) FROM audit_log WHERE action = 'org-scan'`).Scan(&n, &data); err != nil {
 			t.Fatal(err)
 		}
-		// (A repository whose dead attempt recorded it is counted, but
-		// not as full: its outcome died with the worker.)
-		if n != 1 || !strings.Contains(data, `"repositories":200,`) || !strings.Contains(data, `"skipped":0,`) {
-			t.Errorf("%s: %d org-scan audit entries, want 1 of 200 repositories, none skipped: %s", name, n, data)
+		// (A repository a dead attempt recorded counts as its scan
+		// record says: complete, so full.)
+		if n != 1 || !strings.Contains(data, `"repositories":200,"full":200,"incremental":0,"skipped":0,`) || !strings.Contains(data, `"findings":47`) {
+			t.Errorf("%s: %d org-scan audit entries, want 1 of 200 full scans, 47 findings: %s", name, n, data)
 		}
 		if name == "workers" && !strings.Contains(data, fmt.Sprintf(`"batch":"%d"`, batch)) {
 			t.Errorf("the batch's org-scan entry does not name the batch: %s", data)

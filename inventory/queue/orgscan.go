@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
@@ -228,6 +229,38 @@ func (h *OrgScan) Scan(ctx context.Context, provider string, it Item) (json.RawM
 	return nil, fmt.Errorf("item %s: unknown kind %q", it.Name, it.Kind)
 }
 
+// Recovered is a repository's (or CI store's) outcome as its scan record
+// tells it: a complete scan was a full one, a partial one incremental;
+// the blob counts died with the worker.
+func (h *OrgScan) Recovered(it Item, rec RecordedScan) json.RawMessage {
+	recorded := &inventory.Recorded{IngestSummary: inventory.IngestSummary{ScanID: rec.ID, Findings: rec.Findings}, Complete: rec.Complete,
+		Repository: it.Repository}
+	var v any
+	switch it.Kind {
+	case KindRepository:
+		var s repoSpec
+		if json.Unmarshal(it.Spec, &s) != nil {
+			return nil
+		}
+		mode := orgscan.ModeFull
+		if !rec.Complete {
+			mode = orgscan.ModeIncremental
+		}
+		v = orgscan.Outcome{Repo: s.Repo, Mode: mode, Reason: "recorded by an attempt whose worker died", Recorded: recorded}
+	case KindCI:
+		var s ciSpec
+		if json.Unmarshal(it.Spec, &s) != nil {
+			return nil
+		}
+		v = orgscan.CIOutcome{Store: s.Store, Recorded: recorded}
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
 // Finish writes the batch's end as a single-machine scan writes its
 // run's: the "org-scan" audit entry (orgscan.Runner.Finish, with the
 // batch's number) and the summary line. Failed repositories count as
@@ -274,10 +307,13 @@ func tally(b Batch, bs batchSpec, items []ItemStatus) batchTally {
 				t.outcomes = append(t.outcomes, orgscan.Outcome{Repo: orgscan.Repo{Provider: b.Provider, FullName: it.Name}, Mode: orgscan.ModeSkipped,
 					Reason: fmt.Sprintf("failed after %d attempts: %s", it.Attempts, it.Message)})
 			}
-		case it.Kind == KindRepository && it.Recovered:
+		case it.Kind == KindRepository && it.Recovered && len(it.Outcome) == 0:
 			t.recovered++
 			t.outcomes = append(t.outcomes, orgscan.Outcome{Repo: orgscan.Repo{Provider: b.Provider, FullName: it.Name}})
 		case it.Kind == KindRepository && len(it.Outcome) > 0:
+			if it.Recovered {
+				t.recovered++
+			}
 			var oc orgscan.Outcome
 			if json.Unmarshal(it.Outcome, &oc) == nil {
 				if oc.Recorded != nil {
@@ -312,7 +348,7 @@ func (t batchTally) line(b Batch, bs batchSpec, sum orgscan.Summary) string {
 	}
 	fmt.Fprintf(&sb, ": %d full, %d incremental, %d skipped", sum.Full, sum.Incremental, sum.Skipped)
 	if t.recovered > 0 {
-		fmt.Fprintf(&sb, ", %d recorded by an attempt whose worker died", t.recovered)
+		fmt.Fprintf(&sb, " (%d recorded by an attempt whose worker died)", t.recovered)
 	}
 	if t.elsewhere > 0 {
 		fmt.Fprintf(&sb, ", %d scanned by an earlier batch", t.elsewhere)

@@ -79,3 +79,18 @@ func TestSummaryLine(t *testing.T) {
 		t.Errorf("summary:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestOrgScanRecovered: an item a dead attempt recorded gets its outcome
+// from the scan record: a complete scan was a full one.
+func TestOrgScanRecovered(t *testing.T) {
+	h := NewOrgScan(nil, Endpoints{})
+	spec, _ := json.Marshal(repoSpec{Repo: orgscan.Repo{Provider: "github", FullName: "acme/a", WebURL: "https://github.example/acme/a"}})
+	var oc orgscan.Outcome
+	if err := json.Unmarshal(h.Recovered(Item{Kind: KindRepository, Name: "acme/a", Repository: "https://github.example/acme/a", Spec: spec},
+		RecordedScan{ID: 9, Complete: true, Findings: 3}), &oc); err != nil {
+		t.Fatal(err)
+	}
+	if oc.Mode != orgscan.ModeFull || oc.Repo.FullName != "acme/a" || oc.Recorded == nil || oc.Recorded.Findings != 3 || oc.Recorded.ScanID != 9 {
+		t.Errorf("recovered outcome = %+v", oc)
+	}
+}

@@ -120,7 +120,8 @@ type ItemStatus struct {
 	Message  string          `json:"message,omitempty"` // the last error, or a note
 	Outcome  json.RawMessage `json:"outcome,omitempty"` // what the Handler reported
 	// Recovered: a worker died after ingesting this item; its scan is on
-	// record but its outcome was lost.
+	// record, its outcome is what the Handler made of that record
+	// (Recoverer), if anything.
 	Recovered bool `json:"recovered,omitempty"`
 }
 
@@ -421,7 +422,7 @@ func (q *Queue) batch(ctx context.Context, db querier, id int64) (Batch, []ItemS
 	} else if err != nil {
 		return b, nil, fmt.Errorf("read batch %d: %w", id, err)
 	}
-	rows, err := db.Query(ctx, `SELECT name, kind, state, attempts, worker, started_at, finished_at, message, outcome
+	rows, err := db.Query(ctx, `SELECT name, kind, state, attempts, worker, started_at, finished_at, message, outcome, recovered
 		FROM scan_batch_items WHERE batch_id = $1 ORDER BY name`, id)
 	if err != nil {
 		return b, nil, fmt.Errorf("read batch %d: %w", id, err)
@@ -432,7 +433,8 @@ func (q *Queue) batch(ctx context.Context, db querier, id int64) (Batch, []ItemS
 		var it ItemStatus
 		var started, finished *int64
 		var outcome string
-		if err := rows.Scan(&it.Name, &it.Kind, &it.State, &it.Attempts, &it.Worker, &started, &finished, &it.Message, &outcome); err != nil {
+		var recovered int
+		if err := rows.Scan(&it.Name, &it.Kind, &it.State, &it.Attempts, &it.Worker, &started, &finished, &it.Message, &outcome, &recovered); err != nil {
 			return b, nil, fmt.Errorf("read batch %d: %w", id, err)
 		}
 		if started != nil {
@@ -441,17 +443,11 @@ func (q *Queue) batch(ctx context.Context, db querier, id int64) (Batch, []ItemS
 		if finished != nil {
 			it.Finished = time.Unix(0, *finished)
 		}
-		switch outcome {
-		case "":
-		case recoveredOutcome:
-			it.Recovered = true
-		default:
+		it.Recovered = recovered != 0
+		if outcome != "" {
 			it.Outcome = json.RawMessage(outcome)
 		}
 		items = append(items, it)
 	}
 	return b, items, rows.Err()
 }
-
-// recoveredOutcome marks an item whose dead attempt's ingest is on record.
-const recoveredOutcome = "recovered"

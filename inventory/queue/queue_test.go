@@ -127,6 +127,10 @@ func (f *fakeHandler) Finish(_ context.Context, b Batch, items []ItemStatus) (st
 	return fmt.Sprintf("%s: %d done, %d failed", b.Target, b.Done, b.Failed), nil
 }
 
+func (f *fakeHandler) Recovered(_ Item, rec RecordedScan) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"complete":%v,"findings":%d}`, rec.Complete, rec.Findings))
+}
+
 func (f *fakeHandler) scanCount(name string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -314,8 +318,13 @@ func TestPostgresQueueRecoversDeadAttempt(t *testing.T) {
 		if it.Name != "acme/a" || attempt != 1 {
 			return nil
 		}
+		var id int64
+		if err := q.pool.QueryRow(ctx, `INSERT INTO scans (source, repository, started_at, finished_at, complete, findings)
+			VALUES ($1, $2, 1, 2, 1, 4) RETURNING id`, it.Source, it.Repository).Scan(&id); err != nil {
+			return err
+		}
 		if _, err := q.pool.Exec(ctx, `INSERT INTO repositories (source, repository, last_commit, last_scan_id, last_scan_at)
-			VALUES ($1, $2, 'abc', 7, 1)`, it.Source, it.Repository); err != nil {
+			VALUES ($1, $2, 'abc', $3, 1)`, it.Source, it.Repository, id); err != nil {
 			return err
 		}
 		return errors.New("worker killed after the ingest")
@@ -329,8 +338,8 @@ func TestPostgresQueueRecoversDeadAttempt(t *testing.T) {
 	if n := h.scanCount("acme/a"); n != 1 {
 		t.Errorf("acme/a scanned %d times, want 1", n)
 	}
-	if !items[0].Recovered || items[0].State != StateDone {
-		t.Errorf("acme/a = %+v, want done and recovered", items[0])
+	if !items[0].Recovered || items[0].State != StateDone || string(items[0].Outcome) != `{"complete":true,"findings":4}` {
+		t.Errorf("acme/a = %+v (outcome %s), want done and recovered from its scan record", items[0], items[0].Outcome)
 	}
 }
 

@@ -33,6 +33,19 @@ type Handler interface {
 	Finish(ctx context.Context, b Batch, items []ItemStatus) (string, error)
 }
 
+// Recoverer is a Handler that can tell an item's outcome from the scan a
+// dead attempt recorded (the attempt's own outcome died with it).
+type Recoverer interface {
+	Recovered(it Item, rec RecordedScan) json.RawMessage
+}
+
+// RecordedScan is what the inventory's scan record says of an item's scan.
+type RecordedScan struct {
+	ID       int64
+	Complete bool
+	Findings int
+}
+
 // WaitError asks for the job to be put back for Wait (an API rate limit
 // that resets then) instead of holding a worker or using an attempt.
 type WaitError struct {
@@ -273,9 +286,19 @@ func (w *worker) item(ctx context.Context, job *rivertype.JobRow, kind string, a
 		now := time.Now().UnixNano()
 		if attempts > 0 && prev != nil && cur != *prev {
 			recovered = true
-			if _, err := tx.Exec(ctx, `UPDATE scan_batch_items SET state = 'done', finished_at = $3, outcome = $4,
-				message = 'ingested by an earlier attempt whose worker stopped' WHERE batch_id = $1 AND name = $2`,
-				a.Batch, a.Name, now, recoveredOutcome); err != nil {
+			var out json.RawMessage
+			if r, ok := w.cfg.Handler.(Recoverer); ok {
+				rec := RecordedScan{ID: cur}
+				var complete int
+				if err := tx.QueryRow(ctx, `SELECT complete, findings FROM scans WHERE id = $1`, cur).Scan(&complete, &rec.Findings); err != nil {
+					return fmt.Errorf("item %s: scan %d: %w", a.Name, cur, err)
+				}
+				rec.Complete = complete != 0
+				out = r.Recovered(Item{Kind: kind, Name: a.Name, Source: a.Source, Repository: a.Repository, Spec: a.Spec}, rec)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE scan_batch_items SET state = 'done', finished_at = $3, outcome = $4, recovered = 1,
+				message = 'recorded by an earlier attempt whose worker died' WHERE batch_id = $1 AND name = $2`,
+				a.Batch, a.Name, now, string(out)); err != nil {
 				return err
 			}
 			return w.q.maybeFinishTx(ctx, tx, a.Batch)
