@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org bench-image mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org bench-image mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense bench-org-workers
 
 all: build
 
@@ -150,3 +150,10 @@ bench-image: build
 ## with the built binary and check its peak RSS stays under 300 MB (minutes).
 mem-dense:
 	SPRAWL_TEST_DENSE=1 $(GO) test -count=1 -timeout 60m -run '^TestDenseFilePeakRSS$$' -v ./cmd/sprawl/ | grep -E 'peak RSS|^(ok|FAIL|---)'
+
+## bench-org-workers: 200 generated repositories (400 commits each)
+## enqueued on a throwaway PostgreSQL and scanned by 1, 2 and 4 `sprawl
+## worker` processes (2 jobs at once each); prints the wall time, jobs/s
+## and each worker's peak RSS.
+bench-org-workers: build
+	./scripts/bench-org-workers.sh $(CURDIR)/$(BIN)

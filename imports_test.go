@@ -15,7 +15,9 @@ import (
 // scanner, inventory, reports → detectors; detectors imports none of
 // ours; only cmd/sprawl imports cobra or viper. The org-scan package
 // (inventory/orgscan) joins the inventory, the scanner and the verifier,
-// and nothing but the command imports it.
+// and nothing but the command and the job queue (inventory/queue, whose
+// workers run its steps one job at a time) imports it; nothing but the
+// command imports the queue.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/sprawlsec/sprawl/"
 	allowed := map[string][]string{
@@ -27,6 +29,7 @@ func TestImportDirection(t *testing.T) {
 		// Keyed by its path: the org scan may also verify findings
 		// before it records them.
 		"inventory/orgscan": {"detectors", "scanner", "inventory", "verify"},
+		"inventory/queue":   {"detectors", "scanner", "inventory"},
 	}
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -67,17 +70,26 @@ func TestImportDirection(t *testing.T) {
 			if (pkg == "inventory/vault" || strings.HasPrefix(pkg, "inventory/vault/")) && !strings.HasPrefix(path, mod+"inventory/vault") {
 				t.Errorf("%s imports %s: the vault adapters may import only inventory/vault/…", p, path)
 			}
+			// The job queue runs the org scan's jobs: only the command
+			// layer starts workers or enqueues, and the inventory and the
+			// org scan know nothing of the queue.
+			if path == mod+"inventory/queue" && pkg != "inventory/queue" && top != "cmd" {
+				t.Errorf("%s imports %s: only cmd/sprawl may use the job queue", p, path)
+			}
 			// Test helpers (a browser finder) serve every layer's tests.
 			if strings.HasSuffix(p, "_test.go") && path == mod+"internal/browsertest" {
 				continue
 			}
-			if path == mod+"inventory/orgscan" && pkg != "inventory/orgscan" && top != "cmd" {
-				t.Errorf("%s imports %s: only the command runs organisation scans", p, path)
+			if path == mod+"inventory/orgscan" && pkg != "inventory/orgscan" && pkg != "inventory/queue" && top != "cmd" {
+				t.Errorf("%s imports %s: only the command and the job queue run organisation scans", p, path)
 			}
 			dep := strings.SplitN(strings.TrimPrefix(path, mod), "/", 2)[0]
 			layer := top
 			if pkg == "inventory/orgscan" || strings.HasPrefix(pkg, "inventory/orgscan/") {
 				layer = "inventory/orgscan"
+			}
+			if pkg == "inventory/queue" {
+				layer = "inventory/queue"
 			}
 			ok, limited := allowed[layer]
 			if !limited || dep == top {

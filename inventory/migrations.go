@@ -245,6 +245,42 @@ var migrations = []migration{
 		`ALTER TABLE ci_secrets ADD COLUMN description TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE ci_secrets ADD COLUMN used_by TEXT NOT NULL DEFAULT ''`,
 	}},
+	// Version 10: org scans run as jobs by workers (inventory/queue). A
+	// batch is one enqueued scan of an organisation; its items are the
+	// repositories and CI stores it covers, each with its state, attempts,
+	// last error and the outcome its worker reported. The job engine's own
+	// tables (river_*) are migrated by the engine.
+	{10, "org scan batches", []string{
+		`CREATE TABLE scan_batches (
+			id          {{id}},
+			provider    TEXT NOT NULL,
+			target      TEXT NOT NULL,
+			spec        TEXT NOT NULL DEFAULT '',
+			created_at  BIGINT NOT NULL,
+			created_by  TEXT NOT NULL DEFAULT '',
+			items       INTEGER NOT NULL,
+			finish_queued SMALLINT NOT NULL DEFAULT 0,
+			finished_at BIGINT,
+			summary     TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE TABLE scan_batch_items (
+			batch_id     BIGINT NOT NULL REFERENCES scan_batches (id),
+			name         TEXT NOT NULL,
+			kind         TEXT NOT NULL,
+			state        TEXT NOT NULL,
+			job_id       BIGINT,
+			attempts     INTEGER NOT NULL DEFAULT 0,
+			worker       TEXT NOT NULL DEFAULT '',
+			started_at   BIGINT,
+			finished_at  BIGINT,
+			prev_scan_id BIGINT,
+			recovered    SMALLINT NOT NULL DEFAULT 0,
+			message      TEXT NOT NULL DEFAULT '',
+			outcome      TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (batch_id, name)
+		)`,
+		`CREATE INDEX scan_batch_items_state ON scan_batch_items (state, batch_id)`,
+	}},
 }
 
 // longLivedTokenRulesV6 are the built-in rules whose class changed from

@@ -44,6 +44,9 @@ type fileConfig struct {
 	Allowlist    allowlistConfig `mapstructure:"allowlist"`
 	Config       string          `mapstructure:"config"`
 	FPKey        string          `mapstructure:"fingerprint-key"`
+	// Schedule is what `sprawl worker` enqueues periodically
+	// (PROVIDER:OWNER@CRON each).
+	Schedule []string `mapstructure:"schedule"`
 	// Inventory is the inventory policy section; the inventory commands
 	// read it (configPolicy), scans only accept it.
 	Inventory any            `mapstructure:"inventory"`
@@ -55,6 +58,7 @@ var settingKeys = map[string]bool{
 	"format": true, "output": true, "show-secrets": true, "baseline": true, "max-file-size": true,
 	"workers": true, "fail-on": true, "verbose": true, "quiet": true, "rules": true,
 	"disable-rules": true, "allowlist": true, "config": true, "fingerprint-key": true,
+	"schedule": true,
 }
 
 type allowlistConfig struct {
@@ -129,6 +133,7 @@ var userOnlyKeys = map[string]string{
 	"show-secrets": "it prints secrets in full",
 	"config":       "it names another config file",
 	"workers":      "it sets how many goroutines the machine runs",
+	"schedule":     "it makes workers scan organisations",
 }
 
 // loadSettings resolves cmd's flags against the environment and the

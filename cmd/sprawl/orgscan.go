@@ -31,6 +31,7 @@ func addOrgScanFlags(c *cobra.Command) {
 	f.Bool("full", false, "scan every repository's full history even when the inventory knows an earlier scan")
 	f.Bool("ci-stores", true, "also scan CI variables and record CI secrets' names and dates")
 	f.Duration("max-wait", 15*time.Minute, "longest single wait for an API rate limit")
+	f.Bool("enqueue", false, "queue one job per repository and CI store in the PostgreSQL --inventory for 'sprawl worker' processes, print the batch number and exit")
 }
 
 // syncWriter serialises writes from concurrent repository scans.
@@ -53,6 +54,7 @@ type orgScan struct {
 	provider string // "github", "gitlab"
 	dsn      string // "" without --inventory
 	cacheDir string
+	api      string // the API address listed through (for --enqueue)
 	conc     int
 	full     bool
 	stderr   *syncWriter
@@ -79,6 +81,9 @@ func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
 	}
 	o := &orgScan{cmd: cmd, p: p, provider: provider, stderr: &syncWriter{w: cmd.ErrOrStderr()}}
 	o.dsn, _ = cmd.Flags().GetString("inventory")
+	if err := checkEnqueue(cmd, o.dsn); err != nil {
+		return nil, err
+	}
 	o.cacheDir, _ = cmd.Flags().GetString("cache-dir")
 	o.conc, _ = cmd.Flags().GetInt("concurrency")
 	o.full, _ = cmd.Flags().GetBool("full")
@@ -122,6 +127,9 @@ func (o *orgScan) rateLimiter() (*forge.RateLimiter, error) {
 // run opens the inventory (once for the whole run), scans what prov
 // lists and reports it.
 func (o *orgScan) run(ctx context.Context, prov orgscan.Provider, what string, start time.Time) error {
+	if enq, _ := o.cmd.Flags().GetBool("enqueue"); enq {
+		return o.enqueue(ctx, prov, what)
+	}
 	if o.dsn != "" {
 		key, err := inventoryKey()
 		if err != nil {

@@ -83,6 +83,7 @@ error, 3 runtime failure.`,
 	root.AddCommand(newScanCmd(), newRulesCmd(), newBaselineCmd(), newHookCmd(), newVersionCmd(), newInventoryCmd(), newAuditCmd(), newReportCmd())
 	root.AddCommand(newVaultCmd(), newConfigCmd())
 	root.AddCommand(newRotateCmd(), newVerifyCmd())
+	root.AddCommand(newWorkerCmd(), newJobsCmd())
 	wrapArgs(root)
 	return root
 }

@@ -89,5 +89,6 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 	if len(names) > 0 {
 		what = "github " + plural(len(names), "repository")
 	}
+	o.api = apiURL
 	return o.run(cmd.Context(), orgscan.NewGitHub(gh, token, org, user, names), what, start)
 }

@@ -61,5 +61,6 @@ func runScanGitLab(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	o.api = base
 	return o.run(cmd.Context(), orgscan.NewGitLab(gl, base, token, group), "gitlab "+group, start)
 }
