@@ -83,6 +83,10 @@ func (g *GitSource) Selected() int { return g.BlobsSeen }
 // Root implements Source.
 func (g *GitSource) Root() string { return g.Path }
 
+// RepeatsContent implements Repeater: a file's versions share most of
+// their lines.
+func (g *GitSource) RepeatsContent() bool { return true }
+
 func (g *GitSource) git() string {
 	if g.Git != "" {
 		return g.Git
