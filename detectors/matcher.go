@@ -69,6 +69,7 @@ type Matcher struct {
 	engine    engine
 	memoOnce  sync.Once
 	memoOK    bool
+	lines     []lineLocality // by rule index (memo.go)
 }
 
 type window struct{ start, end int }
@@ -83,7 +84,8 @@ type scratch struct {
 // first used; call Validate on each rule to check them up front.
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
-		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules))}
+		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules)),
+		lines: make([]lineLocality, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
@@ -292,7 +294,11 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 		if v, ok := memo.get(k); ok {
 			locs = v.(windowMemo)
 		} else {
-			locs = m.windowLocs(ri, r, seg)
+			if minLen := m.lineLocal(ri, r); minLen > 0 {
+				locs = m.lineLocs(ri, r, seg, minLen, memo)
+			} else {
+				locs = m.windowLocs(ri, r, seg)
+			}
 			memo.put(k, locs)
 		}
 	} else {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
+	"regexp/syntax"
 	"sync"
 )
 
@@ -15,7 +16,9 @@ import (
 // whole lines at boundaries chosen by the text itself (so an edit moves
 // no boundary but its neighbours), and for a block it has seen before
 // reuses the keyword hits and the encoded runs it found there; and for a
-// rule's pattern window it has seen before, the pattern's matches. What
+// rule's pattern window it has seen before, the pattern's matches. A
+// pattern that can only match within a line (lineLocal) is matched line
+// by line, so a new window reuses what its known lines gave. What
 // follows the pattern (length, entropy, checksum, context and the
 // filters, which look beyond the window) runs on every input as before,
 // so MatchMemo returns exactly what Match returns.
@@ -45,7 +48,7 @@ const (
 	memoMinBlock = 1 << 10
 	memoMaxBlock = 16 << 10
 	// DefaultMemoBytes is the budget NewMemo(0) takes.
-	DefaultMemoBytes = 48 << 20
+	DefaultMemoBytes = 8 << 20
 )
 
 type memoKey [2]uint64
@@ -285,4 +288,152 @@ func (m *Matcher) findMemo(data []byte, depth int, memo *Memo) []Match {
 		}
 	}()
 	return m.decodedMatches(out, segs, depth, memo)
+}
+
+// lineLocality caches lineLocal's answer for one rule.
+type lineLocality struct {
+	once   sync.Once
+	minLen int
+}
+
+// lineLocal returns, for a pattern that matches within one line only,
+// the fewest bytes a match takes (at least 1), and 0 for any other. Such
+// a pattern matches no newline (no class, literal or (?s). holding one)
+// and has no anchor at the start or end of the text (^ and $ without
+// (?m), \A, \z), which look past a line; \b and (?m)^ see a newline
+// and the end of the text alike. Its matches in a window are then, in
+// order, its matches in each of the window's lines, matched alone.
+func (m *Matcher) lineLocal(ri int32, r *Rule) int {
+	ll := &m.lines[ri]
+	ll.once.Do(func() {
+		expr := r.Compiled
+		if expr == "" {
+			expr = simplifyRepeats(r.Pattern)
+		}
+		re, err := syntax.Parse(expr, syntax.Perl)
+		if err != nil || !withinLine(re) {
+			return
+		}
+		ll.minLen = max(minMatchLen(re), 0)
+	})
+	return ll.minLen
+}
+
+// withinLine reports whether re can match neither a newline nor an
+// anchor at the text's start or end.
+func withinLine(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginText, syntax.OpEndText, syntax.OpAnyChar:
+		return false
+	case syntax.OpLiteral:
+		for _, c := range re.Rune {
+			if c == '\n' {
+				return false
+			}
+		}
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i] <= '\n' && '\n' <= re.Rune[i+1] {
+				return false
+			}
+		}
+	}
+	for _, sub := range re.Sub {
+		if !withinLine(sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// minMatchLen returns the fewest bytes a match of re takes.
+func minMatchLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, c := range re.Rune {
+			n += len(string(c))
+		}
+		return n
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minMatchLen(re.Sub[0])
+	case syntax.OpRepeat:
+		return re.Min * minMatchLen(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			n += minMatchLen(sub)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, sub := range re.Sub {
+			if l := minMatchLen(sub); n < 0 || l < n {
+				n = l
+			}
+		}
+		return max(n, 0)
+	}
+	return 0 // star, quest, empty-width
+}
+
+// lineLocs returns windowLocs(seg) for a line-local pattern (lineLocal),
+// matching only the lines of seg memo does not know, all in one call on
+// those lines joined by newlines.
+func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo) windowMemo {
+	type line struct {
+		start, end int // in seg
+		at         int // in joined, for a line matched now; else -1
+		k          memoKey
+		locs       windowMemo
+	}
+	var lines []line
+	var joined []byte
+	for s := 0; s <= len(seg); {
+		e := bytes.IndexByte(seg[s:], '\n')
+		if e < 0 {
+			e = len(seg)
+		} else {
+			e += s
+		}
+		if e-s >= minLen {
+			l := line{start: s, end: e, at: -1, k: memo.key('l', uint32(ri), seg[s:e])}
+			if v, ok := memo.get(l.k); ok {
+				l.locs = v.(windowMemo)
+			} else {
+				if len(joined) > 0 {
+					joined = append(joined, '\n')
+				}
+				l.at = len(joined)
+				joined = append(joined, seg[s:e]...)
+			}
+			lines = append(lines, l)
+		}
+		s = e + 1
+	}
+	if len(joined) > 0 {
+		found := m.windowLocs(ri, r, joined)
+		j := 0
+		for i := range lines {
+			l := &lines[i]
+			if l.at < 0 {
+				continue
+			}
+			end := l.at + (l.end - l.start)
+			l.locs = windowMemo{} // known: no match
+			for ; j+4 <= len(found) && found[j+2] < end; j += 4 {
+				l.locs = append(l.locs, found[j]-l.at, found[j+1]-l.at, found[j+2]-l.at, found[j+3]-l.at)
+			}
+			memo.put(l.k, l.locs)
+		}
+	}
+	var out windowMemo
+	for _, l := range lines {
+		for i := 0; i+4 <= len(l.locs); i += 4 {
+			out = append(out, l.locs[i]+l.start, l.locs[i+1]+l.start, l.locs[i+2]+l.start, l.locs[i+3]+l.start)
+		}
+	}
+	return out
 }

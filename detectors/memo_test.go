@@ -178,3 +178,33 @@ func BenchmarkMatchVersions(b *testing.B) {
 		})
 	}
 }
+
+// TestLineLocal checks which patterns are matched line by line: none
+// that can match a newline or anchors at the text's ends, or can match
+// nothing at all.
+func TestLineLocal(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		minLen  int
+	}{
+		{`\b(?P<secret>pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b`, 82},
+		{`(?i)key[ \t]*=[ \t]*(?P<secret>[a-z0-9]{8,})`, 12},
+		{`(?m)^(?P<secret>x+)$`, 1},
+		{`key\s*=(?P<secret>\w+)`, 0}, // \s holds a newline
+		{`key=(?P<secret>[^"]+)`, 0},  // so does a negated class
+		{`(?s)key=(?P<secret>.+)`, 0}, // and (?s).
+		{`^key=(?P<secret>\w+)`, 0},   // the text's start
+		{`key=(?P<secret>\w+)\z`, 0},  // the text's end
+		{`(?P<secret>\w*)`, 0},        // may match nothing
+		{`a\nb(?P<secret>c)`, 0},      // a literal newline
+		{`(?P<secret>ab|c)`, 1},
+	} {
+		m, err := NewMatcher([]*Rule{{ID: "t", Keywords: []string{"key"}, Pattern: tc.pattern}}, Allowlist{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.lineLocal(0, m.rules[0]); got != tc.minLen {
+			t.Errorf("lineLocal(%q) = %d, want %d", tc.pattern, got, tc.minLen)
+		}
+	}
+}

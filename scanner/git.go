@@ -58,6 +58,7 @@ type GitSource struct {
 	mu        sync.Mutex
 	commits   []commitInfo
 	intro     map[oid][]introduction
+	interned  interner
 	BlobsSeen int // distinct blobs selected for scanning
 }
 
@@ -94,9 +95,10 @@ func (g *GitSource) git() string {
 	return "git"
 }
 
-// command builds a hardened git command in the repository (GitCommand).
+// command builds a hardened git command in the repository (GitCommand),
+// with git's memory for packs capped (historyMemory).
 func (g *GitSource) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := GitCommand(ctx, g.git(), g.Path, args...)
+	cmd := GitCommand(ctx, g.git(), g.Path, append(historyMemory[:len(historyMemory):len(historyMemory)], args...)...)
 	cmd.Env = append(cmd.Env, g.env...)
 	return cmd
 }
@@ -155,6 +157,17 @@ func (g *GitSource) afterArg() string {
 	return "--since=" + g.After.UTC().Format(time.RFC3339)
 }
 
+// historyMemory caps what a git child reading a long history keeps
+// resident: the pack windows it maps (default: up to 8 GiB of a 64-bit
+// machine's address space, all of it counted as the child's resident
+// memory once read) and the delta bases it caches (default 96 MiB).
+// Reading in rev-list's order, one window at a time serves as well.
+var historyMemory = []string{
+	"-c", "core.packedGitWindowSize=16m",
+	"-c", "core.packedGitLimit=32m",
+	"-c", "core.deltaBaseCacheLimit=16m",
+}
+
 // Chunks implements Source.
 func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if err := g.CheckRepo(ctx); err != nil {
@@ -182,6 +195,8 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	}
 	incremental := g.Since != "" || g.Range != "" || !g.After.IsZero()
 	g.messages = 0
+	g.interned = nil
+	defer func() { g.interned = nil }() // what was interned stays where it is used
 
 	if incremental {
 		// The blobs to read are the ones the range's commits introduced,
@@ -199,7 +214,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		// without fetching, and not asked for.
 		var absent []oid
 		if g.partialClone(ctx) {
-			if _, absent, err = g.reachableBlobs(ctx, revs); err != nil {
+			if _, _, absent, err = g.reachableBlobs(ctx, revs); err != nil {
 				return err
 			}
 			for _, id := range absent {
@@ -213,7 +228,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 			}
 			return g.reportMissing(nil, absent, fn)
 		}
-		missing, err := g.readBlobs(ctx, blobs, false, fn)
+		missing, err := g.readBlobs(ctx, blobs, nil, fn)
 		if err != nil {
 			return err
 		}
@@ -226,30 +241,48 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	// Full history: list the reachable blobs, then stream their contents
 	// while the log pass that attributes them runs beside; Finish applies
 	// the attribution once both are done.
-	blobs, absent, err := g.reachableBlobs(ctx, revs)
+	blobs, order, absent, err := g.reachableBlobs(ctx, revs)
 	if err != nil {
 		return err
 	}
 	g.BlobsSeen = len(blobs) + len(absent)
 	var missing []oid
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return g.readLog(ectx, revs) })
-	eg.Go(func() error {
+	read := func(ctx context.Context) error {
 		if len(blobs) == 0 {
 			return nil
 		}
 		var err error
-		missing, err = g.readBlobs(ectx, blobs, true, fn)
+		missing, err = g.readBlobs(ctx, blobs, order, fn)
 		return err
-	})
-	if err := eg.Wait(); err != nil {
-		return err
+	}
+	if len(order) > sequentialBlobs {
+		// A long history's log child holds every commit (--topo-order)
+		// while cat-file holds its pack windows and index: one after the
+		// other, the scan's memory is the larger of the two, not their
+		// sum.
+		if err := g.readLog(ctx, revs); err != nil {
+			return err
+		}
+		if err := read(ctx); err != nil {
+			return err
+		}
+	} else {
+		eg, ectx := errgroup.WithContext(ctx)
+		eg.Go(func() error { return g.readLog(ectx, revs) })
+		eg.Go(func() error { return read(ectx) })
+		if err := eg.Wait(); err != nil {
+			return err
+		}
 	}
 	if err := g.readMessages(ctx, fn); err != nil {
 		return err
 	}
 	return g.reportMissing(missing, absent, fn)
 }
+
+// sequentialBlobs is the history size beyond which the log pass and the
+// blob stream run one after the other rather than side by side.
+const sequentialBlobs = 50000
 
 // partialClone reports whether the repository was cloned with a filter
 // (it has a promisor remote that objects may be missing for).
@@ -324,13 +357,16 @@ func (g *GitSource) verifyRevs(ctx context.Context, revs []string) error {
 }
 
 // reachableBlobs lists every blob reachable from revs, with one path
-// each, and the objects the history names that the repository lacks.
-func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]string, []oid, error) {
+// each, in the order rev-list met them (which is close to the order a
+// packed repository stores them in), and the objects the history names
+// that the repository lacks.
+func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]string, []oid, []oid, error) {
 	// --missing=print lists an absent object ("?<id>") instead of failing
 	// the whole listing on it.
 	cmd := g.command(ctx, append([]string{"rev-list", "--objects", "--filter=object:type=blob", "--missing=print"}, revs...)...)
 	blobs := map[oid]string{}
-	var absent []oid
+	names := g.names()
+	var order, absent []oid
 	err := runLines(cmd, func(line []byte) error {
 		if len(line) > 0 && line[0] == '?' {
 			id, ok := parseOID(line[1:])
@@ -349,11 +385,12 @@ func (g *GitSource) reachableBlobs(ctx context.Context, revs []string) (map[oid]
 			return fmt.Errorf("%w: rev-list: unexpected line %q", ErrGit, line)
 		}
 		if _, seen := blobs[id]; !seen {
-			blobs[id] = string(line[sp+1:])
+			blobs[id] = names.internBytes(line[sp+1:])
+			order = append(order, id)
 		}
 		return nil
 	})
-	return blobs, absent, err
+	return blobs, order, absent, err
 }
 
 // readLog records, for every blob the selected commits introduce, which
@@ -371,7 +408,9 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 	cmd := g.command(ctx, args...)
 	g.intro = map[oid][]introduction{}
 	cur := -1
-	seenCommit := map[string]int{}
+	// A long history repeats its paths (each version of a file) and its
+	// authors: one copy of each is kept.
+	names := g.names()
 	var pendingMeta []byte
 	deleted := map[int]map[oid]bool{} // commit → blobs it removed from a path
 	err := runTokens(cmd, 0, func(tok []byte) error {
@@ -382,14 +421,14 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 			if len(f) < 5 {
 				return fmt.Errorf("%w: log: bad header %q", ErrGit, tok)
 			}
-			if i, ok := seenCommit[f[0]]; ok { // -m repeats merges per parent
-				cur = i
+			if cur >= 0 && g.commits[cur].hash == f[0] { // -m repeats a merge per parent
 				return nil
 			}
 			date, _ := time.Parse(time.RFC3339, f[3])
-			g.commits = append(g.commits, commitInfo{hash: f[0], author: f[1], email: f[2], date: date, subject: f[4]})
+			// Copies, so that the header these were cut from is not kept.
+			g.commits = append(g.commits, commitInfo{hash: strings.Clone(f[0]), author: names.intern(f[1]),
+				email: names.intern(f[2]), date: date, subject: strings.Clone(f[4])})
 			cur = len(g.commits) - 1
-			seenCommit[f[0]] = cur
 		case len(tok) > 0 && tok[0] == ':':
 			pendingMeta = append(pendingMeta[:0], tok...)
 		case pendingMeta != nil:
@@ -428,7 +467,7 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 			if !ok {
 				return nil
 			}
-			path := string(tok)
+			path := names.internBytes(tok)
 			ins := g.intro[id]
 			for _, in := range ins {
 				if in.path == path {
@@ -454,12 +493,17 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 	return err
 }
 
-// readBlobs streams blob contents from one cat-file process. With all set
-// it walks every object in pack order (fastest for delta chains) and
-// keeps the wanted blobs; otherwise it asks for the wanted blobs by id.
-// It returns the wanted blobs the repository does not hold (a partial
-// clone's): they are the caller's to report.
-func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all bool, fn func(Chunk) error) ([]oid, error) {
+// readBlobs streams blob contents from one cat-file process, asking for
+// the blobs in order (or, without one, in any order). It returns the
+// wanted blobs the repository does not hold (a partial clone's): they are
+// the caller's to report.
+//
+// Asking by id, rather than walking every object with
+// --batch-all-objects, keeps git from holding the set of all the
+// repository's object ids (53 MiB at 1.5 million objects) and from
+// inflating trees and commits nobody reads; rev-list's order keeps a
+// packed repository's delta chains in step.
+func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order []oid, fn func(Chunk) error) ([]oid, error) {
 	size := g.ChunkSize
 	if size <= 0 {
 		size = DefaultChunkSize
@@ -482,48 +526,14 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, all boo
 		return ids
 	}
 
-	if all {
-		cmd := g.command(ctx, "cat-file", "--batch-all-objects", "--batch", "--unordered")
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
+	if order == nil {
+		order = make([]oid, 0, len(blobs))
+		for id := range blobs {
+			order = append(order, id)
 		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrGit, err)
-		}
-		br := bufio.NewReaderSize(stdout, 1<<20)
-		done := errors.New("every wanted blob read")
-		err = readBatch(br, -1, func(obj batchObject, body io.Reader) error {
-			if err := emit(obj, body); err != nil {
-				return err
-			}
-			if len(blobs) == 0 {
-				return done
-			}
-			return nil
-		})
-		if err != nil {
-			// The rest of the stream is not needed.
-			_ = cmd.Process.Kill()
-		}
-		werr := cmd.Wait()
-		switch {
-		case err == done:
-			return nil, nil
-		case err != nil:
-			return nil, err
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case werr != nil:
-			return nil, fmt.Errorf("%w: cat-file: %v %s", ErrGit, werr, firstLine(stderr.Bytes()))
-		}
-		return missing(), nil
 	}
-
-	reqs := make([]string, 0, len(blobs))
-	for id := range blobs {
+	reqs := make([]string, 0, len(order))
+	for _, id := range order {
 		reqs = append(reqs, hex.EncodeToString(id[:]))
 	}
 	b, err := startBatch(g.command(ctx, "cat-file", "--batch"), reqs)
@@ -620,6 +630,38 @@ func (g *GitSource) Finish(fs []Finding) []Finding {
 	}
 	redactMessages(kept)
 	return kept
+}
+
+// interner keeps one copy of each string it is given.
+type interner map[string]string
+
+func (in interner) intern(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	in[s] = s
+	return s
+}
+
+func (in interner) internBytes(b []byte) string {
+	if v, ok := in[string(b)]; ok { // no allocation for the lookup
+		return v
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// names returns the interner for paths and names shared by the list and
+// log passes of one Chunks call, which never run at the same time.
+func (g *GitSource) names() interner {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.interned == nil {
+		g.interned = interner{}
+	}
+	return g.interned
 }
 
 func parseOID(b []byte) (oid, bool) {

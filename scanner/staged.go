@@ -94,7 +94,7 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if len(blobs) == 0 {
 		return nil
 	}
-	missing, err := s.readBlobs(ctx, blobs, false, fn)
+	missing, err := s.readBlobs(ctx, blobs, nil, fn)
 	if err != nil {
 		return err
 	}
