@@ -252,7 +252,9 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 			return nil
 		}
 		var err error
-		missing, err = g.readBlobs(ctx, blobs, order, fn)
+		o := order
+		order = nil // readBlobs lets go of it once its requests are made
+		missing, err = g.readBlobs(ctx, blobs, o, fn)
 		return err
 	}
 	if len(order) > sequentialBlobs {
@@ -532,9 +534,17 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order [
 			order = append(order, id)
 		}
 	}
-	reqs := make([]string, 0, len(order))
+	// One string holds every request: a long history asks for hundreds
+	// of thousands of blobs.
+	all := make([]byte, 0, len(order)*2*len(oid{}))
 	for _, id := range order {
-		reqs = append(reqs, hex.EncodeToString(id[:]))
+		all = hex.AppendEncode(all, id[:])
+	}
+	text, n := string(all), 2*len(oid{})
+	all, order = nil, nil
+	reqs := make([]string, 0, len(text)/n)
+	for i := 0; i+n <= len(text); i += n {
+		reqs = append(reqs, text[i:i+n])
 	}
 	b, err := startBatch(g.command(ctx, "cat-file", "--batch"), reqs)
 	if err != nil {
