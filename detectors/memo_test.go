@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -150,11 +153,18 @@ func TestBlockEndKeepsLinesWhole(t *testing.T) {
 	}
 }
 
+// BenchmarkMatchVersions matches twenty versions of a real source file
+// (net/http's server.go from GOROOT, a few lines changed from one to
+// the next, as through a history) whole and through a memo.
 func BenchmarkMatchVersions(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "net", "http", "server.go"))
+	if err != nil {
+		b.Skip("GOROOT sources not found:", err)
+	}
 	m := testMatcher(b)
 	rng := rand.New(rand.NewPCG(3, 4))
-	lines := memoFile(m.Rules(), rng, 3000)
-	extra := memoFile(m.Rules(), rng, 200)
+	lines := strings.Split(string(src), "\n")
+	extra := append([]string(nil), lines...)
 	var versions [][]byte
 	size := 0
 	for range 20 {
