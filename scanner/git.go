@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -163,9 +165,9 @@ func (g *GitSource) afterArg() string {
 // memory once read) and the delta bases it caches (default 96 MiB).
 // Reading in rev-list's order, one window at a time serves as well.
 var historyMemory = []string{
-	"-c", "core.packedGitWindowSize=16m",
-	"-c", "core.packedGitLimit=32m",
-	"-c", "core.deltaBaseCacheLimit=16m",
+	"-c", "core.packedGitWindowSize=8m",
+	"-c", "core.packedGitLimit=16m",
+	"-c", "core.deltaBaseCacheLimit=8m",
 }
 
 // Chunks implements Source.
@@ -252,7 +254,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 			return nil
 		}
 		var err error
-		o := order
+		o := g.packOrder(ctx, order)
 		order = nil // readBlobs lets go of it once its requests are made
 		missing, err = g.readBlobs(ctx, blobs, o, fn)
 		return err
@@ -493,6 +495,79 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 		g.intro[id] = kept
 	}
 	return err
+}
+
+// packOrder returns ids in the order the repository's packs store them
+// (pack by pack, by offset, as `git show-index` lists each pack's index),
+// then the ids no pack index holds (loose objects, alternates) in their
+// given order. cat-file then reads each pack front to back: with its
+// pack windows capped (historyMemory), an order that jumps about the
+// pack maps and unmaps windows all the time (on a 520 MiB pack, 65 s
+// against 17 s). The order only speeds the reading up: on any failure
+// the ids are returned as given.
+func (g *GitSource) packOrder(ctx context.Context, ids []oid) []oid {
+	out, err := g.command(ctx, "rev-parse", "--git-path", "objects/pack").Output()
+	if err != nil {
+		return ids
+	}
+	dir := strings.TrimSpace(string(out))
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(g.Path, dir)
+	}
+	idxs, err := filepath.Glob(filepath.Join(dir, "*.idx"))
+	if err != nil || len(idxs) == 0 {
+		return ids
+	}
+	type place struct {
+		pack   int
+		offset uint64
+	}
+	want := make(map[oid]place, len(ids))
+	for _, id := range ids {
+		want[id] = place{pack: -1}
+	}
+	for pi, idx := range idxs {
+		f, err := os.Open(idx)
+		if err != nil {
+			return ids
+		}
+		cmd := g.command(ctx, "show-index")
+		cmd.Stdin = f
+		// "offset id (crc)" per object.
+		err = runLines(cmd, func(line []byte) error {
+			off, rest, ok := bytes.Cut(line, []byte{' '})
+			if !ok || len(rest) < 40 {
+				return nil
+			}
+			id, ok := parseOID(rest[:40])
+			if !ok {
+				return nil
+			}
+			if p, ok := want[id]; ok && p.pack < 0 {
+				n, err := strconv.ParseUint(string(off), 10, 64)
+				if err == nil {
+					want[id] = place{pi, n}
+				}
+			}
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return ids
+		}
+	}
+	sorted := append([]oid(nil), ids...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := want[sorted[i]], want[sorted[j]]
+		switch {
+		case a.pack < 0 || b.pack < 0:
+			return a.pack >= 0 && b.pack < 0
+		case a.pack != b.pack:
+			return a.pack < b.pack
+		}
+		return a.offset < b.offset
+	})
+	return sorted
 }
 
 // readBlobs streams blob contents from one cat-file process, asking for
