@@ -163,7 +163,7 @@ func (g *GitSource) afterArg() string {
 // resident: the pack windows it maps (default: up to 8 GiB of a 64-bit
 // machine's address space, all of it counted as the child's resident
 // memory once read) and the delta bases it caches (default 96 MiB).
-// Reading in rev-list's order, one window at a time serves as well.
+// Reading in pack order (packOrder), small windows serve well.
 var historyMemory = []string{
 	"-c", "core.packedGitWindowSize=8m",
 	"-c", "core.packedGitLimit=16m",
@@ -578,8 +578,8 @@ func (g *GitSource) packOrder(ctx context.Context, ids []oid) []oid {
 // Asking by id, rather than walking every object with
 // --batch-all-objects, keeps git from holding the set of all the
 // repository's object ids (53 MiB at 1.5 million objects) and from
-// inflating trees and commits nobody reads; rev-list's order keeps a
-// packed repository's delta chains in step.
+// inflating trees and commits nobody reads; the caller's order (see
+// packOrder) keeps the reads in step with the packs.
 func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order []oid, fn func(Chunk) error) ([]oid, error) {
 	size := g.ChunkSize
 	if size <= 0 {
