@@ -124,6 +124,18 @@ bench-repo:
 bench-git: build bench-repo
 	./scripts/bench-git.sh $(BIN) $(BENCH_REPO)
 
+## mem-history: peak resident memory of the whole process tree (sprawl and
+## its git children) scanning a generated 100,000-commit history
+## (.cache/bench-100k, built on first use: minutes); under 300 MB.
+BENCH_100K ?= $(CURDIR)/.cache/bench-100k
+.PHONY: mem-history
+mem-history: build
+	test -d $(BENCH_100K) || { rm -rf $(BENCH_100K).tmp && git init -q --bare $(BENCH_100K).tmp && \
+	  $(GO) run ./scripts/benchrepo -commits 100000 | git -C $(BENCH_100K).tmp fast-import --quiet && \
+	  git -C $(BENCH_100K).tmp symbolic-ref HEAD refs/heads/main && git -C $(BENCH_100K).tmp gc -q && \
+	  mv $(BENCH_100K).tmp $(BENCH_100K); }
+	rc=0; $(GO) run ./scripts/treerss -v -limit-mb 300 -- $(BIN) scan git $(BENCH_100K) --quiet --format json --output /dev/null || rc=$$?; test $$rc -le 1
+
 ## report-screenshot: render the fixture inventory's HTML report in headless
 ## Chromium (the same test CI runs) and keep the picture the README shows.
 report-screenshot:

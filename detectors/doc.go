@@ -19,6 +19,11 @@
 // allowlists. A generic rule's match gives way to a provider rule's match
 // of the same secret.
 //
+// MatchMemo is Match for inputs that repeat each other, such as the
+// versions of a file through a history: through a Memo (memo.go) it reuses
+// the keyword hits and decoded runs of blocks of lines, and a pattern's
+// matches in windows and lines, it met before, with the same result.
+//
 // Credential-file rules (Rule.CredentialFile) match formats that exist to
 // hold credentials and replace those filters with a narrow one
 // (Placeholder): every other value is reported, and a weak one (Weak, or

@@ -67,6 +67,9 @@ type Matcher struct {
 	extras    []smallExtra // by rule index (smallre.go)
 	index     map[*Rule]int32
 	engine    engine
+	memoOnce  sync.Once
+	memoOK    bool
+	lines     []lineLocality // by rule index (memo.go)
 }
 
 type window struct{ start, end int }
@@ -81,7 +84,8 @@ type scratch struct {
 // first used; call Validate on each rule to check them up front.
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
-		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules))}
+		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules)),
+		lines: make([]lineLocality, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
@@ -163,7 +167,13 @@ func (m *Matcher) find(data []byte, depth int) []Match {
 	if depth >= MaxDecodeDepth {
 		return out
 	}
-	segs := decodeAll(data)
+	return m.decodedMatches(out, decodeAll(data), depth, nil)
+}
+
+// decodedMatches adds to out, data's matches, the matches in the decoded
+// segments of data (found one layer deeper), mapped back onto the
+// encoded spans.
+func (m *Matcher) decodedMatches(out []Match, segs []segment, depth int, memo *Memo) []Match {
 	if len(segs) == 0 {
 		return out
 	}
@@ -180,7 +190,13 @@ func (m *Matcher) find(data []byte, depth int) []Match {
 	for _, mt := range out {
 		plain[mt.Rule.ID+"\x00"+mt.Secret] = true
 	}
-	for _, mt := range m.find(joined, depth+1) {
+	var inner []Match
+	if memo != nil {
+		inner = m.findMemo(joined, depth+1, memo)
+	} else {
+		inner = m.find(joined, depth+1)
+	}
+	for _, mt := range inner {
 		i := sort.SearchInts(starts, mt.Start+1) - 1
 		if i < 0 || plain[mt.Rule.ID+"\x00"+mt.Secret] {
 			continue
@@ -210,7 +226,12 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 	if cap(sc.hits) > 1<<16 {
 		defer func() { sc.hits = nil }()
 	}
+	return m.matchHits(sc, data, nil)
+}
 
+// matchHits runs the rules whose keywords sc.hits holds on the windows
+// around those hits.
+func (m *Matcher) matchHits(sc *scratch, data []byte, memo *Memo) []Match {
 	for _, hit := range sc.hits {
 		// Window bounds depend only on the hit and the window size, so
 		// rules sharing a keyword share the line scans.
@@ -255,7 +276,7 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 		wins := sc.windows[ri]
 		sc.windows[ri] = wins[:0]
 		for _, w := range wins {
-			out = m.matchWindow(out, ri, r, data, w)
+			out = m.matchWindow(out, ri, r, data, w, memo)
 		}
 	}
 	sc.touched = sc.touched[:0]
@@ -265,31 +286,34 @@ func (m *Matcher) matchPlain(data []byte) []Match {
 // matchWindow runs r's pattern on one window: on Go's regexp where
 // goRegex allows, else on RE2, compiled on first use. A rule whose pattern
 // does not compile matches nothing.
-func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w window) []Match {
+func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w window, memo *Memo) []Match {
 	seg := data[w.start:w.end]
-	var locs [][]int
-	var secretIx int
-	if re, ix := m.goRegex(ri, r, seg); re != nil {
-		locs, secretIx = m.goFindAll(ri, re, seg), ix
+	var locs windowMemo
+	if memo != nil {
+		k := memo.key('w', uint32(ri), seg)
+		if v, ok := memo.get(k); ok {
+			locs = v.(windowMemo)
+		} else {
+			if minLen := m.lineLocal(ri, r); minLen > 0 {
+				locs = m.lineLocs(ri, r, seg, minLen, memo)
+			} else {
+				locs = m.windowLocs(ri, r, seg)
+			}
+			memo.put(k, locs)
+		}
 	} else {
-		if r.compile() != nil {
-			return out
-		}
-		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+		locs = m.windowLocs(ri, r, seg)
 	}
-	for _, loc := range locs {
-		s, e := loc[2*secretIx], loc[2*secretIx+1]
-		if s < 0 {
-			continue
-		}
+	for i := 0; i+4 <= len(locs); i += 4 {
+		s, e := locs[i], locs[i+1]
 		secret := string(seg[s:e])
 		cand := Match{
 			Rule: r, Start: w.start + s, End: w.start + e,
-			MatchStart: w.start + loc[0], MatchEnd: w.start + loc[1],
+			MatchStart: w.start + locs[i+2], MatchEnd: w.start + locs[i+3],
 			Secret: secret,
 		}
 		if r.Decode != "" {
-			dec, ok := Decoders[r.Decode](secret, string(seg[loc[0]:loc[1]]))
+			dec, ok := Decoders[r.Decode](secret, string(seg[locs[i+2]:locs[i+3]]))
 			if !ok {
 				continue
 			}
@@ -301,6 +325,33 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 			continue
 		}
 		out = append(out, cand)
+	}
+	return out
+}
+
+// windowLocs runs r's pattern on seg: on Go's regexp where goRegex
+// allows, else on RE2, compiled on first use. It returns, per match whose
+// secret group took part, the secret's start and end and the match's
+// start and end in seg. A rule whose pattern does not compile matches
+// nothing.
+func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
+	var locs [][]int
+	var secretIx int
+	if re, ix := m.goRegex(ri, r, seg); re != nil {
+		locs, secretIx = m.goFindAll(ri, re, seg), ix
+	} else {
+		if r.compile() != nil {
+			return nil
+		}
+		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+	}
+	var out windowMemo
+	for _, loc := range locs {
+		s, e := loc[2*secretIx], loc[2*secretIx+1]
+		if s < 0 {
+			continue
+		}
+		out = append(out, s, e, loc[0], loc[1])
 	}
 	return out
 }

@@ -60,6 +60,13 @@ type Engine struct {
 	KeepDropped bool
 }
 
+// Repeater is implemented by sources whose items repeat most of each
+// other's text, such as the versions of a file through a history. The
+// engine then matches through a detectors.Memo (same matches, less work).
+type Repeater interface {
+	RepeatsContent() bool
+}
+
 // DefaultAggregateAfter is how many findings of one rule in one file are
 // reported one by one. Beyond it the rest become one finding, the one
 // after the first DefaultAggregateAfter in file order, whose Count says
@@ -148,6 +155,12 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	// Findings may be folded per chunk (see foldChunk) unless they move
 	// later (a Finisher), must all be kept, or must first meet a baseline.
 	fold := !finishing && !e.KeepAggregated && e.Accept == nil && e.AggregateAfter >= 0
+	// A history repeats most of each file version by version: matching
+	// through a memo does each repeated part's work once.
+	var memo *detectors.Memo
+	if r, ok := src.(Repeater); ok && r.RepeatsContent() {
+		memo = detectors.NewMemo(0)
+	}
 	jobs := make(chan work, workers*2)
 	events := make(chan itemEvent, workers*4)
 
@@ -184,7 +197,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 				}
 			}()
 			for w := range jobs {
-				ev := e.process(w, fold)
+				ev := e.process(w, fold, memo)
 				select {
 				case events <- ev:
 				case <-gctx.Done():
@@ -279,7 +292,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 }
 
 // process matches one chunk and turns matches into findings.
-func (e *Engine) process(w work, fold bool) itemEvent {
+func (e *Engine) process(w work, fold bool, memo *detectors.Memo) itemEvent {
 	c := w.c
 	if c.Err != nil {
 		return itemEvent{err: c.Err, path: c.Path}
@@ -292,7 +305,7 @@ func (e *Engine) process(w work, fold bool) itemEvent {
 		ev.bytes = c.Owned
 	}
 	var lines lineIndex
-	ms := e.Matcher.Match(w.data)
+	ms := e.Matcher.MatchMemo(w.data, memo)
 	if e.KeepDropped {
 		ev.dropped = e.dropped(w, ms)
 	}
