@@ -665,10 +665,12 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		}
 		return fitTable(w, header, rows)
 	}
-	if err := section("Where secrets live (present locations of open secrets; a secret counts once per kind of place)", wherePlaceHeader, wherePlaceRows(r), wherePlacesEmpty); err != nil {
+	w.WriteString("\nWhere secrets live\n")
+	para("  ", whereNote)
+	if err := section("Present locations of open secrets by kind of place", wherePlaceHeader, wherePlaceRows(r), wherePlacesEmpty); err != nil {
 		return err
 	}
-	if err := section("Store secret objects (names and dates only)", whereStoreHeader, whereStoreRows(r), whereStoresEmpty); err != nil {
+	if err := section("Store secret objects by store", whereStoreHeader, whereStoreRows(r), whereStoresEmpty); err != nil {
 		return err
 	}
 	h, rs := secretTableRows(r.Overdue, true)
