@@ -170,7 +170,7 @@ func placeID(l inventory.Location) string {
 	return k.ID
 }
 
-// whereSection counts the active secrets' present locations by kind of
+// wherePlaces counts the active secrets' present locations by kind of
 // place.
 func wherePlaces(entries []inventory.Entry) []PlaceCount {
 	rank := map[string]int{}
@@ -300,7 +300,8 @@ func whereStoreRows(r *InventoryReport) [][]string {
 	return rows
 }
 
-// whereCounts are the figure's bars: locations or secrets per place, or
+// whereLocations, whereSecrets and whereStores are the figure's bars:
+// locations or secrets per place, or
 // objects per store.
 func whereLocations(r *InventoryReport) []Count {
 	out := make([]Count, 0, len(r.Where.Places))
