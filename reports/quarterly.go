@@ -47,6 +47,9 @@ type InventoryReport struct {
 	Verified  int         `json:"verified"`
 
 	Summary Summary `json:"summary"`
+	// Where is "Where secrets live": present locations of active secrets
+	// by kind of place, and the stores' own secret objects by store.
+	Where WhereSection `json:"where_secrets_live"`
 	// Scans are the scans recorded in the period, oldest first.
 	Scans []ScanRow `json:"scans"`
 	// NewLeaks are the secrets first seen in the period.
@@ -205,6 +208,7 @@ type LocationRow struct {
 	Commit      string    `json:"commit,omitempty"`
 	Branch      string    `json:"branch,omitempty"`
 	Environment string    `json:"environment"`
+	Place       string    `json:"place"` // kind of place: PlaceOf's ID ("git-history", "k8s-configmap", …)
 	Present     bool      `json:"present"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
@@ -470,6 +474,7 @@ func BuildInventoryReport(ctx context.Context, s inventory.Store, o PeriodOption
 	r.TopRepositories = topRepositories(entries, top)
 	r.Summary = summarize(entries, r, exposed)
 	r.Summary.VaultEntries = len(vault)
+	r.Where = WhereSection{Places: wherePlaces(entries), Stores: []StoreObjectCount{}}
 	if err := ciSecrets(ctx, s, r, policy, now); err != nil {
 		return nil, err
 	}
@@ -537,7 +542,7 @@ func secretRow(e inventory.Entry) SecretRow {
 	for _, l := range e.Locations {
 		row.Locations = append(row.Locations, LocationRow{
 			Source: l.Source, Repository: l.Repository, Path: l.Path, Line: l.Line, Commit: l.Commit, Branch: l.Branch,
-			Environment: string(l.Environment), Present: l.Present(), FirstSeen: l.FirstSeen.UTC(), LastSeen: l.LastSeen.UTC(),
+			Environment: string(l.Environment), Place: placeID(l), Present: l.Present(), FirstSeen: l.FirstSeen.UTC(), LastSeen: l.LastSeen.UTC(),
 		})
 	}
 	return row
@@ -744,6 +749,7 @@ func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, p inv
 			continue
 		}
 		r.Summary.CISecrets++
+		r.Where.addStoreObject(e)
 		if e.Overdue {
 			r.Summary.CISecretsOverdue++
 		}
@@ -762,6 +768,7 @@ func ciSecrets(ctx context.Context, s inventory.Store, r *InventoryReport, p inv
 			AgeDays: int(time.Duration(e.Age) / dayDur), MaxAge: e.MaxAge.String(), Overdue: e.Overdue, SameName: e.SameName,
 		})
 	}
+	r.Where.sortStores()
 	slices.SortStableFunc(r.CISecrets, func(a, b CISecretRow) int {
 		if a.Overdue != b.Overdue {
 			if a.Overdue {

@@ -129,8 +129,8 @@ func TestInventoryReportHTMLInChromium(t *testing.T) {
 	if !strings.Contains(d, `data-sortable="ready"`) {
 		t.Error("the sorting script did not run")
 	}
-	if n := strings.Count(d, `<svg class="chart bars"`); n != 4 {
-		t.Errorf("%d bar charts rendered, want 4 (status, severity, environment, class)", n)
+	if n := strings.Count(d, `<svg class="chart bars"`); n != 7 {
+		t.Errorf("%d bar charts rendered, want 7 (status, severity, environment, class; where secrets live: locations, secrets, store objects)", n)
 	}
 	if !strings.Contains(d, `<svg class="chart trend"`) || strings.Count(d, `<circle class="pt"`) != 3 {
 		t.Error("the trend chart with three points is missing")

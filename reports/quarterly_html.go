@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed inventory_report.html.tmpl
@@ -34,6 +35,18 @@ var inventoryHTML = sync.OnceValue(func() *template.Template {
 		"unix":         func(t time.Time) int64 { return t.Unix() },
 		"sevclass":     func(s string) string { return "sev-" + s },
 		"bars":         barChart,
+		"barsOr":       barChartOr,
+		"wherePlaces":  whereLocations,
+		"whereSecrets": whereSecrets,
+		"whereStores":  whereStores,
+		"wherePHead":   func() []string { return wherePlaceHeader },
+		"wherePRows":   wherePlaceRows,
+		"whereSHead":   func() []string { return whereStoreHeader },
+		"whereSRows":   whereStoreRows,
+		"whereNote":    func() string { return whereNote },
+		"wherePEmpty":  func() string { return wherePlacesEmpty },
+		"whereSEmpty":  func() string { return whereStoresEmpty },
+		"whereTotals":  whereTotals,
 		"trend":        trendChart,
 		"headline":     headline,
 		"managed":      managedRows,
@@ -146,11 +159,20 @@ var barColors = map[string]string{
 // barChart draws a horizontal bar chart as inline SVG. Labels are escaped;
 // the result contains no external reference.
 func barChart(title string, cs []Count) template.HTML {
-	const rowH, labelW, barW, pad = 22, 130, 220, 6
-	total, peak := 0, 0
+	return barChartOr(title, cs, "Nothing to chart: the inventory holds no secrets.")
+}
+
+// barChartOr is barChart saying empty when there is nothing to chart.
+// The label column widens for long labels ("Azure DevOps variable
+// group"), at 6.5 pixels a character of the 12-pixel font, so none
+// is cut at the chart's left edge.
+func barChartOr(title string, cs []Count, empty string) template.HTML {
+	const rowH, barW, pad = 22, 220, 6
+	labelW, total, peak := 130, 0, 0
 	for _, c := range cs {
 		total += c.Count
 		peak = max(peak, c.Count)
+		labelW = max(labelW, 13*utf8.RuneCountInString(c.Name)/2+12)
 	}
 	h := len(cs)*rowH + 2*pad
 	var b strings.Builder
@@ -177,7 +199,7 @@ func barChart(title string, cs []Count) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	if total == 0 {
-		return template.HTML(`<p class="empty">Nothing to chart: the inventory holds no secrets.</p>`)
+		return template.HTML(`<p class="empty">` + html.EscapeString(empty) + `</p>`)
 	}
 	return template.HTML(b.String())
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/sprawlsec/sprawl/inventory"
 )
 
 // InventoryFormats lists the formats WriteInventoryReport knows, default
@@ -386,6 +388,12 @@ func writeInventoryMarkdown(out io.Writer, r *InventoryReport) error {
 		mdTable(w, []string{strings.TrimPrefix(b.title, "By "), "Secrets"}, countRows(b.cs), "")
 	}
 
+	w.WriteString("## Where secrets live\n\n")
+	fmt.Fprintf(w, "%s\n\n", whereNote)
+	mdTable(w, wherePlaceHeader, wherePlaceRows(r), wherePlacesEmpty)
+	w.WriteString("### Store secret objects\n\n")
+	mdTable(w, whereStoreHeader, whereStoreRows(r), whereStoresEmpty)
+
 	w.WriteString("## New leaks in the period\n\n")
 	h, rs := newLeakRows(r.NewLeaks)
 	mdTable(w, h, rs, "No secret was first seen in this period.")
@@ -466,7 +474,7 @@ var inventoryCSVHeader = []string{
 	"fingerprint", "preview", "rule_id", "severity", "class", "status", "first_seen", "earliest_evidence", "age_days",
 	"max_age_days", "overdue", "new_in_period", "shared_environments", "repositories",
 	"source", "repository", "path", "line", "commit", "branch", "environment", "present", "location_first_seen", "location_last_seen", "vault",
-	"status_reason", "live", "live_checked_at", "live_identity",
+	"status_reason", "live", "live_checked_at", "live_identity", "place",
 }
 
 func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
@@ -501,6 +509,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 			} else {
 				rec = append(rec, "", "", "")
 			}
+			rec = append(rec, l.Place)
 			if err := w.Write(rec); err != nil {
 				return err
 			}
@@ -508,7 +517,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 	}
 	// Managed secrets follow, one row each, in the same columns: source
 	// "managed:KIND", repository the store, path where it is held, status
-	// its states.
+	// its states; place "store-object" for a CI store's secret object.
 	for _, m := range r.Managed.Secrets {
 		states := make([]string, len(m.States))
 		for i, st := range m.States {
@@ -517,7 +526,11 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvSafe(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
 			strconv.Itoa(int(time.Duration(m.Age) / dayDur)), strconv.FormatFloat(roundDays(time.Duration(m.MaxAge)), 'f', -1, 64), strconv.FormatBool(m.Overdue),
 			"false", "false", "1", "managed:" + m.Kind, csvSafe(m.Store), csvSafe(m.Where()), "", m.Version, "", "", "true",
-			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", "", "", "", ""}
+			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", "", "", "", "", ""}
+		if m.Kind == inventory.KindCI {
+			// A store's own secret object ("Where secrets live").
+			rec[len(rec)-1] = "store-object"
+		}
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -652,6 +665,14 @@ func writeInventoryTable(out io.Writer, r *InventoryReport) error {
 		}
 		return fitTable(w, header, rows)
 	}
+	w.WriteString("\nWhere secrets live\n")
+	para("  ", whereNote)
+	if err := section("Present locations of open secrets by kind of place", wherePlaceHeader, wherePlaceRows(r), wherePlacesEmpty); err != nil {
+		return err
+	}
+	if err := section("Store secret objects by store", whereStoreHeader, whereStoreRows(r), whereStoresEmpty); err != nil {
+		return err
+	}
 	h, rs := secretTableRows(r.Overdue, true)
 	if err := section("Overdue rotations", h, rs, "none"); err != nil {
 		return err
@@ -727,7 +748,7 @@ func reportFits(header []string) []Fit {
 			fits[i] = Fit{Cut: CutEnd, Min: 6, Drop: 3}
 		case "file", "path", "where", "repository", "repositories", "store", "location", "locations":
 			fits[i] = Fit{Cut: CutMiddle, Min: 12}
-		case "reason", "rule", "name", "plan", "class", "change", "states", "figure", "value":
+		case "reason", "rule", "name", "plan", "class", "change", "states", "figure", "value", "place":
 			fits[i] = Fit{Cut: CutEnd, Min: 8}
 		default:
 			fits[i] = Fit{Cut: CutNone}

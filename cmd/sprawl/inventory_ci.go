@@ -2,29 +2,43 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 func newInventoryCISecretsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "ci-secrets",
-		Short: "List managed CI secrets (names and dates) with their age against the rotation policy",
-		Long: `List the managed CI secrets that 'sprawl scan github' recorded: Actions,
-Dependabot and Codespaces secrets at organisation, repository and
-environment level; likewise Jenkins credentials ('sprawl scan jenkins') and
-Kubernetes Secrets ('sprawl scan kubernetes', one place per namespace).
-Providers never return secret values, so this is names, scopes and dates
-only. Age runs from the last update; a secret not updated
-within its maximum age (rule-max-age 'ci-secret:actions', …, else the
-api-key class) is overdue. A name set at more than one level (an
-organisation secret a repository secret overrides) is listed with the
-other levels under SAME NAME, as is a Kubernetes Secret name present in
-several namespaces.
+		Short: "List store secret objects (CI secrets, credentials, Kubernetes Secrets: names and dates) with their age against the rotation policy",
+		Long: `List the secret objects the CI and deployment stores hold, as the scans
+recorded them with --inventory: GitHub Actions, Dependabot and Codespaces
+secrets at organisation, repository and environment level ('sprawl scan
+github'); Azure DevOps secret variables of variable groups and pipelines,
+Key Vault-linked variable groups and service connections ('sprawl scan
+azure-devops'); Bitbucket secured Pipelines variables of workspaces,
+repositories and deployment environments ('sprawl scan bitbucket');
+Jenkins credentials ('sprawl scan jenkins'); Kubernetes Secrets ('sprawl
+scan kubernetes', one place per namespace). Providers are not asked for
+values, so this is names, scopes, kinds and dates only.
+
+KIND is what the store says the object is: a Jenkins credential class, a
+service connection's type and scheme, a Kubernetes Secret's type, a
+secret or Key Vault variable. USED BY names what may use it, where the
+store says: the workloads that mount a Kubernetes Secret, the pipelines
+allowed to use an Azure DevOps variable group or service connection.
+
+Age runs from the last update; a secret not updated within its maximum
+age (rule-max-age 'ci-secret:actions', …, else the api-key class) is
+overdue. A name set at more than one level (an organisation secret a
+repository secret overrides) is listed with the other levels under SAME
+NAME, as is a Kubernetes Secret name present in several namespaces. On a
+narrow terminal USED BY, then SAME NAME, then KIND give way first.
 
 Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 		Args: cobra.NoArgs,
@@ -62,19 +76,7 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 					}
 					return writeJSON(cmd.OutOrStdout(), out)
 				}
-				rows := make([][]string, 0, len(out))
-				for _, e := range out {
-					state := ""
-					switch {
-					case !e.GoneAt.IsZero():
-						state = "gone " + e.GoneAt.Format("2006-01-02")
-					case e.Overdue:
-						state = "OVERDUE"
-					}
-					rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, when(e.UpdatedAt),
-						inventory.HumanAge(e.Age), e.MaxAge.String(), state, strings.Join(e.SameName, "; ")})
-				}
-				if err := renderTable(cmd.OutOrStdout(), []string{"OWNER", "STORE", "SCOPE", "NAME", "UPDATED", "AGE", "MAX AGE", "STATE", "SAME NAME"}, rows); err != nil {
+				if err := renderCISecrets(cmd.OutOrStdout(), out); err != nil {
 					return err
 				}
 				n := 0
@@ -88,11 +90,63 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 			})
 		},
 	}
-	c.Flags().String("provider", "", "only this provider (github, gitlab, jenkins, kubernetes)")
+	c.Flags().String("provider", "", "only this provider (github, gitlab, azure-devops, bitbucket, jenkins, kubernetes)")
 	c.Flags().String("owner", "", "only this organisation or user")
 	c.Flags().Bool("overdue", false, "only secrets older than their maximum age")
 	c.Flags().Bool("same-name", false, "only names set at more than one level")
 	c.Flags().Bool("all", false, "include secrets no longer listed by the provider")
 	c.Flags().StringP("format", "f", "table", "output format: table or json")
 	return c
+}
+
+// ciSecretHeader is the ci-secrets table's header.
+var ciSecretHeader = []string{"OWNER", "STORE", "SCOPE", "NAME", "KIND", "UPDATED", "AGE", "MAX AGE", "STATE", "USED BY", "SAME NAME"}
+
+// ciSecretFits are the ci-secrets table's own rules where they differ
+// from columnFits: what uses a secret, the other levels of its name and
+// its kind, cut at their end, are left out in that order before the
+// scope and the update date (KIND means something else in other tables).
+var ciSecretFits = map[string]reports.Fit{
+	"OWNER":     {Cut: reports.CutEnd, Min: 12},
+	"USED BY":   {Cut: reports.CutEnd, Min: 16, Drop: 1},
+	"SAME NAME": {Cut: reports.CutEnd, Min: 40, Drop: 2},
+	"KIND":      {Cut: reports.CutEnd, Min: 12, Drop: 3},
+	"SCOPE":     {Cut: reports.CutEnd, Min: 40, Drop: 4},
+	"UPDATED":   {Cut: reports.CutEnd, Min: 40, Drop: 5},
+}
+
+// renderCISecrets draws the ci-secrets table within the terminal's width
+// and names the columns it left out.
+func renderCISecrets(w io.Writer, es []inventory.CISecretEntry) error {
+	rows := make([][]string, 0, len(es))
+	for _, e := range es {
+		state := ""
+		switch {
+		case !e.GoneAt.IsZero():
+			state = "gone " + e.GoneAt.Format("2006-01-02")
+		case e.Overdue:
+			state = "OVERDUE"
+		}
+		rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, e.Kind, when(e.UpdatedAt),
+			inventory.HumanAge(e.Age), e.MaxAge.String(), state, strings.Join(e.UsedBy, ", "), strings.Join(e.SameName, "; ")})
+	}
+	fits := make([]reports.Fit, len(ciSecretHeader))
+	for i, h := range ciSecretHeader {
+		f, ok := ciSecretFits[h]
+		if !ok {
+			f, ok = columnFits[h]
+		}
+		if !ok {
+			f = reports.Fit{Cut: reports.CutEnd, Min: min(len(h), 10)}
+		}
+		fits[i] = f
+	}
+	dropped, err := reports.TableFit(w, tableWidth(w), ciSecretHeader, rows, fits)
+	if err != nil {
+		return failure(err)
+	}
+	if len(dropped) > 0 {
+		_, err = fmt.Fprintln(w, strings.TrimPrefix(hiddenNote(dropped), "\n"))
+	}
+	return failure(err)
 }
