@@ -126,6 +126,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"scanner.SecretsAt": true, "scanner.VariableSource": true,
 		"inventory.NewBatch": true, "inventory.Ingest": true, "inventory.TrustedSuppressed": true, "inventory.BuildScan": true,
 		"inventory.RuleClasses": true, "inventory.TipChecker": true, "inventory.GitHead": true,
+		"vault.IndexClassified": true, "vault.Index": true,
 	}
 	// Provider listing calls and store writes of an org scan, as methods.
 	forbiddenMethods := map[string]bool{
@@ -134,6 +135,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"GroupVariables": true, "ProjectVariables": true, "RecordCISecrets": true, "Ingest": true,
 		"ProjectRepos": true, "ProjectCI": true, "VariableGroups": true, "ServiceConnections": true,
 		"WorkspaceRepos": true, "WorkspaceCI": true, "RepoCI": true,
+		"RecordVaultIndex": true, "MarkVaultFlag": true,
 	}
 	// Functions that moved out of the command.
 	movedFuncs := map[string]bool{
@@ -141,6 +143,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"scanRepos": true, "scanRepo": true, "scanListed": true, "incremental": true, "loadLast": true, "selectRepos": true,
 		"mirrorDir": true, "scanCI": true, "githubCI": true, "gitlabCI": true, "gitlabVariable": true, "ownerWeb": true,
 		"rotationPlan": true, "applyRotation": true, "overdueManagedPlan": true, "applyOverdueManaged": true, "flagAdapter": true, "liveFirst": true,
+		"valueClassifier": true, "indexErrors": true, "clearRotated": true,
 	}
 	imported := map[string]bool{}
 	files, err := filepath.Glob("cmd/sprawl/*.go")

@@ -2,21 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/rotation"
 	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
 	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
 	"github.com/sprawlsec/sprawl/inventory/vault/hashicorp"
-	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // Adapter kinds, as --adapter takes them.
@@ -180,30 +179,21 @@ store.`,
 func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []byte, apply bool, actor string) error {
 	ctx := cmd.Context()
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	classify, cerr := valueClassifier()
-	if cerr != nil {
-		return cerr
-	}
-	res, err := vault.IndexClassified(ctx, a, func(v string) string { return scanner.Fingerprint(key, v) }, classify)
-	b := &inventory.VaultIndexBatch{Adapter: a.Kind(), Store: a.Store(), KeyCheck: inventory.KeyCheck(key),
-		Complete: res.Complete() && err == nil, Mounts: a.Scope(), Actor: actor, Errors: indexErrors(res, err)}
+	classify, err := rotation.ValueClassifier()
 	if err != nil {
-		// Record the failure (not an empty index), then report it.
-		b.Entries = nil
-		if _, rerr := s.RecordVaultIndex(context.WithoutCancel(ctx), b); rerr != nil {
-			fmt.Fprintf(errw, "sprawl: vault index: recording the failure: %v\n", rerr)
+		return failure(err)
+	}
+	ix, err := rotation.Index(ctx, s, a, key, classify, actor)
+	if ie := (*rotation.IndexError)(nil); errors.As(err, &ie) {
+		if ix.RecordErr != nil {
+			fmt.Fprintf(errw, "sprawl: vault index: recording the failure: %v\n", ix.RecordErr)
 		}
-		return failure(fmt.Errorf("vault index %s %s: %w (nothing recorded; the previous index stands)", a.Kind(), a.Store(), err))
+		return failure(err)
 	}
-	for _, e := range res.Entries {
-		b.Entries = append(b.Entries, inventory.VaultEntryRecord{Mount: e.Mount, Path: e.Path, Field: e.Field, Engine: e.Engine,
-			Version: e.Version, VersionAt: e.VersionAt, Created: e.Created, Updated: e.Updated, Fingerprint: e.Fingerprint, AutoRotation: e.AutoRotation,
-			RuleID: e.Rule, RuleClass: inventory.Class(e.RuleClass), Facts: e.Facts})
-	}
-	sum, err := s.RecordVaultIndex(ctx, b)
 	if err != nil {
 		return inventoryErr(err)
 	}
+	res, sum := ix.Result, ix.Summary
 	what := "indexed"
 	switch {
 	case !res.Complete() && len(res.Entries) == 0 && res.Secrets == 0:
@@ -229,119 +219,25 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	if !res.Complete() {
 		fmt.Fprintf(errw, "sprawl: vault index: %d items could not be listed or read; nothing was marked gone\n", len(res.Errors))
 	}
-	n, err := clearRotated(ctx, out, errw, s, a, apply, actor)
-	if err != nil {
-		return err
+	clears, err := rotation.ClearRotated(ctx, s, a, apply, actor)
+	for _, c := range clears {
+		switch {
+		case !c.Applied:
+			fmt.Fprintf(out, "would clear the rotation mark at %s (run with --apply)\n", c.Key)
+		case c.Err != nil:
+			failed++
+			fmt.Fprintf(errw, "sprawl: clear %s: %v\n", c.Key, c.Err)
+		default:
+			fmt.Fprintf(out, "cleared the rotation mark at %s\n", c.Key)
+		}
 	}
-	failed += n
+	if err != nil {
+		return inventoryErr(err)
+	}
 	if failed > 0 {
 		return &exitError{exitFailure, fmt.Errorf("vault index: %d failures (see above)", failed)}
 	}
 	return nil
-}
-
-// valueClassifier returns a function naming the built-in detection rule
-// (id and rotation class) that matches a whole stored value, the longest
-// match winning; a value no rule matches gets "". The value is only
-// matched, never kept.
-func valueClassifier() (func(string) (string, string), error) {
-	rules, err := detectors.Builtin()
-	if err != nil {
-		return nil, failure(fmt.Errorf("built-in rules: %w", err))
-	}
-	m, err := detectors.NewMatcher(rules, detectors.Allowlist{})
-	if err != nil {
-		return nil, failure(fmt.Errorf("built-in rules: %w", err))
-	}
-	return func(v string) (string, string) {
-		var best *detectors.Match
-		for _, x := range m.Match([]byte(v)) {
-			if best == nil || len(x.Secret) > len(best.Secret) {
-				best = &x
-			}
-		}
-		if best == nil {
-			return "", ""
-		}
-		return best.Rule.ID, best.Rule.Class
-	}, nil
-}
-
-// indexErrors lists what an index could not do, for its audit entry:
-// at most maxIndexErrors items, each cut short.
-func indexErrors(res vault.IndexResult, err error) []string {
-	const maxIndexErrors, maxLen = 20, 300
-	var out []string
-	add := func(s string) {
-		out = append(out, vault.Truncate(s, maxLen))
-	}
-	if err != nil {
-		add(err.Error())
-	}
-	for i, e := range res.Errors {
-		if len(out) == maxIndexErrors {
-			add(fmt.Sprintf("… and %d more", len(res.Errors)-i))
-			break
-		}
-		ref := e.Ref.String()
-		if ref == "" {
-			ref = "(store)"
-		}
-		add(ref + ": " + e.Err.Error())
-	}
-	return out
-}
-
-// clearRotated clears the store's mark at paths whose flagged fields were
-// all seen rotated (with apply; else it says it would). It returns how
-// many clears failed.
-func clearRotated(ctx context.Context, out, errw io.Writer, s inventory.Store, a vault.Adapter, apply bool, actor string) (int, error) {
-	es, err := s.VaultEntries(ctx, inventory.VaultQuery{Adapter: a.Kind(), Store: a.Store(), Flags: []inventory.VaultFlag{inventory.VaultFlagRotated, inventory.VaultFlagRotationRequired}})
-	if err != nil {
-		return 0, inventoryErr(err)
-	}
-	type pathKey struct{ mount, path string }
-	groups := map[pathKey][]inventory.VaultEntry{}
-	var order []pathKey
-	for _, e := range es {
-		k := pathKey{e.Mount, e.Path}
-		if groups[k] == nil {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], e)
-	}
-	failed := 0
-	for _, k := range order {
-		g := groups[k]
-		var fields []string
-		pending := false
-		for _, e := range g {
-			fields = append(fields, e.Field)
-			pending = pending || e.Flag == inventory.VaultFlagRotationRequired
-		}
-		if pending {
-			continue
-		}
-		key := inventory.VaultKey{Adapter: a.Kind(), Store: a.Store(), Mount: k.mount, Path: k.path}
-		if !apply {
-			fmt.Fprintf(out, "would clear the rotation mark at %s (run with --apply)\n", key)
-			continue
-		}
-		ref := vault.Ref{Engine: g[0].Engine, Mount: k.mount, Path: k.path, Version: g[0].FlagVersion}
-		o, err := a.Clear(ctx, ref)
-		act := inventory.VaultAction{Key: key, Fields: fields, Action: "clear", Detail: o.String(), Flag: inventory.VaultFlagNone, Actor: actor}
-		if err != nil {
-			act.Err = err.Error()
-			failed++
-			fmt.Fprintf(errw, "sprawl: clear %s: %v\n", key, err)
-		} else {
-			fmt.Fprintf(out, "cleared the rotation mark at %s\n", key)
-		}
-		if err := s.MarkVaultFlag(ctx, act); err != nil {
-			return failed, inventoryErr(err)
-		}
-	}
-	return failed, nil
 }
 
 func newVaultListCmd() *cobra.Command {
