@@ -112,16 +112,7 @@ func (o *orgScan) token(env, without string) string {
 
 // rateLimiter builds the transport every API request goes through.
 func (o *orgScan) rateLimiter() (*forge.RateLimiter, error) {
-	maxWait, _ := o.cmd.Flags().GetDuration("max-wait")
-	if maxWait <= 0 {
-		return nil, usageErr("--max-wait must be positive")
-	}
-	quiet := o.p.s.Quiet
-	return &forge.RateLimiter{MaxWait: maxWait, Sleep: rateSleep, Notify: func(d time.Duration, why string) {
-		if !quiet {
-			o.stderr.Printf("sprawl: %s: waiting %s\n", why, d.Round(time.Second))
-		}
-	}}, nil
+	return newRateLimiter(o.cmd, o.p.s.Quiet, o.stderr.Printf)
 }
 
 // run opens the inventory (once for the whole run), scans what prov
@@ -335,18 +326,13 @@ func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, s
 		}
 		fmt.Fprintln(o.stderr.w, b.String())
 	}
-	for _, f := range all {
-		if f.Severity >= o.p.s.failOn && !revoked(f) {
-			return errFindings
-		}
+	if o.p.failing(all) {
+		return errFindings
 	}
 	if sum.Repositories > 0 && sum.Skipped == sum.Repositories {
 		return failure(fmt.Errorf("%s: every repository failed", what))
 	}
-	if sum.Unreadable > 0 {
-		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", sum.Unreadable))
-	}
-	return nil
+	return incomplete(sum.Unreadable)
 }
 
 // interrupted explains a cancelled run; any other error stops it with its

@@ -16,6 +16,7 @@ import (
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
+	"github.com/sprawlsec/sprawl/scanner/forge"
 	"github.com/sprawlsec/sprawl/scanner/gate"
 )
 
@@ -393,17 +394,46 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
 	p.listSuppressed(cmd.ErrOrStderr())
 	p.policySummary(cmd.ErrOrStderr())
-	for _, f := range res.Findings {
-		// A widened policy fails the gate whatever --fail-on says.
+	if p.failing(res.Findings) {
+		return errFindings
+	}
+	return incomplete(res.Stats.Errors)
+}
+
+// failing says whether findings fail the run (exit 1): one at --fail-on
+// or above that no provider said is revoked, or a widened policy, which
+// fails a gate whatever --fail-on says.
+func (p *pipeline) failing(fs []scanner.Finding) bool {
+	for _, f := range fs {
 		if f.Severity >= p.s.failOn && !revoked(f) || f.RuleID == gate.ConfigChangeRule {
-			return errFindings
+			return true
 		}
 	}
-	if res.Stats.Errors > 0 {
-		// An incomplete scan must not pass for a clean one.
-		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", res.Stats.Errors))
+	return false
+}
+
+// incomplete fails a run with unreadable items (exit 3): an incomplete
+// scan must not pass for a clean one.
+func incomplete(unreadable int) error {
+	if unreadable > 0 {
+		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", unreadable))
 	}
 	return nil
+}
+
+// newRateLimiter builds the transport every API request goes through:
+// 429s and 403s that say so are waited out, each wait at most --max-wait,
+// and said through notify unless quiet.
+func newRateLimiter(cmd *cobra.Command, quiet bool, notify func(format string, args ...any)) (*forge.RateLimiter, error) {
+	maxWait, _ := cmd.Flags().GetDuration("max-wait")
+	if maxWait <= 0 {
+		return nil, usageErr("--max-wait must be positive")
+	}
+	return &forge.RateLimiter{MaxWait: maxWait, Sleep: rateSleep, Notify: func(d time.Duration, why string) {
+		if !quiet {
+			notify("sprawl: %s: waiting %s\n", why, d.Round(time.Second))
+		}
+	}}, nil
 }
 
 // policyFindings adds to res's findings, in a gate, one finding per way

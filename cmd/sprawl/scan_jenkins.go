@@ -76,37 +76,21 @@ func runScanJenkins(cmd *cobra.Command, _ []string) error {
 	if jc.PageSize < 1 {
 		return usageErr("--page-size must be at least 1")
 	}
-	jobs, problems, err := jc.Jobs(ctx)
+	withCreds, _ := cmd.Flags().GetBool("credentials")
+	r, err := jc.Read(ctx, withCreds)
 	if err != nil {
 		return jenkinsErr(err)
 	}
-	var buildable []jenkins.Job
-	for _, j := range jobs {
-		if !j.Folder {
-			buildable = append(buildable, j)
-		}
-	}
-	cfgs, p2, err := jc.Configs(ctx, buildable)
-	if err != nil {
-		return jenkinsErr(err)
-	}
-	problems = append(problems, p2...)
 	var secrets *storescan.Secrets
-	if on, _ := cmd.Flags().GetBool("credentials"); on {
-		creds, p3, err := jc.Credentials(ctx, jobs)
-		if err != nil {
-			return jenkinsErr(err)
-		}
-		problems = append(problems, p3...)
-		x := storescan.Jenkins(jc.Host(), creds, len(p3) == 0)
+	if withCreds {
+		x := storescan.Jenkins(jc.Host(), r.Credentials, r.CredentialsComplete)
 		secrets = &x
 	}
-	for _, pr := range problems {
+	for _, pr := range r.Problems {
 		st.skipped(pr.What, pr.Reason)
 	}
-	src := &jenkins.Source{Store: jc.Base(), Configs: cfgs, Incomplete: len(problems) > 0}
-	err = st.run(src, secrets)
-	if err == nil && len(buildable) > 0 && len(cfgs) == 0 {
+	err = st.run(r.Source, secrets)
+	if err == nil && r.Buildable > 0 && len(r.Source.Configs) == 0 {
 		return failure(fmt.Errorf("jenkins %s: no job configuration could be read (needs Job/ExtendedRead)", jc.Base()))
 	}
 	return err

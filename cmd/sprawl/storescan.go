@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,16 +38,8 @@ func newStoreScan(cmd *cobra.Command, what string) (*storeScan, error) {
 // rateLimiter is the transport of an HTTP API client: 429s and 403s that
 // say so are waited out, each wait at most --max-wait.
 func (st *storeScan) rateLimiter() (*forge.RateLimiter, error) {
-	maxWait, _ := st.cmd.Flags().GetDuration("max-wait")
-	if maxWait <= 0 {
-		return nil, usageErr("--max-wait must be positive")
-	}
-	quiet, w := st.p.s.Quiet, st.cmd.ErrOrStderr()
-	return &forge.RateLimiter{MaxWait: maxWait, Sleep: rateSleep, Notify: func(d time.Duration, why string) {
-		if !quiet {
-			fmt.Fprintf(w, "sprawl: %s: waiting %s\n", why, d.Round(time.Second))
-		}
-	}}, nil
+	w := st.cmd.ErrOrStderr()
+	return newRateLimiter(st.cmd, st.p.s.Quiet, func(format string, args ...any) { fmt.Fprintf(w, format, args...) })
 }
 
 // skipped says what was skipped and why; the scan goes on.
@@ -94,13 +85,8 @@ func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 				plural(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
 		}
 	}
-	for _, f := range res.Findings {
-		if f.Severity >= p.s.failOn && !revoked(f) {
-			return errFindings
-		}
+	if p.failing(res.Findings) {
+		return errFindings
 	}
-	if res.Stats.Errors > 0 {
-		return failure(fmt.Errorf("%d item(s) could not be read; the scan is incomplete", res.Stats.Errors))
-	}
-	return nil
+	return incomplete(res.Stats.Errors)
 }

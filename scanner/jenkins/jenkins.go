@@ -448,3 +448,51 @@ func decodeXMLText(s string) string {
 		s = s[j+1:]
 	}
 }
+
+// Read is everything one pass over a controller found.
+type Read struct {
+	// Source yields the job configurations that could be read; it is
+	// partial when anything was skipped.
+	Source *Source
+	// Buildable counts the jobs (folders aside) whose configuration was
+	// asked for.
+	Buildable int
+	// Credentials are the credentials stores' entries (metadata only),
+	// when asked for; CredentialsComplete says every store was read.
+	Credentials         []Credential
+	CredentialsComplete bool
+	// Problems are what was skipped and why; the pass went on.
+	Problems []Problem
+}
+
+// Read lists every job (folders recursively), reads the configuration of
+// each job that is not a folder and, with creds, the credentials stores'
+// metadata. A job, folder or store that cannot be read is a Problem; an
+// error stops the pass (ErrAuth for a refused login).
+func (c *Client) Read(ctx context.Context, creds bool) (*Read, error) {
+	jobs, problems, err := c.Jobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var buildable []Job
+	for _, j := range jobs {
+		if !j.Folder {
+			buildable = append(buildable, j)
+		}
+	}
+	cfgs, p2, err := c.Configs(ctx, buildable)
+	if err != nil {
+		return nil, err
+	}
+	r := &Read{Buildable: len(buildable), Problems: append(problems, p2...)}
+	if creds {
+		cs, p3, err := c.Credentials(ctx, jobs)
+		if err != nil {
+			return nil, err
+		}
+		r.Credentials, r.CredentialsComplete = cs, len(p3) == 0
+		r.Problems = append(r.Problems, p3...)
+	}
+	r.Source = &Source{Store: c.Base(), Configs: cfgs, Incomplete: len(r.Problems) > 0}
+	return r, nil
+}
