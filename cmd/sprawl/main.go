@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -12,6 +13,14 @@ func main() {
 	startupGC()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
+
+// gcState is what startupGC and softMemoryLimit share: the memory limit
+// a command asked for, applied once start-up is over.
+var gcState = struct {
+	sync.Mutex
+	starting bool  // startupGC's window is open
+	limit    int64 // the limit after it
+}{limit: math.MaxInt64}
 
 // startupGC holds the garbage collector off for the first moments of a
 // run, unless GOGC or GOMEMLIMIT say otherwise. Those moments allocate
@@ -24,13 +33,46 @@ func startupGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
+	gcState.Lock()
+	defer gcState.Unlock()
+	gcState.starting = true
 	old := debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(startupHeap)
 	time.AfterFunc(startupWindow, func() {
+		gcState.Lock()
+		defer gcState.Unlock()
+		gcState.starting = false
 		debug.SetGCPercent(old)
-		debug.SetMemoryLimit(math.MaxInt64)
+		debug.SetMemoryLimit(gcState.limit)
 	})
 }
+
+// softMemoryLimit sets the Go runtime's soft memory limit for the rest
+// of the run (after start-up), unless the user set GOMEMLIMIT. The
+// collector then works harder as the heap nears n instead of letting it
+// grow to twice the live data; it is a soft limit: a run whose live data
+// needs more still gets it (the runtime caps the collector's share of
+// CPU), it only collects more often.
+func softMemoryLimit(n int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	gcState.Lock()
+	defer gcState.Unlock()
+	gcState.limit = n
+	if !gcState.starting {
+		debug.SetMemoryLimit(n)
+	}
+}
+
+// historyMemoryLimit is the soft limit of a full-history scan. A long
+// history's scan holds the attribution of every blob (which commits
+// introduced it where) while git's children stream the packs beside it;
+// with the collector's default pacing the heap doubles its live data,
+// and on a 100,000-commit history the process tree then peaks near
+// 300 MB. With this limit it stays well under that, and runs no slower
+// (fewer pages touched). GOMEMLIMIT overrides it.
+const historyMemoryLimit = 150 << 20
 
 const (
 	startupWindow = 100 * time.Millisecond

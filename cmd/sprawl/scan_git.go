@@ -113,6 +113,7 @@ a disabled or changed rule) is reported as a finding of its own
 			if err := src.CheckRepo(cmd.Context()); err != nil {
 				return failure(fmt.Errorf("scan git %s: %w", target, err))
 			}
+			softMemoryLimit(historyMemoryLimit)
 			return p.scanAndReport(cmd, &namedSource{src, target})
 		},
 	}
