@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOROOT_SRC = $(shell $(GO) env GOROOT)/src
 ACCURACY_DIR ?= $(CURDIR)/.cache/corpus
 
-.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-git bench-org bench-image mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense bench-org-workers
+.PHONY: report-screenshot all build demo test lint vet staticcheck unit selfscan tidy-check bench bench-go test-postgres bench-repo bench-real-repo bench-git bench-org bench-image mem-tip accuracy fp-vendored fuzz fuzz-short clean mem-dense bench-org-workers
 
 all: build
 
@@ -120,9 +120,23 @@ bench-repo:
 	git -C $(BENCH_REPO) symbolic-ref HEAD refs/heads/main
 	git -C $(BENCH_REPO) gc -q
 
-## bench-git: full-history scan vs `git cat-file --batch-all-objects --batch`, and staged vs `git diff --cached -U0`.
-bench-git: build bench-repo
-	./scripts/bench-git.sh $(BIN) $(BENCH_REPO)
+## bench-git: full-history scans against `git cat-file --batch-all-objects
+## --batch` of the same repository: the generated 3,000-commit history and a
+## real one (go-git, about 5,600 commits), cloned once from BENCH_REAL_URL
+## into .cache/bench-real.git (offline, point BENCH_REAL_URL at a local
+## mirror). GITLEAKS=path BETTERLEAKS=path time those scanners beside.
+BENCH_REAL     ?= $(CURDIR)/.cache/bench-real.git
+BENCH_REAL_URL ?= https://github.com/go-git/go-git.git
+bench-real-repo:
+	test -d $(BENCH_REAL) || { rm -rf $(BENCH_REAL).tmp && git clone -q --mirror $(BENCH_REAL_URL) $(BENCH_REAL).tmp && mv $(BENCH_REAL).tmp $(BENCH_REAL); }
+
+bench-git: SHELL := /bin/bash
+bench-git: .SHELLFLAGS := -o pipefail -c
+bench-git: build bench-repo bench-real-repo
+	@echo "== generated history: $(BENCH_REPO)"
+	./scripts/bench-git.sh $(BIN) $(BENCH_REPO) | sed 's/^ratio history:/ratio history (generated, 3,000 commits):/'
+	@echo "== real history: $(BENCH_REAL_URL)"
+	./scripts/bench-git.sh $(BIN) $(BENCH_REAL) | sed "s/^ratio history:/ratio history (real, $$(git -C $(BENCH_REAL) rev-list --all --count) commits):/"
 
 ## mem-history: peak resident memory of the whole process tree (sprawl and
 ## its git children) scanning a generated 100,000-commit history
