@@ -2,7 +2,8 @@
 // running the validators declared beside the rules (detectors.Verify) and,
 // where one templated request cannot express the protocol, programmatic
 // validators registered by rule id (program.go: AWS SigV4
-// sts:GetCallerIdentity, the Entra ID client-credentials grant, Google's
+// sts:GetCallerIdentity, the Entra ID client-credentials grant with a
+// client secret or a certificate's signed assertion, Google's
 // service-account JWT grant, SMART on FHIR backend services, database
 // logins). Those run through the same client and limits, to hosts fixed
 // in code: a SMART token endpoint only within EHR vendors' domains or
