@@ -57,6 +57,9 @@ var programs = map[string]*program{
 	"cerner-client-secret-endpoint":    smartBackend,
 	"athena-client-secret":             smartBackend,
 	"athena-client-secret-endpoint":    smartBackend,
+	// A Jira or Confluence Data Center personal access token, only at
+	// the instance named beside it and in --verify-hosts.
+	"atlassian-datacenter-pat": atlassianDataCenter,
 	// A database URI's password, only at servers the user named.
 	"postgres-uri-password": databaseURI,
 	"mysql-uri-password":    databaseURI,

@@ -66,7 +66,12 @@ const (
 // vendorservices sandbox), Oracle Health's authorization server
 // (authorization.cerner.com, the older sandboxcerner.com), athenahealth's
 // platform (api.platform.athenahealth.com and its preview). A customer's
-// own EHR host must be named in --verify-hosts.
+// own EHR host must be named in --verify-hosts. Oracle Health documents
+// no other SMART token host: its cloud services (Clinical Data Exchange,
+// Immunization Management) take tokens from the customer's own Oracle
+// Cloud identity domain (idcs-….identity.oraclecloud.com), shared by all
+// Oracle tenants and named per customer, so that too needs --verify-hosts.
+// https://docs.oracle.com/en/industries/health/clinical-data-exchange/ocdex/authenticate_oauth2.html
 var smartDomains = []string{"*.epic.com", "*.cerner.com", "*.sandboxcerner.com", "*.athenahealth.com"}
 
 var smartBackend = &program{
