@@ -64,7 +64,7 @@ const (
 // server's) has no validator.
 var keyCredential = &program{
 	hosts: append([]string{azureHost}, smartDomains...),
-	docs:  azureCertDocs + " https://hl7.org/fhir/smart-app-launch/backend-services.html",
+	docs:  azureCertDocs, // and smartBackend.docs for a SMART key
 	run: func(ctx context.Context, v *Verifier, c Candidate) scanner.Verification {
 		if smartApplies(c) {
 			return runSMART(ctx, v, c)
