@@ -2,8 +2,10 @@
 // running the validators declared beside the rules (detectors.Verify) and,
 // where one templated request cannot express the protocol, programmatic
 // validators registered by rule id (program.go: AWS SigV4
-// sts:GetCallerIdentity, the Entra ID client-credentials grant, Google's
-// service-account JWT grant, SMART on FHIR backend services, database
+// sts:GetCallerIdentity, the Entra ID client-credentials grant with a
+// client secret or a certificate's signed assertion, Google's
+// service-account JWT grant, SMART on FHIR backend services, Jira and
+// Confluence Data Center tokens at instances the user names, database
 // logins). Those run through the same client and limits, to hosts fixed
 // in code: a SMART token endpoint only within EHR vendors' domains or
 // the user's --verify-hosts, a database only at a server the user named

@@ -111,6 +111,11 @@ func (c Candidate) host() string {
 		if d, err := parseDBURI(c.Captures[dbURICapture]); err == nil {
 			return d.addr()
 		}
+		for _, n := range []string{jiraURLCapture, confluenceURLCapture} {
+			if u, err := url.Parse(c.Captures[n]); err == nil && u.Hostname() != "" {
+				return u.Hostname()
+			}
+		}
 		if p := programFor(c.Rule.ID); p != nil && len(p.hosts) > 0 {
 			return p.hosts[0]
 		}

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,8 @@ import (
 //
 //	SPRAWL_LIVE_VERIFY_AWS=<access key id>:<secret access key>
 //	SPRAWL_LIVE_VERIFY_AZURE=<tenant>:<client id>:<client secret>
+//	SPRAWL_LIVE_VERIFY_AZURE_CERT=<tenant>:<client id>:<path of a PEM file with the private key and its certificate>
+//	SPRAWL_LIVE_VERIFY_ATLASSIAN_DC=<jira or confluence>,<base URL>,<personal access token>
 //	SPRAWL_LIVE_VERIFY_GCP_SA=<path of a service-account JSON key file>
 //	SPRAWL_LIVE_VERIFY_SMART=<client id>,<token endpoint>,<path of the PEM private key>
 //	SPRAWL_LIVE_VERIFY_SMART_SECRET=<client id>,<token endpoint>,<client secret>
@@ -38,6 +41,39 @@ func TestLiveProgramValidators(t *testing.T) {
 			}
 			return Candidate{Rule: rules["azure-entra-client-secret"], Secret: parts[2],
 				Captures: map[string]string{azureTenantCapture: parts[0], azureClientCapture: parts[1]}}, true
+		},
+		"AZURE_CERT": func(v string) (Candidate, bool) {
+			parts := strings.SplitN(v, ":", 3)
+			if len(parts) != 3 {
+				return Candidate{}, false
+			}
+			data, err := os.ReadFile(parts[2])
+			if err != nil {
+				return Candidate{}, false
+			}
+			var key, cert string
+			for rest := data; ; {
+				var b *pem.Block
+				b, rest = pem.Decode(rest)
+				if b == nil {
+					break
+				}
+				if b.Type == "CERTIFICATE" && cert == "" {
+					cert = string(pem.EncodeToMemory(b))
+				} else if strings.HasSuffix(b.Type, "PRIVATE KEY") {
+					key = string(pem.EncodeToMemory(b))
+				}
+			}
+			return Candidate{Rule: rules["private-key-pkcs8"], Secret: key, Captures: map[string]string{
+				azureTenantCapture: parts[0], azureClientCapture: parts[1], azureCertCapture: cert}}, key != "" && cert != ""
+		},
+		"ATLASSIAN_DC": func(v string) (Candidate, bool) {
+			parts := strings.SplitN(v, ",", 3)
+			if len(parts) != 3 || (parts[0] != "jira" && parts[0] != "confluence") {
+				return Candidate{}, false
+			}
+			return Candidate{Rule: rules["atlassian-datacenter-pat"], Secret: parts[2],
+				Captures: map[string]string{atlassianProductCapture: parts[0], parts[0] + "_url": parts[1]}}, true
 		},
 		"GCP_SA": func(path string) (Candidate, bool) {
 			data, err := os.ReadFile(path)
@@ -91,8 +127,8 @@ func TestLiveProgramValidators(t *testing.T) {
 					t.Fatalf("%s: malformed value", env)
 				}
 				var o Options
-				if e := c.Captures[smartEndpointCapture]; e != "" {
-					if u, err := url.Parse(e); err == nil {
+				for _, n := range []string{smartEndpointCapture, jiraURLCapture, confluenceURLCapture} {
+					if u, err := url.Parse(c.Captures[n]); err == nil && u.Hostname() != "" {
 						o.Hosts = []string{u.Hostname()}
 					}
 				}
@@ -105,6 +141,6 @@ func TestLiveProgramValidators(t *testing.T) {
 		}
 	}
 	if ran == 0 {
-		t.Skip("set SPRAWL_LIVE_VERIFY_AWS, _AZURE, _GCP_SA, _SMART or _SMART_SECRET to run against the real providers (see docs/verification.md)")
+		t.Skip("set SPRAWL_LIVE_VERIFY_AWS, _AZURE, _AZURE_CERT, _ATLASSIAN_DC, _GCP_SA, _SMART or _SMART_SECRET to run against the real providers (see docs/verification.md)")
 	}
 }

@@ -39,11 +39,15 @@ var programs = map[string]*program{
 	// A Google service-account key, by its private_key_id, with the
 	// client e-mail and private key its rule captures.
 	"gcp-service-account-key": googleServiceAccount,
-	// SMART on FHIR backend services: a private key or a client secret
-	// with the client id and token endpoint written beside it.
-	"private-key-rsa":                  smartBackend,
-	"private-key-ec":                   smartBackend,
-	"private-key-pkcs8":                smartBackend,
+	// A PEM private key: an Entra ID application's certificate credential
+	// (beside a tenant, client id and the certificate or its thumbprint),
+	// or a SMART on FHIR backend client's key (beside a client id and
+	// token endpoint).
+	"private-key-rsa":   keyCredential,
+	"private-key-ec":    keyCredential,
+	"private-key-pkcs8": keyCredential,
+	// SMART on FHIR backend services: a JWK or a client secret with the
+	// client id and token endpoint written beside it.
 	"jwk-private-key":                  smartBackend,
 	"smart-client-secret-fhir-context": smartBackend,
 	"epic-client-secret":               smartBackend,
@@ -53,6 +57,9 @@ var programs = map[string]*program{
 	"cerner-client-secret-endpoint":    smartBackend,
 	"athena-client-secret":             smartBackend,
 	"athena-client-secret-endpoint":    smartBackend,
+	// A Jira or Confluence Data Center personal access token, only at
+	// the instance named beside it and in --verify-hosts.
+	"atlassian-datacenter-pat": atlassianDataCenter,
 	// A database URI's password, only at servers the user named.
 	"postgres-uri-password": databaseURI,
 	"mysql-uri-password":    databaseURI,

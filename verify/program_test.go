@@ -268,12 +268,14 @@ func TestProgramSecretOnlyToDeclaredHost(t *testing.T) {
 	rules := builtinRules(t)
 	gKeyID := strings.Repeat("a1b2", 10)
 	_, gKeyPEM := testRSAKey(t)
+	_, _, certKeyPEM, certPEM := testCert(t)
 	cases := []struct {
 		name, host, secret string
 		c                  Candidate
 	}{
 		{"aws", "sts.amazonaws.com", awsLiveSecret, Candidate{Rule: rules["aws-secret-access-key"], Secret: awsLiveSecret, Captures: map[string]string{awsKeyIDCapture: awsLiveID}}},
 		{"azure", "login.microsoftonline.com", azSecret, Candidate{Rule: rules["azure-entra-client-secret"], Secret: azSecret, Captures: map[string]string{azureTenantCapture: azTenant, azureClientCapture: azClient}}},
+		{"azure certificate", "login.microsoftonline.com", certKeyPEM, Candidate{Rule: rules["private-key-pkcs8"], Secret: certKeyPEM, Captures: map[string]string{azureTenantCapture: azTenant, azureClientCapture: azClient, azureCertCapture: certPEM}}},
 		{"google", "oauth2.googleapis.com", gKeyID, Candidate{Rule: rules["gcp-service-account-key"], Secret: gKeyID, Captures: map[string]string{googleEmailCapture: "ci@p.iam.gserviceaccount.com", googleKeyCapture: gKeyPEM}}},
 	}
 	for _, tc := range cases {

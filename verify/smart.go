@@ -66,7 +66,12 @@ const (
 // vendorservices sandbox), Oracle Health's authorization server
 // (authorization.cerner.com, the older sandboxcerner.com), athenahealth's
 // platform (api.platform.athenahealth.com and its preview). A customer's
-// own EHR host must be named in --verify-hosts.
+// own EHR host must be named in --verify-hosts. Oracle Health documents
+// no other SMART token host: its cloud services (Clinical Data Exchange,
+// Immunization Management) take tokens from the customer's own Oracle
+// Cloud identity domain (idcs-….identity.oraclecloud.com), shared by all
+// Oracle tenants and named per customer, so that too needs --verify-hosts.
+// https://docs.oracle.com/en/industries/health/clinical-data-exchange/ocdex/authenticate_oauth2.html
 var smartDomains = []string{"*.epic.com", "*.cerner.com", "*.sandboxcerner.com", "*.athenahealth.com"}
 
 var smartBackend = &program{
@@ -209,6 +214,40 @@ func smartKey(c Candidate) (crypto.Signer, string, error) {
 // pemKey parses a PEM private key as found in text: newlines possibly
 // escaped, lines possibly indented or quoted.
 func pemKey(s string) (crypto.Signer, string, error) {
+	key, err := parsePEMKey(s)
+	if err != nil {
+		return nil, "", err
+	}
+	return smartAlg(key)
+}
+
+// parsePEMKey reads a PEM private key (PKCS #1, SEC 1 or PKCS #8) as
+// found in text.
+func parsePEMKey(s string) (any, error) {
+	block, _ := pem.Decode([]byte(pemText(s)))
+	if block == nil {
+		return nil, keyError("not a PEM private key")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	}
+	if err != nil {
+		return nil, keyError("unreadable private key")
+	}
+	return key, nil
+}
+
+// pemText undoes what text around a PEM block does to it: newlines
+// escaped (a JSON or .env value), lines indented (YAML) or quoted and
+// concatenated (source code).
+func pemText(s string) string {
 	s = strings.ReplaceAll(s, `\r`, "")
 	s = strings.ReplaceAll(s, `\n`, "\n")
 	var b strings.Builder
@@ -223,24 +262,7 @@ func pemKey(s string) (crypto.Signer, string, error) {
 			b.WriteString(line + "\n")
 		}
 	}
-	block, _ := pem.Decode([]byte(b.String()))
-	if block == nil {
-		return nil, "", keyError("not a PEM private key")
-	}
-	var key any
-	var err error
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	}
-	if err != nil {
-		return nil, "", keyError("unreadable private key")
-	}
-	return smartAlg(key)
+	return b.String()
 }
 
 // smartAlg picks the profile's algorithm for a key: RS384 for RSA, ES384
@@ -317,8 +339,9 @@ func jwkKey(obj, secret string) (crypto.Signer, string, error) {
 	return nil, "", keyError("not an RSA or P-384 key (RS384, ES384)")
 }
 
-// signJWS returns a compact JWS of claims: RS256/RS384 (RSASSA-PKCS1-v1_5)
-// or ES384 (ECDSA P-384, r ‖ s as RFC 7518 §3.4 has it).
+// signJWS returns a compact JWS of claims: RS256/RS384 (RSASSA-PKCS1-v1_5),
+// PS256 (RSASSA-PSS, salt as long as the hash, RFC 7518 §3.5) or ES384
+// (ECDSA P-384, r ‖ s as RFC 7518 §3.4 has it).
 func signJWS(signer crypto.Signer, alg string, header map[string]string, claims map[string]any) (string, error) {
 	hb, err := json.Marshal(header)
 	if err != nil {
@@ -332,7 +355,7 @@ func signJWS(signer crypto.Signer, alg string, header map[string]string, claims 
 	input := enc.EncodeToString(hb) + "." + enc.EncodeToString(cb)
 	var h crypto.Hash
 	switch alg {
-	case "RS256":
+	case "RS256", "PS256":
 		h = crypto.SHA256
 	case "RS384", "ES384":
 		h = crypto.SHA384
@@ -345,7 +368,11 @@ func signJWS(signer crypto.Signer, alg string, header map[string]string, claims 
 	var sig []byte
 	switch k := signer.(type) {
 	case *rsa.PrivateKey:
-		sig, err = rsa.SignPKCS1v15(rand.Reader, k, h, digest)
+		if alg == "PS256" {
+			sig, err = rsa.SignPSS(rand.Reader, k, h, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		} else {
+			sig, err = rsa.SignPKCS1v15(rand.Reader, k, h, digest)
+		}
 	case *ecdsa.PrivateKey:
 		var r, s *big.Int
 		r, s, err = ecdsa.Sign(rand.Reader, k, digest)
