@@ -89,9 +89,14 @@ func azureCertApplies(c Candidate) bool {
 // azureRevokedCert are the Entra error codes that say the credential does
 // not work: 7000215 invalid client credential, 700027 the certificate is
 // not registered on the application (or the assertion's signature fails
-// against it), 700016 no such application in the directory, 90002 no such
-// tenant.
-var azureRevokedCert = map[int]bool{7000215: true, 700027: true, 700016: true, 90002: true}
+// against it), 700016 no such application in the directory. 90002 (no
+// such tenant) is not among them: the tenant beside the key was only
+// guessed to be Entra's (a GUID beside a key may name another provider's
+// tenant, where the key may well work), so it reads unknown.
+var azureRevokedCert = map[int]bool{7000215: true, 700027: true, 700016: true}
+
+// azureNoTenant is Entra's "tenant not found".
+const azureNoTenant = 90002
 
 var thumbprintRe = regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
 
@@ -203,6 +208,9 @@ func runAzureCert(ctx context.Context, v *Verifier, c Candidate) scanner.Verific
 		for _, code := range body.ErrorCodes {
 			if azureRevokedCert[code] {
 				return scanner.Verification{Status: scanner.VerifyRevoked}
+			}
+			if code == azureNoTenant {
+				return unknown("Entra ID knows no such tenant (AADSTS90002): the key may belong to another provider's tenant")
 			}
 		}
 	}

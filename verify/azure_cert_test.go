@@ -231,7 +231,7 @@ func TestAzureCertificateCredential(t *testing.T) {
 		{"application not found", keyPEM, caps("tenant", azTenant, "client_id", azGoneClient, "certificate", certPEM),
 			scanner.Verification{Status: scanner.VerifyRevoked}, "", 1},
 		{"tenant not found", keyPEM, caps("tenant", azCertUnknownTenant, "client_id", azClient, "certificate", certPEM),
-			scanner.Verification{Status: scanner.VerifyRevoked}, "", 1},
+			scanner.Verification{Status: scanner.VerifyUnknown, Reason: "Entra ID knows no such tenant (AADSTS90002): the key may belong to another provider's tenant"}, "", 1},
 		{"server error", keyPEM, caps("tenant", azCertBusyTenant, "client_id", azClient, "certificate", certPEM),
 			scanner.Verification{Status: scanner.VerifyUnknown, Reason: "unexpected response: status 503"}, "", 1},
 		{"throttled", keyPEM, caps("tenant", azCertThrottled, "client_id", azClient, "certificate", certPEM),
