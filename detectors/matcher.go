@@ -70,6 +70,9 @@ type Matcher struct {
 	memoOnce  sync.Once
 	memoOK    bool
 	lines     []lineLocality // by rule index (memo.go)
+	pre       []precheck     // by rule index (precheck.go)
+	// noPrecheck runs every pattern on every window (tests compare).
+	noPrecheck bool
 }
 
 type window struct{ start, end int }
@@ -85,7 +88,7 @@ type scratch struct {
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
 		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules)),
-		lines: make([]lineLocality, len(rules))}
+		lines: make([]lineLocality, len(rules)), pre: make([]precheck, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
@@ -337,10 +340,13 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
 	var locs [][]int
 	var secretIx int
+	if !m.mayMatchAnchor(ri, r, seg) {
+		return nil
+	}
 	if re, ix := m.goRegex(ri, r, seg); re != nil {
 		locs, secretIx = m.goFindAll(ri, re, seg), ix
 	} else {
-		if r.compile() != nil {
+		if !m.mayMatchRelaxed(ri, r, seg) || r.compile() != nil {
 			return nil
 		}
 		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
