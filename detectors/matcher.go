@@ -81,6 +81,7 @@ type scratch struct {
 	hits    []keywordHit
 	windows [][]window
 	touched []int32
+	joined  []byte // mayMatchJoined's buffer
 }
 
 // NewMatcher builds a matcher over rules. Rule patterns are checked when
@@ -278,6 +279,10 @@ func (m *Matcher) matchHits(sc *scratch, data []byte, memo *Memo) []Match {
 		r := m.rules[ri]
 		wins := sc.windows[ri]
 		sc.windows[ri] = wins[:0]
+		// With a memo most windows are known: no joined run then.
+		if memo == nil && !m.mayMatchJoined(ri, r, data, wins, &sc.joined) {
+			continue
+		}
 		for _, w := range wins {
 			out = m.matchWindow(out, ri, r, data, w, memo)
 		}

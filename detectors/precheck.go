@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A keyword hit says only that a rule's pattern might match near it; on
@@ -44,6 +45,14 @@ type precheck struct {
 	relaxed string       // "": none
 	reOnce  sync.Once
 	re      regex // nil where the relaxed pattern does not compile
+	// joined is the pattern relaxed for several windows joined by
+	// newlines (see mayMatchJoined); "": none.
+	joined   string
+	joinOnce sync.Once
+	joinRe   regex
+	// inRE2 is set once a window of the rule ran on RE2: a scan large
+	// enough for that pays for one more compilation.
+	inRE2 atomic.Bool
 }
 
 // anchorCheck is a literal (one of lits) that every match holds at some
@@ -85,6 +94,7 @@ func (m *Matcher) mayMatchRelaxed(ri int32, r *Rule, seg []byte) bool {
 		return true
 	}
 	p := m.precheck(ri, r)
+	p.inRE2.Store(true)
 	if p.relaxed == "" {
 		return true
 	}
@@ -103,29 +113,87 @@ func (m *Matcher) precheck(ri int32, r *Rule) *precheck {
 		if expr == "" {
 			expr = simplifyRepeats(r.Pattern)
 		}
-		p.anchor, p.relaxed = derivePrechecks(expr)
+		p.anchor, p.relaxed, p.joined = derivePrechecks(expr)
 	})
 	return p
 }
 
-// derivePrechecks returns the anchor check and the relaxed pattern of an
-// RE2 expression, either nil or "" where there is none worth running.
+// derivePrechecks returns the anchor check, the relaxed pattern and the
+// relaxed pattern for joined windows of an RE2 expression, each nil or ""
+// where there is none worth running.
 // Only ASCII expressions qualify: RE2 reads the expression as Latin-1
 // and Go's parser as UTF-8, which agree on ASCII alone.
-func derivePrechecks(expr string) (*anchorCheck, string) {
+func derivePrechecks(expr string) (anchor *anchorCheck, relaxed, joined string) {
 	if !isASCII(expr) {
-		return nil, ""
+		return nil, "", ""
 	}
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
-		return nil, ""
+		return nil, "", ""
 	}
-	anchor := deriveAnchor(re)
-	relaxed := ""
-	if r, changed := relax(re); changed {
+	anchor = deriveAnchor(re)
+	r, changed := relax(re)
+	if changed {
 		relaxed = latin1String(r)
 	}
-	return anchor, relaxed
+	if minMatchLen(r) > 0 {
+		joined = latin1String(lineAnchored(r))
+	}
+	return anchor, relaxed, joined
+}
+
+// lineAnchored rewrites re (in place) so that the start and end of the
+// text become the start and end of a line: ^ and $ (without (?m)), \A
+// and \z. In windows joined by newlines it then matches in each window
+// wherever re matches in the window alone: a window's edges become a
+// newline's, which \b, (?m)^ and (?m)$ read as the text's edges.
+func lineAnchored(re *syntax.Regexp) *syntax.Regexp {
+	switch re.Op {
+	case syntax.OpBeginText:
+		re.Op = syntax.OpBeginLine
+	case syntax.OpEndText:
+		re.Op = syntax.OpEndLine
+	}
+	for _, s := range re.Sub {
+		lineAnchored(s)
+	}
+	return re
+}
+
+// mayMatchJoined reports whether r's pattern may match in any of wins,
+// windows of data in order, by one run of its relaxed pattern on them all
+// joined by newlines instead of one run each: on Go's source tree a
+// rule's windows in a file are a few hundred bytes each, and the call
+// costs RE2 more than the bytes. buf is scratch space. It runs only for a
+// rule already running on RE2.
+func (m *Matcher) mayMatchJoined(ri int32, r *Rule, data []byte, wins []window, buf *[]byte) bool {
+	if m.noPrecheck || m.engine == engineGo || len(wins) < 2 {
+		return true
+	}
+	p := m.precheck(ri, r)
+	if p.joined == "" || !p.inRE2.Load() {
+		return true
+	}
+	p.joinOnce.Do(func() {
+		if re, err := compileRegex(p.joined); err == nil {
+			p.joinRe = re
+		}
+	})
+	if p.joinRe == nil {
+		return true
+	}
+	b := (*buf)[:0]
+	for i, w := range wins {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, data[w.start:w.end]...)
+	}
+	*buf = b
+	if cap(b) > 1<<20 {
+		*buf = nil
+	}
+	return p.joinRe.Match(b)
 }
 
 // relax returns an expression that matches in any text re matches in

@@ -69,6 +69,13 @@ func TestPrecheckNeverRejectsAMatch(t *testing.T) {
 				if !m.mayMatchRelaxed(int32(ri), r, []byte(text)) {
 					t.Errorf("%s: the relaxed pattern %q rejects %q, which the pattern matches", r.ID, p.relaxed, clip(text))
 				}
+				// The text as the middle one of three windows of a file.
+				data := "word" + text + "\xff" + text + "word"
+				wins := []window{{0, 2}, {4, 4 + len(text)}, {len(data) - 3, len(data)}}
+				var buf []byte
+				if !m.mayMatchJoined(int32(ri), r, []byte(data), wins, &buf) {
+					t.Errorf("%s: the joined pattern %q rejects %q among other windows, which the pattern matches", r.ID, p.joined, clip(text))
+				}
 			}
 		}
 	}
@@ -179,7 +186,7 @@ func TestLatin1String(t *testing.T) {
 		{`[^a]{2,9}x`, `[\x00-` + "`" + `b-\x7f\x80-\xff]{2}[\x00-` + "`" + `b-\x7f\x80-\xff]*x`},
 		{`\xe9{3,}b`, `\xe9{3}\xe9*b`},
 	} {
-		_, got := derivePrechecks(tc.expr)
+		_, got, _ := derivePrechecks(tc.expr)
 		if got != tc.want {
 			t.Errorf("derivePrechecks(%q) relaxed = %q, want %q", tc.expr, got, tc.want)
 		}
