@@ -345,13 +345,12 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
 	var locs [][]int
 	var secretIx int
-	if !m.mayMatchAnchor(ri, r, seg) {
-		return nil
-	}
 	if re, ix := m.goRegex(ri, r, seg); re != nil {
+		// No pre-checks: deriving them costs about what a small scan,
+		// the reason to run Go's regexp, saves by them.
 		locs, secretIx = m.goFindAll(ri, re, seg), ix
 	} else {
-		if !m.mayMatchRelaxed(ri, r, seg) || r.compile() != nil {
+		if !m.mayMatchAnchor(ri, r, seg) || !m.mayMatchRelaxed(ri, r, seg) || r.compile() != nil {
 			return nil
 		}
 		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
