@@ -70,6 +70,9 @@ type Matcher struct {
 	memoOnce  sync.Once
 	memoOK    bool
 	lines     []lineLocality // by rule index (memo.go)
+	pre       []precheck     // by rule index (precheck.go)
+	// noPrecheck runs every pattern on every window (tests compare).
+	noPrecheck bool
 }
 
 type window struct{ start, end int }
@@ -78,6 +81,7 @@ type scratch struct {
 	hits    []keywordHit
 	windows [][]window
 	touched []int32
+	joined  []byte // mayMatchJoined's buffer
 }
 
 // NewMatcher builds a matcher over rules. Rule patterns are checked when
@@ -85,7 +89,7 @@ type scratch struct {
 func NewMatcher(rules []*Rule, allow Allowlist) (*Matcher, error) {
 	m := &Matcher{rules: rules, values: map[string]bool{}, small: make([]smallRegex, len(rules)),
 		extras: make([]smallExtra, len(rules)), index: make(map[*Rule]int32, len(rules)),
-		lines: make([]lineLocality, len(rules))}
+		lines: make([]lineLocality, len(rules)), pre: make([]precheck, len(rules))}
 	kwIndex := map[string]int{}
 	var patterns [][]byte
 	for i, r := range rules {
@@ -275,6 +279,10 @@ func (m *Matcher) matchHits(sc *scratch, data []byte, memo *Memo) []Match {
 		r := m.rules[ri]
 		wins := sc.windows[ri]
 		sc.windows[ri] = wins[:0]
+		// With a memo most windows are known: no joined run then.
+		if memo == nil && !m.mayMatchJoined(ri, r, data, wins, &sc.joined) {
+			continue
+		}
 		for _, w := range wins {
 			out = m.matchWindow(out, ri, r, data, w, memo)
 		}
@@ -338,9 +346,11 @@ func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
 	var locs [][]int
 	var secretIx int
 	if re, ix := m.goRegex(ri, r, seg); re != nil {
+		// No pre-checks: deriving them costs about what a small scan,
+		// the reason to run Go's regexp, saves by them.
 		locs, secretIx = m.goFindAll(ri, re, seg), ix
 	} else {
-		if r.compile() != nil {
+		if !m.mayMatchAnchor(ri, r, seg) || !m.mayMatchRelaxed(ri, r, seg) || r.compile() != nil {
 			return nil
 		}
 		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx

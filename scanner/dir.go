@@ -113,17 +113,22 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		if d.Exclude != nil && d.Exclude(rel) {
 			return fn(Chunk{Path: rel, SkipReason: "allowlisted path"})
 		}
-		fi, err := de.Info()
-		if err != nil {
-			return fn(Chunk{Path: rel, Err: err})
+		// The size matters only against a limit: without one, no stat.
+		var size int64
+		if d.MaxFileSize > 0 {
+			fi, err := de.Info()
+			if err != nil {
+				return fn(Chunk{Path: rel, Err: err})
+			}
+			size = fi.Size()
 		}
-		return r.readFile(ctx, p, rel, fi.Size(), fn)
+		return r.readFile(ctx, p, rel, size, fn)
 	})
 }
 
-// openFile is os.Open; tests replace it to simulate unreadable files,
-// which root (as CI runs) cannot produce with permissions.
-var openFile = func(path string) (io.ReadCloser, error) { return os.Open(path) }
+// openFile is openRegular; tests replace it to simulate unreadable
+// files, which root (as CI runs) cannot produce with permissions.
+var openFile = openRegular
 
 // fileReader reads files into chunks, reusing one buffer.
 type fileReader struct {

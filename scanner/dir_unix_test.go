@@ -1,0 +1,51 @@
+//go:build unix
+
+package scanner
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestOpenRegular: the plain-syscall reader reads a file whole, ends at
+// io.EOF, reports a missing file as fs.ErrNotExist with its path, and does
+// not wait for a writer when the path is a FIFO.
+func TestOpenRegular(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	want := strings.Repeat("line of text\n", 5000)
+	if err := os.WriteFile(p, []byte(want), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openRegular(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(f)
+	if err != nil || string(got) != want {
+		t.Fatalf("read %d bytes, %v; want %d bytes", len(got), err, len(want))
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = openRegular(filepath.Join(dir, "missing"))
+	var pe *fs.PathError
+	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) || !strings.HasSuffix(pe.Path, "missing") {
+		t.Errorf("missing file: %v", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	f, err = openRegular(fifo) // would block without O_NONBLOCK
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
