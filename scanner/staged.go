@@ -13,15 +13,29 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/sprawlsec/sprawl/detectors"
 )
 
 // StagedSource scans what `git commit` is about to record: the staged
 // version of each changed file, reporting only findings that touch an
-// added line. Scanning the whole staged file (not just the added lines)
-// keeps multi-line secrets and context rules working.
+// added line. The added lines are matched with the text around them that
+// the rules read (keyword windows, context and nearby lines, a PEM block
+// they fall inside), so multi-line secrets and context rules work as in
+// a scan of the whole file.
 type StagedSource struct {
 	GitSource
-	added map[string][]lineRange // path → added line ranges
+	// Rules are the rules the scan matches with. Given them, only the
+	// regions of each staged file that a finding on an added line can
+	// depend on are delivered (see stagedRegions): a one-line change to
+	// a large file costs the matcher a few kilobytes, not the file.
+	// Without them, whole files.
+	Rules []*detectors.Rule
+
+	added    map[string][]lineRange // path → added line ranges
+	planOnce sync.Once
+	plan     reachPlan
 
 	// Set by Start: the diff's outcome, ready once done is closed.
 	done  chan struct{}
@@ -231,7 +245,10 @@ func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs m
 			return nil
 		}
 		delete(blobs, obj.id)
-		return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		if s.Rules == nil {
+			return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		}
+		return s.emitRegions(ctx, obj.id, path, obj.size, body, size, &buf, fn)
 	})
 	if err := cat.finish(ctx, err); err != nil {
 		return nil, err
@@ -279,4 +296,270 @@ func hookEnv() []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// maxRegionBlob is the largest staged file read whole to choose the
+// regions to match; a larger one is streamed and matched whole.
+const maxRegionBlob = 64 << 20
+
+// emitRegions delivers the regions of one staged blob that findings on
+// its added lines can depend on (see reachPlan.regions), as chunks that
+// carry their own first line and offset, so that findings are located as
+// in the whole file. A file that cannot be cut at its lines (UTF-16,
+// binary) and one whose regions cover it go whole, as emitBlob sends
+// them.
+func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+	if s.MaxFileSize > 0 && size > s.MaxFileSize || binaryExt(path) || size > maxRegionBlob {
+		return s.emitBlob(ctx, id, path, size, body, chunkSize, buf, fn)
+	}
+	blob := hex.EncodeToString(id[:])
+	data := make([]byte, size)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return fn(Chunk{Path: path, Blob: blob, Err: err})
+	}
+	if len(data) == 0 || sniffEncoding(data[:min(len(data), sniffLen)]) != "" {
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+	}
+	spans := s.reach().regions(data, s.added[path])
+	if len(spans) == 1 && spans[0].start == 0 && spans[0].end == len(data) {
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+	}
+	if len(spans) == 0 || spans[0].start > 0 {
+		// An empty chunk at offset 0 counts the file as scanned, as its
+		// first chunk would.
+		if err := fn(Chunk{Data: data[:0], Path: path, Blob: blob}); err != nil {
+			return err
+		}
+	}
+	line, at := 1, 0
+	for _, sp := range spans {
+		line += bytes.Count(data[at:sp.start], []byte{'\n'})
+		at = sp.start
+		// A region longer than a chunk is cut as ChunkReader cuts a
+		// stream: each chunk overlaps the next by ChunkOverlap.
+		for at < sp.end {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			end := min(sp.end, at+chunkSize+ChunkOverlap)
+			c := Chunk{Data: data[at:end], Path: path, Line: line, Offset: int64(at), Blob: blob}
+			owned := end - at
+			if end < sp.end {
+				owned, c.Owned = chunkSize, chunkSize
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+			line += bytes.Count(data[at:at+owned], []byte{'\n'})
+			at += owned
+		}
+	}
+	return nil
+}
+
+// span is the byte range [start, end) of a file.
+type span struct{ start, end int }
+
+// reachPlan says how far around an added line the rules of a scan read
+// (see detectors.Rule.Reach).
+type reachPlan struct {
+	// near is the widest reach of the rules whose reach is applied
+	// around every added line: most rules. nearKw is their longest
+	// keyword.
+	near   detectors.Reach
+	nearKw int
+	// far are the rules that read further (a private key's 16 KB
+	// window, a manifest's 40 context lines). They widen a region only
+	// where one of their keywords occurs within their reach.
+	far []farRule
+}
+
+type farRule struct {
+	reach    detectors.Reach
+	keywords [][]byte // lower-cased, as the matcher folds them
+	kwLen    int
+}
+
+// The reach of a near rule is at most this.
+const (
+	nearWindow = detectors.DefaultWindow
+	nearLines  = 20
+)
+
+func (s *StagedSource) reach() *reachPlan {
+	s.planOnce.Do(func() { s.plan = newReachPlan(s.Rules) })
+	return &s.plan
+}
+
+func newReachPlan(rules []*detectors.Rule) reachPlan {
+	var p reachPlan
+	for _, r := range rules {
+		rc := r.Reach()
+		f := farRule{reach: rc}
+		for _, k := range r.Keywords {
+			k = strings.ToLower(k)
+			f.kwLen = max(f.kwLen, len(k))
+			f.keywords = append(f.keywords, []byte(k))
+		}
+		if rc.Window <= nearWindow && rc.Lines <= nearLines {
+			p.near.Window = max(p.near.Window, rc.Window)
+			p.near.Lines = max(p.near.Lines, rc.Lines)
+			p.near.Bytes = max(p.near.Bytes, rc.Bytes)
+			p.nearKw = max(p.nearKw, f.kwLen)
+			continue
+		}
+		p.far = append(p.far, f)
+	}
+	return p
+}
+
+// regions returns the spans of data, whole lines, merged and in order,
+// that the findings touching the added line ranges depend on: for each
+// range, every keyword window of every rule that can reach it, and around
+// those windows the lines and bytes the rules' context, nearby and
+// filters read, plus a window's worth more so that a pattern's run over a
+// window cut at the region's edge cannot differ where it matters.
+func (p *reachPlan) regions(data []byte, added []lineRange) []span {
+	if len(added) == 0 || len(data) == 0 {
+		return nil
+	}
+	starts := []int{0} // starts[i] is the offset of line i+1
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 || i+j+1 >= len(data) {
+			break
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
+	var out []span
+	var low []byte
+	for _, r := range added {
+		if r.from < 1 || r.from > len(starts) {
+			continue
+		}
+		a, b := starts[r.from-1], len(data)
+		if r.to < len(starts) {
+			b = starts[r.to]
+		}
+		out = append(out, p.around(data, a, b, &low))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && sp.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// around returns the region of data the findings touching [a, b) (whole
+// lines) depend on.
+func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
+	lo, hi := a, b
+	slack := max(p.near.Bytes, nearWindow)
+	widen := func(wlo, whi int, rc detectors.Reach) {
+		// A match lies inside its window; the filters read rc.Bytes
+		// around it and context rc.Lines lines (counted from the
+		// match's own line: one more).
+		s := linesBack(data, fullLineStart(data, wlo-max(rc.Bytes, slack)), rc.Lines+2)
+		e := linesFwd(data, fullLineEnd(data, whi+max(rc.Bytes, slack)), rc.Lines+2)
+		lo, hi = min(lo, s), max(hi, e)
+	}
+	if p.near.Window > 0 {
+		// A hit whose window reaches [a, b) ends at most Window bytes
+		// before a (or starts at most Window after b), and its window
+		// spans Window more beyond the hit.
+		w := 2*p.near.Window + p.nearKw
+		widen(a-w, b+w, p.near)
+	}
+	for _, f := range p.far {
+		// Only the rule's hits whose windows reach [a, b). A window that
+		// merges with theirs from beyond the region is cut at its edge,
+		// further from them than any near rule's window is long.
+		w := f.reach.Window
+		if hlo, hhi, ok := f.hits(data, a-w-f.kwLen, b+w+f.kwLen, low); ok {
+			widen(min(a, hlo-w), max(b, hhi+w), f.reach)
+		}
+	}
+	return span{max(lo, 0), min(hi, len(data))}
+}
+
+// hits returns the lowest start and highest end of f's keyword
+// occurrences in data[from:to], and whether there are any. low is data
+// with ASCII letters lower-cased, as the matcher folds it, made on first
+// use.
+func (f *farRule) hits(data []byte, from, to int, low *[]byte) (lo, hi int, ok bool) {
+	from, to = max(from, 0), min(to, len(data))
+	if from >= to {
+		return 0, 0, false
+	}
+	if *low == nil {
+		l := make([]byte, len(data))
+		for i, c := range data {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			l[i] = c
+		}
+		*low = l
+	}
+	buf := (*low)[from:to]
+	for _, k := range f.keywords {
+		if len(k) == 0 {
+			continue
+		}
+		if i := bytes.Index(buf, k); i >= 0 {
+			j := bytes.LastIndex(buf, k)
+			if !ok {
+				lo, hi = from+i, from+j+len(k)
+			}
+			lo, hi, ok = min(lo, from+i), max(hi, from+j+len(k)), true
+		}
+	}
+	return lo, hi, ok
+}
+
+// fullLineStart returns the start of the line holding off (clamped to
+// data).
+func fullLineStart(data []byte, off int) int {
+	if off <= 0 {
+		return 0
+	}
+	off = min(off, len(data))
+	return bytes.LastIndexByte(data[:off], '\n') + 1
+}
+
+// fullLineEnd returns the end of the line holding off, past its newline
+// (clamped to data).
+func fullLineEnd(data []byte, off int) int {
+	if off >= len(data) {
+		return len(data)
+	}
+	off = max(off, 0)
+	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+		return off + i + 1
+	}
+	return len(data)
+}
+
+// linesBack returns the start of the line n lines above the one starting
+// at off.
+func linesBack(data []byte, off, n int) int {
+	for i := 0; i < n && off > 0; i++ {
+		off = fullLineStart(data, off-1)
+	}
+	return off
+}
+
+// linesFwd returns the end of the line n lines below the one ending at
+// off (just past its newline).
+func linesFwd(data []byte, off, n int) int {
+	for i := 0; i < n && off < len(data); i++ {
+		off = fullLineEnd(data, off)
+	}
+	return off
 }

@@ -1,0 +1,308 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sprawlsec/sprawl/detectors"
+)
+
+// plainFiller is how many of stagedFiller's first lines hold no keyword.
+const plainFiller = 9
+
+// stagedFiller is code around the staged secrets: full of the words
+// rules key on (key, token, secret, password, auth) without a secret, as
+// a large source file is.
+var stagedFiller = []string{
+	"	n := len(buf)",
+	"	for i := 0; i < n; i++ {",
+	"		sum += int(buf[i])",
+	"	}",
+	"	return sum, nil",
+	"	if err != nil {",
+	"		return fmt.Errorf(\"read %s: %w\", name, err)",
+	"	}",
+	"",
+	"func (s *Server) handle(w http.ResponseWriter, r *http.Request) {",
+	"	key := r.Header.Get(\"X-Api-Key\") // the caller's key, checked below",
+	"	if token == \"\" || len(token) < 8 {",
+	"		return errors.New(\"missing token\")",
+	"	}",
+	"	// password rotation is handled by the vault adapter",
+	"	secret, err := s.store.Secret(ctx, name)",
+	"	auth := base64.StdEncoding.EncodeToString([]byte(user + \":\" + pass))",
+	"	cfg.ClientSecret = os.Getenv(\"CLIENT_SECRET\")",
+	"	log.Printf(\"authenticated %s with %d scopes\", user, len(scopes))",
+	"}",
+	"",
+	"// Package-level docs mention api keys, access tokens and private keys.",
+	"var defaultTimeout = 30 * time.Second",
+}
+
+// TestStagedRegionsMatchWholeFiles stages the catalogue's own examples,
+// added whole, beside added lines, with only their first, last or a
+// middle line added (a PEM key split across the edge of an added range),
+// amid code full of keywords, and checks that matching the regions
+// around the added lines gives exactly the findings matching the whole
+// staged files gives, while reading much less of them.
+func TestStagedRegionsMatchWholeFiles(t *testing.T) {
+	rules, err := detectors.BuiltinWithExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(17))
+	filler := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			// Mostly plain code, one line in five with keywords.
+			j := rng.Intn(len(stagedFiller))
+			if rng.Intn(5) > 0 {
+				j %= plainFiller
+			}
+			out[i] = stagedFiller[j]
+		}
+		return out
+	}
+	type file struct{ base, staged []string }
+	files := map[string]*file{}
+	// Examples holding a keyword of a rule that reads further than most
+	// go to files of their own ("far"), so that the regions around the
+	// others ("near") are as narrow as the near rules allow, and cut
+	// close to them.
+	var farKeywords [][]byte
+	for _, f := range newReachPlan(rules).far {
+		farKeywords = append(farKeywords, f.keywords...)
+	}
+	isFar := func(ex string) bool {
+		low := []byte(strings.ToLower(ex))
+		for _, k := range farKeywords {
+			if bytes.Contains(low, k) {
+				return true
+			}
+		}
+		return false
+	}
+	var names, nearNames, farNames []string
+	for _, n := range []string{"server.go", "config/app.yaml", "deploy/values.json", "notes.md"} {
+		for i := 0; i < 2; i++ {
+			nearNames = append(nearNames, fmt.Sprintf("near%d/%s", i, n))
+			farNames = append(farNames, fmt.Sprintf("far%d/%s", i, n))
+		}
+	}
+	names = append(append(names, nearNames...), farNames...)
+	for _, n := range names {
+		f := &file{}
+		head := filler(200)
+		f.base, f.staged = append(f.base, head...), append(f.staged, head...)
+		files[n] = f
+	}
+	k, near := 0, 0
+	for _, r := range rules {
+		for _, ex := range r.Examples {
+			f := files[farNames[k%len(farNames)]]
+			if !isFar(ex) {
+				f = files[nearNames[k%len(nearNames)]]
+				near++
+			}
+			lines := strings.Split(ex, "\n")
+			mode := k % 7
+			if len(lines) < 3 && mode >= 4 {
+				mode %= 4
+			}
+			k++
+			gap := filler(rng.Intn(40))
+			if k%3 == 0 {
+				// Far enough from the last example that its region ends
+				// before this one's starts.
+				gap = filler(150 + rng.Intn(100))
+			}
+			f.base, f.staged = append(f.base, gap...), append(f.staged, gap...)
+			switch mode {
+			case 0, 1: // added whole
+				f.staged = append(f.staged, lines...)
+			case 2: // unchanged, an added line right after it
+				f.base = append(f.base, lines...)
+				f.staged = append(f.staged, lines...)
+				f.staged = append(f.staged, "// touched after")
+			case 3: // unchanged, an added line right before it
+				f.base = append(f.base, lines...)
+				f.staged = append(f.staged, "// touched before")
+				f.staged = append(f.staged, lines...)
+			case 4: // only the last line added
+				f.base = append(f.base, lines[:len(lines)-1]...)
+				f.staged = append(f.staged, lines...)
+			case 5: // only the first line added
+				f.base = append(f.base, lines[1:]...)
+				f.staged = append(f.staged, lines...)
+			case 6: // a middle line changed
+				mid := len(lines) / 2
+				f.base = append(f.base, lines[:mid]...)
+				f.base = append(f.base, lines[mid]+" // before the edit")
+				f.base = append(f.base, lines[mid+1:]...)
+				f.staged = append(f.staged, lines...)
+			}
+		}
+	}
+	// A key whose BEGIN line sits far above the one line added inside it,
+	// beyond every near rule's reach.
+	pem := privateKeyExample(t, rules)
+	f := files[farNames[0]]
+	body := make([]string, 0, 200)
+	for i := 0; i < 200; i++ {
+		body = append(body, pem[1])
+	}
+	f.base = append(f.base, pem[0])
+	f.base = append(f.base, body...)
+	f.base = append(f.base, pem[len(pem)-1])
+	f.staged = append(f.staged, pem[0])
+	f.staged = append(f.staged, body[:190]...)
+	f.staged = append(f.staged, pem[2])
+	f.staged = append(f.staged, body[190:]...)
+	f.staged = append(f.staged, pem[len(pem)-1])
+	// A kubeconfig whose context (kind: Config) is 70 lines above the
+	// one password line added, beyond every near rule's reach.
+	kube := &file{base: []string{"apiVersion: v1", "kind: Config"}}
+	for i := 0; i < 70; i++ {
+		kube.base = append(kube.base, "# padding padding padding padding padding padding padding padding")
+	}
+	kube.base = append(kube.base, "users:", "- name: admin", "  user:", "    username: admin")
+	kube.staged = append(append([]string{}, kube.base...), "    password: "+testToken(701)[5:])
+	files["kube/config"] = kube
+	names = append(names, "kube/config")
+	for _, n := range names {
+		tail := filler(300)
+		files[n].base = append(files[n].base, tail...)
+		files[n].staged = append(files[n].staged, tail...)
+	}
+	if k < 300 || near < k/3 {
+		t.Fatalf("%d catalogue examples, %d of them near: too few", k, near)
+	}
+
+	r := newGitRepo(t)
+	for _, n := range names {
+		r.write(n, strings.Join(files[n].base, "\n")+"\n")
+	}
+	r.commit("base")
+	for _, n := range names {
+		r.write(n, strings.Join(files[n].staged, "\n")+"\n")
+	}
+	r.git("add", "-A")
+
+	whole, wholeBytes := stagedScan(t, r.dir, false)
+	regions, regionBytes := stagedScan(t, r.dir, true)
+	if !hasRule(whole, "private-key-rsa", farNames[0]) {
+		t.Error("whole files: the key with a line added inside is not found")
+	}
+	if !hasRule(whole, "kubeconfig-user-password", "kube/config") {
+		t.Error("whole files: the kubeconfig password is not found")
+	}
+	if len(whole) < k/2 {
+		t.Fatalf("whole files: %d findings for %d staged examples", len(whole), k)
+	}
+	if d := cmp.Diff(whole, regions); d != "" {
+		t.Errorf("regions differ from whole files (-whole +regions):\n%s", d)
+	}
+	if regionBytes >= wholeBytes {
+		t.Errorf("regions matched %d bytes, whole files %d: want fewer", regionBytes, wholeBytes)
+	}
+	t.Logf("%d examples staged (%d near), %d findings; matched %d bytes of %d", k, near, len(whole), regionBytes, wholeBytes)
+}
+
+// TestStagedRegionsOneLineInLargeFile: one line added to a large file
+// is matched with a few kilobytes around it, and its findings are those
+// of the whole file, at the same lines and columns; so are those of a
+// file that is new (matched whole) and of a file where only a line far
+// from a secret changed (nothing).
+func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
+	src := filepath.Join(runtime.GOROOT(), "src", "net", "http", "server.go")
+	big, err := os.ReadFile(src)
+	if err != nil {
+		t.Skipf("no Go source to stage: %v", err)
+	}
+	r := newGitRepo(t)
+	r.write("server.go", string(big))
+	r.write("old.env", "A=1\nTOKEN="+testToken(601)+"\n"+strings.Repeat("x=1\n", 50))
+	r.commit("base")
+	lines := strings.Split(string(big), "\n")
+	at := len(lines) / 2
+	edited := append(append(append([]string{}, lines[:at]...), "\tapiToken := \""+testToken(602)+"\""), lines[at:]...)
+	r.write("server.go", strings.Join(edited, "\n"))
+	r.write("old.env", "A=1\nTOKEN="+testToken(601)+"\n"+strings.Repeat("x=1\n", 50)+"y=2\n")
+	r.write("new.env", "NEW="+testToken(603)+"\n")
+	r.git("add", "-A")
+
+	whole, wholeBytes := stagedScan(t, r.dir, false)
+	regions, regionBytes := stagedScan(t, r.dir, true)
+	if d := cmp.Diff(whole, regions); d != "" {
+		t.Errorf("regions differ from whole files (-whole +regions):\n%s", d)
+	}
+	var got []string
+	for _, f := range regions {
+		got = append(got, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column))
+	}
+	want := []string{"new.env:1:5", fmt.Sprintf("server.go:%d:15", at+1)}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+	if regionBytes > wholeBytes/8 {
+		t.Errorf("regions matched %d bytes of %d: want a few kilobytes around each added line", regionBytes, wholeBytes)
+	}
+}
+
+// stagedScan scans the staged changes of dir with whole files or with
+// regions, and returns the findings and the bytes matched.
+func stagedScan(t *testing.T, dir string, regions bool) ([]Finding, int64) {
+	t.Helper()
+	e := testEngine(t)
+	src := &StagedSource{GitSource: GitSource{Path: dir}}
+	if regions {
+		src.Rules = e.Matcher.Rules()
+	}
+	res, err := e.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := strings.Count(strings.TrimSpace(newGitRepoAt(t, dir).git("diff", "--cached", "--name-only")), "\n") + 1
+	if res.Stats.Items != int64(files) {
+		t.Errorf("regions %v: %d files counted as scanned, want %d", regions, res.Stats.Items, files)
+	}
+	return res.Findings, res.Stats.Bytes
+}
+
+func newGitRepoAt(t *testing.T, dir string) *gitRepo { return &gitRepo{t: t, dir: dir} }
+
+func hasRule(fs []Finding, rule, file string) bool {
+	for _, f := range fs {
+		if f.RuleID == rule && f.File == file {
+			return true
+		}
+	}
+	return false
+}
+
+// privateKeyExample returns the lines of the catalogue's first PEM RSA
+// key example.
+func privateKeyExample(t *testing.T, rules []*detectors.Rule) []string {
+	t.Helper()
+	for _, r := range rules {
+		if r.ID != "private-key-rsa" {
+			continue
+		}
+		for _, ex := range r.Examples {
+			if strings.HasPrefix(ex, "-----BEGIN") {
+				return strings.Split(ex, "\n")
+			}
+		}
+	}
+	t.Fatal("no private-key-rsa PEM example in the catalogue")
+	return nil
+}
