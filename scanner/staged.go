@@ -361,30 +361,19 @@ func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, siz
 type span struct{ start, end int }
 
 // reachPlan says how far around an added line the rules of a scan read
-// (see detectors.Rule.Reach).
+// (see detectors.Rule.Reach), by keyword: a rule's pattern runs only on
+// windows around its keywords, so a finding on an added line needs a
+// keyword of its rule within the rule's window of that line.
 type reachPlan struct {
-	// near is the widest reach of the rules whose reach is applied
-	// around every added line: most rules. nearKw is their longest
-	// keyword.
-	near   detectors.Reach
-	nearKw int
-	// far are the rules that read further (a private key's 16 KB
-	// window, a manifest's 40 context lines). They widen a region only
-	// where one of their keywords occurs within their reach.
-	far []farRule
+	keys []keyReach
 }
 
-type farRule struct {
-	reach    detectors.Reach
-	keywords [][]byte // lower-cased, as the matcher folds them
-	kwLen    int
+// keyReach is a keyword (lower-cased, as the matcher folds it) and the
+// widest reach of the rules it triggers.
+type keyReach struct {
+	kw    []byte
+	reach detectors.Reach
 }
-
-// The reach of a near rule is at most this.
-const (
-	nearWindow = detectors.DefaultWindow
-	nearLines  = 20
-)
 
 func (s *StagedSource) reach() *reachPlan {
 	s.planOnce.Do(func() { s.plan = newReachPlan(s.Rules) })
@@ -392,33 +381,32 @@ func (s *StagedSource) reach() *reachPlan {
 }
 
 func newReachPlan(rules []*detectors.Rule) reachPlan {
-	var p reachPlan
+	by := map[string]detectors.Reach{}
 	for _, r := range rules {
 		rc := r.Reach()
-		f := farRule{reach: rc}
 		for _, k := range r.Keywords {
 			k = strings.ToLower(k)
-			f.kwLen = max(f.kwLen, len(k))
-			f.keywords = append(f.keywords, []byte(k))
+			if k == "" {
+				continue
+			}
+			o := by[k]
+			by[k] = detectors.Reach{Window: max(o.Window, rc.Window), Lines: max(o.Lines, rc.Lines), Bytes: max(o.Bytes, rc.Bytes)}
 		}
-		if rc.Window <= nearWindow && rc.Lines <= nearLines {
-			p.near.Window = max(p.near.Window, rc.Window)
-			p.near.Lines = max(p.near.Lines, rc.Lines)
-			p.near.Bytes = max(p.near.Bytes, rc.Bytes)
-			p.nearKw = max(p.nearKw, f.kwLen)
-			continue
-		}
-		p.far = append(p.far, f)
 	}
+	var p reachPlan
+	for k, rc := range by {
+		p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc})
+	}
+	sort.Slice(p.keys, func(i, j int) bool { return bytes.Compare(p.keys[i].kw, p.keys[j].kw) < 0 })
 	return p
 }
 
 // regions returns the spans of data, whole lines, merged and in order,
-// that the findings touching the added line ranges depend on: for each
-// range, every keyword window of every rule that can reach it, and around
-// those windows the lines and bytes the rules' context, nearby and
-// filters read, plus a window's worth more so that a pattern's run over a
-// window cut at the region's edge cannot differ where it matters.
+// that the findings touching the added line ranges depend on: the added
+// lines, every keyword window of every rule that can reach them, and
+// around those windows the lines and bytes the rules' context, nearby
+// and filters read, plus a default window more, so that a pattern's run
+// over a window cut at the region's edge cannot differ where it matters.
 func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 	if len(added) == 0 || len(data) == 0 {
 		return nil
@@ -459,40 +447,38 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 // around returns the region of data the findings touching [a, b) (whole
 // lines) depend on.
 func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
+	// A JSON string goes on past a newline its backslash escapes: the
+	// decoders read it whole.
+	for a > 1 && data[a-2] == '\\' {
+		a = fullLineStart(data, a-1)
+	}
+	for b > 1 && b < len(data) && data[b-2] == '\\' {
+		b = fullLineEnd(data, b)
+	}
 	lo, hi := a, b
-	slack := max(p.near.Bytes, nearWindow)
-	widen := func(wlo, whi int, rc detectors.Reach) {
-		// A match lies inside its window; the filters read rc.Bytes
-		// around it and context rc.Lines lines (counted from the
-		// match's own line: one more).
-		s := linesBack(data, fullLineStart(data, wlo-max(rc.Bytes, slack)), rc.Lines+2)
-		e := linesFwd(data, fullLineEnd(data, whi+max(rc.Bytes, slack)), rc.Lines+2)
-		lo, hi = min(lo, s), max(hi, e)
-	}
-	if p.near.Window > 0 {
+	for _, k := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
-		// before a (or starts at most Window after b), and its window
-		// spans Window more beyond the hit.
-		w := 2*p.near.Window + p.nearKw
-		widen(a-w, b+w, p.near)
-	}
-	for _, f := range p.far {
-		// Only the rule's hits whose windows reach [a, b). A window that
-		// merges with theirs from beyond the region is cut at its edge,
-		// further from them than any near rule's window is long.
-		w := f.reach.Window
-		if hlo, hhi, ok := f.hits(data, a-w-f.kwLen, b+w+f.kwLen, low); ok {
-			widen(min(a, hlo-w), max(b, hhi+w), f.reach)
+		// before a or starts at most Window after b; the match lies in
+		// its window, Window more beyond the hit, widened to lines. The
+		// filters read rc.Bytes around the match, context rc.Lines lines
+		// (counted from the match's own line: one more).
+		rc := k.reach
+		w := rc.Window
+		hlo, hhi, ok := hits(k.kw, data, a-w-len(k.kw), b+w+len(k.kw), low)
+		if !ok {
+			continue
 		}
+		pad := max(rc.Bytes, detectors.DefaultWindow)
+		lo = min(lo, linesBack(data, fullLineStart(data, hlo-w-pad), rc.Lines+2))
+		hi = max(hi, linesFwd(data, fullLineEnd(data, hhi+w+pad), rc.Lines+2))
 	}
 	return span{max(lo, 0), min(hi, len(data))}
 }
 
-// hits returns the lowest start and highest end of f's keyword
-// occurrences in data[from:to], and whether there are any. low is data
-// with ASCII letters lower-cased, as the matcher folds it, made on first
-// use.
-func (f *farRule) hits(data []byte, from, to int, low *[]byte) (lo, hi int, ok bool) {
+// hits returns the lowest start and highest end of kw's occurrences in
+// data[from:to], and whether there are any. low is data with ASCII
+// letters lower-cased, as the matcher folds it, made on first use.
+func hits(kw, data []byte, from, to int, low *[]byte) (lo, hi int, ok bool) {
 	from, to = max(from, 0), min(to, len(data))
 	if from >= to {
 		return 0, 0, false
@@ -508,19 +494,11 @@ func (f *farRule) hits(data []byte, from, to int, low *[]byte) (lo, hi int, ok b
 		*low = l
 	}
 	buf := (*low)[from:to]
-	for _, k := range f.keywords {
-		if len(k) == 0 {
-			continue
-		}
-		if i := bytes.Index(buf, k); i >= 0 {
-			j := bytes.LastIndex(buf, k)
-			if !ok {
-				lo, hi = from+i, from+j+len(k)
-			}
-			lo, hi, ok = min(lo, from+i), max(hi, from+j+len(k)), true
-		}
+	i := bytes.Index(buf, kw)
+	if i < 0 {
+		return 0, 0, false
 	}
-	return lo, hi, ok
+	return from + i, from + bytes.LastIndex(buf, kw) + len(kw), true
 }
 
 // fullLineStart returns the start of the line holding off (clamped to

@@ -79,8 +79,10 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 	// others ("near") are as narrow as the near rules allow, and cut
 	// close to them.
 	var farKeywords [][]byte
-	for _, f := range newReachPlan(rules).far {
-		farKeywords = append(farKeywords, f.keywords...)
+	for _, k := range newReachPlan(rules).keys {
+		if k.reach.Window > detectors.DefaultWindow || k.reach.Lines > 20 {
+			farKeywords = append(farKeywords, k.kw)
+		}
 	}
 	isFar := func(ex string) bool {
 		low := []byte(strings.ToLower(ex))
@@ -305,4 +307,48 @@ func privateKeyExample(t *testing.T, rules []*detectors.Rule) []string {
 	}
 	t.Fatal("no private-key-rsa PEM example in the catalogue")
 	return nil
+}
+
+// TestStagedRegionsKeywordWindow: a custom rule whose match starts lines
+// above its keyword, which sits lines above the value it reports (all
+// within its window), finds the value on an added line when neither the
+// keyword's line nor the match's first line was added: the region takes
+// in the keyword's whole window, the rule's own (a user's rule file may
+// set a wide one).
+func TestStagedRegionsKeywordWindow(t *testing.T) {
+	rule := &detectors.Rule{ID: "test-vault-block", Name: "test", Keywords: []string{"vaultcfg"},
+		Pattern: `(?s)block \{\n(?:[^\n]*\n){0,40}?\s*vaultcfg = true\n(?:[^\n]*\n){0,40}?\s*value = "(?P<secret>[A-Za-z0-9_]{30,50})"`,
+		Window:  2048}
+	m, err := detectors.NewMatcher([]*detectors.Rule{rule}, detectors.Allowlist{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newGitRepo(t)
+	pad := func(n int) string { return strings.Repeat("  # padding padding padding padding padding padding\n", n) }
+	base := "block {\n" + pad(8) + "  vaultcfg = true\n" + pad(20)
+	r.write("a.hcl", base+"}\n")
+	r.commit("base")
+	r.write("a.hcl", base+"  value = \""+testToken(801)+"\"\n}\n")
+	r.git("add", "-A")
+	var got [2][]string
+	for i, regions := range []bool{false, true} {
+		src := &StagedSource{GitSource: GitSource{Path: r.dir}}
+		if regions {
+			src.Rules = m.Rules()
+		}
+		res, err := (&Engine{Matcher: m, Workers: 2}).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Findings {
+			got[i] = append(got[i], fmt.Sprintf("%s %s:%d:%d", f.RuleID, f.File, f.Line, f.Column))
+		}
+	}
+	want := []string{"test-vault-block a.hcl:31:12"}
+	if d := cmp.Diff(want, got[0]); d != "" {
+		t.Errorf("whole file (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want, got[1]); d != "" {
+		t.Errorf("regions (-want +got):\n%s", d)
+	}
 }
