@@ -366,6 +366,9 @@ type span struct{ start, end int }
 // keyword of its rule within the rule's window of that line.
 type reachPlan struct {
 	keys []keyReach
+	// reach is how far from an added range any keyword can matter: the
+	// widest window plus the longest keyword.
+	reach int
 }
 
 // keyReach is a keyword (lower-cased, as the matcher folds it) and the
@@ -393,11 +396,11 @@ func newReachPlan(rules []*detectors.Rule) reachPlan {
 			by[k] = detectors.Reach{Window: max(o.Window, rc.Window), Lines: max(o.Lines, rc.Lines), Bytes: max(o.Bytes, rc.Bytes)}
 		}
 	}
-	var p reachPlan
+	p := reachPlan{keys: make([]keyReach, 0, len(by))}
 	for k, rc := range by {
 		p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc})
+		p.reach = max(p.reach, rc.Window+len(k))
 	}
-	sort.Slice(p.keys, func(i, j int) bool { return bytes.Compare(p.keys[i].kw, p.keys[j].kw) < 0 })
 	return p
 }
 
@@ -421,7 +424,7 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 		starts = append(starts, i)
 	}
 	var out []span
-	var low []byte
+	var low []byte // reused
 	for _, r := range added {
 		if r.from < 1 || r.from > len(starts) {
 			continue
@@ -445,7 +448,7 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 }
 
 // around returns the region of data the findings touching [a, b) (whole
-// lines) depend on.
+// lines) depend on. low is a buffer it may reuse.
 func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
 	// A JSON string goes on past a newline its backslash escapes: the
 	// decoders read it whole.
@@ -455,6 +458,16 @@ func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
 	for b > 1 && b < len(data) && data[b-2] == '\\' {
 		b = fullLineEnd(data, b)
 	}
+	// The text any keyword can matter in, ASCII letters lower-cased as
+	// the matcher folds them.
+	base, end := max(a-p.reach, 0), min(b+p.reach, len(data))
+	l := append((*low)[:0], data[base:end]...)
+	for i, c := range l {
+		if 'A' <= c && c <= 'Z' {
+			l[i] = c + 'a' - 'A'
+		}
+	}
+	*low = l
 	lo, hi := a, b
 	for _, k := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
@@ -464,41 +477,18 @@ func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
 		// (counted from the match's own line: one more).
 		rc := k.reach
 		w := rc.Window
-		hlo, hhi, ok := hits(k.kw, data, a-w-len(k.kw), b+w+len(k.kw), low)
-		if !ok {
+		from, to := max(a-w-len(k.kw), base)-base, min(b+w+len(k.kw), end)-base
+		i := bytes.Index(l[from:to], k.kw)
+		if i < 0 {
 			continue
 		}
+		hlo := base + from + i
+		hhi := base + from + bytes.LastIndex(l[from:to], k.kw) + len(k.kw)
 		pad := max(rc.Bytes, detectors.DefaultWindow)
 		lo = min(lo, linesBack(data, fullLineStart(data, hlo-w-pad), rc.Lines+2))
 		hi = max(hi, linesFwd(data, fullLineEnd(data, hhi+w+pad), rc.Lines+2))
 	}
 	return span{max(lo, 0), min(hi, len(data))}
-}
-
-// hits returns the lowest start and highest end of kw's occurrences in
-// data[from:to], and whether there are any. low is data with ASCII
-// letters lower-cased, as the matcher folds it, made on first use.
-func hits(kw, data []byte, from, to int, low *[]byte) (lo, hi int, ok bool) {
-	from, to = max(from, 0), min(to, len(data))
-	if from >= to {
-		return 0, 0, false
-	}
-	if *low == nil {
-		l := make([]byte, len(data))
-		for i, c := range data {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			l[i] = c
-		}
-		*low = l
-	}
-	buf := (*low)[from:to]
-	i := bytes.Index(buf, kw)
-	if i < 0 {
-		return 0, 0, false
-	}
-	return from + i, from + bytes.LastIndex(buf, kw) + len(kw), true
 }
 
 // fullLineStart returns the start of the line holding off (clamped to
