@@ -55,6 +55,9 @@ var stagedFiller = []string{
 // around the added lines gives exactly the findings matching the whole
 // staged files gives, while reading much less of them.
 func TestStagedRegionsMatchWholeFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("catalogue-wide sweep")
+	}
 	rules, err := detectors.BuiltinWithExamples()
 	if err != nil {
 		t.Fatal(err)
