@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -110,9 +112,17 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 		f.base, f.staged = append(f.base, head...), append(f.staged, head...)
 		files[n] = f
 	}
-	k, near := 0, 0
+	k, near, pos := 0, 0, 0
 	for _, r := range rules {
-		for _, ex := range r.Examples {
+		// Negative examples give candidates the matcher rejects; an
+		// allow comment on some examples, matches it silences.
+		for i, ex := range append(slices.Clip(r.Examples), r.NegativeExamples...) {
+			if i < len(r.Examples) {
+				pos++
+				if k%11 == 5 && !strings.Contains(ex, "\n") {
+					ex += " # sprawl:allow"
+				}
+			}
 			f := files[farNames[k%len(farNames)]]
 			if !isFar(ex) {
 				f = files[nearNames[k%len(nearNames)]]
@@ -188,7 +198,7 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 		files[n].base = append(files[n].base, tail...)
 		files[n].staged = append(files[n].staged, tail...)
 	}
-	if k < 300 || near < k/3 {
+	if pos < 300 || near < k/3 {
 		t.Fatalf("%d catalogue examples, %d of them near: too few", k, near)
 	}
 
@@ -202,16 +212,22 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 	}
 	r.git("add", "-A")
 
-	whole, wholeBytes := stagedScan(t, r.dir, false)
-	regions, regionBytes := stagedScan(t, r.dir, true)
+	whole, wholeSup, wholeBytes := stagedScan(t, r.dir, false)
+	regions, regionSup, regionBytes := stagedScan(t, r.dir, true)
+	if d := cmp.Diff(wholeSup, regionSup); d != "" {
+		t.Errorf("suppressed candidates: regions differ from whole files (-whole +regions):\n%s", d)
+	}
+	if len(wholeSup) == 0 {
+		t.Error("whole files: no suppressed candidates on added lines to compare")
+	}
 	if !hasRule(whole, "private-key-rsa", farNames[0]) {
 		t.Error("whole files: the key with a line added inside is not found")
 	}
 	if !hasRule(whole, "kubeconfig-user-password", "kube/config") {
 		t.Error("whole files: the kubeconfig password is not found")
 	}
-	if len(whole) < k/2 {
-		t.Fatalf("whole files: %d findings for %d staged examples", len(whole), k)
+	if len(whole) < pos/2 {
+		t.Fatalf("whole files: %d findings for %d staged examples", len(whole), pos)
 	}
 	if d := cmp.Diff(whole, regions); d != "" {
 		t.Errorf("regions differ from whole files (-whole +regions):\n%s", d)
@@ -219,7 +235,7 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 	if regionBytes >= wholeBytes {
 		t.Errorf("regions matched %d bytes, whole files %d: want fewer", regionBytes, wholeBytes)
 	}
-	t.Logf("%d examples staged (%d near), %d findings; matched %d bytes of %d", k, near, len(whole), regionBytes, wholeBytes)
+	t.Logf("%d examples staged (%d positive, %d near), %d findings, %d suppressed; matched %d bytes of %d", k, pos, near, len(whole), len(wholeSup), regionBytes, wholeBytes)
 }
 
 // TestStagedRegionsOneLineInLargeFile: one line added to a large file
@@ -245,8 +261,8 @@ func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
 	r.write("new.env", "NEW="+testToken(603)+"\n")
 	r.git("add", "-A")
 
-	whole, wholeBytes := stagedScan(t, r.dir, false)
-	regions, regionBytes := stagedScan(t, r.dir, true)
+	whole, _, wholeBytes := stagedScan(t, r.dir, false)
+	regions, _, regionBytes := stagedScan(t, r.dir, true)
 	if d := cmp.Diff(whole, regions); d != "" {
 		t.Errorf("regions differ from whole files (-whole +regions):\n%s", d)
 	}
@@ -264,10 +280,13 @@ func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
 }
 
 // stagedScan scans the staged changes of dir with whole files or with
-// regions, and returns the findings and the bytes matched.
-func stagedScan(t *testing.T, dir string, regions bool) ([]Finding, int64) {
+// regions, and returns the findings, the candidates inline allow
+// comments silenced and the matcher rejected (on added lines, as a gate
+// lists them), and the bytes matched.
+func stagedScan(t *testing.T, dir string, regions bool) (findings, suppressed []Finding, matched int64) {
 	t.Helper()
 	e := testEngine(t)
+	e.KeepAllowed, e.KeepDropped = true, true
 	src := &StagedSource{GitSource: GitSource{Path: dir}}
 	if regions {
 		src.Rules = e.Matcher.Rules()
@@ -280,7 +299,17 @@ func stagedScan(t *testing.T, dir string, regions bool) ([]Finding, int64) {
 	if res.Stats.Items != int64(files) {
 		t.Errorf("regions %v: %d files counted as scanned, want %d", regions, res.Stats.Items, files)
 	}
-	return res.Findings, res.Stats.Bytes
+	for _, f := range src.Finish(res.Allowed) {
+		f.Suppressed = "allowed inline"
+		suppressed = append(suppressed, f)
+	}
+	suppressed = append(suppressed, src.Finish(res.Dropped)...)
+	sort.SliceStable(suppressed, func(i, j int) bool {
+		a, b := suppressed[i], suppressed[j]
+		return fmt.Sprint(a.File, a.Line, a.Column, a.RuleID, a.Suppressed, a.Fingerprint) <
+			fmt.Sprint(b.File, b.Line, b.Column, b.RuleID, b.Suppressed, b.Fingerprint)
+	})
+	return res.Findings, suppressed, res.Stats.Bytes
 }
 
 func newGitRepoAt(t *testing.T, dir string) *gitRepo { return &gitRepo{t: t, dir: dir} }
