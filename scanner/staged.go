@@ -372,9 +372,9 @@ type reachPlan struct {
 }
 
 // keyReach is a keyword (lower-cased, as the matcher folds it) and the
-// widest reach of the rules it triggers.
+// reach of a rule it triggers.
 type keyReach struct {
-	kw    []byte
+	kw    string
 	reach detectors.Reach
 }
 
@@ -384,22 +384,21 @@ func (s *StagedSource) reach() *reachPlan {
 }
 
 func newReachPlan(rules []*detectors.Rule) reachPlan {
-	by := map[string]detectors.Reach{}
+	n := 0
+	for _, r := range rules {
+		n += len(r.Keywords)
+	}
+	// A keyword several rules share is looked for once per rule: cheaper
+	// than merging them in a map, which a pre-commit hook pays for.
+	p := reachPlan{keys: make([]keyReach, 0, n)}
 	for _, r := range rules {
 		rc := r.Reach()
 		for _, k := range r.Keywords {
-			k = strings.ToLower(k)
-			if k == "" {
-				continue
+			if k = strings.ToLower(k); k != "" {
+				p.keys = append(p.keys, keyReach{kw: k, reach: rc})
+				p.reach = max(p.reach, rc.Window+len(k))
 			}
-			o := by[k]
-			by[k] = detectors.Reach{Window: max(o.Window, rc.Window), Lines: max(o.Lines, rc.Lines), Bytes: max(o.Bytes, rc.Bytes)}
 		}
-	}
-	p := reachPlan{keys: make([]keyReach, 0, len(by))}
-	for k, rc := range by {
-		p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc})
-		p.reach = max(p.reach, rc.Window+len(k))
 	}
 	return p
 }
@@ -461,13 +460,14 @@ func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
 	// The text any keyword can matter in, ASCII letters lower-cased as
 	// the matcher folds them.
 	base, end := max(a-p.reach, 0), min(b+p.reach, len(data))
-	l := append((*low)[:0], data[base:end]...)
-	for i, c := range l {
+	buf := append((*low)[:0], data[base:end]...)
+	for i, c := range buf {
 		if 'A' <= c && c <= 'Z' {
-			l[i] = c + 'a' - 'A'
+			buf[i] = c + 'a' - 'A'
 		}
 	}
-	*low = l
+	*low = buf
+	l := string(buf)
 	lo, hi := a, b
 	for _, k := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
@@ -478,12 +478,12 @@ func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
 		rc := k.reach
 		w := rc.Window
 		from, to := max(a-w-len(k.kw), base)-base, min(b+w+len(k.kw), end)-base
-		i := bytes.Index(l[from:to], k.kw)
+		i := strings.Index(l[from:to], k.kw)
 		if i < 0 {
 			continue
 		}
 		hlo := base + from + i
-		hhi := base + from + bytes.LastIndex(l[from:to], k.kw) + len(k.kw)
+		hhi := base + from + strings.LastIndex(l[from:to], k.kw) + len(k.kw)
 		pad := max(rc.Bytes, detectors.DefaultWindow)
 		lo = min(lo, linesBack(data, fullLineStart(data, hlo-w-pad), rc.Lines+2))
 		hi = max(hi, linesFwd(data, fullLineEnd(data, hhi+w+pad), rc.Lines+2))

@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand"
@@ -83,16 +82,16 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 	// go to files of their own ("far"), so that the regions around the
 	// others ("near") are as narrow as the near rules allow, and cut
 	// close to them.
-	var farKeywords [][]byte
+	var farKeywords []string
 	for _, k := range newReachPlan(rules).keys {
 		if k.reach.Window > detectors.DefaultWindow || k.reach.Lines > 20 {
 			farKeywords = append(farKeywords, k.kw)
 		}
 	}
 	isFar := func(ex string) bool {
-		low := []byte(strings.ToLower(ex))
+		low := strings.ToLower(ex)
 		for _, k := range farKeywords {
-			if bytes.Contains(low, k) {
+			if strings.Contains(low, k) {
 				return true
 			}
 		}
