@@ -409,6 +409,10 @@ func newReachPlan(rules []*detectors.Rule) reachPlan {
 // around those windows the lines and bytes the rules' context, nearby
 // and filters read, plus a default window more, so that a pattern's run
 // over a window cut at the region's edge cannot differ where it matters.
+// What the decoders find on an added line is matched with the other
+// decoded strings of the regions, not of the whole file: a decoded
+// secret whose plain form sits elsewhere in the file, which a whole-file
+// scan leaves to that plain match, is reported on the added line.
 func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 	if len(added) == 0 || len(data) == 0 {
 		return nil
