@@ -366,16 +366,20 @@ type span struct{ start, end int }
 // keyword of its rule within the rule's window of that line.
 type reachPlan struct {
 	keys []keyReach
-	// reach is how far from an added range any keyword can matter: the
-	// widest window plus the longest keyword.
+	// reach is how far beyond an added range keywords are looked for:
+	// the widest window plus the longest keyword.
 	reach int
 }
 
 // keyReach is a keyword (lower-cased, as the matcher folds it) and the
-// reach of a rule it triggers.
+// reach of a rule it triggers. inner bounds how far inside an added range
+// a hit can still need text outside it: its window, widened to lines the
+// way the matcher does (at most detectors.LineStretch bytes each), the
+// filters' bytes and the context lines.
 type keyReach struct {
-	kw    string
+	kw    []byte
 	reach detectors.Reach
+	inner int
 }
 
 func (s *StagedSource) reach() *reachPlan {
@@ -395,7 +399,8 @@ func newReachPlan(rules []*detectors.Rule) reachPlan {
 		rc := r.Reach()
 		for _, k := range r.Keywords {
 			if k = strings.ToLower(k); k != "" {
-				p.keys = append(p.keys, keyReach{kw: k, reach: rc})
+				inner := rc.Window + max(rc.Bytes, detectors.DefaultWindow) + (rc.Lines+3)*detectors.LineStretch + len(k)
+				p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc, inner: inner})
 				p.reach = max(p.reach, rc.Window+len(k))
 			}
 		}
@@ -426,8 +431,7 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 		i += j + 1
 		starts = append(starts, i)
 	}
-	var out []span
-	var low []byte // reused
+	var ranges []span
 	for _, r := range added {
 		if r.from < 1 || r.from > len(starts) {
 			continue
@@ -436,7 +440,38 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 		if r.to < len(starts) {
 			b = starts[r.to]
 		}
-		out = append(out, p.around(data, a, b, &low))
+		// A JSON string goes on past a newline its backslash escapes:
+		// the decoders read it whole.
+		for a > 1 && data[a-2] == '\\' {
+			a = fullLineStart(data, a-1)
+		}
+		for b > 1 && b < len(data) && data[b-2] == '\\' {
+			b = fullLineEnd(data, b)
+		}
+		if a == 0 && b == len(data) {
+			return []span{{0, len(data)}} // a new file
+		}
+		ranges = append(ranges, span{a, b})
+	}
+	if len(ranges) == 0 {
+		return nil
+	}
+	// The text keywords are looked for in, ASCII letters lower-cased as
+	// the matcher folds them: once for all ranges.
+	base, end := len(data), 0
+	for _, r := range ranges {
+		base, end = min(base, r.start), max(end, r.end)
+	}
+	base, end = max(base-p.reach, 0), min(end+p.reach, len(data))
+	low := bytes.Clone(data[base:end])
+	for i, c := range low {
+		if 'A' <= c && c <= 'Z' {
+			low[i] = c + 'a' - 'A'
+		}
+	}
+	out := make([]span, 0, len(ranges))
+	for _, r := range ranges {
+		out = append(out, p.around(data, r.start, r.end, low, base))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	merged := out[:0]
@@ -451,46 +486,37 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 }
 
 // around returns the region of data the findings touching [a, b) (whole
-// lines) depend on. low is a buffer it may reuse.
-func (p *reachPlan) around(data []byte, a, b int, low *[]byte) span {
-	// A JSON string goes on past a newline its backslash escapes: the
-	// decoders read it whole.
-	for a > 1 && data[a-2] == '\\' {
-		a = fullLineStart(data, a-1)
-	}
-	for b > 1 && b < len(data) && data[b-2] == '\\' {
-		b = fullLineEnd(data, b)
-	}
-	// The text any keyword can matter in, ASCII letters lower-cased as
-	// the matcher folds them.
-	base, end := max(a-p.reach, 0), min(b+p.reach, len(data))
-	buf := append((*low)[:0], data[base:end]...)
-	for i, c := range buf {
-		if 'A' <= c && c <= 'Z' {
-			buf[i] = c + 'a' - 'A'
-		}
-	}
-	*low = buf
-	l := string(buf)
+// lines) depend on. low is data[base:…] lower-cased, reaching p.reach
+// beyond [a, b).
+func (p *reachPlan) around(data []byte, a, b int, low []byte, base int) span {
 	lo, hi := a, b
-	for _, k := range p.keys {
+	for i := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
 		// before a or starts at most Window after b; the match lies in
 		// its window, Window more beyond the hit, widened to lines. The
 		// filters read rc.Bytes around the match, context rc.Lines lines
-		// (counted from the match's own line: one more).
-		rc := k.reach
-		w := rc.Window
-		from, to := max(a-w-len(k.kw), base)-base, min(b+w+len(k.kw), end)-base
-		i := strings.Index(l[from:to], k.kw)
-		if i < 0 {
-			continue
+		// (counted from the match's own line: one more). Only the first
+		// hit near a and the last near b can widen [a, b); in a long
+		// range, hits more than inner bytes inside it cannot.
+		k := &p.keys[i]
+		rc, n := k.reach, len(k.kw)
+		w, pad := rc.Window, max(rc.Bytes, detectors.DefaultWindow)
+		if a > 0 {
+			from, to := max(a-w-n, base), min(b+w+n, a+k.inner, base+len(low))
+			if from < to {
+				if j := bytes.Index(low[from-base:to-base], k.kw); j >= 0 {
+					lo = min(lo, linesBack(data, fullLineStart(data, from+j-w-pad), rc.Lines+2))
+				}
+			}
 		}
-		hlo := base + from + i
-		hhi := base + from + strings.LastIndex(l[from:to], k.kw) + len(k.kw)
-		pad := max(rc.Bytes, detectors.DefaultWindow)
-		lo = min(lo, linesBack(data, fullLineStart(data, hlo-w-pad), rc.Lines+2))
-		hi = max(hi, linesFwd(data, fullLineEnd(data, hhi+w+pad), rc.Lines+2))
+		if b < len(data) {
+			from, to := max(a-w-n, b-k.inner, base), min(b+w+n, base+len(low))
+			if from < to {
+				if j := bytes.LastIndex(low[from-base:to-base], k.kw); j >= 0 {
+					hi = max(hi, linesFwd(data, fullLineEnd(data, from+j+n+w+pad), rc.Lines+2))
+				}
+			}
+		}
 	}
 	return span{max(lo, 0), min(hi, len(data))}
 }

@@ -85,7 +85,7 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 	var farKeywords []string
 	for _, k := range newReachPlan(rules).keys {
 		if k.reach.Window > detectors.DefaultWindow || k.reach.Lines > 20 {
-			farKeywords = append(farKeywords, k.kw)
+			farKeywords = append(farKeywords, string(k.kw))
 		}
 	}
 	isFar := func(ex string) bool {
