@@ -3,6 +3,7 @@ package scanner
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -33,9 +34,10 @@ type StagedSource struct {
 	// Without them, whole files.
 	Rules []*detectors.Rule
 
-	added    map[string][]lineRange // path → added line ranges
-	planOnce sync.Once
-	plan     reachPlan
+	added     map[string][]lineRange // path → added line ranges
+	planOnce  sync.Once
+	plan      reachPlan
+	maxRanges int // tests: see reachPlan.maxRanges
 
 	// Set by Start: the diff's outcome, ready once done is closed.
 	done  chan struct{}
@@ -369,6 +371,8 @@ type reachPlan struct {
 	// reach is how far beyond an added range keywords are looked for:
 	// the widest window plus the longest keyword.
 	reach int
+	// maxRanges is maxRanges, or what a test sets.
+	maxRanges int
 }
 
 // keyReach is a keyword (lower-cased, as the matcher folds it) and the
@@ -383,7 +387,10 @@ type keyReach struct {
 }
 
 func (s *StagedSource) reach() *reachPlan {
-	s.planOnce.Do(func() { s.plan = newReachPlan(s.Rules) })
+	s.planOnce.Do(func() {
+		s.plan = newReachPlan(s.Rules)
+		s.plan.maxRanges = cmp.Or(s.maxRanges, maxRanges)
+	})
 	return &s.plan
 }
 
@@ -456,6 +463,25 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 	if len(ranges) == 0 {
 		return nil
 	}
+	// Ranges close together are looked at as one, with the lines between
+	// taken as added: a wider region is always safe (only findings on
+	// added lines are kept), and many small edits cost one keyword
+	// search, not one each.
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
+	joined := ranges[:1]
+	for _, r := range ranges[1:] {
+		if last := &joined[len(joined)-1]; r.start-last.end <= joinGap {
+			last.end = max(last.end, r.end)
+			continue
+		}
+		joined = append(joined, r)
+	}
+	ranges = joined
+	if len(ranges) > p.maxRanges {
+		// Many edits across a file: planning their regions would cost
+		// more than matching the file.
+		return []span{{0, len(data)}}
+	}
 	// The text keywords are looked for in, ASCII letters lower-cased as
 	// the matcher folds them: once for all ranges.
 	base, end := len(data), 0
@@ -469,9 +495,27 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 			low[i] = c + 'a' - 'A'
 		}
 	}
+	// Keywords with wide windows are looked for once in the whole text:
+	// each range would search as much again.
+	wide := make([][]int, len(p.keys))
+	for i, k := range p.keys {
+		if k.reach.Window <= detectors.DefaultWindow || len(ranges) == 1 {
+			continue
+		}
+		pos := []int{}
+		for off := 0; ; {
+			j := bytes.Index(low[off:], k.kw)
+			if j < 0 {
+				break
+			}
+			pos = append(pos, base+off+j)
+			off += j + 1
+		}
+		wide[i] = pos
+	}
 	out := make([]span, 0, len(ranges))
 	for _, r := range ranges {
-		out = append(out, p.around(data, r.start, r.end, low, base))
+		out = append(out, p.around(data, r.start, r.end, low, base, wide))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	merged := out[:0]
@@ -485,10 +529,18 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 	return merged
 }
 
+// joinGap is how close added ranges are looked at as one; beyond
+// maxRanges separate ranges, a file is matched whole.
+const (
+	joinGap   = 4 * detectors.DefaultWindow
+	maxRanges = 32
+)
+
 // around returns the region of data the findings touching [a, b) (whole
 // lines) depend on. low is data[base:…] lower-cased, reaching p.reach
-// beyond [a, b).
-func (p *reachPlan) around(data []byte, a, b int, low []byte, base int) span {
+// beyond [a, b); wide[i], if not nil, holds the offsets of p.keys[i]'s
+// occurrences in it.
+func (p *reachPlan) around(data []byte, a, b int, low []byte, base int, wide [][]int) span {
 	lo, hi := a, b
 	for i := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
@@ -503,22 +555,56 @@ func (p *reachPlan) around(data []byte, a, b int, low []byte, base int) span {
 		w, pad := rc.Window, max(rc.Bytes, detectors.DefaultWindow)
 		if a > 0 {
 			from, to := max(a-w-n, base), min(b+w+n, a+k.inner, base+len(low))
-			if from < to {
-				if j := bytes.Index(low[from-base:to-base], k.kw); j >= 0 {
-					lo = min(lo, linesBack(data, fullLineStart(data, from+j-w-pad), rc.Lines+2))
-				}
+			if h := firstHit(k.kw, low, base, wide[i], from, to); h >= 0 {
+				lo = min(lo, linesBack(data, fullLineStart(data, h-w-pad), rc.Lines+2))
 			}
 		}
 		if b < len(data) {
 			from, to := max(a-w-n, b-k.inner, base), min(b+w+n, base+len(low))
-			if from < to {
-				if j := bytes.LastIndex(low[from-base:to-base], k.kw); j >= 0 {
-					hi = max(hi, linesFwd(data, fullLineEnd(data, from+j+n+w+pad), rc.Lines+2))
-				}
+			if h := lastHit(k.kw, low, base, wide[i], from, to); h >= 0 {
+				hi = max(hi, linesFwd(data, fullLineEnd(data, h+n+w+pad), rc.Lines+2))
 			}
 		}
 	}
 	return span{max(lo, 0), min(hi, len(data))}
+}
+
+// firstHit returns the offset of kw's first occurrence wholly inside
+// [from, to), from pos (its sorted offsets) if not nil, else by looking in
+// low (data[base:…] lower-cased); -1 if none.
+func firstHit(kw, low []byte, base int, pos []int, from, to int) int {
+	if from >= to {
+		return -1
+	}
+	if pos != nil {
+		i := sort.SearchInts(pos, from)
+		if i < len(pos) && pos[i]+len(kw) <= to {
+			return pos[i]
+		}
+		return -1
+	}
+	if j := bytes.Index(low[from-base:to-base], kw); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// lastHit is firstHit's twin: the last occurrence.
+func lastHit(kw, low []byte, base int, pos []int, from, to int) int {
+	if from >= to {
+		return -1
+	}
+	if pos != nil {
+		i := sort.SearchInts(pos, to-len(kw)+1) - 1
+		if i >= 0 && pos[i] >= from {
+			return pos[i]
+		}
+		return -1
+	}
+	if j := bytes.LastIndex(low[from-base:to-base], kw); j >= 0 {
+		return from + j
+	}
+	return -1
 }
 
 // fullLineStart returns the start of the line holding off (clamped to
