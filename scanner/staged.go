@@ -373,6 +373,10 @@ type reachPlan struct {
 	reach int
 	// maxRanges is maxRanges, or what a test sets.
 	maxRanges int
+	// far and farLines bound every keyword's reach: bytes beyond an
+	// added range to a window's far end plus the filters' bytes, and
+	// context lines beyond those.
+	far, farLines int
 }
 
 // keyReach is a keyword (lower-cased, as the matcher folds it) and the
@@ -409,6 +413,8 @@ func newReachPlan(rules []*detectors.Rule) reachPlan {
 				inner := rc.Window + max(rc.Bytes, detectors.DefaultWindow) + (rc.Lines+3)*detectors.LineStretch + len(k)
 				p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc, inner: inner})
 				p.reach = max(p.reach, rc.Window+len(k))
+				p.far = max(p.far, 2*rc.Window+len(k)+max(rc.Bytes, detectors.DefaultWindow))
+				p.farLines = max(p.farLines, rc.Lines)
 			}
 		}
 	}
@@ -534,6 +540,9 @@ func (p *reachPlan) regions(data []byte, added []lineRange) []span {
 const (
 	joinGap   = 4 * detectors.DefaultWindow
 	maxRanges = 32
+	// longRange is the longest range whose edges are searched for
+	// keywords.
+	longRange = 16 * detectors.DefaultWindow
 )
 
 // around returns the region of data the findings touching [a, b) (whole
@@ -542,6 +551,14 @@ const (
 // occurrences in it.
 func (p *reachPlan) around(data []byte, a, b int, low []byte, base int, wide [][]int) span {
 	lo, hi := a, b
+	if b-a > longRange {
+		// A long range is widened by the widest reach of any keyword,
+		// without looking for them: searching its edges would cost more
+		// than matching the extra text.
+		lo = linesBack(data, fullLineStart(data, a-p.far), p.farLines+2)
+		hi = linesFwd(data, fullLineEnd(data, b+p.far), p.farLines+2)
+		return span{lo, hi}
+	}
 	for i := range p.keys {
 		// A hit whose window reaches [a, b) ends at most Window bytes
 		// before a or starts at most Window after b; the match lies in

@@ -238,10 +238,10 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 }
 
 // TestStagedRegionsOneLineInLargeFile: one line added to a large file
-// is matched with a few kilobytes around it, and its findings are those
-// of the whole file, at the same lines and columns; so are those of a
-// file that is new (matched whole) and of a file where only a line far
-// from a secret changed (nothing).
+// and a long block pasted into it are matched with the text around them,
+// and their findings are those of the whole file, at the same lines and
+// columns; so are those of a file that is new (matched whole) and of a
+// file where only a line far from a secret changed (nothing).
 func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
@@ -259,6 +259,9 @@ func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
 	lines := strings.Split(string(big), "\n")
 	at := len(lines) / 2
 	edited := append(append(append([]string{}, lines[:at]...), "\tapiToken := \""+testToken(602)+"\""), lines[at:]...)
+	// A long block pasted in, a secret on its first line: a long range.
+	block := append([]string{"\tpasted := \"" + testToken(604) + "\""}, lines[100:300]...)
+	edited = append(append(append([]string{}, edited[:at+400]...), block...), edited[at+400:]...)
 	r.write("server.go", strings.Join(edited, "\n"))
 	r.write("old.env", "A=1\nTOKEN="+testToken(601)+"\n"+strings.Repeat("x=1\n", 50)+"y=2\n")
 	r.write("new.env", "NEW="+testToken(603)+"\n")
@@ -273,12 +276,12 @@ func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
 	for _, f := range regions {
 		got = append(got, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column))
 	}
-	want := []string{"new.env:1:5", fmt.Sprintf("server.go:%d:15", at+1)}
+	want := []string{"new.env:1:5", fmt.Sprintf("server.go:%d:15", at+1), fmt.Sprintf("server.go:%d:13", at+401)}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	if regionBytes > wholeBytes/8 {
-		t.Errorf("regions matched %d bytes of %d: want a few kilobytes around each added line", regionBytes, wholeBytes)
+	if regionBytes > wholeBytes*3/4 {
+		t.Errorf("regions matched %d bytes of %d: want the text around the added lines only", regionBytes, wholeBytes)
 	}
 }
 
