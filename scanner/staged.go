@@ -3,6 +3,7 @@ package scanner
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -13,15 +14,30 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/sprawlsec/sprawl/detectors"
 )
 
 // StagedSource scans what `git commit` is about to record: the staged
 // version of each changed file, reporting only findings that touch an
-// added line. Scanning the whole staged file (not just the added lines)
-// keeps multi-line secrets and context rules working.
+// added line. The added lines are matched with the text around them that
+// the rules read (keyword windows, context and nearby lines, a PEM block
+// they fall inside), so multi-line secrets and context rules work as in
+// a scan of the whole file.
 type StagedSource struct {
 	GitSource
-	added map[string][]lineRange // path → added line ranges
+	// Rules are the rules the scan matches with. Given them, only the
+	// regions of each staged file that a finding on an added line can
+	// depend on are delivered (see stagedRegions): a one-line change to
+	// a large file costs the matcher a few kilobytes, not the file.
+	// Without them, whole files.
+	Rules []*detectors.Rule
+
+	added     map[string][]lineRange // path → added line ranges
+	planOnce  sync.Once
+	plan      reachPlan
+	maxRanges int // tests: see reachPlan.maxRanges
 
 	// Set by Start: the diff's outcome, ready once done is closed.
 	done  chan struct{}
@@ -231,7 +247,10 @@ func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs m
 			return nil
 		}
 		delete(blobs, obj.id)
-		return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		if s.Rules == nil {
+			return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		}
+		return s.emitRegions(ctx, obj.id, path, obj.size, body, size, &buf, fn)
 	})
 	if err := cat.finish(ctx, err); err != nil {
 		return nil, err
@@ -279,4 +298,369 @@ func hookEnv() []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// maxRegionBlob is the largest staged file read whole to choose the
+// regions to match; a larger one is streamed and matched whole.
+const maxRegionBlob = 64 << 20
+
+// emitRegions delivers the regions of one staged blob that findings on
+// its added lines can depend on (see reachPlan.regions), as chunks that
+// carry their own first line and offset, so that findings are located as
+// in the whole file. A file that cannot be cut at its lines (UTF-16,
+// binary) and one whose regions cover it go whole, as emitBlob sends
+// them.
+func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+	if s.MaxFileSize > 0 && size > s.MaxFileSize || binaryExt(path) || size > maxRegionBlob {
+		return s.emitBlob(ctx, id, path, size, body, chunkSize, buf, fn)
+	}
+	blob := hex.EncodeToString(id[:])
+	data := make([]byte, size)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return fn(Chunk{Path: path, Blob: blob, Err: err})
+	}
+	if len(data) == 0 || sniffEncoding(data[:min(len(data), sniffLen)]) != "" {
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+	}
+	spans := s.reach().regions(data, s.added[path])
+	if len(spans) == 1 && spans[0].start == 0 && spans[0].end == len(data) {
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+	}
+	if len(spans) == 0 || spans[0].start > 0 {
+		// An empty chunk at offset 0 counts the file as scanned, as its
+		// first chunk would.
+		if err := fn(Chunk{Data: data[:0], Path: path, Blob: blob}); err != nil {
+			return err
+		}
+	}
+	line, at := 1, 0
+	for _, sp := range spans {
+		line += bytes.Count(data[at:sp.start], []byte{'\n'})
+		at = sp.start
+		// A region longer than a chunk is cut as ChunkReader cuts a
+		// stream: each chunk overlaps the next by ChunkOverlap.
+		for at < sp.end {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			end := min(sp.end, at+chunkSize+ChunkOverlap)
+			c := Chunk{Data: data[at:end], Path: path, Line: line, Offset: int64(at), Blob: blob}
+			owned := end - at
+			if end < sp.end {
+				owned, c.Owned = chunkSize, chunkSize
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+			line += bytes.Count(data[at:at+owned], []byte{'\n'})
+			at += owned
+		}
+	}
+	return nil
+}
+
+// span is the byte range [start, end) of a file.
+type span struct{ start, end int }
+
+// reachPlan says how far around an added line the rules of a scan read
+// (see detectors.Rule.Reach), by keyword: a rule's pattern runs only on
+// windows around its keywords, so a finding on an added line needs a
+// keyword of its rule within the rule's window of that line.
+type reachPlan struct {
+	keys []keyReach
+	// reach is how far beyond an added range keywords are looked for:
+	// the widest window plus the longest keyword.
+	reach int
+	// maxRanges is maxRanges, or what a test sets.
+	maxRanges int
+	// far and farLines bound every keyword's reach: bytes beyond an
+	// added range to a window's far end plus the filters' bytes, and
+	// context lines beyond those.
+	far, farLines int
+}
+
+// keyReach is a keyword (lower-cased, as the matcher folds it) and the
+// reach of a rule it triggers. inner bounds how far inside an added range
+// a hit can still need text outside it: its window, widened to lines the
+// way the matcher does (at most detectors.LineStretch bytes each), the
+// filters' bytes and the context lines.
+type keyReach struct {
+	kw    []byte
+	reach detectors.Reach
+	inner int
+}
+
+func (s *StagedSource) reach() *reachPlan {
+	s.planOnce.Do(func() {
+		s.plan = newReachPlan(s.Rules)
+		s.plan.maxRanges = cmp.Or(s.maxRanges, maxRanges)
+	})
+	return &s.plan
+}
+
+func newReachPlan(rules []*detectors.Rule) reachPlan {
+	n := 0
+	for _, r := range rules {
+		n += len(r.Keywords)
+	}
+	// A keyword several rules share is looked for once per rule: cheaper
+	// than merging them in a map, which a pre-commit hook pays for.
+	p := reachPlan{keys: make([]keyReach, 0, n)}
+	for _, r := range rules {
+		rc := r.Reach()
+		for _, k := range r.Keywords {
+			if k = strings.ToLower(k); k != "" {
+				inner := rc.Window + max(rc.Bytes, detectors.DefaultWindow) + (rc.Lines+3)*detectors.LineStretch + len(k)
+				p.keys = append(p.keys, keyReach{kw: []byte(k), reach: rc, inner: inner})
+				p.reach = max(p.reach, rc.Window+len(k))
+				p.far = max(p.far, 2*rc.Window+len(k)+max(rc.Bytes, detectors.DefaultWindow))
+				p.farLines = max(p.farLines, rc.Lines)
+			}
+		}
+	}
+	return p
+}
+
+// regions returns the spans of data, whole lines, merged and in order,
+// that the findings touching the added line ranges depend on: the added
+// lines, every keyword window of every rule that can reach them, and
+// around those windows the lines and bytes the rules' context, nearby
+// and filters read, plus a default window more, so that a pattern's run
+// over a window cut at the region's edge cannot differ where it matters.
+// What the decoders find on an added line is matched with the other
+// decoded strings of the regions, not of the whole file: a decoded
+// secret whose plain form sits elsewhere in the file, which a whole-file
+// scan leaves to that plain match, is reported on the added line.
+func (p *reachPlan) regions(data []byte, added []lineRange) []span {
+	if len(added) == 0 || len(data) == 0 {
+		return nil
+	}
+	starts := []int{0} // starts[i] is the offset of line i+1
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 || i+j+1 >= len(data) {
+			break
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
+	var ranges []span
+	for _, r := range added {
+		if r.from < 1 || r.from > len(starts) {
+			continue
+		}
+		a, b := starts[r.from-1], len(data)
+		if r.to < len(starts) {
+			b = starts[r.to]
+		}
+		// A JSON string goes on past a newline its backslash escapes:
+		// the decoders read it whole.
+		for a > 1 && data[a-2] == '\\' {
+			a = fullLineStart(data, a-1)
+		}
+		for b > 1 && b < len(data) && data[b-2] == '\\' {
+			b = fullLineEnd(data, b)
+		}
+		if a == 0 && b == len(data) {
+			return []span{{0, len(data)}} // a new file
+		}
+		ranges = append(ranges, span{a, b})
+	}
+	if len(ranges) == 0 {
+		return nil
+	}
+	// Ranges close together are looked at as one, with the lines between
+	// taken as added: a wider region is always safe (only findings on
+	// added lines are kept), and many small edits cost one keyword
+	// search, not one each.
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
+	joined := ranges[:1]
+	for _, r := range ranges[1:] {
+		if last := &joined[len(joined)-1]; r.start-last.end <= joinGap {
+			last.end = max(last.end, r.end)
+			continue
+		}
+		joined = append(joined, r)
+	}
+	ranges = joined
+	if len(ranges) > p.maxRanges {
+		// Many edits across a file: planning their regions would cost
+		// more than matching the file.
+		return []span{{0, len(data)}}
+	}
+	// The text keywords are looked for in, ASCII letters lower-cased as
+	// the matcher folds them: once for all ranges.
+	base, end := len(data), 0
+	for _, r := range ranges {
+		base, end = min(base, r.start), max(end, r.end)
+	}
+	base, end = max(base-p.reach, 0), min(end+p.reach, len(data))
+	low := bytes.Clone(data[base:end])
+	for i, c := range low {
+		if 'A' <= c && c <= 'Z' {
+			low[i] = c + 'a' - 'A'
+		}
+	}
+	// Keywords with wide windows are looked for once in the whole text:
+	// each range would search as much again.
+	wide := make([][]int, len(p.keys))
+	for i, k := range p.keys {
+		if k.reach.Window <= detectors.DefaultWindow || len(ranges) == 1 {
+			continue
+		}
+		pos := []int{}
+		for off := 0; ; {
+			j := bytes.Index(low[off:], k.kw)
+			if j < 0 {
+				break
+			}
+			pos = append(pos, base+off+j)
+			off += j + 1
+		}
+		wide[i] = pos
+	}
+	out := make([]span, 0, len(ranges))
+	for _, r := range ranges {
+		out = append(out, p.around(data, r.start, r.end, low, base, wide))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && sp.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// joinGap is how close added ranges are looked at as one; beyond
+// maxRanges separate ranges, a file is matched whole.
+const (
+	joinGap   = 4 * detectors.DefaultWindow
+	maxRanges = 32
+	// longRange is the longest range whose edges are searched for
+	// keywords.
+	longRange = 16 * detectors.DefaultWindow
+)
+
+// around returns the region of data the findings touching [a, b) (whole
+// lines) depend on. low is data[base:…] lower-cased, reaching p.reach
+// beyond [a, b); wide[i], if not nil, holds the offsets of p.keys[i]'s
+// occurrences in it.
+func (p *reachPlan) around(data []byte, a, b int, low []byte, base int, wide [][]int) span {
+	lo, hi := a, b
+	if b-a > longRange {
+		// A long range is widened by the widest reach of any keyword,
+		// without looking for them: searching its edges would cost more
+		// than matching the extra text.
+		lo = linesBack(data, fullLineStart(data, a-p.far), p.farLines+2)
+		hi = linesFwd(data, fullLineEnd(data, b+p.far), p.farLines+2)
+		return span{lo, hi}
+	}
+	for i := range p.keys {
+		// A hit whose window reaches [a, b) ends at most Window bytes
+		// before a or starts at most Window after b; the match lies in
+		// its window, Window more beyond the hit, widened to lines. The
+		// filters read rc.Bytes around the match, context rc.Lines lines
+		// (counted from the match's own line: one more). Only the first
+		// hit near a and the last near b can widen [a, b); in a long
+		// range, hits more than inner bytes inside it cannot.
+		k := &p.keys[i]
+		rc, n := k.reach, len(k.kw)
+		w, pad := rc.Window, max(rc.Bytes, detectors.DefaultWindow)
+		if a > 0 {
+			from, to := max(a-w-n, base), min(b+w+n, a+k.inner, base+len(low))
+			if h := firstHit(k.kw, low, base, wide[i], from, to); h >= 0 {
+				lo = min(lo, linesBack(data, fullLineStart(data, h-w-pad), rc.Lines+2))
+			}
+		}
+		if b < len(data) {
+			from, to := max(a-w-n, b-k.inner, base), min(b+w+n, base+len(low))
+			if h := lastHit(k.kw, low, base, wide[i], from, to); h >= 0 {
+				hi = max(hi, linesFwd(data, fullLineEnd(data, h+n+w+pad), rc.Lines+2))
+			}
+		}
+	}
+	return span{max(lo, 0), min(hi, len(data))}
+}
+
+// firstHit returns the offset of kw's first occurrence wholly inside
+// [from, to), from pos (its sorted offsets) if not nil, else by looking in
+// low (data[base:…] lower-cased); -1 if none.
+func firstHit(kw, low []byte, base int, pos []int, from, to int) int {
+	if from >= to {
+		return -1
+	}
+	if pos != nil {
+		i := sort.SearchInts(pos, from)
+		if i < len(pos) && pos[i]+len(kw) <= to {
+			return pos[i]
+		}
+		return -1
+	}
+	if j := bytes.Index(low[from-base:to-base], kw); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// lastHit is firstHit's twin: the last occurrence.
+func lastHit(kw, low []byte, base int, pos []int, from, to int) int {
+	if from >= to {
+		return -1
+	}
+	if pos != nil {
+		i := sort.SearchInts(pos, to-len(kw)+1) - 1
+		if i >= 0 && pos[i] >= from {
+			return pos[i]
+		}
+		return -1
+	}
+	if j := bytes.LastIndex(low[from-base:to-base], kw); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// fullLineStart returns the start of the line holding off (clamped to
+// data).
+func fullLineStart(data []byte, off int) int {
+	if off <= 0 {
+		return 0
+	}
+	off = min(off, len(data))
+	return bytes.LastIndexByte(data[:off], '\n') + 1
+}
+
+// fullLineEnd returns the end of the line holding off, past its newline
+// (clamped to data).
+func fullLineEnd(data []byte, off int) int {
+	if off >= len(data) {
+		return len(data)
+	}
+	off = max(off, 0)
+	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+		return off + i + 1
+	}
+	return len(data)
+}
+
+// linesBack returns the start of the line n lines above the one starting
+// at off.
+func linesBack(data []byte, off, n int) int {
+	for i := 0; i < n && off > 0; i++ {
+		off = fullLineStart(data, off-1)
+	}
+	return off
+}
+
+// linesFwd returns the end of the line n lines below the one ending at
+// off (just past its newline).
+func linesFwd(data []byte, off, n int) int {
+	for i := 0; i < n && off < len(data); i++ {
+		off = fullLineEnd(data, off)
+	}
+	return off
 }

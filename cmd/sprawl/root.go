@@ -32,9 +32,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(args) > 0 && (args[0] == "scan" || args[0] == "baseline") {
-		// Build the keyword automaton while flags, config and git are
-		// being dealt with: it is most of a pre-commit hook's own time.
-		go detectors.WarmBuiltin()
+		// Decode the rule catalogue while flags, config and git are
+		// being dealt with. (The keyword automaton is read from the
+		// binary when the scan starts; a matcher built here would be
+		// built again from the command's own rules.)
+		go func() { _, _ = detectors.Builtin() }()
 	}
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(bareInventory(args))

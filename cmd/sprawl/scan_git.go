@@ -151,6 +151,9 @@ func newScanStagedCmd() *cobra.Command {
 				return err
 			}
 			src.MaxFileSize = s.maxFileSize
+			// With the rules, only the regions of each file around its
+			// added lines are matched.
+			src.Rules = p.engine.Matcher.Rules()
 			err = p.scanAndReport(cmd, src)
 			if errors.Is(err, errFindings) && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")
