@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -98,7 +97,7 @@ const expiryNear = 512
 // expires_at, x_security_token_expires, …): the rest of the name, the
 // separator and an RFC 3339 value, as in "Expiration": "2026-01-02T03:04:05Z"
 // or expiration = 2026-01-02T03:04:05+00:00.
-var expiryValue = regexp.MustCompile(`^[A-Za-z_]*["']?\s*[:=]\s*["']?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)`)
+var expiryValue = lazyRegexp(`^[A-Za-z_]*["']?\s*[:=]\s*["']?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)`)
 
 // nearbyExpiry finds the expiry field closest to data[start:end] within
 // expiryNear bytes either side. Field names are found by their stem
@@ -117,7 +116,7 @@ func nearbyExpiry(data []byte, start, end int) (time.Time, bool) {
 		}
 		at := off + i
 		off = at + 5
-		m := expiryValue.FindSubmatchIndex(data[lo+at+5 : min(hi, lo+at+5+96)])
+		m := expiryValue().FindSubmatchIndex(data[lo+at+5 : min(hi, lo+at+5+96)])
 		if m == nil {
 			continue
 		}
@@ -152,7 +151,7 @@ func parseStamp(s string) (time.Time, bool) {
 
 // sasSE reads a SAS's signed expiry after "se=": 2026-01-02,
 // 2026-01-02T03:04:05Z, or the same with its colons percent-encoded.
-var sasSE = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}(?:T\d{2}(?::|%3[Aa])\d{2}(?:(?::|%3[Aa])\d{2})?(?:Z|%2[Bb]00(?::|%3[Aa])?00|\+00:?00)?)?)`)
+var sasSE = lazyRegexp(`^(\d{4}-\d{2}-\d{2}(?:T\d{2}(?::|%3[Aa])\d{2}(?:(?::|%3[Aa])\d{2})?(?:Z|%2[Bb]00(?::|%3[Aa])?00|\+00:?00)?)?)`)
 
 // sasExpiry reads the se= of the shared access signature whose sig= spans
 // data[start:end]: the nearest on the same line.
@@ -178,7 +177,7 @@ func sasExpiry(data []byte, start, end int) (time.Time, bool) {
 		if at > lo && !bytes.ContainsAny(data[at-1:at], "?&;\"' \t") {
 			continue
 		}
-		m := sasSE.FindSubmatchIndex(data[at+3 : min(hi, at+3+48)])
+		m := sasSE().FindSubmatchIndex(data[at+3 : min(hi, at+3+48)])
 		if m == nil {
 			continue
 		}

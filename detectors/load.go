@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -229,13 +228,13 @@ func Merge(base, extra []*Rule) ([]*Rule, []string, error) {
 
 // yamlQuoted is how yaml.v3 quotes a value from the document in an error
 // ("cannot unmarshal !!str `root:$6$…` into …").
-var yamlQuoted = regexp.MustCompile("`[^`]*`")
+var yamlQuoted = lazyRegexp("`[^`]*`")
 
 // yamlField is how yaml.v3 names an unknown key ("field X not found").
-var yamlField = regexp.MustCompile(`field (\S+) not found`)
+var yamlField = lazyRegexp(`field (\S+) not found`)
 
 // plainField is a key that reads like a setting's name, not like data.
-var plainField = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,23}$`)
+var plainField = lazyRegexp(`^[a-z][a-z0-9_-]{0,23}$`)
 
 // safeYAMLError describes a YAML decoding error without quoting the
 // document. A rule file path can name any file the user can read (a
@@ -249,10 +248,10 @@ func safeYAMLError(err error) string {
 		// A file that is not a rule file yields one error per line.
 		msg = fmt.Sprintf("%s; %s (and %d more)", te.Errors[0], te.Errors[1], len(te.Errors)-2)
 	}
-	msg = yamlQuoted.ReplaceAllString(msg, "a value")
-	msg = yamlField.ReplaceAllStringFunc(msg, func(m string) string {
-		name := yamlField.FindStringSubmatch(m)[1]
-		if plainField.MatchString(name) {
+	msg = yamlQuoted().ReplaceAllString(msg, "a value")
+	msg = yamlField().ReplaceAllStringFunc(msg, func(m string) string {
+		name := yamlField().FindStringSubmatch(m)[1]
+		if plainField().MatchString(name) {
 			return m
 		}
 		return "field (not shown) not found"

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"regexp/syntax"
 	"sort"
 	"strings"
@@ -170,15 +169,15 @@ type IdentityField struct {
 var IdentityNames = []string{"account", "login", "user", "key_id", "key_name", "scopes", "expiry", "organization", "team", "type"}
 
 // placeholderRe finds ${name} in templates.
-var placeholderRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var placeholderRe = lazyRegexp(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-var hostnameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+var hostnameRe = lazyRegexp(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 
 // Placeholders returns the names used in the request template, sorted.
 func (v *Verify) Placeholders() []string {
 	seen := map[string]bool{}
 	add := func(s string) {
-		for _, m := range placeholderRe.FindAllStringSubmatch(s, -1) {
+		for _, m := range placeholderRe().FindAllStringSubmatch(s, -1) {
 			seen[m[1]] = true
 		}
 	}
@@ -258,7 +257,7 @@ func (v *Verify) validate(pattern string, nearby []string) []string {
 	}
 	hosts := map[string]bool{}
 	for _, h := range v.Hosts {
-		if !hostnameRe.MatchString(h) || net.ParseIP(h) != nil {
+		if !hostnameRe().MatchString(h) || net.ParseIP(h) != nil {
 			bad("host %q is not a lower-case DNS name", h)
 		}
 		hosts[h] = true
@@ -315,7 +314,7 @@ func (v *Verify) validate(pattern string, nearby []string) []string {
 	return problems
 }
 
-var instanceHostTmplRe = regexp.MustCompile(`^(?:[a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+var instanceHostTmplRe = lazyRegexp(`^(?:[a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 
 func (in *VerifyInstance) validate(requestURL string, groups map[string]bool) []string {
 	var problems []string
@@ -329,17 +328,17 @@ func (in *VerifyInstance) validate(requestURL string, groups map[string]bool) []
 		bad("url %q: only https is allowed", in.URL)
 	}
 	host, rest := in.HostTemplate(requestURL)
-	if m := instanceHostTmplRe.FindStringSubmatch(host); m == nil || m[2] != in.Capture {
+	if m := instanceHostTmplRe().FindStringSubmatch(host); m == nil || m[2] != in.Capture {
 		bad("url host %q must be ${%s}, possibly under fixed labels", host, in.Capture)
 	}
-	for _, m := range placeholderRe.FindAllStringSubmatch(rest, -1) {
+	for _, m := range placeholderRe().FindAllStringSubmatch(rest, -1) {
 		if !groups[m[1]] && m[1] != SecretGroup {
 			bad("${%s} is not a named group", m[1])
 		}
 	}
 	for _, d := range append(append([]string{}, in.Domains...), in.Public...) {
 		h := strings.TrimPrefix(d, "*.")
-		if !hostnameRe.MatchString(h) || net.ParseIP(h) != nil {
+		if !hostnameRe().MatchString(h) || net.ParseIP(h) != nil {
 			bad("domain %q is not a lower-case DNS name", d)
 		}
 	}

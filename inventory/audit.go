@@ -131,7 +131,7 @@ func ParseHead(s string) (Head, error) {
 	seq, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
 	n, err := strconv.ParseInt(seq, 10, 64)
 	hash = strings.ToLower(hash)
-	if !ok || err != nil || n < 0 || len(hash) != 2*sha256.Size || !hexPrefix.MatchString(hash) {
+	if !ok || err != nil || n < 0 || len(hash) != 2*sha256.Size || !hexPrefix().MatchString(hash) {
 		return Head{}, fmt.Errorf("%w: audit head %q: want SEQ:HASH (as 'sprawl audit head' prints it)", ErrInvalid, s)
 	}
 	return Head{n, hash}, nil

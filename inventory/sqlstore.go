@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -443,7 +442,7 @@ func scanSecret(sc interface{ Scan(...any) error }) (int64, Secret, error) {
 	return id, s, nil
 }
 
-var hexPrefix = regexp.MustCompile(`^[0-9a-f]*$`)
+var hexPrefix = lazyRegexp(`^[0-9a-f]*$`)
 
 // where builds the WHERE clause for q over the secrets table.
 func (q Query) where() (string, []any, error) {
@@ -451,7 +450,7 @@ func (q Query) where() (string, []any, error) {
 	var args []any
 	if q.Fingerprint != "" {
 		p := strings.ToLower(q.Fingerprint)
-		if !hexPrefix.MatchString(p) {
+		if !hexPrefix().MatchString(p) {
 			return "", nil, fmt.Errorf("%w: fingerprint %q is not hexadecimal", ErrInvalid, q.Fingerprint)
 		}
 		conds = append(conds, "fingerprint LIKE ?")
@@ -584,7 +583,7 @@ const MinPrefix = 4
 
 func (s *sqlStore) Secret(ctx context.Context, prefix string) (Secret, error) {
 	p := strings.ToLower(strings.TrimSpace(prefix))
-	if len(p) < MinPrefix || !hexPrefix.MatchString(p) {
+	if len(p) < MinPrefix || !hexPrefix().MatchString(p) {
 		return Secret{}, fmt.Errorf("%w: fingerprint %q: want at least %d hex digits", ErrInvalid, prefix, MinPrefix)
 	}
 	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

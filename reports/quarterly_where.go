@@ -2,7 +2,6 @@ package reports
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +76,7 @@ var PlaceKinds = []PlaceKind{
 // ("image:REF@DIGEST/layer/N/path", "image:REF@DIGEST/config/env/K"):
 // the reference and the file path may both hold slashes and '@', the
 // digest neither.
-var imagePart = regexp.MustCompile(`@[A-Za-z0-9_+.-]+:[0-9A-Fa-f]{32,}/(layer|config)(/|$)`)
+var imagePart = lazyRegexp(`@[A-Za-z0-9_+.-]+:[0-9A-Fa-f]{32,}/(layer|config)(/|$)`)
 
 // PlaceOf says what kind of place a location is, from its source kind
 // and the location forms the sources write (the path's prefix stands in
@@ -149,7 +148,7 @@ func PlaceOf(l inventory.Location) PlaceKind {
 		}
 		return kind("k8s-env")
 	case "image":
-		if m := imagePart.FindStringSubmatch(l.Path); m != nil && m[1] == "config" {
+		if m := imagePart().FindStringSubmatch(l.Path); m != nil && m[1] == "config" {
 			return kind("image-config")
 		}
 		return kind("image-layer")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/sprawlsec/sprawl/scanner"
@@ -46,7 +45,7 @@ var atlassianDataCenter = &program{
 
 // atlassianPathRe accepts a context path (/jira, /confluence, /wiki):
 // plain segments, nothing that could climb or add a query.
-var atlassianPathRe = regexp.MustCompile(`^(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}){0,3}$`)
+var atlassianPathRe = lazyRegexp(`^(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}){0,3}$`)
 
 func runAtlassianDC(ctx context.Context, v *Verifier, c Candidate) scanner.Verification {
 	product := strings.ToLower(c.Captures[atlassianProductCapture])
@@ -73,7 +72,7 @@ func runAtlassianDC(ctx context.Context, v *Verifier, c Candidate) scanner.Verif
 	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	base := strings.TrimSuffix(u.EscapedPath(), "/")
-	if !instanceHostOK(host) || !atlassianPathRe.MatchString(base) {
+	if !instanceHostOK(host) || !atlassianPathRe().MatchString(base) {
 		return unknown("%s URL %s is not a DNS name and plain path: not asked", name, clean(host))
 	}
 	named := false

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ var awsSTS = &program{
 	run:   runAWS,
 }
 
-var awsKeyIDRe = regexp.MustCompile(`^(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$`)
+var awsKeyIDRe = lazyRegexp(`^(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$`)
 
 // awsSecretRules are the rules whose secret is an AWS secret access key,
 // and awsKeyIDRule the rule of its key id; Findings pairs them.
@@ -55,7 +54,7 @@ func runAWS(ctx context.Context, v *Verifier, c Candidate) scanner.Verification 
 	if id == "" {
 		return unknown("no access key id found beside the secret")
 	}
-	if !awsKeyIDRe.MatchString(id) || len(c.Secret) != 40 {
+	if !awsKeyIDRe().MatchString(id) || len(c.Secret) != 40 {
 		return unknown("not an access key pair")
 	}
 	if strings.HasPrefix(id, "ASIA") {

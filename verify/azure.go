@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/sprawlsec/sprawl/scanner"
@@ -29,12 +28,12 @@ var azureClientCredentials = &program{
 	run:   runAzure,
 }
 
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var guidRe = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // azureTenantOK accepts a tenant id (a GUID) or a domain name, nothing
 // that could change the token URL's path or host.
 func azureTenantOK(t string) bool {
-	return guidRe.MatchString(t) || instanceHostOK(t)
+	return guidRe().MatchString(t) || instanceHostOK(t)
 }
 
 // Entra error codes (AADSTS…) that say the secret or the application is
@@ -48,7 +47,7 @@ func runAzure(ctx context.Context, v *Verifier, c Candidate) scanner.Verificatio
 	if tenant == "" || client == "" {
 		return unknown("tenant and client id not found beside the secret")
 	}
-	if !azureTenantOK(tenant) || !guidRe.MatchString(client) {
+	if !azureTenantOK(tenant) || !guidRe().MatchString(client) {
 		return unknown("tenant or client id malformed")
 	}
 	form := url.Values{

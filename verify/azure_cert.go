@@ -13,7 +13,6 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -98,7 +97,7 @@ var azureRevokedCert = map[int]bool{7000215: true, 700027: true, 700016: true}
 // azureNoTenant is Entra's "tenant not found".
 const azureNoTenant = 90002
 
-var thumbprintRe = regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+var thumbprintRe = lazyRegexp(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
 
 // azureTenantFromEndpoint reads the tenant from an Entra token URL
 // written as the key's token endpoint.
@@ -120,7 +119,7 @@ func runAzureCert(ctx context.Context, v *Verifier, c Candidate) scanner.Verific
 	if tenant == "" || client == "" {
 		return unknown("tenant and client id not found beside the key")
 	}
-	if !azureTenantOK(tenant) || !guidRe.MatchString(client) {
+	if !azureTenantOK(tenant) || !guidRe().MatchString(client) {
 		return unknown("tenant or client id malformed")
 	}
 	if h := c.Captures[azureSovereignCapture]; h != "" {
@@ -151,7 +150,7 @@ func runAzureCert(ctx context.Context, v *Verifier, c Candidate) scanner.Verific
 		id["key_name"] = "certificate " + strings.ToUpper(hex.EncodeToString(s1[:]))
 		id["expiry"] = "certificate expires " + cert.NotAfter.UTC().Format(time.DateOnly)
 	} else if t := c.Captures[azureThumbprintCapture]; t != "" {
-		if !thumbprintRe.MatchString(t) {
+		if !thumbprintRe().MatchString(t) {
 			return unknown("certificate thumbprint malformed")
 		}
 		raw, _ := hex.DecodeString(t)

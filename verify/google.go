@@ -11,7 +11,6 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -48,16 +47,16 @@ var googleServiceAccount = &program{
 	run:   runGoogle,
 }
 
-var googleKeyIDRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var googleKeyIDRe = lazyRegexp(`^[0-9a-f]{40}$`)
 
-var googleEmailRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}@[a-z0-9][a-z0-9.-]{0,120}\.iam\.gserviceaccount\.com$`)
+var googleEmailRe = lazyRegexp(`^[a-z0-9][a-z0-9-]{0,62}@[a-z0-9][a-z0-9.-]{0,120}\.iam\.gserviceaccount\.com$`)
 
 func runGoogle(ctx context.Context, v *Verifier, c Candidate) scanner.Verification {
 	email, pemKey := c.Captures[googleEmailCapture], c.Captures[googleKeyCapture]
 	if email == "" || pemKey == "" {
 		return unknown("client e-mail and private key not found beside the key id")
 	}
-	if !googleEmailRe.MatchString(email) {
+	if !googleEmailRe().MatchString(email) {
 		return unknown("client e-mail malformed")
 	}
 	if t := c.Captures[googleTokenURICapture]; t != "" && !googleTokenURIs[t] {
@@ -69,7 +68,7 @@ func runGoogle(ctx context.Context, v *Verifier, c Candidate) scanner.Verificati
 	}
 	now := v.o.Now().UTC()
 	header := map[string]string{"alg": "RS256", "typ": "JWT"}
-	if googleKeyIDRe.MatchString(c.Secret) {
+	if googleKeyIDRe().MatchString(c.Secret) {
 		header["kid"] = c.Secret
 	}
 	assertion, err := signJWT(key, crypto.SHA256, header, map[string]any{

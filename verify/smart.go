@@ -17,7 +17,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -105,14 +104,14 @@ var smartKeyRules = map[string]bool{
 	"private-key-rsa": true, "private-key-ec": true, "private-key-pkcs8": true, "jwk-private-key": true,
 }
 
-var smartClientIDRe = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+var smartClientIDRe = lazyRegexp(`^[A-Za-z0-9._~-]{1,128}$`)
 
 func runSMART(ctx context.Context, v *Verifier, c Candidate) scanner.Verification {
 	client, endpoint := c.Captures[smartClientCapture], c.Captures[smartEndpointCapture]
 	if client == "" || endpoint == "" {
 		return unknown("client id and token endpoint not found beside the credential")
 	}
-	if !smartClientIDRe.MatchString(client) {
+	if !smartClientIDRe().MatchString(client) {
 		return unknown("client id malformed")
 	}
 	u, err := url.Parse(endpoint)

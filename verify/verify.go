@@ -498,11 +498,11 @@ func (v *Verifier) send(ctx context.Context, host string, req *http.Request, sec
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
-var placeholderRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var placeholderRe = lazyRegexp(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // expand replaces ${name} with vals[name], escaped by esc if not nil.
 func expand(s string, vals map[string]string, esc func(string) string) string {
-	return placeholderRe.ReplaceAllStringFunc(s, func(m string) string {
+	return placeholderRe().ReplaceAllStringFunc(s, func(m string) string {
 		x := vals[m[2:len(m)-1]]
 		if esc != nil {
 			x = esc(x)
@@ -511,13 +511,13 @@ func expand(s string, vals map[string]string, esc func(string) string) string {
 	})
 }
 
-var instanceHostRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+var instanceHostRe = lazyRegexp(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 
 // instanceHostOK accepts a DNS name, not an address: a captured host
 // must name a service, and "localhost" or an IP literal would let a
 // planted match aim the secret at the scanning machine's network.
 func instanceHostOK(h string) bool {
-	return len(h) <= 253 && instanceHostRe.MatchString(h) && net.ParseIP(h) == nil &&
+	return len(h) <= 253 && instanceHostRe().MatchString(h) && net.ParseIP(h) == nil &&
 		!strings.HasSuffix(h, ".localhost") && !strings.HasSuffix(h, ".local") && !strings.HasSuffix(h, ".internal")
 }
 
@@ -545,4 +545,11 @@ func redactErr(err error, secret string) string {
 		s = strings.ReplaceAll(s, url.QueryEscape(secret), scanner.Redact(secret))
 	}
 	return s
+}
+
+// lazyRegexp compiles expr on first use, not at start-up: every run of
+// the command (a pre-commit hook's too) initialises this package, and few
+// of them verify anything.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
