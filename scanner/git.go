@@ -315,7 +315,9 @@ var overlapObjects = 150000 // a variable for tests
 
 // smallRepo reports whether the repository holds at most overlapObjects
 // objects, counted by `git count-objects` (which reads the pack indexes'
-// headers, not the objects).
+// headers, not the objects). One that borrows objects from elsewhere
+// (alternates, which count-objects does not count) is not known to be
+// small.
 func (g *GitSource) smallRepo(ctx context.Context) bool {
 	out, err := g.command(ctx, "count-objects", "-v").Output()
 	if err != nil {
@@ -324,6 +326,9 @@ func (g *GitSource) smallRepo(ctx context.Context) bool {
 	n := 0
 	for _, line := range strings.Split(string(out), "\n") {
 		name, value, _ := strings.Cut(line, ": ")
+		if name == "alternate" {
+			return false
+		}
 		if name == "count" || name == "in-pack" {
 			v, err := strconv.Atoi(strings.TrimSpace(value))
 			if err != nil {

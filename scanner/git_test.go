@@ -486,3 +486,28 @@ func TestGitCallbackError(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallRepo: a repository is small by its own object count, and one
+// that borrows objects through alternates is never taken for small.
+func TestSmallRepo(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.txt", "a\n")
+	r.commit("a")
+	if !(&GitSource{Path: r.dir}).smallRepo(context.Background()) {
+		t.Error("a one-commit repository is not small")
+	}
+	defer func(n int) { overlapObjects = n }(overlapObjects)
+	overlapObjects = 2
+	if (&GitSource{Path: r.dir}).smallRepo(context.Background()) {
+		t.Error("3 objects counted as at most 2")
+	}
+	overlapObjects = 1000
+	b := newGitRepo(t)
+	alt := filepath.Join(r.dir, ".git", "objects") + "\n"
+	if err := os.WriteFile(filepath.Join(b.dir, ".git", "objects", "info", "alternates"), []byte(alt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if (&GitSource{Path: b.dir}).smallRepo(context.Background()) {
+		t.Error("a repository with alternates taken for small")
+	}
+}
