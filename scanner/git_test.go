@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,44 +122,46 @@ func TestGitHistory(t *testing.T) {
 	r.git("tag", "orphan-tag", c6)
 	r.git("checkout", "-q", "main")
 
-	src := &GitSource{Path: r.dir}
-	res, err := testEngine(t).Run(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []gitLoc{
-		{"config/app.env", c1, "add config", 2},
-		{"deploy/feature.yaml", c4, "feature work", 3},
-		{"notes.txt", c2, "add notes", 1},
-		{"pr.txt", c5, "pr change", 1},
-		{"tagged.txt", c6, "tagged only", 3},
-	}
-	if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
-		t.Errorf("findings (-want +got):\n%s", d)
-	}
-	for _, f := range res.Findings {
-		if f.Author != "Ada Dev" || f.Email != "ada@dev.invalid" || f.Date.IsZero() || len(f.Blob) != 40 {
-			t.Errorf("%s: provenance incomplete: %+v", f.File, f)
+	eachPipeline(t, func(t *testing.T) {
+		src := &GitSource{Path: r.dir}
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// Every reachable blob was selected, and each was scanned or skipped.
-	blobs := 0
-	for _, line := range strings.Split(r.git("rev-list", "--objects", "--all", "--filter=object:type=blob"), "\n") {
-		if strings.Contains(line, " ") {
-			blobs++
+		want := []gitLoc{
+			{"config/app.env", c1, "add config", 2},
+			{"deploy/feature.yaml", c4, "feature work", 3},
+			{"notes.txt", c2, "add notes", 1},
+			{"pr.txt", c5, "pr change", 1},
+			{"tagged.txt", c6, "tagged only", 3},
 		}
-	}
-	skipped := 0
-	for _, n := range res.Stats.Skipped {
-		skipped += n
-	}
-	// The items scanned are those blobs and the 9 commits' messages.
-	if src.Selected() != blobs || int(res.Stats.Items)-src.MessagesScanned()+skipped != blobs || res.Stats.Skipped["binary"] != 1 || src.MessagesScanned() != 9 {
-		t.Errorf("selected %d, scanned %d (%d messages), skipped %v; rev-list counts %d blobs", src.Selected(), res.Stats.Items, src.MessagesScanned(), res.Stats.Skipped, blobs)
-	}
+		if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
+			t.Errorf("findings (-want +got):\n%s", d)
+		}
+		for _, f := range res.Findings {
+			if f.Author != "Ada Dev" || f.Email != "ada@dev.invalid" || f.Date.IsZero() || len(f.Blob) != 40 {
+				t.Errorf("%s: provenance incomplete: %+v", f.File, f)
+			}
+		}
+		// Every reachable blob was selected, and each was scanned or skipped.
+		blobs := 0
+		for _, line := range strings.Split(r.git("rev-list", "--objects", "--all", "--filter=object:type=blob"), "\n") {
+			if strings.Contains(line, " ") {
+				blobs++
+			}
+		}
+		skipped := 0
+		for _, n := range res.Stats.Skipped {
+			skipped += n
+		}
+		// The items scanned are those blobs and the 9 commits' messages.
+		if src.Selected() != blobs || int(res.Stats.Items)-src.MessagesScanned()+skipped != blobs || res.Stats.Skipped["binary"] != 1 || src.MessagesScanned() != 9 {
+			t.Errorf("selected %d, scanned %d (%d messages), skipped %v; rev-list counts %d blobs", src.Selected(), res.Stats.Items, src.MessagesScanned(), res.Stats.Skipped, blobs)
+		}
+	})
 
 	// --since main: only what the PR ref introduced.
-	res, err = testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Refs: []string{"refs/pull/7/head"}, Since: "main"})
+	res, err := testEngine(t).Run(context.Background(), &GitSource{Path: r.dir, Refs: []string{"refs/pull/7/head"}, Since: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +184,18 @@ func TestGitHistory(t *testing.T) {
 	if len(res.Findings) != 3 {
 		t.Errorf("main only: %d findings, want 3: %v", len(res.Findings), gitLocs(res.Findings))
 	}
+}
+
+// eachPipeline runs a full-history check through both ways of running
+// git's passes: every pass as early as it can (a small repository) and
+// one after the other (a repository past overlapObjects).
+func eachPipeline(t *testing.T, check func(t *testing.T)) {
+	t.Run("overlapped", check)
+	t.Run("sequential", func(t *testing.T) {
+		defer func(n int) { overlapObjects = n }(overlapObjects)
+		overlapObjects = -1
+		check(t)
+	})
 }
 
 // TestGitSameSecretOnce: a secret that stays in a file across many
@@ -366,6 +381,16 @@ func TestGitMissingBlob(t *testing.T) {
 	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", id[:2], id[2:])); err != nil {
 		t.Fatal(err)
 	}
+	eachPipeline(t, func(t *testing.T) {
+		src := &GitSource{Path: r.dir}
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Findings) != 1 || res.Stats.Errors != 1 || !strings.Contains(res.Stats.FirstErrors[0], id) {
+			t.Errorf("findings %v, errors %q", gitLocs(res.Findings), res.Stats.FirstErrors)
+		}
+	})
 	for _, src := range []*GitSource{{Path: r.dir}, {Path: r.dir, Since: base}} {
 		res, err := testEngine(t).Run(context.Background(), src)
 		if err != nil {
@@ -434,5 +459,55 @@ func TestGitCommitMessages(t *testing.T) {
 		if src.MessagesScanned() != tc.messages {
 			t.Errorf("since %q: %d messages scanned", src.Since, src.MessagesScanned())
 		}
+	}
+}
+
+// TestGitCallbackError: the first error the callback returns ends the
+// scan and is what Chunks returns, whichever git pass the chunk came from
+// (the blob stream or the commit messages beside it).
+func TestGitCallbackError(t *testing.T) {
+	r := newGitRepo(t)
+	for i := range 20 {
+		r.write(fmt.Sprintf("f%d.txt", i), strings.Repeat("line\n", i+1))
+		r.commit(fmt.Sprintf("commit %d", i))
+	}
+	stop := errors.New("stop")
+	for _, from := range []string{"blob", CommitMessage} {
+		eachPipeline(t, func(t *testing.T) {
+			err := (&GitSource{Path: r.dir}).Chunks(context.Background(), func(c Chunk) error {
+				if c.Path == from || from == "blob" && c.Blob != "" {
+					return stop
+				}
+				return nil
+			})
+			if !errors.Is(err, stop) {
+				t.Errorf("%s: err = %v, want the callback's", from, err)
+			}
+		})
+	}
+}
+
+// TestSmallRepo: a repository is small by its own object count, and one
+// that borrows objects through alternates is never taken for small.
+func TestSmallRepo(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.txt", "a\n")
+	r.commit("a")
+	if !(&GitSource{Path: r.dir}).smallRepo(context.Background()) {
+		t.Error("a one-commit repository is not small")
+	}
+	defer func(n int) { overlapObjects = n }(overlapObjects)
+	overlapObjects = 2
+	if (&GitSource{Path: r.dir}).smallRepo(context.Background()) {
+		t.Error("3 objects counted as at most 2")
+	}
+	overlapObjects = 1000
+	b := newGitRepo(t)
+	alt := filepath.Join(r.dir, ".git", "objects") + "\n"
+	if err := os.WriteFile(filepath.Join(b.dir, ".git", "objects", "info", "alternates"), []byte(alt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if (&GitSource{Path: b.dir}).smallRepo(context.Background()) {
+		t.Error("a repository with alternates taken for small")
 	}
 }

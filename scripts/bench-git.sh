@@ -25,6 +25,21 @@ timed() {
   s=$(date +%s.%N); check "$@"; e=$(date +%s.%N)
   awk -v s="$s" -v e="$e" 'BEGIN{printf "%.4f\n", e-s}'
 }
+# cputimed prints the wall seconds of one checked run of "$@" and, after
+# a comma, the CPU seconds (user and system) of it and its children,
+# which load on a shared machine disturbs less.
+cputimed() {
+  local ok=$1 s e c rc=0; shift
+  if [ ! -x /usr/bin/time ]; then echo "$(timed "$ok" "$@"),nan"; return; fi
+  s=$(date +%s.%N)
+  /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" >/dev/null 2>"$err" || rc=$?
+  e=$(date +%s.%N)
+  if [ "$rc" -ne 0 ] && [ "$rc" -gt "$ok" ]; then
+    echo "bench-git: '$*' failed (exit $rc):" >&2; tail -n 5 "$err" >&2; exit 1
+  fi
+  c=$(awk 'NF==2 && $1 ~ /^[0-9.]+$/ {print $1+$2}' "$tmp/cpu" | tail -n 1)
+  awk -v s="$s" -v e="$e" -v c="${c:-nan}" 'BEGIN{printf "%.4f,%s\n", e-s, c}'
+}
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 commits=$(git -C "$repo" rev-list --all --count)
@@ -43,15 +58,19 @@ fi
 if [ -n "${BETTERLEAKS:-}" ]; then
   names+=(betterleaks); cmds+=("1 $(realpath "$BETTERLEAKS") git $repo --no-banner --log-level error --report-path $tmp/betterleaks.json --log-opts=--all")
 fi
-declare -A times
+declare -A times cpus
 for _ in $(seq "$runs"); do
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086 # the command lines are word lists
-    times[$i]+="$(timed ${cmds[$i]}) "
+    r=$(cputimed ${cmds[$i]})
+    times[$i]+="${r%,*} "; cpus[$i]+="${r#*,} "
   done
 done
-declare -A med
-for i in "${!cmds[@]}"; do med[$i]=$(tr ' ' '\n' <<<"${times[$i]}" | grep . | median); done
+declare -A med cpu
+for i in "${!cmds[@]}"; do
+  med[$i]=$(tr ' ' '\n' <<<"${times[$i]}" | grep . | median)
+  cpu[$i]=$(tr ' ' '\n' <<<"${cpus[$i]}" | grep . | median)
+done
 # Peak resident memory of the whole process tree (sprawl and its git
 # children), sampled by scripts/treerss.
 treerss=$(mktemp); (cd "$(dirname "$0")/.." && go build -o "$treerss" ./scripts/treerss)
@@ -62,8 +81,8 @@ rss=$(grep '^peak RSS' <<<"$out")
 
 printf 'repo: %d commits, %d blobs, %.1f MiB of blob content; medians of %d interleaved runs\n' "$commits" "$blobs" "$(awk -v b="$bytes" 'BEGIN{print b/1048576}')" "$runs"
 for i in "${!cmds[@]}"; do
-  awk -v n="${names[$i]}" -v t="${med[$i]}" -v c="${med[0]}" -v by="$bytes" 'BEGIN{
-    printf "%-12s %.3fs  %6.0f MiB/s  %.2f× cat-file\n", n, t, by/1048576/t, t/c }'
+  awk -v n="${names[$i]}" -v t="${med[$i]}" -v c="${med[0]}" -v by="$bytes" -v cpu="${cpu[$i]}" 'BEGIN{
+    printf "%-12s %.3fs  %6.0f MiB/s  %.2f× cat-file  (CPU %ss)\n", n, t, by/1048576/t, t/c, cpu }'
 done
 echo "sprawl ${rss:-peak RSS: not measured}"
 awk -v s="${med[1]}" -v c="${med[0]}" 'BEGIN{printf "ratio history: %.2f× cat-file\n", s/c}'
