@@ -70,7 +70,7 @@ bench: build
 	./scripts/bench-goroot.sh $(BIN) $(GOROOT_SRC) | tee $(BENCH_OUT)/trees.txt
 	./scripts/bench-staged.sh $(BIN) | tee $(BENCH_OUT)/staged.txt
 	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory bench-git | tee $(BENCH_OUT)/history.txt
-	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory $(MEM_HISTORY) | tee $(BENCH_OUT)/rss.txt
+	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory $(MEM_HISTORY) 2>&1 | tee $(BENCH_OUT)/rss.txt
 	@echo; echo "sprawl bench ($$(git describe --always --dirty 2>/dev/null), $$(date -u +%FT%TZ)):"
 	@grep -h '^ratio trees' $(BENCH_OUT)/trees.txt
 	@grep -h '^ratio staged' $(BENCH_OUT)/staged.txt
