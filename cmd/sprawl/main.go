@@ -70,8 +70,9 @@ func softMemoryLimit(n int64) {
 // introduced it where) while git's children stream the packs beside it;
 // with the collector's default pacing the heap doubles its live data,
 // and on a 100,000-commit history the process tree then peaks near
-// 300 MB. With this limit it stays well under that, and runs no slower
-// (fewer pages touched). GOMEMLIMIT overrides it.
+// 300 MB. With this limit it stays well under that (260 MB against 288
+// MB quiet, 319 MB under load) for about 9% more time spent collecting
+// (194 s against 178 s). GOMEMLIMIT overrides it.
 const historyMemoryLimit = 150 << 20
 
 const (
