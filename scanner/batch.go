@@ -83,8 +83,10 @@ type batch struct {
 }
 
 // startBatch starts cmd (a cat-file --batch) and writes requests to it,
-// one a line, from a goroutine. A request holding a newline cannot be
-// asked and is refused here.
+// one a line, from a goroutine, then closes its input: git may buffer
+// its output (--buffer), since nothing waits on an answer before the
+// next request. A request holding a newline cannot be asked and is
+// refused here.
 func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 	for _, r := range requests {
 		if strings.ContainsAny(r, "\n\r") {
@@ -104,6 +106,7 @@ func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGit, err)
 	}
+	widenPipe(stdout)
 	go func() {
 		w := bufio.NewWriter(stdin)
 		var e error

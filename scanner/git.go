@@ -739,7 +739,7 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order [
 	for i := 0; i+n <= len(text); i += n {
 		reqs = append(reqs, text[i:i+n])
 	}
-	b, err := startBatch(g.command(ctx, "cat-file", "--batch"), reqs)
+	b, err := startBatch(g.command(ctx, "cat-file", "--batch", "--buffer"), reqs)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (g *GitSource) readMessages(ctx context.Context, fn func(Chunk) error) erro
 	for i, c := range g.commits {
 		reqs[i] = c.hash
 	}
-	b, err := startBatch(g.command(ctx, "cat-file", "--batch"), reqs)
+	b, err := startBatch(g.command(ctx, "cat-file", "--batch", "--buffer"), reqs)
 	if err != nil {
 		return err
 	}

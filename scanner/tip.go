@@ -37,7 +37,7 @@ func SecretsAt(ctx context.Context, git, dir, rev string, secrets map[string][]s
 	if len(reqs) == 0 {
 		return found, checked, nil
 	}
-	b, err := startBatch(GitCommand(ctx, git, dir, "cat-file", "--batch"), reqs)
+	b, err := startBatch(GitCommand(ctx, git, dir, "cat-file", "--batch", "--buffer"), reqs)
 	if err != nil {
 		return nil, nil, err
 	}
