@@ -895,6 +895,7 @@ func runTokens(cmd *exec.Cmd, sep byte, fn func([]byte) error) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%w: %v", ErrGit, err)
 	}
+	widenPipe(stdout)
 	br := bufio.NewReaderSize(stdout, 256<<10)
 	var ferr error
 	for {
