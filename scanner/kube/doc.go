@@ -1,6 +1,9 @@
 // Package kube reads what sprawl scans in a Kubernetes cluster through
-// client-go's REST client (see API; the full clientset is not linked into
-// sprawl, and kubeclientset adapts one where a caller has it): ConfigMap data and the literal env values of pods (those no
+// the API server's REST API over net/http, as a kubeconfig's context says
+// (tokens, token files, client certificates, basic auth, exec credential
+// plugins, impersonation, proxy-url; client-go is not linked into sprawl,
+// and kubeclientset adapts a clientset where a caller has one): ConfigMap
+// data and the literal env values of pods (those no
 // controller owns), deployments, statefulsets, daemonsets and cronjobs are
 // content, scanned for secrets like files; Secrets are metadata (name,
 // type, creation and last change, the workloads that mount them or refer

@@ -9,10 +9,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -99,22 +95,22 @@ func (s *Scanner) pageSize() int64 {
 
 // skippable reports whether err concerns one namespace or resource only.
 func skippable(err error) bool {
-	return apierrors.IsForbidden(err) || apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err)
+	return IsForbidden(err) || IsNotFound(err) || IsMethodNotSupported(err)
 }
 
 func reason(err error) string {
 	switch {
-	case apierrors.IsForbidden(err):
+	case IsForbidden(err):
 		return "forbidden (HTTP 403): the credentials may not list it"
-	case apierrors.IsNotFound(err):
+	case IsNotFound(err):
 		return "not found (HTTP 404)"
 	}
 	return err.Error()
 }
 
 // pages calls list with limit and continue until the server has no more.
-func pages(ctx context.Context, limit int64, list func(context.Context, metav1.ListOptions) (string, error)) error {
-	opts := metav1.ListOptions{Limit: limit}
+func pages(ctx context.Context, limit int64, list func(context.Context, ListOptions) (string, error)) error {
+	opts := ListOptions{Limit: limit}
 	for {
 		cont, err := list(ctx, opts)
 		if err != nil {
@@ -139,7 +135,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 	res := &Result{}
 	nss := s.Opts.Namespaces
 	if len(nss) == 0 {
-		err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+		err := pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 			l, err := s.Client.Namespaces(ctx, o)
 			if err != nil {
 				return "", err
@@ -150,7 +146,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 			return l.Continue, nil
 		})
 		if err != nil {
-			if apierrors.IsForbidden(err) {
+			if IsForbidden(err) {
 				return nil, fmt.Errorf("list namespaces: %w (name the namespaces to scan instead)", err)
 			}
 			return nil, fmt.Errorf("list namespaces: %w", err)
@@ -227,7 +223,7 @@ func (s *Scanner) loc(ns, kind, name string, rest ...string) string {
 }
 
 func (s *Scanner) configMaps(ctx context.Context, ns string, res *Result) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.ConfigMaps(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -268,7 +264,7 @@ type use struct{ secret, by string }
 
 // podSpec scans a pod template's literal env values and notes the Secrets
 // it uses.
-func (s *Scanner) podSpec(ns, kind, name string, spec *corev1.PodSpec, res *Result, uses *[]use) {
+func (s *Scanner) podSpec(ns, kind, name string, spec *PodSpec, res *Result, uses *[]use) {
 	by := kind + "/" + name
 	add := func(secret string) {
 		if secret != "" {
@@ -290,7 +286,7 @@ func (s *Scanner) podSpec(ns, kind, name string, spec *corev1.PodSpec, res *Resu
 			}
 		}
 	}
-	var containers []corev1.Container
+	var containers []Container
 	containers = append(containers, spec.InitContainers...)
 	containers = append(containers, spec.Containers...)
 	for _, c := range containers {
@@ -324,14 +320,14 @@ func (s *Scanner) podSpec(ns, kind, name string, spec *corev1.PodSpec, res *Resu
 // template, which is scanned once, at the deployment, statefulset,
 // daemonset, job or cronjob.
 func (s *Scanner) pods(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.Pods(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
 		for i := range l.Items {
 			p := &l.Items[i]
-			if metav1.GetControllerOf(p) != nil {
+			if controlled(p.ObjectMeta) {
 				continue
 			}
 			s.podSpec(ns, "pod", p.Name, &p.Spec, res, uses)
@@ -341,7 +337,7 @@ func (s *Scanner) pods(ctx context.Context, ns string, res *Result, uses *[]use)
 }
 
 func (s *Scanner) deployments(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.Deployments(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -354,7 +350,7 @@ func (s *Scanner) deployments(ctx context.Context, ns string, res *Result, uses 
 }
 
 func (s *Scanner) statefulSets(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.StatefulSets(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -367,7 +363,7 @@ func (s *Scanner) statefulSets(ctx context.Context, ns string, res *Result, uses
 }
 
 func (s *Scanner) daemonSets(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.DaemonSets(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -380,7 +376,7 @@ func (s *Scanner) daemonSets(ctx context.Context, ns string, res *Result, uses *
 }
 
 func (s *Scanner) cronJobs(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.CronJobs(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -395,13 +391,13 @@ func (s *Scanner) cronJobs(ctx context.Context, ns string, res *Result, uses *[]
 // jobs scans Jobs no CronJob owns (a CronJob's Jobs repeat its
 // template, scanned at the CronJob).
 func (s *Scanner) jobs(ctx context.Context, ns string, res *Result, uses *[]use) error {
-	return pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	return pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.Jobs(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
 		for i := range l.Items {
-			if metav1.GetControllerOf(&l.Items[i]) != nil {
+			if controlled(l.Items[i].ObjectMeta) {
 				continue
 			}
 			s.podSpec(ns, "job", l.Items[i].Name, &l.Items[i].Spec.Template.Spec, res, uses)
@@ -411,11 +407,11 @@ func (s *Scanner) jobs(ctx context.Context, ns string, res *Result, uses *[]use)
 }
 
 // lastChange is the latest time a Secret's managed fields record.
-func lastChange(m metav1.ObjectMeta) time.Time {
+func lastChange(m ObjectMeta) time.Time {
 	var t time.Time
 	for _, f := range m.ManagedFields {
 		if f.Time != nil && f.Time.After(t) {
-			t = f.Time.Time
+			t = *f.Time
 		}
 	}
 	return t.UTC()
@@ -433,14 +429,14 @@ func (s *Scanner) secrets(ctx context.Context, ns string) ([]Secret, error) {
 		// list in full and keep nothing of the values.
 	}
 	var out []Secret
-	err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	err := pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		l, err := s.Client.Secrets(ctx, ns, o)
 		if err != nil {
 			return "", err
 		}
 		for i := range l.Items {
 			sec := &l.Items[i]
-			x := Secret{Namespace: ns, Name: sec.Name, Type: string(sec.Type), Created: sec.CreationTimestamp.UTC(), Updated: lastChange(sec.ObjectMeta)}
+			x := Secret{Namespace: ns, Name: sec.Name, Type: sec.Type, Created: sec.CreationTimestamp.UTC(), Updated: lastChange(sec.ObjectMeta)}
 			if s.Opts.ReadSecretValues {
 				for _, k := range sortedKeys(sec.Data) {
 					x.Fields = append(x.Fields, Field{Key: k, Fingerprint: s.Opts.Fingerprint(string(sec.Data[k]))})
@@ -459,7 +455,7 @@ func (s *Scanner) secrets(ctx context.Context, ns string) ([]Secret, error) {
 // metadata only: names, types and times, never data.
 func (s *Scanner) secretTable(ctx context.Context, ns string) ([]Secret, error) {
 	var out []Secret
-	err := pages(ctx, s.pageSize(), func(ctx context.Context, o metav1.ListOptions) (string, error) {
+	err := pages(ctx, s.pageSize(), func(ctx context.Context, o ListOptions) (string, error) {
 		t, err := s.Client.SecretTable(ctx, ns, o)
 		if err != nil {
 			return "", err
@@ -471,8 +467,8 @@ func (s *Scanner) secretTable(ctx context.Context, ns string) ([]Secret, error) 
 			}
 		}
 		for _, row := range t.Rows {
-			var m metav1.PartialObjectMetadata
-			if len(row.Object.Raw) == 0 || json.Unmarshal(row.Object.Raw, &m) != nil || m.Name == "" {
+			var m PartialObjectMetadata
+			if len(row.Object) == 0 || json.Unmarshal(row.Object, &m) != nil || m.Name == "" {
 				continue
 			}
 			x := Secret{Namespace: ns, Name: m.Name, Created: m.CreationTimestamp.UTC(), Updated: lastChange(m.ObjectMeta)}
