@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/vault/api"
-
 	"github.com/sprawlsec/sprawl/inventory/vault"
 )
 
@@ -24,8 +22,9 @@ const (
 )
 
 // Config selects the server, credentials and what to index. Empty
-// Address, Token and Namespace fall back to VAULT_ADDR, VAULT_TOKEN and
-// VAULT_NAMESPACE (the client's own environment handling).
+// Address, Token and Namespace fall back to VAULT_ADDR (or
+// VAULT_AGENT_ADDR), VAULT_TOKEN and VAULT_NAMESPACE, as Vault's own
+// client reads them (see client.go for the TLS and retry variables).
 type Config struct {
 	Address   string
 	Token     string
@@ -46,7 +45,7 @@ type Config struct {
 
 // Adapter is a Vault or OpenBao server.
 type Adapter struct {
-	c       *api.Client
+	c       *client
 	store   string
 	mounts  []string
 	dbs     []string
@@ -55,39 +54,17 @@ type Adapter struct {
 
 // New builds an adapter. It contacts nothing.
 func New(cfg Config) (*Adapter, error) {
-	conf := api.DefaultConfig()
-	if conf.Error != nil {
-		return nil, fmt.Errorf("vault client: %w", conf.Error)
-	}
-	if cfg.Address != "" {
-		conf.Address = cfg.Address
-	}
-	if cfg.HTTPClient != nil {
-		conf.HttpClient = cfg.HTTPClient
-	}
-	if cfg.MaxRetries != nil {
-		conf.MaxRetries = *cfg.MaxRetries
-	}
-	if cfg.MinRetryWait > 0 {
-		conf.MinRetryWait, conf.MaxRetryWait = cfg.MinRetryWait, 2*cfg.MinRetryWait
-	}
-	c, err := api.NewClient(conf)
+	c, err := newClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
 	}
-	if cfg.Token != "" {
-		c.SetToken(cfg.Token)
-	}
-	if c.Token() == "" {
+	if c.token == "" {
 		return nil, errors.New("vault: no token (set VAULT_TOKEN)")
 	}
-	if cfg.Namespace != "" {
-		c.SetNamespace(cfg.Namespace)
-	}
-	a := &Adapter{c: c, address: strings.TrimRight(c.Address(), "/")}
+	a := &Adapter{c: c, address: c.display}
 	a.store = a.address
-	if ns := c.Namespace(); ns != "" {
-		a.store += " namespace=" + strings.Trim(ns, "/")
+	if ns := strings.Trim(c.namespace, "/"); ns != "" {
+		a.store += " namespace=" + ns
 	}
 	for _, m := range cfg.Mounts {
 		if m = strings.Trim(m, "/"); m != "" {
@@ -119,7 +96,7 @@ func classify(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var re *api.ResponseError
+	var re *responseError
 	if errors.As(err, &re) {
 		msgs := make([]string, 0, len(re.Errors))
 		for _, m := range re.Errors {
@@ -136,7 +113,7 @@ func classify(err error, what string) error {
 		}
 		return fmt.Errorf("%s: HTTP %d: %s", what, re.StatusCode, msg)
 	}
-	if errors.Is(err, api.ErrSecretNotFound) {
+	if errors.Is(err, errSecretNotFound) {
 		return fmt.Errorf("%s: %w", what, vault.ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
@@ -168,19 +145,9 @@ func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) 
 }
 
 func (a *Adapter) list(ctx context.Context, path string) ([]string, error) {
-	s, err := a.c.Logical().ListWithContext(ctx, path)
+	keys, err := a.c.list(ctx, path)
 	if err != nil {
 		return nil, err
-	}
-	if s == nil || s.Data == nil {
-		return nil, nil // Vault answers an empty listing with 404
-	}
-	raw, _ := s.Data["keys"].([]any)
-	keys := make([]string, 0, len(raw))
-	for _, k := range raw {
-		if ks, ok := k.(string); ok {
-			keys = append(keys, ks)
-		}
 	}
 	sort.Strings(keys)
 	return keys, nil
@@ -212,50 +179,50 @@ func (a *Adapter) walk(ctx context.Context, mount, prefix string, fn func(vault.
 // or a static role's current password.
 func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
 	if ref.Engine == vault.EngineDatabase {
-		s, err := a.c.Logical().ReadWithContext(ctx, ref.Mount+"/static-creds/"+ref.Path)
+		data, err := a.c.read(ctx, ref.Mount+"/static-creds/"+ref.Path)
+		if err == nil && data == nil {
+			err = errSecretNotFound
+		}
 		if err != nil {
 			return vault.Value{}, classify(err, "read "+ref.Mount+"/static-creds/"+ref.Path)
 		}
-		if s == nil {
-			return vault.Value{}, classify(api.ErrSecretNotFound, "read "+ref.Mount+"/static-creds/"+ref.Path)
-		}
 		v := vault.Value{Fields: map[string]string{}}
-		if pw, ok := s.Data["password"].(string); ok {
+		if pw, ok := data["password"].(string); ok {
 			v.Fields["password"] = pw
 		}
-		if lr, ok := s.Data["last_vault_rotation"].(string); ok {
+		if lr, ok := data["last_vault_rotation"].(string); ok {
 			v.Version = lr
 			v.VersionAt, _ = time.Parse(time.RFC3339Nano, lr)
 			v.LastRotated = v.VersionAt
 		}
-		if p, err := jsonSeconds(s.Data["rotation_period"]); err == nil && p > 0 {
+		if p, err := jsonSeconds(data["rotation_period"]); err == nil && p > 0 {
 			v.RotationPeriod = p
 		}
-		if sch, ok := s.Data["rotation_schedule"].(string); ok {
+		if sch, ok := data["rotation_schedule"].(string); ok {
 			v.RotationSchedule = sch
 		}
 		return v, nil
 	}
-	s, err := a.c.KVv2(ref.Mount).Get(ctx, ref.Path)
+	s, err := a.c.kvGet(ctx, ref.Mount, ref.Path)
 	if err != nil {
 		return vault.Value{}, classify(err, "read "+ref.Mount+"/data/"+ref.Path)
 	}
 	v := vault.Value{Fields: map[string]string{}}
 	vault.FlattenInto(v.Fields, "", s.Data)
-	if s.VersionMetadata != nil {
-		v.Version = fmt.Sprint(s.VersionMetadata.Version)
-		v.VersionAt = s.VersionMetadata.CreatedTime
-	}
+	v.Version = s.Metadata.Version.String()
+	v.VersionAt = s.Metadata.CreatedTime
 	// The secret's own dates and retention live in its metadata. A token
 	// that may read data but not metadata still indexes the values; the
 	// facts are then missing, which the assessment says as "unknown".
-	if md, err := a.c.KVv2(ref.Mount).GetMetadata(ctx, ref.Path); err == nil && md != nil {
+	if md, err := a.c.kvMetadata(ctx, ref.Mount, ref.Path); err == nil {
 		v.Created = md.CreatedTime
 		v.LastChanged = md.UpdatedTime
 		v.MaxVersions = md.MaxVersions
-		v.DeleteVersionAfter = md.DeleteVersionAfter
+		if d, err := time.ParseDuration(md.DeleteVersionAfter); err == nil {
+			v.DeleteVersionAfter = d
+		}
 		for _, vm := range md.Versions {
-			if vm.DeletionTime.IsZero() && !vm.Destroyed {
+			if vm.DeletionTime == "" && !vm.Destroyed {
 				v.Versions++
 			}
 		}
@@ -286,21 +253,21 @@ func jsonSeconds(x any) (time.Duration, error) {
 func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.Outcome, error) {
 	if ref.Engine == vault.EngineDatabase {
 		p := ref.Mount + "/rotate-role/" + ref.Path
-		if _, err := a.c.Logical().WriteWithContext(ctx, p, nil); err != nil {
+		if err := a.c.write(ctx, p, nil); err != nil {
 			return vault.Outcome{}, classify(err, "rotate "+p)
 		}
 		return vault.Outcome{Actions: []string{"rotate-role requested"}, RotationRequested: true}, nil
 	}
 	// custom_metadata comes back with the data read, which the indexing
 	// policy already allows; the values are not looked at.
-	cur, err := a.c.KVv2(ref.Mount).Get(ctx, ref.Path)
+	cur, err := a.c.kvGet(ctx, ref.Mount, ref.Path)
 	if err != nil {
 		return vault.Outcome{}, classify(err, "read "+ref.Mount+"/data/"+ref.Path)
 	}
 	clear(cur.Data)
 	marks := vault.MarkValues(m, maxCustomMetadataValueLength)
 	others := 0
-	for k := range cur.CustomMetadata {
+	for k := range cur.Metadata.CustomMetadata {
 		if _, ours := marks[k]; !ours {
 			others++
 		}
@@ -315,7 +282,7 @@ func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.
 		}
 		patch[k] = v
 	}
-	if err := a.c.KVv2(ref.Mount).PatchMetadata(ctx, ref.Path, api.KVMetadataPatchInput{CustomMetadata: patch}); err != nil {
+	if err := a.c.kvPatchCustom(ctx, ref.Mount, ref.Path, patch); err != nil {
 		return vault.Outcome{}, classify(err, "patch "+ref.Mount+"/metadata/"+ref.Path)
 	}
 	return vault.Outcome{Actions: []string{"custom_metadata " + vault.MarkRequired + "=true merged"},
@@ -332,7 +299,7 @@ func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, erro
 	for _, k := range vault.MarkKeys {
 		patch[k] = nil
 	}
-	if err := a.c.KVv2(ref.Mount).PatchMetadata(ctx, ref.Path, api.KVMetadataPatchInput{CustomMetadata: patch}); err != nil {
+	if err := a.c.kvPatchCustom(ctx, ref.Mount, ref.Path, patch); err != nil {
 		return vault.Outcome{}, classify(err, "patch "+ref.Mount+"/metadata/"+ref.Path)
 	}
 	return vault.Outcome{Actions: []string{"custom_metadata sprawl-rotation-* removed"}}, nil
