@@ -96,7 +96,7 @@ func newManagedFixture(t *testing.T) *managedFixture {
 	f.az.SetAt("expiring", val(), daysAgo(20), func(v *vaulttest.AzVersion) { v.Expires = &future })
 	f.az.SetAt("expired", val(), daysAgo(20), func(v *vaulttest.AzVersion) { v.Expires = &past })
 	azureTestOptions = func() azurekv.Config {
-		return azurekv.Config{Credential: vaulttest.Credential{}, Options: f.az.ClientOptions(-1)}
+		return f.az.Config(-1)
 	}
 	t.Cleanup(func() { azureTestOptions = nil })
 	t.Setenv("AZURE_KEYVAULT_URL", f.az.URL)

@@ -122,7 +122,9 @@ move it into a vault, then rotate it.
 Stores and their credentials:
   vault   HashiCorp Vault or OpenBao: $VAULT_ADDR, $VAULT_TOKEN, $VAULT_NAMESPACE
   aws     Secrets Manager: the standard AWS credential chain and region
-  azure   Key Vault: --vault-url, azidentity's default credential
+  azure   Key Vault: --vault-url; service principal ($AZURE_TENANT_ID,
+          $AZURE_CLIENT_ID, $AZURE_CLIENT_SECRET or _CERTIFICATE_PATH),
+          workload or managed identity, or az / azd login
 
 See docs/vault-rotation.md for least-privilege policies.
 

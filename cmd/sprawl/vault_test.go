@@ -112,7 +112,7 @@ func TestVaultRotationEndToEnd(t *testing.T) {
 	az.Set("ci-token", tokAzure)
 	az.Set("other", otherAzure)
 	azureTestOptions = func() azurekv.Config {
-		return azurekv.Config{Credential: vaulttest.Credential{}, Options: az.ClientOptions(-1)}
+		return az.Config(-1)
 	}
 	t.Cleanup(func() { azureTestOptions = nil })
 	azVersion := az.Version("ci-token", "").ID

@@ -8,11 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
-
 	"github.com/sprawlsec/sprawl/inventory/vault"
 )
 
@@ -32,12 +27,19 @@ const DefaultExpiry = 24 * time.Hour
 type Config struct {
 	// VaultURL is https://NAME.vault.azure.net (or AZURE_KEYVAULT_URL).
 	VaultURL string
-	// Credential defaults to azidentity's DefaultAzureCredential
-	// (environment, workload identity, managed identity, Azure CLI, …).
-	Credential azcore.TokenCredential
-	// Options are passed to azsecrets.NewClient (tests: transport,
-	// retries, DisableChallengeResourceVerification).
-	Options *azsecrets.ClientOptions
+	// Credential defaults to NewDefaultCredential (environment, workload
+	// identity, managed identity, Azure CLI, Azure Developer CLI).
+	Credential TokenCredential
+	// HTTPClient, when set, sends the requests (tests: the fake's TLS).
+	HTTPClient *http.Client
+	// MaxRetries of a throttled or failed request: 0 is the default
+	// (3), -1 none. RetryDelay is the first retry's delay (default
+	// 800 ms, doubling).
+	MaxRetries int
+	RetryDelay time.Duration
+	// DisableChallengeResourceVerification lets the challenge name a
+	// resource outside the vault's domain (tests only).
+	DisableChallengeResourceVerification bool
 	// Expiry is the marked version's expiry after the flag (DefaultExpiry
 	// if zero). Key Vault's expiry is informational: reads keep working.
 	Expiry time.Duration
@@ -45,7 +47,7 @@ type Config struct {
 
 // Adapter is one Key Vault.
 type Adapter struct {
-	c      *azsecrets.Client
+	c      *client
 	url    string
 	expiry time.Duration
 }
@@ -57,27 +59,14 @@ func New(cfg Config) (*Adapter, error) {
 	if u == "" {
 		return nil, errors.New("azure: no vault URL (set AZURE_KEYVAULT_URL or --vault-url)")
 	}
-	cred := cfg.Credential
-	if cred == nil {
-		c, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return nil, fmt.Errorf("azure credential: %w", err)
-		}
-		cred = c
+	if !strings.HasPrefix(u, "https://") {
+		return nil, fmt.Errorf("azure: the vault URL %q is not https", u)
 	}
-	// azcore bounds connecting and the TLS handshake but not a server
-	// that never answers: bound each try (retries are separate tries).
-	opts := azsecrets.ClientOptions{}
-	if cfg.Options != nil {
-		opts = *cfg.Options
+	if cfg.Credential == nil {
+		cfg.Credential = NewDefaultCredential()
 	}
-	if opts.Retry.TryTimeout == 0 {
-		opts.Retry.TryTimeout = TryTimeout
-	}
-	c, err := azsecrets.NewClient(u, cred, &opts)
-	if err != nil {
-		return nil, fmt.Errorf("azure key vault client: %w", err)
-	}
+	cfg.VaultURL = u
+	c := newClient(cfg)
 	exp := cfg.Expiry
 	if exp <= 0 {
 		exp = DefaultExpiry
@@ -98,7 +87,7 @@ func classify(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var re *azcore.ResponseError
+	var re *ResponseError
 	if errors.As(err, &re) {
 		switch re.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
@@ -116,44 +105,54 @@ func classify(err error, what string) error {
 
 // List pages through the vault's secret properties (no values).
 func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) error {
-	p := a.c.NewListSecretPropertiesPager(nil)
-	for p.More() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault}}, classify(err, "list secrets"))
-		}
-		for _, sp := range page.Value {
-			if sp == nil || sp.ID == nil {
+	err := a.c.listSecrets(ctx, func(items []secretItem) error {
+		for _, sp := range items {
+			name, _ := idParts(sp.ID)
+			if name == "" {
 				continue
 			}
-			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault, Path: sp.ID.Name()}}
+			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault, Path: name}}
 			if at := sp.Attributes; at != nil {
-				s.Created, s.Updated = deref(at.Created), deref(at.Updated)
+				s.Created, s.Updated = unix(at.Created), unix(at.Updated)
 				s.Facts = attrFacts(at)
 			}
 			// A secret backing a certificate is renewed by Key Vault with
 			// the certificate's lifetime policy: it rotates itself.
-			s.AutoRotation = sp.Managed != nil && *sp.Managed
+			s.AutoRotation = sp.Managed
 			if err := fn(s, nil); err != nil {
-				return err
+				return callerError{err}
 			}
 		}
+		return nil
+	})
+	var ce callerError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return ce.err
 	}
-	return nil
+	return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault}}, classify(err, "list secrets"))
 }
 
-func deref(t *time.Time) time.Time {
+// callerError carries an error of List's caller out of the paging.
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }
+
+// unix is a Key Vault time (Unix seconds), zero when absent.
+func unix(t *int64) time.Time {
 	if t == nil {
 		return time.Time{}
 	}
-	return t.UTC()
+	return time.Unix(*t, 0).UTC()
 }
 
 // attrFacts are a version's validity attributes. Key Vault has an expiry
 // for every secret (informational: reads go on after it), so none set is
 // a fact too. Secrets have no rotation policy in Key Vault (keys do).
-func attrFacts(at *azsecrets.SecretAttributes) vault.Facts {
-	f := vault.Facts{ExpirySupported: true, LastChanged: deref(at.Updated), Expires: deref(at.Expires), NotBefore: deref(at.NotBefore)}
+func attrFacts(at *attributes) vault.Facts {
+	f := vault.Facts{ExpirySupported: true, LastChanged: unix(at.Updated), Expires: unix(at.Expires), NotBefore: unix(at.NotBefore)}
 	if at.Enabled != nil {
 		en := *at.Enabled
 		f.Enabled = &en
@@ -165,34 +164,30 @@ func attrFacts(at *azsecrets.SecretAttributes) vault.Facts {
 // It also lists the secret's versions (properties only) for their count
 // and the first one's creation, which is the secret's.
 func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
-	r, err := a.c.GetSecret(ctx, ref.Path, ref.Version, nil)
+	r, err := a.c.getSecret(ctx, ref.Path, ref.Version)
 	if err != nil {
 		return vault.Value{}, classify(err, "get secret "+ref.Path)
 	}
 	v := vault.Value{Fields: map[string]string{}}
-	if r.ID != nil {
-		v.Version = r.ID.Version()
-	}
+	_, v.Version = idParts(r.ID)
 	if r.Attributes != nil {
-		v.VersionAt = deref(r.Attributes.Created)
+		v.VersionAt = unix(r.Attributes.Created)
 		v.Facts = attrFacts(r.Attributes)
 	}
-	p := a.c.NewListSecretPropertiesVersionsPager(ref.Path, nil)
-	for p.More() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			break // the facts stay partial; the value is indexed anyway
-		}
-		for _, sp := range page.Value {
-			if sp == nil || sp.Attributes == nil {
+	// The facts stay partial if the versions cannot be listed; the value
+	// is indexed anyway.
+	_ = a.c.listVersions(ctx, ref.Path, func(items []secretItem) error {
+		for _, sp := range items {
+			if sp.Attributes == nil {
 				continue
 			}
 			v.Versions++
-			if c := deref(sp.Attributes.Created); !c.IsZero() && (v.Created.IsZero() || c.Before(v.Created)) {
+			if c := unix(sp.Attributes.Created); !c.IsZero() && (v.Created.IsZero() || c.Before(v.Created)) {
 				v.Created = c
 			}
 		}
-	}
+		return nil
+	})
 	if r.Value != nil {
 		v.Fields = vault.Fields(*r.Value)
 	}
@@ -201,13 +196,13 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 
 // tags reads a version's tags (GetSecret: there is no properties-only
 // read of one version; the value is dropped unread).
-func (a *Adapter) tags(ctx context.Context, ref vault.Ref) (map[string]*string, *azsecrets.SecretAttributes, error) {
-	r, err := a.c.GetSecret(ctx, ref.Path, ref.Version, nil)
+func (a *Adapter) tags(ctx context.Context, ref vault.Ref) (map[string]string, *attributes, error) {
+	r, err := a.c.getSecret(ctx, ref.Path, ref.Version)
 	if err != nil {
 		return nil, nil, classify(err, "get secret "+ref.Path)
 	}
 	r.Value = nil
-	t := map[string]*string{}
+	t := map[string]string{}
 	for k, v := range r.Tags {
 		t[k] = v
 	}
@@ -233,19 +228,18 @@ func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.
 		return vault.Outcome{}, fmt.Errorf("flag %s: %w: %d other tags, Key Vault allows %d", ref.Path, vault.ErrLimit, others, maxTags)
 	}
 	for k, v := range marks {
-		tags[k] = to.Ptr(v)
+		tags[k] = v
 	}
 	at := m.At
 	if at.IsZero() {
 		at = time.Now()
 	}
 	exp := at.Add(a.expiry).UTC().Truncate(time.Second)
-	if attrs != nil && attrs.Expires != nil && attrs.Expires.Before(exp) {
-		exp = *attrs.Expires
+	if attrs != nil && attrs.Expires != nil && unix(attrs.Expires).Before(exp) {
+		exp = unix(attrs.Expires)
 	}
-	if _, err := a.c.UpdateSecretProperties(ctx, ref.Path, ref.Version, azsecrets.UpdateSecretPropertiesParameters{
-		Tags: tags, SecretAttributes: &azsecrets.SecretAttributes{Expires: &exp},
-	}, nil); err != nil {
+	e := exp.Unix()
+	if err := a.c.updateSecret(ctx, ref.Path, ref.Version, tags, &attributes{Expires: &e}); err != nil {
 		return vault.Outcome{}, classify(err, "update secret "+ref.Path)
 	}
 	return vault.Outcome{Actions: []string{"tagged " + vault.MarkRequired + "=true", "expires " + exp.Format(time.RFC3339)},
@@ -261,7 +255,7 @@ func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, erro
 	for _, k := range vault.MarkKeys {
 		delete(tags, k)
 	}
-	if _, err := a.c.UpdateSecretProperties(ctx, ref.Path, ref.Version, azsecrets.UpdateSecretPropertiesParameters{Tags: tags}, nil); err != nil {
+	if err := a.c.updateSecret(ctx, ref.Path, ref.Version, tags, nil); err != nil {
 		return vault.Outcome{}, classify(err, "update secret "+ref.Path)
 	}
 	return vault.Outcome{Actions: []string{"sprawl-rotation-* tags removed"}}, nil

@@ -27,7 +27,9 @@ func fp(v string) string { return "fp:" + v[:2] }
 
 func newAdapter(t *testing.T, srv *vaulttest.Azure, retries int32) *azurekv.Adapter {
 	t.Helper()
-	a, err := azurekv.New(azurekv.Config{VaultURL: srv.URL + "/", Credential: vaulttest.Credential{}, Options: srv.ClientOptions(retries), Expiry: 2 * time.Hour})
+	cfg := srv.Config(int(retries))
+	cfg.VaultURL, cfg.Expiry = srv.URL+"/", 2*time.Hour
+	a, err := azurekv.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

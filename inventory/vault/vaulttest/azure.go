@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
 )
 
 // Azure is a fake Key Vault (TLS): secrets REST with a required
@@ -61,21 +59,17 @@ func NewAzure(t testing.TB) *Azure {
 type Credential struct{}
 
 // GetToken returns a fixed, obviously fake token.
-func (Credential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "fake-access-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+func (Credential) GetToken(context.Context, string, string) (string, time.Time, error) {
+	return "fake-access-token", time.Now().Add(time.Hour), nil
 }
 
-// ClientOptions are azsecrets options for the fake: its TLS transport,
-// at most retries retries with tiny delays (azcore: 0 is its default of 3, -1 none), and no check that the
-// challenge's resource is a real Key Vault domain.
-func (a *Azure) ClientOptions(retries int32) *azsecrets.ClientOptions {
-	return &azsecrets.ClientOptions{
-		ClientOptions: azcore.ClientOptions{
-			Transport: a.Client(),
-			Retry:     policy.RetryOptions{MaxRetries: retries, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Millisecond},
-		},
-		DisableChallengeResourceVerification: true,
-	}
+// Config is an adapter configuration for the fake: the fake credential,
+// its TLS client, at most retries retries with tiny delays (0: the
+// default of 3, -1: none), and no check that the challenge's resource is
+// a real Key Vault domain. The caller sets VaultURL (a.URL).
+func (a *Azure) Config(retries int) azurekv.Config {
+	return azurekv.Config{Credential: Credential{}, HTTPClient: a.Client(), MaxRetries: retries,
+		RetryDelay: time.Millisecond, DisableChallengeResourceVerification: true}
 }
 
 // Set stores a new version of name.
