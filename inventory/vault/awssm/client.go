@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -402,11 +403,16 @@ func retryable(e *APIError) bool {
 	return e.Status == 429 || e.Status == 500 || e.Status == 502 || e.Status == 503 || e.Status == 504
 }
 
-// transient: a network error worth another attempt (reset, refused,
-// timeout, EOF) rather than a malformed URL.
+// transient: a network failure worth another attempt (a timeout, a
+// refused or reset connection, a cut answer), not a bad URL or a
+// certificate that does not verify.
 func transient(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	var ne net.Error
-	if errors.As(err, &ne) {
+	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
 	var oe *net.OpError

@@ -35,6 +35,9 @@ type Credentials struct {
 // String names the source and key id, never the secret or the token.
 func (c Credentials) String() string { return c.Source + " " + c.AccessKeyID }
 
+// GoString is String: %#v prints no secret either.
+func (c Credentials) GoString() string { return c.String() }
+
 // CredentialsProvider returns credentials for a request.
 type CredentialsProvider interface {
 	Retrieve(context.Context) (Credentials, error)
@@ -88,7 +91,8 @@ func (c *cache) Retrieve(ctx context.Context) (Credentials, error) {
 //  1. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN);
 //  2. web identity from the environment: AWS_WEB_IDENTITY_TOKEN_FILE and
 //     AWS_ROLE_ARN (AWS_ROLE_SESSION_NAME) → sts:AssumeRoleWithWebIdentity
-//     (GitHub Actions OIDC, EKS IRSA);
+//     (GitHub Actions OIDC, EKS IRSA); after the profile when AWS_PROFILE
+//     names one, as the SDK for Go;
 //  3. the profile: source_profile or credential_source then role_arn
 //     (sts:AssumeRole), static keys, web_identity_token_file,
 //     credential_process, IAM Identity Center (sso_session or

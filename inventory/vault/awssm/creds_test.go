@@ -187,6 +187,12 @@ func TestWebIdentityEnv(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("%d STS calls for two requests", calls.Load())
 	}
+	// A profile named by AWS_PROFILE comes first.
+	t.Setenv("AWS_PROFILE", "default")
+	if c, err := resolveCreds(t); err != nil || c.AccessKeyID != "AKIDFILE" {
+		t.Errorf("AWS_PROFILE with web identity in the environment: %v, %v", c, err)
+	}
+	t.Setenv("AWS_PROFILE", "")
 	write(t, filepath.Join(dir, "token"), "stale")
 	cfg, _ = Resolve(context.Background(), "eu-west-1")
 	if _, err := cfg.Credentials.Retrieve(context.Background()); err == nil || !strings.Contains(err.Error(), "InvalidIdentityToken") {
