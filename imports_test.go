@@ -218,3 +218,18 @@ func TestNoKubernetesClientset(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAWSSDK: the AWS SDK for Go (its Secrets Manager, STS and SSO
+// clients' endpoint and schema packages) cost every command ~7 ms of
+// package initialisation; inventory/vault/awssm speaks the API itself.
+func TestNoAWSSDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/sprawl").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/aws/aws-sdk-go") || strings.HasPrefix(p, "github.com/aws/smithy-go") {
+			t.Errorf("the sprawl binary links %s", p)
+		}
+	}
+}
