@@ -3,6 +3,7 @@ package awssm
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -253,5 +254,36 @@ func TestTimestamp(t *testing.T) {
 		if err := ts.UnmarshalJSON([]byte(in)); err != nil || !ts.Equal(want) {
 			t.Errorf("%s → %v, %v", in, ts.Time, err)
 		}
+	}
+}
+
+// TestCABundle: AWS_CA_BUNDLE adds a CA (a TLS-inspecting proxy's, here
+// an httptest server's) to the system's.
+func TestCABundle(t *testing.T) {
+	dir := isolate(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write([]byte(`{"SecretList":[]}`))
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	cfg, err := Resolve(context.Background(), "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(cfg).ListSecrets(context.Background(), &ListSecretsInput{}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("unknown CA: %v", err)
+	}
+	bundle := filepath.Join(dir, "ca.pem")
+	os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	if cfg, err = Resolve(context.Background(), "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(cfg).ListSecrets(context.Background(), &ListSecretsInput{}); err != nil {
+		t.Errorf("with AWS_CA_BUNDLE: %v", err)
 	}
 }

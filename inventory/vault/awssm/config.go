@@ -3,8 +3,11 @@ package awssm
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,7 +25,9 @@ import (
 //     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), else
 //     https://secretsmanager.<region>.amazonaws.com (.com.cn in cn-*);
 //   - attempts per call: AWS_MAX_ATTEMPTS, the profile's max_attempts, else 3;
-//   - credentials: see Chain.
+//   - extra trusted CAs (a TLS-inspecting proxy's): the PEM file
+//     AWS_CA_BUNDLE or the profile's ca_bundle;
+//   - credentials: see chain.
 //
 // The profile is AWS_PROFILE (or AWS_DEFAULT_PROFILE), else "default", read
 // from AWS_CONFIG_FILE (~/.aws/config) and AWS_SHARED_CREDENTIALS_FILE
@@ -42,7 +47,12 @@ func Resolve(ctx context.Context, region string) (ClientConfig, error) {
 	if region == "" {
 		return ClientConfig{}, errors.New("aws: no region (set AWS_REGION or --region)")
 	}
-	cfg := ClientConfig{Region: region, Endpoint: sc.endpoint("secretsmanager", "SECRETS_MANAGER", region)}
+	if bundle := firstNonEmpty(firstEnv("AWS_CA_BUNDLE"), prof["ca_bundle"]); bundle != "" {
+		if sc.hc, err = caBundleClient(bundle); err != nil {
+			return ClientConfig{}, err
+		}
+	}
+	cfg := ClientConfig{Region: region, Endpoint: sc.endpoint("secretsmanager", "SECRETS_MANAGER", region), HTTPClient: sc.hc}
 	if v := firstEnv("AWS_MAX_ATTEMPTS"); v != "" {
 		cfg.MaxAttempts, _ = strconv.Atoi(v)
 	} else if v := prof["max_attempts"]; v != "" {
@@ -54,6 +64,26 @@ func Resolve(ctx context.Context, region string) (ClientConfig, error) {
 	}
 	cfg.Credentials = creds
 	return cfg, nil
+}
+
+// caBundleClient is DefaultHTTPClient trusting the PEM file's CAs beside
+// the system's.
+func caBundleClient(path string) (*http.Client, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("aws: CA bundle: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("aws: CA bundle %s: no PEM certificate", path)
+	}
+	d := DefaultHTTPClient()
+	t := d.Transport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t, Timeout: d.Timeout}, nil
 }
 
 func firstEnv(names ...string) string {
@@ -78,11 +108,12 @@ type shared struct {
 	creds    map[string]section
 	sso      map[string]section
 	services map[string]section
+	hc       *http.Client // for Secrets Manager, STS and SSO
 }
 
 func loadShared() (*shared, error) {
 	sc := &shared{name: firstEnv("AWS_PROFILE", "AWS_DEFAULT_PROFILE"), config: map[string]section{}, creds: map[string]section{},
-		sso: map[string]section{}, services: map[string]section{}}
+		sso: map[string]section{}, services: map[string]section{}, hc: DefaultHTTPClient()}
 	sc.explicit = sc.name != ""
 	if sc.name == "" {
 		sc.name = "default"

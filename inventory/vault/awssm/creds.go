@@ -251,7 +251,7 @@ func newSTS(sc *shared, region string) *stsClient {
 		signing = "us-east-1"
 	}
 	ep := sc.endpoint("sts", "STS", signing)
-	return &stsClient{endpoint: strings.TrimRight(ep, "/"), region: signing, hc: DefaultHTTPClient()}
+	return &stsClient{endpoint: strings.TrimRight(ep, "/"), region: signing, hc: sc.hc}
 }
 
 type stsCredentials struct {

@@ -55,7 +55,7 @@ func (sc *shared) ssoProvider(name string, prof section) (CredentialsProvider, e
 		ep = v
 	}
 	return newCache(&ssoProvider{profile: name, cacheFile: filepath.Join(home, ".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json"),
-		endpoint: strings.TrimRight(ep, "/"), account: prof["sso_account_id"], role: prof["sso_role_name"], hc: DefaultHTTPClient(), now: time.Now}), nil
+		endpoint: strings.TrimRight(ep, "/"), account: prof["sso_account_id"], role: prof["sso_role_name"], hc: sc.hc, now: time.Now}), nil
 }
 
 func (p *ssoProvider) Retrieve(ctx context.Context) (Credentials, error) {
