@@ -2,14 +2,12 @@ package verify
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/sigv4"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -107,43 +105,7 @@ func runAWS(ctx context.Context, v *Verifier, c Candidate) scanner.Verification 
 }
 
 // signAWS signs req (whose body is body) with AWS Signature Version 4 for
-// STS in us-east-1, signing its host, content-type and x-amz-date headers.
+// STS in us-east-1 (its host, content-type and x-amz-date headers).
 func signAWS(req *http.Request, body []byte, keyID, secret string, now time.Time) {
-	amzDate := now.Format("20060102T150405Z")
-	day := now.Format("20060102")
-	req.Header.Set("X-Amz-Date", amzDate)
-	const signed = "content-type;host;x-amz-date"
-	path := req.URL.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	canonical := strings.Join([]string{
-		req.Method,
-		path,
-		req.URL.RawQuery,
-		"content-type:" + strings.TrimSpace(req.Header.Get("Content-Type")) + "\n" +
-			"host:" + req.URL.Host + "\n" +
-			"x-amz-date:" + amzDate + "\n",
-		signed,
-		hexSHA256(body),
-	}, "\n")
-	scope := day + "/" + awsRegion + "/" + awsService + "/aws4_request"
-	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
-	k := hmacSHA256([]byte("AWS4"+secret), day)
-	k = hmacSHA256(k, awsRegion)
-	k = hmacSHA256(k, awsService)
-	k = hmacSHA256(k, "aws4_request")
-	sig := hex.EncodeToString(hmacSHA256(k, toSign))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+keyID+"/"+scope+", SignedHeaders="+signed+", Signature="+sig)
-}
-
-func hexSHA256(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
+	sigv4.Sign(req, body, sigv4.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, awsRegion, awsService, now)
 }

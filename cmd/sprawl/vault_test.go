@@ -301,6 +301,22 @@ func TestVaultUsageErrors(t *testing.T) {
 	t.Setenv("VAULT_ADDR", "http://127.0.0.1:1")
 	_, e = s.run(2, "vault", "index", "--adapter", "vault")
 	mustContain(t, "no token", e, "VAULT_TOKEN")
+	// AWS: no region, then no credentials (nothing in the environment or
+	// the shared files, the instance metadata service off) are usage
+	// errors that say what to set.
+	dir := t.TempDir()
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, e = s.run(2, "vault", "index", "--adapter", "aws")
+	mustContain(t, "no region", e, "AWS_REGION")
+	_, e = s.run(2, "vault", "index", "--adapter", "aws", "--region", "eu-west-1")
+	mustContain(t, "no credentials", e, "AWS_ACCESS_KEY_ID")
 	s.run(2, "rotate", "--format", "xml")
 }
 

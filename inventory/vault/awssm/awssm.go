@@ -4,16 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/sprawlsec/sprawl/inventory/vault"
 )
@@ -25,14 +17,15 @@ const (
 	tagPrefix   = "sprawl:"
 )
 
-// API is the part of the Secrets Manager client the adapter uses.
+// API is the part of the Secrets Manager client the adapter uses
+// (*Client).
 type API interface {
-	secretsmanager.ListSecretsAPIClient
-	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
-	TagResource(context.Context, *secretsmanager.TagResourceInput, ...func(*secretsmanager.Options)) (*secretsmanager.TagResourceOutput, error)
-	UntagResource(context.Context, *secretsmanager.UntagResourceInput, ...func(*secretsmanager.Options)) (*secretsmanager.UntagResourceOutput, error)
-	RotateSecret(context.Context, *secretsmanager.RotateSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.RotateSecretOutput, error)
+	ListSecrets(context.Context, *ListSecretsInput) (*ListSecretsOutput, error)
+	GetSecretValue(ctx context.Context, secretID string) (*GetSecretValueOutput, error)
+	DescribeSecret(ctx context.Context, secretID string) (*SecretListEntry, error)
+	TagResource(context.Context, *TagResourceInput) error
+	UntagResource(context.Context, *UntagResourceInput) error
+	RotateSecret(context.Context, *RotateSecretInput) error
 }
 
 // Adapter is one region's Secrets Manager.
@@ -41,28 +34,15 @@ type Adapter struct {
 	region string
 }
 
-// New loads the standard credential chain and region (environment,
-// shared config and credentials files, SSO, web identity, container and
-// instance roles); region, if not empty, overrides the configured one.
+// New resolves the region and credentials as the AWS SDKs do (see
+// Resolve) and returns the adapter of that region; region, if not empty,
+// overrides the configured one.
 func New(ctx context.Context, region string) (*Adapter, error) {
-	// The SDK's default client bounds connecting (30s) and the TLS
-	// handshake (10s) but not a server that accepts and never answers:
-	// bound the response headers and each attempt as a whole too.
-	hc := awshttp.NewBuildableClient().WithTimeout(2 * time.Minute).WithTransportOptions(func(t *http.Transport) {
-		t.ResponseHeaderTimeout = time.Minute
-	})
-	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := Resolve(ctx, region)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
-	if cfg.Region == "" {
-		return nil, errors.New("aws: no region (set AWS_REGION or --region)")
-	}
-	return NewFromClient(secretsmanager.NewFromConfig(cfg), cfg.Region), nil
+	return NewFromClient(NewClient(cfg), cfg.Region), nil
 }
 
 // NewFromClient wraps a client (tests point one at an httptest server).
@@ -81,9 +61,9 @@ func classify(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var ae smithy.APIError
+	var ae *APIError
 	if errors.As(err, &ae) {
-		code := ae.ErrorCode()
+		code := ae.Code
 		switch {
 		case code == "AccessDeniedException" || code == "AccessDenied" || strings.HasPrefix(code, "UnrecognizedClient"):
 			return fmt.Errorf("%s: %w (%s)", what, vault.ErrDenied, code)
@@ -92,43 +72,47 @@ func classify(err error, what string) error {
 		case code == "ThrottlingException" || code == "TooManyRequestsException" || code == "RequestLimitExceeded":
 			return fmt.Errorf("%s: %w (%s)", what, vault.ErrThrottled, code)
 		}
-		return fmt.Errorf("%s: %s: %s", what, code, ae.ErrorMessage())
+		return fmt.Errorf("%s: %s: %s", what, code, ae.Message)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// List pages through ListSecrets.
+// List pages through ListSecrets (until no NextToken, or the same one
+// twice).
 func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) error {
-	p := secretsmanager.NewListSecretsPaginator(a.api, &secretsmanager.ListSecretsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	token := ""
+	for {
+		page, err := a.api.ListSecrets(ctx, &ListSecretsInput{NextToken: token})
 		if err != nil {
 			return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineSecretsManager}}, classify(err, "ListSecrets"))
 		}
 		for _, e := range page.SecretList {
-			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineSecretsManager, Path: aws.ToString(e.Name)},
-				Created: aws.ToTime(e.CreatedDate), Updated: aws.ToTime(e.LastChangedDate), AutoRotation: aws.ToBool(e.RotationEnabled),
+			s := vault.Secret{Ref: vault.Ref{Engine: vault.EngineSecretsManager, Path: e.Name},
+				Created: e.CreatedDate.Time, Updated: e.LastChangedDate.Time, AutoRotation: e.RotationEnabled,
 				Facts: facts(e)}
 			if err := fn(s, nil); err != nil {
 				return err
 			}
 		}
+		if page.NextToken == "" || page.NextToken == token {
+			return nil
+		}
+		token = page.NextToken
 	}
-	return nil
 }
 
 // facts are a listed secret's rotation and access metadata. Secrets
 // Manager records reads (LastAccessedDate, "rounded to the nearest day"),
 // so a secret without one was never read.
-func facts(e types.SecretListEntry) vault.Facts {
-	f := vault.Facts{LastRotated: aws.ToTime(e.LastRotatedDate), LastChanged: aws.ToTime(e.LastChangedDate),
-		LastAccessed: aws.ToTime(e.LastAccessedDate), AccessRecorded: true, NextRotation: aws.ToTime(e.NextRotationDate),
+func facts(e SecretListEntry) vault.Facts {
+	f := vault.Facts{LastRotated: e.LastRotatedDate.Time, LastChanged: e.LastChangedDate.Time,
+		LastAccessed: e.LastAccessedDate.Time, AccessRecorded: true, NextRotation: e.NextRotationDate.Time,
 		Versions: len(e.SecretVersionsToStages)}
 	if r := e.RotationRules; r != nil {
-		if d := aws.ToInt64(r.AutomaticallyAfterDays); d > 0 {
+		if d := r.AutomaticallyAfterDays; d > 0 {
 			f.RotationPeriod = time.Duration(d) * 24 * time.Hour
 		}
-		f.RotationSchedule = aws.ToString(r.ScheduleExpression)
+		f.RotationSchedule = r.ScheduleExpression
 	}
 	return f
 }
@@ -136,11 +120,11 @@ func facts(e types.SecretListEntry) vault.Facts {
 // Read returns the AWSCURRENT version: a JSON secret string's fields, else
 // the whole string (or binary).
 func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) {
-	out, err := a.api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(ref.Path)})
+	out, err := a.api.GetSecretValue(ctx, ref.Path)
 	if err != nil {
 		return vault.Value{}, classify(err, "GetSecretValue "+ref.Path)
 	}
-	v := vault.Value{Version: aws.ToString(out.VersionId), VersionAt: aws.ToTime(out.CreatedDate)}
+	v := vault.Value{Version: out.VersionID, VersionAt: out.CreatedDate.Time}
 	switch {
 	case out.SecretString != nil:
 		v.Fields = vault.Fields(*out.SecretString)
@@ -170,33 +154,34 @@ func tagValue(s string) string {
 // service's managed rotation); otherwise it says rotation is not
 // configured.
 func (a *Adapter) Flag(ctx context.Context, ref vault.Ref, m vault.Mark) (vault.Outcome, error) {
-	d, err := a.api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ref.Path)})
+	d, err := a.api.DescribeSecret(ctx, ref.Path)
 	if err != nil {
 		return vault.Outcome{}, classify(err, "DescribeSecret "+ref.Path)
 	}
 	marks := vault.MarkValues(m, maxTagValue)
 	others := 0
 	for _, t := range d.Tags {
-		if !strings.HasPrefix(aws.ToString(t.Key), tagPrefix) {
+		if !strings.HasPrefix(t.Key, tagPrefix) {
 			others++
 		}
 	}
 	if others+len(marks) > maxTags {
 		return vault.Outcome{}, fmt.Errorf("flag %s: %w: %d other tags, AWS allows %d", ref.Path, vault.ErrLimit, others, maxTags)
 	}
-	var tags []types.Tag
+	var tags []Tag
 	for _, k := range vault.MarkKeys {
-		tags = append(tags, types.Tag{Key: aws.String(awsKey(k)), Value: aws.String(tagValue(marks[k]))})
+		tags = append(tags, Tag{Key: awsKey(k), Value: tagValue(marks[k])})
 	}
-	if _, err := a.api.TagResource(ctx, &secretsmanager.TagResourceInput{SecretId: aws.String(ref.Path), Tags: tags}); err != nil {
+	if err := a.api.TagResource(ctx, &TagResourceInput{SecretID: ref.Path, Tags: tags}); err != nil {
 		return vault.Outcome{}, classify(err, "TagResource "+ref.Path)
 	}
 	o := vault.Outcome{Actions: []string{"tagged " + awsKey(vault.MarkRequired) + "=true"}}
-	if !aws.ToBool(d.RotationEnabled) {
+	if !d.RotationEnabled {
 		o.Note = "rotation is not configured: put a new value by hand (or configure rotation)"
 		return o, nil
 	}
-	if _, err := a.api.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(ref.Path), RotateImmediately: aws.Bool(true)}); err != nil {
+	immediately := true
+	if err := a.api.RotateSecret(ctx, &RotateSecretInput{SecretID: ref.Path, RotateImmediately: &immediately}); err != nil {
 		return o, classify(err, "RotateSecret "+ref.Path)
 	}
 	o.Actions = append(o.Actions, "RotateSecret requested")
@@ -213,7 +198,7 @@ func (a *Adapter) Clear(ctx context.Context, ref vault.Ref) (vault.Outcome, erro
 	for _, k := range vault.MarkKeys {
 		keys = append(keys, awsKey(k))
 	}
-	if _, err := a.api.UntagResource(ctx, &secretsmanager.UntagResourceInput{SecretId: aws.String(ref.Path), TagKeys: keys}); err != nil {
+	if err := a.api.UntagResource(ctx, &UntagResourceInput{SecretID: ref.Path, TagKeys: keys}); err != nil {
 		return vault.Outcome{}, classify(err, "UntagResource "+ref.Path)
 	}
 	return vault.Outcome{Actions: []string{"sprawl:rotation-* tags removed"}}, nil

@@ -102,7 +102,7 @@ func TestErrors(t *testing.T) {
 	if _, err := a.Flag(ctx, vault.Ref{Path: "a"}, vault.Mark{}); !errors.Is(err, vault.ErrDenied) {
 		t.Errorf("flag denied: %v", err)
 	}
-	// Throttling: the SDK retries; past its attempts the error is ErrThrottled.
+	// Throttling: the client retries; past its attempts the error is ErrThrottled.
 	srv.Throttle("ListSecrets", 1)
 	if res, _ := vault.Index(ctx, a, fp); len(res.Entries) != 1 {
 		t.Errorf("one ThrottlingException with 2 attempts: %+v", res)

@@ -1,16 +1,13 @@
-package awssm_test
+package awssm
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/sprawlsec/sprawl/inventory/vault"
-	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
 )
 
 // TestLive runs the adapter against real AWS Secrets Manager. Opt in with
@@ -27,23 +24,30 @@ func TestLive(t *testing.T) {
 		t.Skip("set SPRAWL_LIVE_AWS=1 (with AWS credentials and region) to run against real Secrets Manager")
 	}
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := Resolve(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := secretsmanager.NewFromConfig(cfg)
-	name := "sprawl-live-test-" + random(t)[:12]
-	value := random(t)
-	if _, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
+	c := NewClient(cfg)
+	b := make([]byte, 16)
+	rand.Read(b)
+	name := "sprawl-live-test-" + hex.EncodeToString(b[:6])
+	rand.Read(b)
+	value := hex.EncodeToString(b)
+	if err := c.call(ctx, "CreateSecret", map[string]any{"Name": name, "SecretString": value, "ClientRequestToken": uuid4()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(name), ForceDeleteWithoutRecovery: aws.Bool(true)})
+		c.call(ctx, "DeleteSecret", map[string]any{"SecretId": name, "ForceDeleteWithoutRecovery": true}, nil)
 	})
-	a := awssm.NewFromClient(c, cfg.Region)
+	a := NewFromClient(c, cfg.Region)
 	v, err := a.Read(ctx, vault.Ref{Path: name})
-	if err != nil || fp(v.Fields[""]) != fp(value) {
+	if err != nil || v.Fields[""] != value {
 		t.Fatalf("read: %v", err)
+	}
+	res, err := vault.Index(ctx, a, func(v string) string { return v[:4] })
+	if err != nil {
+		t.Fatalf("index: %+v, %v", res, err)
 	}
 	o, err := a.Flag(ctx, vault.Ref{Path: name}, vault.Mark{Reason: "sprawl live test"})
 	if err != nil || o.RotationRequested || o.Note == "" {

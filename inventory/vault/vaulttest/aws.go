@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
 )
 
 // AWS is a fake Secrets Manager speaking AWS JSON 1.1: the action is the
@@ -66,20 +63,11 @@ func NewAWS(t testing.TB) *AWS {
 	return a
 }
 
-// Client returns the official client pointed at the fake with static
+// Client returns the adapter's client pointed at the fake with static
 // credentials and at most maxAttempts attempts per call (tiny backoff).
-func (a *AWS) Client(maxAttempts int) *secretsmanager.Client {
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret-key", ""),
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = maxAttempts
-				o.MaxBackoff = time.Millisecond
-			})
-		},
-	}
-	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(a.URL) })
+func (a *AWS) Client(maxAttempts int) *awssm.Client {
+	return awssm.NewClient(awssm.ClientConfig{Endpoint: a.URL, Region: "us-east-1", MaxAttempts: maxAttempts, MaxBackoff: time.Millisecond,
+		Credentials: awssm.StaticCredentials{AccessKeyID: "AKIDFAKE", SecretAccessKey: "fake-secret-key"}})
 }
 
 // Put stores a new AWSCURRENT version of name.
