@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/startgc"
 )
 
 func main() {
@@ -28,7 +30,9 @@ var gcState = struct {
 // compiled patterns) from a heap of a few MB, where the collector's
 // default would run several cycles that free almost nothing: a fifth of
 // a pre-commit hook's CPU time. A heap that reaches startupHeap before
-// then is collected as usual.
+// then is collected as usual. Package startgc has held the collector off
+// the same way since the packages started initialising; this takes the
+// hold over.
 func startupGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -37,6 +41,9 @@ func startupGC() {
 	defer gcState.Unlock()
 	gcState.starting = true
 	old := debug.SetGCPercent(-1)
+	if p, held := startgc.Release(); held {
+		old = p // the collector has been off since package initialisation
+	}
 	debug.SetMemoryLimit(startupHeap)
 	time.AfterFunc(startupWindow, func() {
 		gcState.Lock()
