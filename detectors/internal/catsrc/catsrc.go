@@ -13,6 +13,7 @@ import (
 	"go/format"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/sprawlsec/sprawl/detectors"
 )
@@ -37,12 +38,29 @@ func Source(rules []*detectors.Rule) ([]byte, error) {
 		}
 		b.WriteString(",\n")
 	}
+	b.WriteString("}\n\n")
+	exprs := detectors.CatalogueExpressions(entries)
+	b.WriteString("// catalogueFacts are the facts of the catalogue's expressions (see\n")
+	b.WriteString("// exprFacts), sorted by expression.\n")
+	fmt.Fprintf(&b, "var catalogueFacts = [%d]exprFacts{\n", len(exprs))
+	for _, e := range exprs {
+		blind, lineMin := detectors.ExpressionFacts(e)
+		fmt.Fprintf(&b, "{%s, %t, %d},\n", quote(e), blind, lineMin)
+	}
 	b.WriteString("}\n")
 	out, err := format.Source(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("format generated catalogue: %w", err)
 	}
 	return out, nil
+}
+
+// quote writes s as a Go string literal, raw where it reads as written.
+func quote(s string) string {
+	if strconv.CanBackquote(s) && s != "" && !strings.Contains(s, "\t") {
+		return "`" + s + "`"
+	}
+	return strconv.Quote(s)
 }
 
 var pkgPath = reflect.TypeFor[detectors.Rule]().PkgPath()
@@ -75,12 +93,7 @@ func typeName(t reflect.Type) (string, error) {
 func writeValue(b *bytes.Buffer, v reflect.Value, elided bool) error {
 	switch v.Kind() {
 	case reflect.String:
-		s := v.String()
-		if strconv.CanBackquote(s) && len(s) > 0 && bytes.IndexByte([]byte(s), '\t') < 0 {
-			b.WriteString("`" + s + "`")
-		} else {
-			b.WriteString(strconv.Quote(s))
-		}
+		b.WriteString(quote(v.String()))
 	case reflect.Bool:
 		b.WriteString(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
