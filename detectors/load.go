@@ -3,7 +3,6 @@ package detectors
 import (
 	"bytes"
 	"embed"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,7 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 )
@@ -20,15 +19,16 @@ import (
 //go:embed rules/*.yaml
 var builtinFS embed.FS
 
-// catalogue is the embedded rule files pre-parsed (without examples) by
-// `go generate ./detectors`: decoding it takes a few milliseconds where
-// parsing the YAML takes tens, which a pre-commit hook cannot spare. The
-// same command writes the catalogue's keyword automaton (keywords.bin).
-// TestCatalogueFresh fails when it lags behind rules/*.yaml.
+// The embedded rule files, pre-parsed (without examples) by
+// `go generate ./detectors`, are catalogueRules in catalogue_gen.go: a
+// composite literal of constants that the compiler lays out in the
+// binary, where parsing the YAML takes tens of milliseconds, which a
+// pre-commit hook cannot spare, and decoding any serialised form a few.
+// The same command writes the catalogue's keyword automaton
+// (keywords.bin). TestCatalogueFresh fails when either lags behind
+// rules/*.yaml.
 //
 //go:generate go run ./internal/gencatalogue
-//go:embed catalogue.gob
-var catalogue []byte
 
 // ErrRuleFile marks a rule file that cannot be read or parsed.
 var ErrRuleFile = errors.New("invalid rule file")
@@ -37,31 +37,89 @@ var ErrRuleFile = errors.New("invalid rule file")
 // loaded without saying override: true.
 var ErrRuleIDTaken = errors.New("rule id already in use")
 
-// decoded is the embedded catalogue, decoded once per process: the
-// decoding is a few milliseconds, and a scan asks for the catalogue
-// twice (WarmBuiltin, then the command's own rules).
-var decoded struct {
-	sync.Once
-	rules []*Rule
-	err   error
-}
-
 // Builtin returns a fresh copy of the embedded rule catalogue, sorted by
 // id, without examples (see BuiltinWithExamples). Callers may modify it.
 func Builtin() ([]*Rule, error) {
-	decoded.Do(func() {
-		if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&decoded.rules); err != nil {
-			decoded.err = fmt.Errorf("embedded rule catalogue: %w (run go generate ./detectors)", err)
+	if firstHandedOut.CompareAndSwap(false, true) {
+		// Most processes ask once: that caller gets the second copy
+		// the binary holds, where it lies. Copying the catalogue
+		// would touch about 100 fresh pages of heap, 2 ms of page
+		// faults where they cost 20 µs each.
+		out := make([]*Rule, len(catalogueFirst))
+		for i := range catalogueFirst {
+			out[i] = &catalogueFirst[i]
 		}
-	})
-	if decoded.err != nil {
-		return nil, decoded.err
+		return out, nil
 	}
-	rs := make([]*Rule, len(decoded.rules))
-	for i, r := range decoded.rules {
-		rs[i] = r.clone()
+	return copyRules(catalogueRules[:]), nil
+}
+
+// firstHandedOut is set once catalogueFirst has gone to a caller.
+var firstHandedOut atomic.Bool
+
+// copyRules copies rules as clone does, each rule's lists and the
+// structures it points to its own, in a handful of allocations instead
+// of several per rule.
+func copyRules(src []Rule) []*Rule {
+	nStr, nVerify, nNearby, nImported := 0, 0, 0, 0
+	for i := range src {
+		r := &src[i]
+		nStr += len(r.Keywords) + len(r.Tags) + len(r.Allow) + len(r.References) + len(r.Examples) + len(r.NegativeExamples)
+		if r.Verify != nil {
+			nVerify++
+		}
+		if r.Nearby != nil {
+			nNearby++
+			nStr += len(r.Nearby.Patterns)
+		}
+		if r.Imported != nil {
+			nImported++
+		}
 	}
-	return rs, nil
+	strs := make([]string, 0, nStr)
+	// list copies l into strs; the copy's capacity is its length, so
+	// that an append by the caller reallocates instead of overwriting
+	// the next list.
+	list := func(l []string) []string {
+		if l == nil {
+			return nil
+		}
+		n := len(strs)
+		strs = append(strs, l...)
+		return strs[n:len(strs):len(strs)]
+	}
+	verifies := make([]Verify, nVerify)
+	nearbies := make([]Nearby, nNearby)
+	imported := make([]Imported, nImported)
+	rules := make([]Rule, len(src))
+	out := make([]*Rule, len(src))
+	for i := range src {
+		r, c := &src[i], &rules[i]
+		c.ID, c.Name, c.Description, c.Provider = r.ID, r.Name, r.Description, r.Provider
+		c.Keywords, c.Pattern, c.Compiled = list(r.Keywords), r.Pattern, r.Compiled
+		c.Entropy, c.MinLength, c.Checksum, c.Context = r.Entropy, r.MinLength, r.Checksum, r.Context
+		c.ContextLines, c.Window, c.Generic, c.Container = r.ContextLines, r.Window, r.Generic, r.Container
+		c.CredentialFile, c.Decode, c.Class, c.Severity = r.CredentialFile, r.Decode, r.Class, r.Severity
+		c.Tags, c.Allow, c.References = list(r.Tags), list(r.Allow), list(r.References)
+		c.Override, c.Examples, c.NegativeExamples = r.Override, list(r.Examples), list(r.NegativeExamples)
+		if im := r.Imported; im != nil {
+			c.Imported = &imported[0]
+			imported = imported[1:]
+			*c.Imported = Imported{From: im.From, ID: im.ID, Path: im.Path, Allowlists: slices.Clone(im.Allowlists)}
+		}
+		if r.Verify != nil {
+			c.Verify = &verifies[0]
+			verifies = verifies[1:]
+			*c.Verify = *r.Verify
+		}
+		if n := r.Nearby; n != nil {
+			c.Nearby = &nearbies[0]
+			nearbies = nearbies[1:]
+			c.Nearby.Lines, c.Nearby.Patterns = n.Lines, list(n.Patterns)
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // clone copies r's exported fields, and the lists and the verification
@@ -87,23 +145,21 @@ func (r *Rule) clone() *Rule {
 	return c
 }
 
-// EncodeCatalogue serialises rules, minus their examples, the way the
-// embedded catalogue is stored.
-func EncodeCatalogue(rules []*Rule) ([]byte, error) {
+// CatalogueEntries returns rules as the embedded catalogue holds them:
+// without their examples, each with its pattern as handed to RE2
+// (Compiled). `go generate ./detectors` writes them to catalogue_gen.go.
+func CatalogueEntries(rules []*Rule) []*Rule {
 	slim := make([]*Rule, len(rules))
 	for i, r := range rules {
-		c := &Rule{}
-		*c = Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider, Keywords: r.Keywords,
+		slim[i] = &Rule{ID: r.ID, Name: r.Name, Description: r.Description, Provider: r.Provider, Keywords: r.Keywords,
 			Pattern: r.Pattern, Compiled: simplifyRepeats(r.Pattern), Entropy: r.Entropy, MinLength: r.MinLength, Checksum: r.Checksum, Context: r.Context,
 			ContextLines: r.ContextLines, Window: r.Window, Generic: r.Generic, Container: r.Container, CredentialFile: r.CredentialFile, Decode: r.Decode, Class: r.Class, Severity: r.Severity,
-			Tags: r.Tags, Allow: r.Allow, References: r.References, Verify: r.Verify, Nearby: r.Nearby}
-		slim[i] = c
+			Tags: r.Tags, Allow: r.Allow, References: r.References, Verify: r.Verify}
+		if n := r.Nearby; n != nil {
+			slim[i].Nearby = &Nearby{Lines: n.Lines, Patterns: n.Patterns}
+		}
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(slim); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return slim
 }
 
 // BuiltinWithExamples parses the embedded rule files themselves, examples

@@ -1,8 +1,6 @@
 package detectors
 
 import (
-	"bytes"
-	"encoding/gob"
 	"errors"
 	"reflect"
 	"strings"
@@ -75,37 +73,61 @@ func TestParseRulesQuotesNothing(t *testing.T) {
 	}
 }
 
-// TestBuiltinCopies checks that the catalogue, decoded once, is handed
-// out as copies: every exported field of every rule as decoded, and a
-// caller's changes not seen by the next caller.
+// TestBuiltinCopies checks that the catalogue is handed out as copies:
+// every exported field of every rule as the rule files say, and a
+// caller's changes (to fields, list elements, appended lists, the
+// verification spec, the nearby patterns) seen neither by the next
+// caller nor by the caller's other rules.
 func TestBuiltinCopies(t *testing.T) {
 	first, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fresh []*Rule
-	if err := gob.NewDecoder(bytes.NewReader(catalogue)).Decode(&fresh); err != nil {
+	parsed, err := BuiltinWithExamples()
+	if err != nil {
 		t.Fatal(err)
 	}
-	ignore := cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{})
+	fresh := CatalogueEntries(parsed)
+	ignore := cmp.Options{cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{}), cmpopts.EquateEmpty()}
 	if diff := cmp.Diff(fresh, first, ignore); diff != "" {
-		t.Fatalf("Builtin() differs from the decoded catalogue (-decoded +Builtin):\n%s", diff)
+		t.Fatalf("Builtin() differs from the rule files (-yaml +Builtin):\n%s", diff)
 	}
 	first[0].ID = "changed"
 	first[0].Keywords[0] = "changed"
 	first[0].References[0] = "changed"
 	for _, r := range first {
-		if r.Verify != nil {
-			r.Verify.Docs = "changed"
-			break
+		// Lists are copied end to end into one array: an append must
+		// not run into the next list.
+		r.Keywords = append(r.Keywords, "appended")
+		r.Tags = append(r.Tags, "appended")
+		r.Allow = append(r.Allow, "appended")
+	}
+	for i, r := range first {
+		if r.Keywords[len(r.Keywords)-1] != "appended" || len(r.Tags) == 0 || r.Tags[len(r.Tags)-1] != "appended" {
+			t.Fatalf("rule %d: an append to another rule's list overwrote this one's", i)
 		}
+	}
+	verified, nearby := false, false
+	for _, r := range first {
+		if r.Verify != nil && !verified {
+			r.Verify.Docs = "changed"
+			verified = true
+		}
+		if r.Nearby != nil && !nearby {
+			r.Nearby.Patterns[0] = "changed"
+			r.Nearby.Lines = 99
+			nearby = true
+		}
+	}
+	if !verified || !nearby {
+		t.Fatal("the catalogue has no rule with verify and nearby blocks; the test needs one")
 	}
 	second, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(fresh, second, ignore); diff != "" {
-		t.Fatalf("a caller's change is seen by the next (-decoded +Builtin):\n%s", diff)
+		t.Fatalf("a caller's change is seen by the next (-yaml +Builtin):\n%s", diff)
 	}
 }
 
@@ -139,7 +161,14 @@ func TestRuleCloneEveryField(t *testing.T) {
 			t.Fatalf("field %s: kind %s not covered by this test", v.Type().Field(i).Name, f.Kind())
 		}
 	}
-	if diff := cmp.Diff(r, r.clone(), cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{})); diff != "" {
+	ignore := cmpopts.IgnoreUnexported(Rule{}, Imported{}, Nearby{})
+	if diff := cmp.Diff(r, r.clone(), ignore); diff != "" {
 		t.Fatalf("clone drops fields (-rule +clone):\n%s", diff)
+	}
+	// Builtin's copy (copyRules) must copy every field too.
+	src := make([]Rule, 1)
+	reflect.ValueOf(&src[0]).Elem().Set(reflect.ValueOf(r).Elem())
+	if diff := cmp.Diff(r, copyRules(src)[0], ignore); diff != "" {
+		t.Fatalf("copyRules drops fields (-rule +copy):\n%s", diff)
 	}
 }

@@ -304,11 +304,7 @@ func (m *Matcher) lineLocal(ri int32, r *Rule) int {
 		if expr == "" {
 			expr = simplifyRepeats(r.Pattern)
 		}
-		re, err := syntax.Parse(expr, syntax.Perl)
-		if err != nil || !withinLine(re) {
-			return
-		}
-		ll.minLen = max(minMatchLen(re), 0)
+		ll.minLen = lineMinLen(expr)
 	})
 	return ll.minLen
 }

@@ -95,7 +95,7 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
 			return // RE2 decides: it may accept what Go does not
 		}
 		s.rent = min(max(goRegexRent*time.Since(start), goRegexMinRent), goRegexMaxRent)
-		s.blind = latin1Blind(expr)
+		s.blind = blindExpr(expr)
 		if s.secretIx = re.SubexpIndex(SecretGroup); s.secretIx >= 0 {
 			s.re = re
 		}
@@ -239,7 +239,7 @@ func goExtra(expr string) *goExtraRe {
 	g := &goExtraRe{}
 	if isASCII(expr) {
 		if re, err := regexp.Compile(expr); err == nil {
-			g.re, g.blind = re, latin1Blind(expr)
+			g.re, g.blind = re, blindExpr(expr)
 		}
 	}
 	got, _ := goExtras.LoadOrStore(expr, g)

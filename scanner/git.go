@@ -1043,7 +1043,11 @@ func RedactURL(raw string) string {
 
 const redactedMark = "REDACTED"
 
-var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>` + "`" + `]+`)
+// urlInText compiles on first use: every run of every command, a
+// pre-commit hook's too, initialises this package.
+var urlInText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>` + "`" + `]+`)
+})
 
 // RedactURLs applies RedactURL to every URL inside free text, such as a
 // message git printed.
@@ -1051,5 +1055,5 @@ func RedactURLs(text string) string {
 	if !strings.Contains(text, "://") {
 		return text
 	}
-	return urlInText.ReplaceAllStringFunc(text, RedactURL)
+	return urlInText().ReplaceAllStringFunc(text, RedactURL)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -384,13 +385,14 @@ func absPath(p string) string {
 }
 
 // quotedText is how YAML and config decoders quote the document in
-// errors ("cannot unmarshal !!str `root:…`").
-var quotedText = regexp.MustCompile("`[^`]*`")
+// errors ("cannot unmarshal !!str `root:…`"). It compiles on first use,
+// not at every start.
+var quotedText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`[^`]*`") })
 
 // safeConfigError describes a config decoding error on one line without
 // quoting the document: a config path can name any readable file.
 func safeConfigError(err error) string {
-	return oneLine(errors.New(quotedText.ReplaceAllString(err.Error(), "a value")))
+	return oneLine(errors.New(quotedText().ReplaceAllString(err.Error(), "a value")))
 }
 
 func contains(list []string, s string) bool {

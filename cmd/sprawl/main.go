@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/startgc"
 )
 
 func main() {
@@ -23,12 +25,15 @@ var gcState = struct {
 }{limit: math.MaxInt64}
 
 // startupGC holds the garbage collector off for the first moments of a
-// run, unless GOGC or GOMEMLIMIT say otherwise. Those moments allocate
+// run (startupWindow, extended to startupCPU of CPU time on a busy
+// machine), unless GOGC or GOMEMLIMIT say otherwise. Those moments allocate
 // what lives for the whole run (the rule catalogue, flags, configuration,
 // compiled patterns) from a heap of a few MB, where the collector's
 // default would run several cycles that free almost nothing: a fifth of
 // a pre-commit hook's CPU time. A heap that reaches startupHeap before
-// then is collected as usual.
+// then is collected as usual. Package startgc has held the collector off
+// the same way since the packages started initialising; this takes the
+// hold over.
 func startupGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -37,14 +42,28 @@ func startupGC() {
 	defer gcState.Unlock()
 	gcState.starting = true
 	old := debug.SetGCPercent(-1)
+	if p, held := startgc.Release(); held {
+		old = p // the collector has been off since package initialisation
+	}
 	debug.SetMemoryLimit(startupHeap)
-	time.AfterFunc(startupWindow, func() {
+	start := time.Now()
+	cpu0, _ := processCPU()
+	var check func()
+	check = func() {
+		// Start-up is a measure of work: on a busy machine a hook's
+		// first 100 ms of wall time may be a third of its work, and
+		// the collector would then run on what start-up allocated.
+		if cpu, ok := processCPU(); ok && cpu-cpu0 < startupCPU && time.Since(start) < startupMaxWindow {
+			time.AfterFunc(max(startupCPU-(cpu-cpu0), startupWindow/10), check)
+			return
+		}
 		gcState.Lock()
 		defer gcState.Unlock()
 		gcState.starting = false
 		debug.SetGCPercent(old)
 		debug.SetMemoryLimit(gcState.limit)
-	})
+	}
+	time.AfterFunc(startupWindow, check)
 }
 
 // softMemoryLimit sets the Go runtime's soft memory limit for the rest
@@ -75,7 +94,12 @@ func softMemoryLimit(n int64) {
 // (194 s against 178 s). GOMEMLIMIT overrides it.
 const historyMemoryLimit = 150 << 20
 
+// Start-up lasts startupWindow, and beyond it until the process has used
+// startupCPU of CPU time (where that can be read), at most
+// startupMaxWindow. The heap stays under startupHeap all along.
 const (
-	startupWindow = 100 * time.Millisecond
-	startupHeap   = 64 << 20
+	startupWindow    = 100 * time.Millisecond
+	startupCPU       = 150 * time.Millisecond
+	startupMaxWindow = time.Second
+	startupHeap      = 64 << 20
 )

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/reports"
 )
 
@@ -30,13 +29,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
-	}
-	if len(args) > 0 && (args[0] == "scan" || args[0] == "baseline") {
-		// Decode the rule catalogue while flags, config and git are
-		// being dealt with. (The keyword automaton is read from the
-		// binary when the scan starts; a matcher built here would be
-		// built again from the command's own rules.)
-		go func() { _, _ = detectors.Builtin() }()
 	}
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(bareInventory(args))

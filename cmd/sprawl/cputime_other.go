@@ -1,0 +1,8 @@
+//go:build !unix
+
+package main
+
+import "time"
+
+// processCPU is not read here: start-up is then measured in wall time.
+func processCPU() (time.Duration, bool) { return 0, false }
