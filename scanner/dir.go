@@ -113,8 +113,9 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		if d.Exclude != nil && d.Exclude(rel) {
 			return fn(Chunk{Path: rel, SkipReason: "allowlisted path"})
 		}
-		// The size matters only against a limit: without one, no stat.
-		var size int64
+		// The size matters only against a limit: without one, no stat
+		// (and -1, unknown).
+		size := int64(-1)
 		if d.MaxFileSize > 0 {
 			fi, err := de.Info()
 			if err != nil {
@@ -150,7 +151,7 @@ func (r *fileReader) readFile(ctx context.Context, path, rel string, size int64,
 		return fn(Chunk{Path: rel, Err: err})
 	}
 	defer f.Close()
-	return ChunkReader(ctx, f, rel, r.chunkSize, &r.buf, fn)
+	return chunkItem(ctx, f, rel, size, r.chunkSize, &r.buf, fn)
 }
 
 // ChunkReader splits a stream into overlapping chunks of at most

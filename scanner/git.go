@@ -762,7 +762,7 @@ func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int6
 		prov.SkipReason = "binary"
 		return fn(prov)
 	}
-	return ChunkReader(ctx, body, prov.Path, chunkSize, buf, func(c Chunk) error {
+	return chunkItem(ctx, body, prov.Path, size, chunkSize, buf, func(c Chunk) error {
 		c.Blob, c.Commit, c.Author, c.Email, c.Date, c.Message = prov.Blob, prov.Commit, prov.Author, prov.Email, prov.Date, prov.Message
 		return fn(c)
 	})

@@ -6,9 +6,16 @@ import (
 )
 
 // Chunk is a piece of content with its provenance. Data belongs to the
-// source until the callback returns; the engine does not keep it.
+// source until the callback returns (unless Release is set); the engine
+// does not keep it.
 type Chunk struct {
 	Data []byte
+	// Release, when set, means Data is lent: it stays the receiver's, unchanged,
+	// until the receiver calls Release once it is done with it (after which
+	// nothing may keep a reference into Data). The engine then matches Data
+	// in place rather than copying it. A receiver that never calls Release
+	// only leaves the buffer to the garbage collector.
+	Release func()
 	// Path is slash-separated and relative to the source's root.
 	Path string
 	// Line is the 1-based line number of Data[0] within the file.
