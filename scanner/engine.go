@@ -177,13 +177,15 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 			switch {
 			case c.Release != nil:
 				// Lent: the worker matches it in place and releases it.
-				w.data = c.Data
-			case c.Data != nil:
-				// The source reuses its buffer once fn returns.
-				w.data = append([]byte(nil), c.Data...)
-			}
-			if c.Raw != nil {
-				w.raw = append([]byte(nil), c.Raw...)
+				w.data, w.raw = c.Data, c.Raw
+			case c.Data != nil || c.Raw != nil:
+				// The source reuses its buffers once fn returns.
+				if c.Data != nil {
+					w.data = append([]byte(nil), c.Data...)
+				}
+				if c.Raw != nil {
+					w.raw = append([]byte(nil), c.Raw...)
+				}
 			}
 			select {
 			case jobs <- w:

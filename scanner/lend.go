@@ -14,14 +14,18 @@ import (
 // the engine (Chunk.Release), which matches it in place and gives the
 // buffer back: no copy, and no fresh allocation per item.
 
-// lendClasses are the buffer sizes lent, smallest first. An item larger
-// than the last is read by ChunkReader as before.
+// lendClasses are the buffer sizes lent for whole items, smallest first.
+// An item larger than the last is read chunk by chunk, each chunk in a
+// pooled buffer of the chunk size (see chunkReader).
 var lendClasses = [...]int{4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10}
 
 // lendProbe is the class first tried for an item of unknown size.
 const lendProbe = 3 // 32 KiB
 
-var lendPools [len(lendClasses)]sync.Pool
+// bigClass is the pool of buffers larger than every class (a chunk's).
+const bigClass = len(lendClasses)
+
+var lendPools [bigClass]sync.Pool
 
 // lent is one pooled buffer of class class.
 type lent struct {
@@ -36,7 +40,49 @@ func getLent(class int) *lent {
 	return &lent{buf: make([]byte, lendClasses[class]), class: class}
 }
 
-func (l *lent) release() { lendPools[l.class].Put(l) }
+// getBuf returns a pooled buffer of at least n bytes (its len is its
+// cap).
+func getBuf(n int) *lent {
+	for i, c := range lendClasses {
+		if n <= c {
+			return getLent(i)
+		}
+	}
+	select {
+	case l := <-bigFree:
+		if cap(l.buf) >= n {
+			return l
+		}
+	default:
+	}
+	return &lent{buf: make([]byte, n), class: bigClass}
+}
+
+// bigFree holds chunk-sized buffers for reuse. Not a sync.Pool, which
+// every garbage collection empties: a few megabytes each, they would be
+// allocated (and zeroed) again and again. As many as a scan has in
+// flight (see Engine.Run) are kept.
+var bigFree = make(chan *lent, 8)
+
+func (l *lent) release() {
+	l.buf = l.buf[:cap(l.buf)]
+	if l.class == bigClass {
+		select {
+		case bigFree <- l:
+		default:
+		}
+		return
+	}
+	lendPools[l.class].Put(l)
+}
+
+// releaseBoth gives back a chunk's buffers (b may be nil).
+func releaseBoth(a, b *lent) func() {
+	if b == nil {
+		return a.release
+	}
+	return func() { a.release(); b.release() }
+}
 
 // lendClass is the smallest class whose buffer holds size bytes and one
 // more (so that one read both fills it and meets the end), -1 for none;
@@ -54,15 +100,16 @@ func lendClass(size int64) int {
 }
 
 // chunkItem delivers one item (a file, a blob) as ChunkReader does, but
-// lends a plain-text item that fits one chunk and the largest class: its
-// one chunk's Data is a pooled buffer, and Release gives it back. size
-// is the item's size when known, negative otherwise. Anything else
-// (binary, UTF-16, larger) goes through ChunkReader with buf, the bytes
-// read so far replayed ahead of the rest.
-func chunkItem(ctx context.Context, rd io.Reader, rel string, size int64, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+// in lent buffers (see Chunk.Release). An item that fits one chunk and
+// the largest class is read whole into a pooled buffer of its class
+// (text: one chunk of it; binary: its printable runs beside it); size is
+// the item's size when known, negative otherwise. Anything else (larger,
+// or UTF-16) goes through chunkReader, lending each chunk's buffers, the
+// bytes read so far replayed ahead of the rest.
+func chunkItem(ctx context.Context, rd io.Reader, rel string, size int64, chunkSize int, fn func(Chunk) error) error {
 	class := lendClass(size)
 	if class < 0 {
-		return ChunkReader(ctx, rd, rel, chunkSize, buf, fn)
+		return chunkReader(ctx, rd, rel, chunkSize, nil, true, fn)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -80,9 +127,9 @@ func chunkItem(ctx context.Context, rd io.Reader, rel string, size int64, chunkS
 			return fn(Chunk{Path: rel, Err: err})
 		}
 		// Full: the item may go on.
-		if l.class+1 == len(lendClasses) {
-			// Larger than every class: ChunkReader reads it whole.
-			err := ChunkReader(ctx, io.MultiReader(bytes.NewReader(l.buf[:n]), rd), rel, chunkSize, buf, fn)
+		if l.class+1 == bigClass {
+			// Larger than every class: read chunk by chunk.
+			err := chunkReader(ctx, io.MultiReader(bytes.NewReader(l.buf[:n]), rd), rel, chunkSize, nil, true, fn)
 			l.release()
 			return err
 		}
@@ -96,11 +143,22 @@ func chunkItem(ctx context.Context, rd io.Reader, rel string, size int64, chunkS
 		l.release()
 		return nil
 	}
-	if n > chunkSize || sniffEncoding(data[:min(n, sniffLen)]) != "" {
-		// More than one chunk, or decoded: ChunkReader's way.
-		err := ChunkReader(ctx, bytes.NewReader(data), rel, chunkSize, buf, fn)
+	if n > chunkSize {
+		err := chunkReader(ctx, bytes.NewReader(data), rel, chunkSize, nil, true, fn)
 		l.release()
 		return err
 	}
-	return fn(Chunk{Data: data, Path: rel, Line: 1, Release: l.release})
+	switch sniffEncoding(data[:min(n, sniffLen)]) {
+	case "":
+		return fn(Chunk{Data: data, Path: rel, Line: 1, Release: l.release})
+	case EncodingBinary:
+		// As ChunkReader delivers a binary stream that fits one chunk.
+		p := getBuf(n)
+		printableRuns(p.buf[:n], data, true, true)
+		return fn(Chunk{Data: p.buf[:n], Raw: data, Path: rel, Line: 1, Encoding: EncodingBinary, Release: releaseBoth(l, p)})
+	}
+	// UTF-16: decoded by chunkReader.
+	err := chunkReader(ctx, bytes.NewReader(data), rel, chunkSize, nil, true, fn)
+	l.release()
+	return err
 }

@@ -10,11 +10,12 @@ import (
 // does not keep it.
 type Chunk struct {
 	Data []byte
-	// Release, when set, means Data is lent: it stays the receiver's, unchanged,
-	// until the receiver calls Release once it is done with it (after which
-	// nothing may keep a reference into Data). The engine then matches Data
-	// in place rather than copying it. A receiver that never calls Release
-	// only leaves the buffer to the garbage collector.
+	// Release, when set, means Data (and Raw) are lent: they stay the
+	// receiver's, unchanged, until it calls Release once it is done with
+	// them (after which nothing may keep a reference into them). The
+	// engine then matches Data in place rather than copying it. A
+	// receiver that never calls Release only leaves the buffers to the
+	// garbage collector.
 	Release func()
 	// Path is slash-separated and relative to the source's root.
 	Path string
