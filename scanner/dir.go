@@ -113,8 +113,9 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		if d.Exclude != nil && d.Exclude(rel) {
 			return fn(Chunk{Path: rel, SkipReason: "allowlisted path"})
 		}
-		// The size matters only against a limit: without one, no stat.
-		var size int64
+		// The size matters only against a limit: without one, no stat
+		// (and -1, unknown).
+		size := int64(-1)
 		if d.MaxFileSize > 0 {
 			fi, err := de.Info()
 			if err != nil {
@@ -130,11 +131,10 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 // files, which root (as CI runs) cannot produce with permissions.
 var openFile = openRegular
 
-// fileReader reads files into chunks, reusing one buffer.
+// fileReader reads files into chunks, in lent buffers (see chunkItem).
 type fileReader struct {
 	chunkSize int
 	maxSize   int64
-	buf       []byte
 }
 
 // readFile delivers one file as one or more chunks.
@@ -150,7 +150,7 @@ func (r *fileReader) readFile(ctx context.Context, path, rel string, size int64,
 		return fn(Chunk{Path: rel, Err: err})
 	}
 	defer f.Close()
-	return ChunkReader(ctx, f, rel, r.chunkSize, &r.buf, fn)
+	return chunkItem(ctx, f, rel, size, r.chunkSize, fn)
 }
 
 // ChunkReader splits a stream into overlapping chunks of at most
@@ -170,11 +170,30 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 	if buf == nil {
 		buf = new([]byte)
 	}
+	return chunkReader(ctx, rd, rel, chunkSize, buf, false, fn)
+}
+
+// chunkReader is ChunkReader; with lend, buf is not used: each chunk's
+// Data (and Raw) is a pooled buffer of its own, lent to fn (see
+// Chunk.Release), and the next chunk starts in a new one.
+func chunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, buf *[]byte, lend bool, fn func(Chunk) error) error {
 	want := chunkSize + ChunkOverlap
-	if cap(*buf) < want {
-		*buf = make([]byte, 0, want)
+	var data []byte
+	var l *lent // with lend: the buffer data is in, not yet lent
+	if lend {
+		l = getBuf(want)
+		defer func() {
+			if l != nil {
+				l.release()
+			}
+		}()
+		data = l.buf[:0]
+	} else {
+		if cap(*buf) < want {
+			*buf = make([]byte, 0, want)
+		}
+		data = (*buf)[:0]
 	}
-	data := (*buf)[:0]
 	var printable []byte // binary streams: the extracted runs
 	line := 1
 	var offset int64
@@ -220,7 +239,12 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 		if owned < len(data) {
 			c.Owned = owned
 		}
+		var pl *lent // with lend: the buffer printable is in
 		if encoding == EncodingBinary {
+			if lend {
+				pl = getBuf(len(data))
+				printable = pl.buf
+			}
 			if cap(printable) < len(data) {
 				// As large as this stream needs: a small binary file must not
 				// cost a whole chunk's allocation.
@@ -230,19 +254,36 @@ func ChunkReader(ctx context.Context, rd io.Reader, rel string, chunkSize int, b
 			printableRuns(printable, data, offset == 0, eof)
 			c.Data, c.Raw = printable, data
 		}
+		if !eof {
+			line += bytes.Count(data[:owned], []byte{'\n'})
+			offset += int64(owned)
+		}
+		if lend {
+			// The chunk takes its buffers along; the next chunk starts
+			// in one of its own, with the unowned tail.
+			c.Release = releaseBoth(l, pl)
+			l = nil
+			if !eof {
+				l = getBuf(want)
+				data = append(l.buf[:0], data[owned:]...)
+			}
+		}
 		if err := fn(c); err != nil {
 			return err
 		}
 		if eof {
 			break
 		}
-		line += bytes.Count(data[:owned], []byte{'\n'})
-		offset += int64(owned)
+		if lend {
+			continue
+		}
 		// Keep the unowned tail as the start of the next chunk.
 		copy(data, data[owned:])
 		data = data[:len(data)-owned]
 	}
-	*buf = data[:0]
+	if !lend {
+		*buf = data[:0]
+	}
 	return nil
 }
 

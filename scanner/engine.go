@@ -168,15 +168,24 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 		defer close(jobs)
 		return src.Chunks(gctx, func(c Chunk) error {
 			if c.Err == nil && c.SkipReason == "" && e.ExcludePath != nil && e.ExcludePath(c.Path) {
+				if c.Release != nil {
+					c.Release()
+				}
 				c = Chunk{Path: c.Path, SkipReason: "allowlisted path"}
 			}
 			w := work{c: c}
-			if c.Data != nil {
-				// The source reuses its buffer once fn returns.
-				w.data = append([]byte(nil), c.Data...)
-			}
-			if c.Raw != nil {
-				w.raw = append([]byte(nil), c.Raw...)
+			switch {
+			case c.Release != nil:
+				// Lent: the worker matches it in place and releases it.
+				w.data, w.raw = c.Data, c.Raw
+			case c.Data != nil || c.Raw != nil:
+				// The source reuses its buffers once fn returns.
+				if c.Data != nil {
+					w.data = append([]byte(nil), c.Data...)
+				}
+				if c.Raw != nil {
+					w.raw = append([]byte(nil), c.Raw...)
+				}
 			}
 			select {
 			case jobs <- w:
@@ -198,6 +207,11 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 			}()
 			for w := range jobs {
 				ev := e.process(w, fold, memo)
+				if w.c.Release != nil {
+					// Nothing in ev refers to w.data: findings hold
+					// copies (strings) of what they need.
+					w.c.Release()
+				}
 				select {
 				case events <- ev:
 				case <-gctx.Done():

@@ -703,14 +703,13 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order [
 	if size <= 0 {
 		size = DefaultChunkSize
 	}
-	var buf []byte
 	emit := func(obj batchObject, body io.Reader) error {
 		path, want := blobs[obj.id]
 		if obj.missing || obj.typ != "blob" || !want {
 			return nil
 		}
 		delete(blobs, obj.id)
-		return g.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		return g.emitBlob(ctx, obj.id, path, obj.size, body, size, fn)
 	}
 	missing := func() []oid {
 		ids := make([]oid, 0, len(blobs))
@@ -750,7 +749,7 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order [
 }
 
 // emitBlob delivers one blob as chunks carrying its first introduction.
-func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, fn func(Chunk) error) error {
 	// Provenance (commit, author, the introducing path) is attached by
 	// Finish, once the log pass that runs beside this stream is done.
 	prov := Chunk{Path: path, Blob: hex.EncodeToString(id[:])}
@@ -762,7 +761,7 @@ func (g *GitSource) emitBlob(ctx context.Context, id oid, path string, size int6
 		prov.SkipReason = "binary"
 		return fn(prov)
 	}
-	return ChunkReader(ctx, body, prov.Path, chunkSize, buf, func(c Chunk) error {
+	return chunkItem(ctx, body, prov.Path, size, chunkSize, func(c Chunk) error {
 		c.Blob, c.Commit, c.Author, c.Email, c.Date, c.Message = prov.Blob, prov.Commit, prov.Author, prov.Email, prov.Date, prov.Message
 		return fn(c)
 	})

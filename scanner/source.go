@@ -6,9 +6,17 @@ import (
 )
 
 // Chunk is a piece of content with its provenance. Data belongs to the
-// source until the callback returns; the engine does not keep it.
+// source until the callback returns (unless Release is set); the engine
+// does not keep it.
 type Chunk struct {
 	Data []byte
+	// Release, when set, means Data (and Raw) are lent: they stay the
+	// receiver's, unchanged, until it calls Release once it is done with
+	// them (after which nothing may keep a reference into them). The
+	// engine then matches Data in place rather than copying it. A
+	// receiver that never calls Release only leaves the buffers to the
+	// garbage collector.
+	Release func()
 	// Path is slash-separated and relative to the source's root.
 	Path string
 	// Line is the 1-based line number of Data[0] within the file.

@@ -240,7 +240,6 @@ func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs m
 	if size <= 0 {
 		size = DefaultChunkSize
 	}
-	var buf []byte
 	err := readBatch(cat.out, len(reqs), func(obj batchObject, body io.Reader) error {
 		path, want := blobs[obj.id]
 		if obj.missing || obj.typ != "blob" || !want {
@@ -248,9 +247,9 @@ func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs m
 		}
 		delete(blobs, obj.id)
 		if s.Rules == nil {
-			return s.emitBlob(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+			return s.emitBlob(ctx, obj.id, path, obj.size, body, size, fn)
 		}
-		return s.emitRegions(ctx, obj.id, path, obj.size, body, size, &buf, fn)
+		return s.emitRegions(ctx, obj.id, path, obj.size, body, size, fn)
 	})
 	if err := cat.finish(ctx, err); err != nil {
 		return nil, err
@@ -310,9 +309,9 @@ const maxRegionBlob = 64 << 20
 // in the whole file. A file that cannot be cut at its lines (UTF-16,
 // binary) and one whose regions cover it go whole, as emitBlob sends
 // them.
-func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, buf *[]byte, fn func(Chunk) error) error {
+func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, fn func(Chunk) error) error {
 	if s.MaxFileSize > 0 && size > s.MaxFileSize || binaryExt(path) || size > maxRegionBlob {
-		return s.emitBlob(ctx, id, path, size, body, chunkSize, buf, fn)
+		return s.emitBlob(ctx, id, path, size, body, chunkSize, fn)
 	}
 	blob := hex.EncodeToString(id[:])
 	data := make([]byte, size)
@@ -320,11 +319,11 @@ func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, siz
 		return fn(Chunk{Path: path, Blob: blob, Err: err})
 	}
 	if len(data) == 0 || sniffEncoding(data[:min(len(data), sniffLen)]) != "" {
-		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, fn)
 	}
 	spans := s.reach().regions(data, s.added[path])
 	if len(spans) == 1 && spans[0].start == 0 && spans[0].end == len(data) {
-		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, buf, fn)
+		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, fn)
 	}
 	if len(spans) == 0 || spans[0].start > 0 {
 		// An empty chunk at offset 0 counts the file as scanned, as its
