@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/httpretry"
 	"github.com/sprawlsec/sprawl/internal/sigv4"
 )
 
@@ -24,13 +24,12 @@ import (
 // X-Amz-Target: secretsmanager.<Action>), signed with SigV4.
 // https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonParameters.html
 type Client struct {
-	endpoint    string
-	region      string
-	creds       CredentialsProvider
-	hc          *http.Client
-	maxAttempts int
-	maxBackoff  time.Duration
-	now         func() time.Time
+	endpoint string
+	region   string
+	creds    CredentialsProvider
+	hc       *http.Client
+	retry    httpretry.Policy
+	now      func() time.Time
 }
 
 // ClientConfig configures NewClient.
@@ -52,17 +51,20 @@ type ClientConfig struct {
 
 // NewClient returns a Secrets Manager client.
 func NewClient(c ClientConfig) *Client {
-	cl := &Client{endpoint: strings.TrimRight(c.Endpoint, "/"), region: c.Region, creds: c.Credentials, hc: c.HTTPClient,
-		maxAttempts: c.MaxAttempts, maxBackoff: c.MaxBackoff, now: time.Now}
+	cl := &Client{endpoint: strings.TrimRight(c.Endpoint, "/"), region: c.Region, creds: c.Credentials, hc: c.HTTPClient, now: time.Now}
 	if cl.hc == nil {
 		cl.hc = DefaultHTTPClient()
 	}
-	if cl.maxAttempts <= 0 {
-		cl.maxAttempts = 3
+	attempts, maxBackoff := c.MaxAttempts, c.MaxBackoff
+	if attempts <= 0 {
+		attempts = 3
 	}
-	if cl.maxBackoff <= 0 {
-		cl.maxBackoff = 20 * time.Second
+	if maxBackoff <= 0 {
+		maxBackoff = 20 * time.Second
 	}
+	// The SDKs' standard mode: full jitter over min(maxBackoff, 2^n s)
+	// after failed try n.
+	cl.retry = httpretry.Policy{Retries: attempts - 1, Base: time.Second, Max: maxBackoff, Doublings: 5, Jitter: httpretry.Full}
 	return cl
 }
 
@@ -277,9 +279,9 @@ func (c *Client) call(ctx context.Context, action string, in, out any) error {
 		return err
 	}
 	var last error
-	for attempt := 0; attempt < c.maxAttempts; attempt++ {
+	for attempt := 0; attempt <= c.retry.Retries; attempt++ {
 		if attempt > 0 {
-			if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			if err := c.retry.Pause(ctx, attempt-1, nil); err != nil {
 				return err
 			}
 		}
@@ -344,8 +346,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte) (*respons
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := httpretry.ReadBody(resp.Body, 64<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -420,28 +421,4 @@ func transient(err error) bool {
 		return true
 	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "connection reset")
-}
-
-// backoff is the SDKs' standard mode: full jitter over
-// min(maxBackoff, 2^(attempt-1) s).
-func (c *Client) backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt-1, 5)
-	if d > c.maxBackoff {
-		d = c.maxBackoff
-	}
-	if d <= 0 {
-		return 0
-	}
-	return time.Duration(mrand.Int64N(int64(d)) + 1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

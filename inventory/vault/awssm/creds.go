@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/httpretry"
 	"github.com/sprawlsec/sprawl/internal/sigv4"
 )
 
@@ -270,7 +271,7 @@ func (s *stsClient) call(ctx context.Context, form url.Values, signer Credential
 	var last error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
-			if err := sleep(ctx, time.Duration(attempt)*200*time.Millisecond); err != nil {
+			if err := httpretry.Sleep(ctx, time.Duration(attempt)*200*time.Millisecond); err != nil {
 				return Credentials{}, err
 			}
 		}
@@ -294,8 +295,7 @@ func (s *stsClient) call(ctx context.Context, form url.Values, signer Credential
 			last = fmt.Errorf("sts %s: %w", action, err)
 			continue
 		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
+		b, err := httpretry.ReadBody(resp.Body, 1<<20)
 		if err != nil {
 			last = fmt.Errorf("sts %s: %w", action, err)
 			continue

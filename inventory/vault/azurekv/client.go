@@ -7,14 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/httpretry"
 )
 
 // The Key Vault secrets REST API (api-version 7.4) as the adapter calls
@@ -48,12 +48,11 @@ func (e *ResponseError) Error() string {
 }
 
 type client struct {
-	vault      string // https://NAME.vault.azure.net, no trailing slash
-	cred       TokenCredential
-	hc         *http.Client
-	retries    int
-	retryDelay time.Duration
-	verify     bool // the challenge's resource must be the vault's domain
+	vault  string // https://NAME.vault.azure.net, no trailing slash
+	cred   TokenCredential
+	hc     *http.Client
+	retry  httpretry.Policy
+	verify bool // the challenge's resource must be the vault's domain
 
 	mu        sync.Mutex
 	challenge *challenge
@@ -66,15 +65,19 @@ type challenge struct{ tenant, scope string }
 
 func newClient(cfg Config) *client {
 	c := &client{vault: strings.TrimRight(cfg.VaultURL, "/"), cred: cfg.Credential, hc: cfg.HTTPClient,
-		retries: defaultRetries, retryDelay: defaultRetryDelay, verify: !cfg.DisableChallengeResourceVerification}
+		verify: !cfg.DisableChallengeResourceVerification}
+	// What the answer's retry-after-ms, x-ms-retry-after-ms or
+	// Retry-After says, else an exponential delay with jitter.
+	c.retry = httpretry.Policy{Retries: defaultRetries, Base: defaultRetryDelay, Max: maxRetryDelay, Doublings: 16,
+		Jitter: httpretry.Equal, Status: retryableStatus, RetryAfter: true, RetryAfterMS: []string{"retry-after-ms", "x-ms-retry-after-ms"}}
 	switch {
 	case cfg.MaxRetries < 0:
-		c.retries = 0
+		c.retry.Retries = 0
 	case cfg.MaxRetries > 0:
-		c.retries = cfg.MaxRetries
+		c.retry.Retries = cfg.MaxRetries
 	}
 	if cfg.RetryDelay > 0 {
-		c.retryDelay = cfg.RetryDelay
+		c.retry.Base = cfg.RetryDelay
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Transport: &http.Transport{
@@ -183,8 +186,8 @@ func (c *client) do(ctx context.Context, method, target string, body any, out an
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if attempt < c.retries && retryableErr(err) {
-				if err := c.pause(ctx, attempt, nil); err != nil {
+			if c.retry.Again(attempt) && retryableErr(err) {
+				if err := c.retry.Pause(ctx, attempt, nil); err != nil {
 					return err
 				}
 				continue
@@ -216,8 +219,8 @@ func (c *client) do(ctx context.Context, method, target string, body any, out an
 			}
 			return nil
 		}
-		if retryableStatus(resp.StatusCode) && attempt < c.retries {
-			if err := c.pause(ctx, attempt, resp.Header); err != nil {
+		if c.retry.RetryStatus(attempt, resp.StatusCode) {
+			if err := c.retry.Pause(ctx, attempt, resp.Header); err != nil {
 				return err
 			}
 			continue
@@ -257,8 +260,7 @@ func (c *client) try(ctx context.Context, method, target string, payload []byte,
 	if err != nil {
 		return nil, nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := httpretry.ReadBody(resp.Body, maxBody)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the answer: %w", err)
 	}
@@ -283,40 +285,6 @@ func retryableErr(err error) bool {
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// pause waits before retry attempt+1: what the answer's retry-after-ms,
-// x-ms-retry-after-ms or Retry-After says, else an exponential delay
-// with jitter.
-func (c *client) pause(ctx context.Context, attempt int, h http.Header) error {
-	wait := time.Duration(-1)
-	if h != nil {
-		for _, k := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
-			if ms, err := strconv.Atoi(h.Get(k)); err == nil && ms >= 0 {
-				wait = time.Duration(ms) * time.Millisecond
-				break
-			}
-		}
-		if v := h.Get("Retry-After"); wait < 0 && v != "" {
-			if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-				wait = time.Duration(s) * time.Second
-			} else if t, err := http.ParseTime(v); err == nil {
-				wait = max(time.Until(t), 0)
-			}
-		}
-	}
-	if wait < 0 {
-		d := c.retryDelay << min(attempt, 16)
-		wait = min(d/2+time.Duration(rand.Int64N(int64(d/2)+1)), maxRetryDelay)
-	}
-	t := time.NewTimer(min(wait, maxRetryDelay))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // url builds a vault URL of path segments, with the api-version.

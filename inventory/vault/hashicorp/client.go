@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/httpretry"
 )
 
 // The Vault HTTP API client the adapter uses: the documented endpoints it
@@ -66,8 +67,7 @@ type client struct {
 	display          string // the address as configured (a unix socket's URL)
 	token, namespace string
 	hc               *http.Client
-	maxRetries       int
-	minWait, maxWait time.Duration
+	retry            httpretry.Policy
 }
 
 func envBool(name string) (bool, error) {
@@ -85,7 +85,8 @@ func envBool(name string) (bool, error) {
 // newClient reads the environment as Vault's client does, then cfg's
 // overrides.
 func newClient(cfg Config) (*client, error) {
-	c := &client{address: defaultAddress, maxRetries: defaultRetries, minWait: defaultMinWait}
+	c := &client{address: defaultAddress}
+	retries, minWait := defaultRetries, defaultMinWait
 	if v := os.Getenv("VAULT_ADDR"); v != "" {
 		c.address = v
 	}
@@ -102,15 +103,17 @@ func newClient(cfg Config) (*client, error) {
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("VAULT_MAX_RETRIES=%q is not a count", v)
 		}
-		c.maxRetries = n
+		retries = n
 	}
 	if cfg.MaxRetries != nil {
-		c.maxRetries = *cfg.MaxRetries
+		retries = *cfg.MaxRetries
 	}
 	if cfg.MinRetryWait > 0 {
-		c.minWait = cfg.MinRetryWait
+		minWait = cfg.MinRetryWait
 	}
-	c.maxWait = c.minWait * 3 / 2
+	// Between minWait and half as long again, with jitter, as Vault's
+	// client waits.
+	c.retry = httpretry.Policy{Retries: retries, Base: minWait, Max: minWait * 3 / 2, Jitter: httpretry.Uniform, Status: retryable}
 	c.token = os.Getenv("VAULT_TOKEN")
 	if cfg.Token != "" {
 		c.token = cfg.Token
@@ -303,16 +306,15 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 			// A connection that failed may work next time; a server
 			// that is not trusted will not.
 			var cv *tls.CertificateVerificationError
-			if attempt < c.maxRetries && !errors.As(err, &cv) && !errors.Is(err, errRedirect) {
-				if err := c.pause(ctx, attempt); err != nil {
+			if c.retry.Again(attempt) && !errors.As(err, &cv) && !errors.Is(err, errRedirect) {
+				if err := c.retry.Pause(ctx, attempt, nil); err != nil {
 					return err
 				}
 				continue
 			}
 			return err
 		}
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
+		data, rerr := httpretry.ReadBody(resp.Body, maxBody)
 		if rerr != nil {
 			return fmt.Errorf("read the answer: %w", rerr)
 		}
@@ -327,8 +329,8 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 			}
 			return nil
 		}
-		if retryable(resp.StatusCode) && attempt < c.maxRetries {
-			if err := c.pause(ctx, attempt); err != nil {
+		if c.retry.RetryStatus(attempt, resp.StatusCode) {
+			if err := c.retry.Pause(ctx, attempt, nil); err != nil {
 				return err
 			}
 			continue
@@ -341,23 +343,6 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 			return errSecretNotFound
 		}
 		return &responseError{StatusCode: resp.StatusCode, Errors: e.Errors}
-	}
-}
-
-// pause waits before a retry: between minWait and maxWait, with jitter,
-// as Vault's client does.
-func (c *client) pause(ctx context.Context, attempt int) error {
-	wait := c.minWait
-	if span := c.maxWait - c.minWait; span > 0 {
-		wait += time.Duration(rand.Int64N(int64(span)))
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
