@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/sprawlsec/sprawl/internal/httpretry"
 )
 
 // Bounds of one request: the server must start answering within
@@ -260,12 +262,8 @@ func (a *restAPI) get(ctx context.Context, path string, q url.Values, accept str
 			continue
 		}
 		if wait, ok := a.retryWait(resp); ok && attempt < maxRetries {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+			if err := httpretry.Sleep(ctx, wait); err != nil {
+				return err
 			}
 			continue
 		}
