@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // ErrMissingObject marks an object the history names but the repository
@@ -78,7 +80,7 @@ func readBatch(br *bufio.Reader, n int, fn func(batchObject, io.Reader) error) e
 type batch struct {
 	cmd      *exec.Cmd
 	out      *bufio.Reader
-	stderr   bytes.Buffer
+	stderr   boundedbuf.Buffer
 	writeErr chan error
 }
 
@@ -93,7 +95,7 @@ func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 			return nil, fmt.Errorf("%w: cat-file: cannot ask for %q", ErrGit, r)
 		}
 	}
-	b := &batch{cmd: cmd, writeErr: make(chan error, 1)}
+	b := &batch{cmd: cmd, writeErr: make(chan error, 1), stderr: boundedbuf.Buffer{Max: 4096}}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -102,7 +104,7 @@ func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = &limitedBuffer{buf: &b.stderr, max: 4096}
+	cmd.Stderr = &b.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGit, err)
 	}
@@ -140,7 +142,7 @@ func (b *batch) finish(ctx context.Context, perr error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%w: cat-file: %v %s", ErrGit, err, firstLine(b.stderr.Bytes()))
+		return fmt.Errorf("%w: cat-file: %v %s", ErrGit, err, b.stderr.FirstLine())
 	}
 	if werr != nil {
 		return fmt.Errorf("%w: cat-file: %v", ErrGit, werr)

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // Errors from git sources.
@@ -123,7 +125,7 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 		if _, lerr := exec.LookPath(g.git()); lerr != nil {
 			return fmt.Errorf("%w: %v", ErrGit, lerr)
 		}
-		return fmt.Errorf("%s: %w (%s)", g.Path, ErrNotRepo, firstLine(out))
+		return fmt.Errorf("%s: %w (%s)", g.Path, ErrNotRepo, boundedbuf.FirstLine(out))
 	}
 	return nil
 }
@@ -451,7 +453,7 @@ func (g *GitSource) verifyRevs(ctx context.Context, revs []string) error {
 	if len(revs) <= 4 {
 		for _, one := range revs {
 			if out, err := g.command(ctx, "rev-parse", "--verify", "--quiet", one+"^{commit}").CombinedOutput(); err != nil {
-				return fmt.Errorf("%w: unknown revision %q %s", ErrGit, one, firstLine(out))
+				return fmt.Errorf("%w: unknown revision %q %s", ErrGit, one, boundedbuf.FirstLine(out))
 			}
 		}
 		return nil
@@ -889,8 +891,8 @@ func runTokens(cmd *exec.Cmd, sep byte, fn func([]byte) error) error {
 	if err != nil {
 		return err
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	stderr := &boundedbuf.Buffer{Max: 4096}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%w: %v", ErrGit, err)
 	}
@@ -927,33 +929,9 @@ func runTokens(cmd *exec.Cmd, sep byte, fn func([]byte) error) error {
 		if len(args) > 80 {
 			args = args[:80] + "…"
 		}
-		return fmt.Errorf("%w: git %s: %s", ErrGit, args, firstLine(stderr.Bytes()))
+		return fmt.Errorf("%w: git %s: %s", ErrGit, args, stderr.FirstLine())
 	}
 	return nil
-}
-
-type limitedBuffer struct {
-	buf *bytes.Buffer
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.max - l.buf.Len(); room > 0 {
-		if len(p) > room {
-			l.buf.Write(p[:room])
-		} else {
-			l.buf.Write(p)
-		}
-	}
-	return len(p), nil
-}
-
-func firstLine(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
 
 // IsRemote reports whether target names a remote repository rather than a
@@ -981,14 +959,14 @@ func CloneMirror(ctx context.Context, git, url string) (dir string, cleanup func
 	}
 	cleanup = func() { _ = os.RemoveAll(tmp) }
 	cmd := GitRemoteCommand(ctx, git, "", "clone", "--mirror", "--quiet", "--", url, tmp)
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	stderr := &boundedbuf.Buffer{Max: 4096}
+	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
 		cleanup()
 		if ctx.Err() != nil {
 			return "", nil, ctx.Err()
 		}
-		return "", nil, fmt.Errorf("%w: clone %s: %s", ErrGit, RedactURL(url), RedactURLs(firstLine(stderr.Bytes())))
+		return "", nil, fmt.Errorf("%w: clone %s: %s", ErrGit, RedactURL(url), RedactURLs(stderr.FirstLine()))
 	}
 	return tmp, cleanup, nil
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // hardening is prepended to every git invocation sprawl makes. A scanned
@@ -75,7 +77,7 @@ func GitRemoteCommand(ctx context.Context, git, dir string, args ...string) *exe
 func HooksDir(ctx context.Context, git, repo string) (string, error) {
 	out, err := gitCommand(ctx, git, repo, true, false, []string{"rev-parse", "--git-path", "hooks"}).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("%w (%s)", ErrNotRepo, firstLine(out))
+		return "", fmt.Errorf("%w (%s)", ErrNotRepo, boundedbuf.FirstLine(out))
 	}
 	return strings.TrimSpace(string(out)), nil
 }

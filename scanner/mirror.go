@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // GitAuth is an HTTP header git sends when it fetches from a provider:
@@ -50,13 +52,13 @@ func SyncMirror(ctx context.Context, git, remote, dir string, auth GitAuth) (fet
 	run := func(verb, in string, args ...string) error {
 		cmd := GitRemoteCommand(ctx, git, in, args...)
 		cmd.Env = append(cmd.Env, gitAuthEnv(remote, auth)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+		stderr := &boundedbuf.Buffer{Max: 4096}
+		cmd.Stderr = stderr
 		if err := cmd.Run(); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, RedactURL(remote), RedactURLs(firstLine(stderr.Bytes())))
+			return fmt.Errorf("%w: %s %s: %s", ErrGit, verb, RedactURL(remote), RedactURLs(stderr.FirstLine()))
 		}
 		return nil
 	}

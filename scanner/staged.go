@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // StagedSource scans what `git commit` is about to record: the staged
@@ -190,7 +191,7 @@ type stagedBatch struct {
 }
 
 func startStagedBatch(cmd *exec.Cmd) (*stagedBatch, error) {
-	b := &stagedBatch{batch: batch{cmd: cmd, writeErr: make(chan error, 1)}}
+	b := &stagedBatch{batch: batch{cmd: cmd, writeErr: make(chan error, 1), stderr: boundedbuf.Buffer{Max: 4096}}}
 	var err error
 	if b.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func startStagedBatch(cmd *exec.Cmd) (*stagedBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = &limitedBuffer{buf: &b.stderr, max: 4096}
+	cmd.Stderr = &b.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGit, err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 	"github.com/sprawlsec/sprawl/internal/httpretry"
 )
 
@@ -444,15 +445,11 @@ func (p *execPlugin) credentials(ctx context.Context, refresh bool) (string, *tl
 		cmd.Env = append(cmd.Env, e.Name+"="+e.Value)
 	}
 	cmd.Env = append(cmd.Env, "KUBERNETES_EXEC_INFO="+string(info))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &limitedWriter{buf: &stderr, max: 2048}
+	var stdout bytes.Buffer
+	stderr := &boundedbuf.Buffer{Max: 2048}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		return "", nil, fmt.Errorf("exec credential plugin %s: %v %s", c.Command, err, msg)
+		return "", nil, fmt.Errorf("exec credential plugin %s: %v %s", c.Command, err, stderr.FirstLine())
 	}
 	var out struct {
 		APIVersion string `json:"apiVersion"`
@@ -488,17 +485,4 @@ func (p *execPlugin) credentials(ctx context.Context, refresh bool) (string, *tl
 		p.expiry = *st.ExpirationTimestamp
 	}
 	return p.token, p.cert, nil
-}
-
-// limitedWriter keeps the first max bytes written to it.
-type limitedWriter struct {
-	buf *bytes.Buffer
-	max int
-}
-
-func (w *limitedWriter) Write(p []byte) (int, error) {
-	if room := w.max - w.buf.Len(); room > 0 {
-		w.buf.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
 }
