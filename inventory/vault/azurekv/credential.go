@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // TokenCredential gets an Entra ID access token for scope in tenant
@@ -274,10 +276,7 @@ func runCLI(ctx context.Context, name string, args ...string) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
+		msg := boundedbuf.FirstLine(stderr.Bytes())
 		if strings.Contains(msg, "az login") || strings.Contains(msg, "azd auth login") || strings.Contains(msg, "not logged in") {
 			return nil, fmt.Errorf("%w: %s is not logged in", errUnavailable, name)
 		}
