@@ -105,7 +105,10 @@ func classify(err error, what string) error {
 
 // List pages through the vault's secret properties (no values).
 func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) error {
-	err := a.c.listSecrets(ctx, func(items []secretItem) error {
+	for items, err := range a.c.listSecrets(ctx) {
+		if err != nil {
+			return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault}}, classify(err, "list secrets"))
+		}
 		for _, sp := range items {
 			name, _ := idParts(sp.ID)
 			if name == "" {
@@ -120,25 +123,12 @@ func (a *Adapter) List(ctx context.Context, fn func(vault.Secret, error) error) 
 			// the certificate's lifetime policy: it rotates itself.
 			s.AutoRotation = sp.Managed
 			if err := fn(s, nil); err != nil {
-				return callerError{err}
+				return err
 			}
 		}
-		return nil
-	})
-	var ce callerError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ce):
-		return ce.err
 	}
-	return fn(vault.Secret{Ref: vault.Ref{Engine: vault.EngineKeyVault}}, classify(err, "list secrets"))
+	return nil
 }
-
-// callerError carries an error of List's caller out of the paging.
-type callerError struct{ err error }
-
-func (e callerError) Error() string { return e.err.Error() }
 
 // unix is a Key Vault time (Unix seconds), zero when absent.
 func unix(t *int64) time.Time {
@@ -176,7 +166,10 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 	}
 	// The facts stay partial if the versions cannot be listed; the value
 	// is indexed anyway.
-	_ = a.c.listVersions(ctx, ref.Path, func(items []secretItem) error {
+	for items, err := range a.c.listVersions(ctx, ref.Path) {
+		if err != nil {
+			break
+		}
 		for _, sp := range items {
 			if sp.Attributes == nil {
 				continue
@@ -186,8 +179,7 @@ func (a *Adapter) Read(ctx context.Context, ref vault.Ref) (vault.Value, error) 
 				v.Created = c
 			}
 		}
-		return nil
-	})
+	}
 	if r.Value != nil {
 		v.Fields = vault.Fields(*r.Value)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"net/url"
@@ -338,37 +339,41 @@ func idParts(id string) (name, version string) {
 	return name, version
 }
 
-// pages GETs first and each nextLink after it (on the vault only).
-func (c *client) pages(ctx context.Context, first string, fn func([]secretItem) error) error {
-	next := first
-	for next != "" {
-		var page struct {
-			Value    []secretItem `json:"value"`
-			NextLink *string      `json:"nextLink"`
-		}
-		if err := c.do(ctx, http.MethodGet, next, nil, &page); err != nil {
-			return err
-		}
-		if err := fn(page.Value); err != nil {
-			return err
-		}
-		next = ""
-		if page.NextLink != nil && *page.NextLink != "" {
-			if !strings.HasPrefix(*page.NextLink, c.vault+"/") {
-				return fmt.Errorf("key vault's nextLink leaves the vault (%s)", c.vault)
+// pages yields the items of first and of each nextLink after it (on
+// the vault only), page by page; an error is yielded last.
+func (c *client) pages(ctx context.Context, first string) iter.Seq2[[]secretItem, error] {
+	return func(yield func([]secretItem, error) bool) {
+		next := first
+		for next != "" {
+			var page struct {
+				Value    []secretItem `json:"value"`
+				NextLink *string      `json:"nextLink"`
 			}
-			next = *page.NextLink
+			if err := c.do(ctx, http.MethodGet, next, nil, &page); err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page.Value, nil) {
+				return
+			}
+			next = ""
+			if page.NextLink != nil && *page.NextLink != "" {
+				if !strings.HasPrefix(*page.NextLink, c.vault+"/") {
+					yield(nil, fmt.Errorf("key vault's nextLink leaves the vault (%s)", c.vault))
+					return
+				}
+				next = *page.NextLink
+			}
 		}
 	}
-	return nil
 }
 
-func (c *client) listSecrets(ctx context.Context, fn func([]secretItem) error) error {
-	return c.pages(ctx, c.url(url.Values{"maxresults": {"25"}}, "secrets"), fn)
+func (c *client) listSecrets(ctx context.Context) iter.Seq2[[]secretItem, error] {
+	return c.pages(ctx, c.url(url.Values{"maxresults": {"25"}}, "secrets"))
 }
 
-func (c *client) listVersions(ctx context.Context, name string, fn func([]secretItem) error) error {
-	return c.pages(ctx, c.url(url.Values{"maxresults": {"25"}}, "secrets", name, "versions"), fn)
+func (c *client) listVersions(ctx context.Context, name string) iter.Seq2[[]secretItem, error] {
+	return c.pages(ctx, c.url(url.Values{"maxresults": {"25"}}, "secrets", name, "versions"))
 }
 
 func (c *client) getSecret(ctx context.Context, name, version string) (*secretBundle, error) {
