@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -110,7 +111,7 @@ func TestAtlassianDataCenterPAT(t *testing.T) {
 	rule := builtinRules(t)["atlassian-datacenter-pat"]
 	tok, gone := atlassianPAT(t), atlassianPAT(t)
 	fake := &fakeAtlassianDC{tokens: map[string]string{tok: "jdoe"}}
-	srv, pool := fakeTLS(t, fake, jiraHost, contextHost, confluenceHost, anonHost, busyHost, captchaHost, ssoHost)
+	srv, pool := testcert.Server(t, fake, jiraHost, contextHost, confluenceHost, anonHost, busyHost, captchaHost, ssoHost)
 	all := []string{jiraHost, contextHost, confluenceHost, anonHost, busyHost, captchaHost, ssoHost}
 	jira := func(u string) map[string]string { return map[string]string{"atlassian_product": "JIRA", "jira_url": u} }
 	conf := func(u string) map[string]string {
@@ -218,7 +219,7 @@ func TestScannedAtlassianDataCenterPAT(t *testing.T) {
 		return out
 	}
 	fake := &fakeAtlassianDC{tokens: map[string]string{jiraTok: "jira-bot", confTok: "wiki-bot"}}
-	srv, pool := fakeTLS(t, fake, jiraHost, contextHost)
+	srv, pool := testcert.Server(t, fake, jiraHost, contextHost)
 
 	testVerifier(srv, pool, Options{}).Findings(context.Background(), builtinRules(t), fs, 2)
 	want := []string{

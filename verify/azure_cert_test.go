@@ -15,7 +15,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -38,21 +38,13 @@ func testCert(t testing.TB) (*rsa.PrivateKey, *x509.Certificate, string, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
+	c := testcert.New(t, &x509.Certificate{
 		SerialNumber: big.NewInt(7),
 		Subject:      pkix.Name{CommonName: "sprawl synthetic app credential"},
 		NotBefore:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		NotAfter:     time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, cert, testPEM(t, key), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	}, key, nil)
+	return key, c.Cert, testPEM(t, key), string(c.CertPEM())
 }
 
 func sha1Hex(c *x509.Certificate) string {
@@ -194,7 +186,7 @@ func TestAzureCertificateCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := &fakeEntraCert{client: azClient, certs: []*x509.Certificate{cert}}
-	srv, pool := fakeTLS(t, fake, azureHost)
+	srv, pool := testcert.Server(t, fake, azureHost)
 	rule := rules["private-key-pkcs8"]
 	live := map[string]string{"account": azTenant, "key_id": azClient, "key_name": "certificate " + sha1Hex(cert), "expiry": "certificate expires 2027-06-30"}
 	caps := func(kv ...string) map[string]string {
@@ -346,7 +338,7 @@ func TestScannedAzureCertificate(t *testing.T) {
 		"tls/server.pem": keyPEM + certPEM,
 	})
 	fake := &fakeEntraCert{client: azClient, certs: []*x509.Certificate{cert}}
-	srv, pool := fakeTLS(t, fake, azureHost)
+	srv, pool := testcert.Server(t, fake, azureHost)
 	v := testVerifier(srv, pool, Options{})
 	v.Findings(context.Background(), builtinRules(t), fs, 2)
 	want := map[string]string{

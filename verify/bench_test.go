@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -32,7 +33,7 @@ func benchFindings(b *testing.B, interval time.Duration) {
 	var mu sync.Mutex
 	cur, peak := map[string]int{}, map[string]int{}
 	requests := 0
-	srv, pool := fakeTLS(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := testcert.Server(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		requests++
 		cur[r.Host]++

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -99,7 +100,7 @@ func TestGoogleServiceAccount(t *testing.T) {
 	email := "ci-deploy@example-project.iam.gserviceaccount.com"
 	keyID := strings.Repeat("3f9a", 10)
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeGoogleToken(map[string]*rsa.PublicKey{email: &key.PublicKey}, &calls), "oauth2.googleapis.com")
+	srv, pool := testcert.Server(t, fakeGoogleToken(map[string]*rsa.PublicKey{email: &key.PublicKey}, &calls), "oauth2.googleapis.com")
 	v := testVerifier(srv, pool, Options{})
 	cases := []struct {
 		name, email, key string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -132,7 +133,7 @@ func TestInstanceNamedBesideToken(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &instanceFakes{}
-			srv, pool := fakeTLS(t, f, instanceHosts...)
+			srv, pool := testcert.Server(t, f, instanceHosts...)
 			v := testVerifier(srv, pool, Options{Hosts: tc.userHosts})
 			got := v.Verify(context.Background(), Candidate{Rule: rules[tc.rule], Secret: tc.secret, Captures: tc.captures})
 			if got.Status != tc.want.status || got.Reason != tc.want.reason {
@@ -155,7 +156,7 @@ func TestScannedSelfManagedGitLab(t *testing.T) {
 	})
 	for _, hosts := range [][]string{nil, {"gitlab.example.org", "api.datadoghq.eu"}} {
 		f := &instanceFakes{}
-		srv, pool := fakeTLS(t, f, instanceHosts...)
+		srv, pool := testcert.Server(t, f, instanceHosts...)
 		v := testVerifier(srv, pool, Options{Hosts: hosts, Now: func() time.Time { return time.Unix(1e9, 0) }})
 		v.Findings(context.Background(), builtinRules(t), fs, 2)
 		got := map[string]string{}

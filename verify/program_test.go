@@ -17,6 +17,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/internal/sigv4"
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -101,7 +102,7 @@ func fakeSTS(t testing.TB, calls *atomic.Int32) http.Handler {
 func TestAWSKeyPair(t *testing.T) {
 	rules := builtinRules(t)
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeSTS(t, &calls), "sts.amazonaws.com")
+	srv, pool := testcert.Server(t, fakeSTS(t, &calls), "sts.amazonaws.com")
 	v := testVerifier(srv, pool, Options{})
 	rule := rules["aws-secret-access-key"]
 	cases := []struct {
@@ -135,7 +136,7 @@ func TestAWSKeyPair(t *testing.T) {
 func TestFindingsPairAWSKeys(t *testing.T) {
 	rules := builtinRules(t)
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeSTS(t, &calls), "sts.amazonaws.com")
+	srv, pool := testcert.Server(t, fakeSTS(t, &calls), "sts.amazonaws.com")
 	v := testVerifier(srv, pool, Options{})
 	fs := []scanner.Finding{
 		{RuleID: "aws-access-key-id", File: "a/creds", Line: 2, Secret: awsLiveID, Fingerprint: "fp-id"},
@@ -216,7 +217,7 @@ func fakeEntraFor(secret string, calls *atomic.Int32) http.Handler {
 func TestAzureClientSecret(t *testing.T) {
 	rules := builtinRules(t)
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeEntra(&calls), "login.microsoftonline.com")
+	srv, pool := testcert.Server(t, fakeEntra(&calls), "login.microsoftonline.com")
 	v := testVerifier(srv, pool, Options{})
 	rule := rules["azure-entra-client-secret"]
 	cases := []struct {
@@ -279,7 +280,7 @@ func TestProgramSecretOnlyToDeclaredHost(t *testing.T) {
 		for _, code := range []int{302, 307, 308} {
 			t.Run(fmt.Sprintf("%s %d", tc.name, code), func(t *testing.T) {
 				evil := newRecorder(t)
-				srv, pool := fakeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				srv, pool := testcert.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, "https://collector.evil.test/steal", code)
 				}), tc.host, "collector.evil.test")
 				v := New(Options{RootCAs: pool, Interval: -1, Proxy: noProxy,

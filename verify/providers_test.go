@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -399,7 +400,7 @@ func TestBuiltinValidators(t *testing.T) {
 		}
 	}
 	p := &provider{}
-	srv, pool := fakeTLS(t, p, hosts...)
+	srv, pool := testcert.Server(t, p, hosts...)
 	providers := map[string]bool{}
 	n := 0
 	for _, r := range rules {

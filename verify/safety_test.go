@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -102,7 +103,7 @@ func TestRedirectToAnotherHostIsNotFollowed(t *testing.T) {
 	for _, code := range []int{301, 302, 307, 308} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			evil := newRecorder(t)
-			srv, pool := fakeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv, pool := testcert.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "https://collector.evil.test/steal", code)
 			}), "api.x.test", "collector.evil.test")
 			v := New(Options{RootCAs: pool, Interval: -1, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
@@ -121,7 +122,7 @@ func TestRedirectToAnotherHostIsNotFollowed(t *testing.T) {
 
 func TestUndeclaredHostNeverContacted(t *testing.T) {
 	evil := newRecorder(t)
-	srv, pool := fakeTLS(t, http.NotFoundHandler(), "api.x.test", "evil.test")
+	srv, pool := testcert.Server(t, http.NotFoundHandler(), "api.x.test", "evil.test")
 	v := New(Options{RootCAs: pool, Interval: -1, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
 		DialContext: routeDial("api.x.test", srv.Listener.Addr().String(), evil.ln.Addr().String())})
 	cases := map[string]Candidate{
@@ -152,7 +153,7 @@ func TestUndeclaredHostNeverContacted(t *testing.T) {
 
 func TestInstanceHost(t *testing.T) {
 	p := &provider{}
-	srv, pool := fakeTLS(t, p, "git.example.org")
+	srv, pool := testcert.Server(t, p, "git.example.org")
 	r := testRule(t, "https://${host}/api/me")
 	r.Verify.InstanceHost = "host"
 	r.Pattern = `(?P<host>[a-z0-9.]+)/(?P<secret>xtok_[A-Za-z0-9]{24})`
@@ -177,7 +178,7 @@ func TestInstanceHost(t *testing.T) {
 
 func TestTLSAlwaysVerified(t *testing.T) {
 	p := &provider{}
-	srv, _ := fakeTLS(t, p, "api.x.test")
+	srv, _ := testcert.Server(t, p, "api.x.test")
 	p.set(reply{200, `{}`, nil})
 	// No RootCAs: the test certificate is not trusted.
 	v := New(Options{Interval: -1, DialContext: dialTo(srv.Listener.Addr().String()), Proxy: func(*http.Request) (*url.URL, error) { return nil, nil }})
@@ -197,7 +198,7 @@ func TestErrorsAreUnknownNeverRevoked(t *testing.T) {
 		case <-time.After(2 * time.Second):
 		}
 	})
-	srv, pool := fakeTLS(t, slow, "api.x.test")
+	srv, pool := testcert.Server(t, slow, "api.x.test")
 	v := testVerifier(srv, pool, Options{Timeout: 100 * time.Millisecond})
 	got := v.Verify(context.Background(), Candidate{Rule: testRule(t, "https://api.x.test/me", "api.x.test"), Secret: testSecret})
 	if got.Status != scanner.VerifyUnknown || got.Reason != "timeout" {
@@ -216,7 +217,7 @@ func TestErrorsAreUnknownNeverRevoked(t *testing.T) {
 
 func TestCacheWithinTTLMakesNoRequest(t *testing.T) {
 	var requests atomic.Int32
-	srv, pool := fakeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := testcert.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		w.WriteHeader(200)
 	}), "api.x.test")
@@ -264,7 +265,7 @@ func TestCacheWithinTTLMakesNoRequest(t *testing.T) {
 
 func TestPerHostConcurrencyLimit(t *testing.T) {
 	var cur, peak atomic.Int32
-	srv, pool := fakeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := testcert.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := cur.Add(1)
 		for {
 			p := peak.Load()
@@ -300,7 +301,7 @@ func TestPerHostConcurrencyLimit(t *testing.T) {
 func TestRateLimitSpacesRequests(t *testing.T) {
 	var mu sync.Mutex
 	var starts []time.Time
-	srv, pool := fakeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := testcert.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		starts = append(starts, time.Now())
 		mu.Unlock()
@@ -323,7 +324,7 @@ func TestRateLimitSpacesRequests(t *testing.T) {
 
 func TestVerifyHostsAllowList(t *testing.T) {
 	p := &provider{}
-	srv, pool := fakeTLS(t, p, "api.x.test")
+	srv, pool := testcert.Server(t, p, "api.x.test")
 	p.set(reply{200, `{}`, nil})
 	v := testVerifier(srv, pool, Options{Hosts: []string{"api.other.test"}})
 	got := v.Verify(context.Background(), Candidate{Rule: testRule(t, "https://api.x.test/me", "api.x.test"), Secret: testSecret})
@@ -334,7 +335,7 @@ func TestVerifyHostsAllowList(t *testing.T) {
 
 func TestProxyHonoured(t *testing.T) {
 	p := &provider{}
-	srv, pool := fakeTLS(t, p, "api.x.test")
+	srv, pool := testcert.Server(t, p, "api.x.test")
 	p.set(reply{200, `{}`, nil})
 	var connects []string
 	var mu sync.Mutex

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -88,7 +89,7 @@ func TestScannedAzureClientSecret(t *testing.T) {
 		"bare/.env": "AZURE_CLIENT_SECRET=" + secret + "\n",
 	})
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeEntraFor(secret, &calls), azureHost)
+	srv, pool := testcert.Server(t, fakeEntraFor(secret, &calls), azureHost)
 	v := testVerifier(srv, pool, Options{})
 	v.Findings(context.Background(), builtinRules(t), fs, 4)
 	want := map[string]string{
@@ -141,7 +142,7 @@ func TestScannedGoogleServiceAccount(t *testing.T) {
 		"other/sa.json":   keyFile(keyPEM, "other", "https://sts.example-universe.test/token"),
 	})
 	var calls atomic.Int32
-	srv, pool := fakeTLS(t, fakeGoogleToken(map[string]*rsa.PublicKey{email: &key.PublicKey}, &calls), googleHost)
+	srv, pool := testcert.Server(t, fakeGoogleToken(map[string]*rsa.PublicKey{email: &key.PublicKey}, &calls), googleHost)
 	v := testVerifier(srv, pool, Options{})
 	v.Findings(context.Background(), builtinRules(t), fs, 4)
 	want := map[string]string{

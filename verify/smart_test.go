@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sprawlsec/sprawl/internal/testcert"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -185,7 +186,7 @@ func TestSMARTBackendServices(t *testing.T) {
 		keys:    map[string]crypto.PublicKey{smartClient: &rsaKey.PublicKey, smartECClient: &ecKey.PublicKey, smartBusy: &rsaKey.PublicKey},
 		secrets: map[string]string{smartClient: smartSecret},
 	}
-	srv, pool := fakeTLS(t, fake, "fhir.epic.com", "authorization.cerner.com", "ehr.hospital.example", "evil.example")
+	srv, pool := testcert.Server(t, fake, "fhir.epic.com", "authorization.cerner.com", "ehr.hospital.example", "evil.example")
 	pemLive, pemOther := testPEM(t, rsaKey), testPEM(t, otherKey)
 	// A key as YAML keeps it: indented, with the JSON escapes of a .env.
 	pemIndented := strings.ReplaceAll("    "+strings.TrimSpace(pemLive), "\n", "\n    ")
@@ -284,7 +285,7 @@ func TestSMARTBackendServices(t *testing.T) {
 func TestSMARTSecretNeverToAnotherHost(t *testing.T) {
 	rules := builtinRules(t)
 	fake := &smartFake{secrets: map[string]string{smartClient: smartSecret}}
-	srv, pool := fakeTLS(t, fake, "fhir.epic.com", "evil.example")
+	srv, pool := testcert.Server(t, fake, "fhir.epic.com", "evil.example")
 	v := testVerifier(srv, pool, Options{})
 	for _, endpoint := range []string{"https://evil.example/oauth2/token", "https://evil.example./oauth2/token", "https://EVIL.example/x", "https://fhir.epic.com@evil.example/oauth2/token"} {
 		v.Verify(context.Background(), Candidate{Rule: rules["epic-client-secret"], Secret: smartSecret, Captures: map[string]string{"client_id": smartClient, "token_endpoint": endpoint}})
@@ -310,7 +311,7 @@ func TestScannedSMARTBackendKey(t *testing.T) {
 		"tls/server.key":    p,
 	})
 	fake := &smartFake{keys: map[string]crypto.PublicKey{smartClient: &key.PublicKey}}
-	srv, pool := fakeTLS(t, fake, "fhir.epic.com")
+	srv, pool := testcert.Server(t, fake, "fhir.epic.com")
 	v := testVerifier(srv, pool, Options{})
 	v.Findings(context.Background(), builtinRules(t), fs, 2)
 	want := map[string]string{"epic/backend.yaml": "live", "tls/server.key": "unknown: no validator"}
@@ -337,7 +338,7 @@ func TestSMARTRedirectNotFollowed(t *testing.T) {
 		}
 		http.Redirect(w, r, "https://evil.example/steal", http.StatusTemporaryRedirect)
 	})
-	srv, pool := fakeTLS(t, h, "fhir.epic.com", "evil.example")
+	srv, pool := testcert.Server(t, h, "fhir.epic.com", "evil.example")
 	v := testVerifier(srv, pool, Options{})
 	for _, rule := range []string{"epic-client-secret", "private-key-pkcs8"} {
 		secret := smartSecret

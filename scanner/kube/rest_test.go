@@ -2,9 +2,6 @@ package kube
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -20,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/testcert"
 )
 
 // listServer answers every list with one empty page, and records the
@@ -121,40 +120,23 @@ func TestKubeconfigMergeAndRelativePaths(t *testing.T) {
 	}
 }
 
-func selfSigned(t *testing.T, cn string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (certPEM, keyPEM []byte, cert *x509.Certificate, key *ecdsa.PrivateKey) {
+// clientCert makes a certificate named cn, for client authentication:
+// a CA of its own when ca is nil, else one ca signs.
+func clientCert(t *testing.T, cn string, ca *testcert.Cert) *testcert.Cert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+	return testcert.New(t, &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true, IsCA: ca == nil}
-	parent, signer := tpl, key
-	if ca != nil {
-		parent, signer = ca, caKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ = x509.ParseCertificate(der)
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), cert, key
+		BasicConstraintsValid: true, IsCA: ca == nil}, nil, ca)
 }
 
 // TestClientCertificateAuth: a user's client certificate (inline data)
 // is presented to a server that asks for one.
 func TestClientCertificateAuth(t *testing.T) {
-	_, _, ca, caKey := selfSigned(t, "test-ca", nil, nil)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	srv := newListServer(t, pool)
-	certPEM, keyPEM, _, _ := selfSigned(t, "sprawl-scanner", ca, caKey)
+	ca := clientCert(t, "test-ca", nil)
+	srv := newListServer(t, ca.Pool())
+	client := clientCert(t, "sprawl-scanner", ca)
+	certPEM, keyPEM := client.CertPEM(), client.KeyPEM(t)
 	b64 := base64.StdEncoding.EncodeToString
 	path := writeFile(t, filepath.Join(t.TempDir(), "config"), config(srv.URL, "    certificate-authority-data: "+srv.caData()+"\n",
 		"    client-certificate-data: "+b64(certPEM)+"\n    client-key-data: "+b64(keyPEM)+"\n    as: auditor\n"), 0o600)

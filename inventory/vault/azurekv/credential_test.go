@@ -2,14 +2,10 @@ package azurekv
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sprawlsec/sprawl/internal/testcert"
 )
 
 var azureEnv = []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
@@ -117,12 +115,10 @@ func TestCredentialClientSecret(t *testing.T) {
 func TestCredentialCertificate(t *testing.T) {
 	isolate(t)
 	e := newEntra(t)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sprawl-test"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
-	der, _ := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	app := testcert.New(t, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sprawl-test"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}, nil, nil)
 	path := filepath.Join(t.TempDir(), "app.pem")
-	_ = os.WriteFile(path, append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})...), 0o600)
+	_ = os.WriteFile(path, append(app.CertPEM(), app.KeyPEM(t)...), 0o600)
 	t.Setenv("AZURE_AUTHORITY_HOST", e.URL)
 	t.Setenv("AZURE_TENANT_ID", "tenant-a")
 	t.Setenv("AZURE_CLIENT_ID", "app-1")
@@ -148,8 +144,7 @@ func TestCredentialCertificate(t *testing.T) {
 	}
 	// The signature verifies with the certificate's key.
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	cert, _ := x509.ParseCertificate(der)
-	if err := cert.CheckSignature(x509.ECDSAWithSHA256, []byte(parts[0]+"."+parts[1]), asn1Sig(sig)); err != nil {
+	if err := app.Cert.CheckSignature(x509.ECDSAWithSHA256, []byte(parts[0]+"."+parts[1]), asn1Sig(sig)); err != nil {
 		t.Errorf("assertion signature: %v", err)
 	}
 }
