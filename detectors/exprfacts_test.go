@@ -40,14 +40,14 @@ func TestCatalogueFacts(t *testing.T) {
 
 func TestWholeSecret(t *testing.T) {
 	for expr, want := range map[string]bool{
-		`(?P<secret>ghp_[A-Za-z0-9]{36})`:                 true,
-		`\b(?P<secret>AKCp[A-Za-z0-9]{68,70})\b`:          true,
-		`(?m)^(?P<secret>[a-z]{8})$`:                      true,
-		`(?:^|[^A-Za-z0-9])(?P<secret>[A-Z]{8})`:          false,
-		`key=(?P<secret>[a-z]{8})`:                        false,
-		`(?P<secret>[a-z]{8})(?P<other>[0-9])`:            false,
-		`(?P<other>[a-z]{8})`:                             false,
-		`(?P<secret>a)|(?P<secret2>b)`:                    false,
+		`(?P<secret>ghp_[A-Za-z0-9]{36})`:                true,
+		`\b(?P<secret>AKCp[A-Za-z0-9]{68,70})\b`:         true,
+		`(?m)^(?P<secret>[a-z]{8})$`:                     true,
+		`(?:^|[^A-Za-z0-9])(?P<secret>[A-Z]{8})`:         false,
+		`key=(?P<secret>[a-z]{8})`:                       false,
+		`(?P<secret>[a-z]{8})(?P<other>[0-9])`:           false,
+		`(?P<other>[a-z]{8})`:                            false,
+		`(?P<secret>a)|(?P<secret2>b)`:                   false,
 		`(?P<secret>-----BEGIN[\s\S]{0,400}?-----END)\b`: true,
 	} {
 		if got := parseWholeSecret(expr); got != want {
