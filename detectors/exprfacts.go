@@ -16,12 +16,13 @@ type exprFacts struct {
 	expr    string
 	blind   bool // latin1Blind(expr)
 	lineMin int  // lineMinLen(expr)
+	whole   bool // wholeSecret(expr)
 }
 
 // ExpressionFacts returns the facts catalogue_gen.go records for expr,
 // for the generator.
-func ExpressionFacts(expr string) (blind bool, lineMin int) {
-	return latin1Blind(expr), parseLineMinLen(expr)
+func ExpressionFacts(expr string) (blind bool, lineMin int, whole bool) {
+	return latin1Blind(expr), parseLineMinLen(expr), parseWholeSecret(expr)
 }
 
 // CatalogueExpressions returns the distinct expressions of rules whose
@@ -80,4 +81,45 @@ func parseLineMinLen(expr string) int {
 		return 0
 	}
 	return max(minMatchLen(re), 0)
+}
+
+// wholeSecret reports whether expr's secret group spans every match of
+// it: the expression is that group, with at most zero-width assertions
+// (\b, ^, $, …) around it. Its matches' bounds are then the secret's,
+// which RE2 finds with its DFAs alone: asked for submatches, it also
+// runs its NFA over each match, which for a long match of a large
+// pattern (an armored PGP key under [\s\S]{0,400}?) costs twenty times
+// the search.
+func wholeSecret(expr string) bool {
+	if f, ok := facts(expr); ok {
+		return f.whole
+	}
+	return parseWholeSecret(expr)
+}
+
+// parseWholeSecret is wholeSecret, derived from expr itself.
+func parseWholeSecret(expr string) bool {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	groups := 0
+	for _, sub := range subs {
+		switch sub.Op {
+		case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+			syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		case syntax.OpCapture:
+			if sub.Name != SecretGroup {
+				return false
+			}
+			groups++
+		default:
+			return false
+		}
+	}
+	return groups == 1
 }

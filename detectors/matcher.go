@@ -349,11 +349,18 @@ func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
 		// No pre-checks: deriving them costs about what a small scan,
 		// the reason to run Go's regexp, saves by them.
 		locs, secretIx = m.goFindAll(ri, re, seg), ix
+		if m.small[ri].whole {
+			secretIx = 0
+		}
 	} else {
 		if !m.mayMatchAnchor(ri, r, seg) || !m.mayMatchRelaxed(ri, r, seg) || r.compile() != nil {
 			return nil
 		}
-		locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+		if r.whole {
+			locs = r.re.FindAllIndex(seg, -1)
+		} else {
+			locs, secretIx = r.re.FindAllSubmatchIndex(seg, -1), r.secretIx
+		}
 	}
 	var out windowMemo
 	for _, loc := range locs {

@@ -369,18 +369,37 @@ func minMatchLen(re *syntax.Regexp) int {
 	return 0 // star, quest, empty-width
 }
 
+// lineScratch is lineLocs's working memory, kept between calls.
+type lineScratch struct {
+	lines  []lineRef
+	joined []byte
+}
+
+// lineRef is one line of a window lineLocs matches.
+type lineRef struct {
+	start, end int // in the window
+	at         int // in joined, for a line matched now; else -1
+	k          memoKey
+	locs       windowMemo
+}
+
+var lineScratchPool = sync.Pool{New: func() any { return new(lineScratch) }}
+
 // lineLocs returns windowLocs(seg) for a line-local pattern (lineLocal),
 // matching only the lines of seg memo does not know, all in one call on
 // those lines joined by newlines.
 func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo) windowMemo {
-	type line struct {
-		start, end int // in seg
-		at         int // in joined, for a line matched now; else -1
-		k          memoKey
-		locs       windowMemo
-	}
-	var lines []line
-	var joined []byte
+	ls := lineScratchPool.Get().(*lineScratch)
+	defer func() {
+		if cap(ls.lines) > 1<<14 || cap(ls.joined) > 1<<20 {
+			return // a huge window's: let it go
+		}
+		clear(ls.lines) // drop the references to locs
+		ls.lines, ls.joined = ls.lines[:0], ls.joined[:0]
+		lineScratchPool.Put(ls)
+	}()
+	lines, joined := ls.lines, ls.joined
+	defer func() { ls.lines, ls.joined = lines, joined }()
 	for s := 0; s <= len(seg); {
 		e := bytes.IndexByte(seg[s:], '\n')
 		if e < 0 {
@@ -389,7 +408,7 @@ func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo
 			e += s
 		}
 		if e-s >= minLen {
-			l := line{start: s, end: e, at: -1, k: memo.key('l', uint32(ri), seg[s:e])}
+			l := lineRef{start: s, end: e, at: -1, k: memo.key('l', uint32(ri), seg[s:e])}
 			if v, ok := memo.get(l.k); ok {
 				l.locs = v.(windowMemo)
 			} else {

@@ -9,6 +9,7 @@ import (
 // slower (measured on 40 MB of Go source: 2.66 s against 0.41 s).
 type regex interface {
 	FindAllSubmatchIndex(b []byte, n int) [][]int
+	FindAllIndex(b []byte, n int) [][]int
 	SubexpIndex(name string) int
 	Match(b []byte) bool
 	MatchString(s string) bool

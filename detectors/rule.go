@@ -89,6 +89,7 @@ type Rule struct {
 	once     sync.Once
 	re       regex
 	secretIx int
+	whole    bool // wholeSecret: the secret is the whole match
 	compErr  error
 	// The context and allow expressions are needed only once the pattern
 	// has matched, which most rules never do in a scan: they compile then.
@@ -117,6 +118,7 @@ func (r *Rule) compile() error {
 			return
 		}
 		r.secretIx = r.re.SubexpIndex(SecretGroup)
+		r.whole = wholeSecret(expr)
 		if r.secretIx < 0 {
 			r.compErr = fmt.Errorf("rule %s: pattern has no (?P<%s>…) group", r.ID, SecretGroup)
 		}

@@ -66,6 +66,7 @@ type smallRegex struct {
 	once     sync.Once
 	re       *regexp.Regexp // nil where the pattern is not for Go's regexp
 	secretIx int
+	whole    bool // wholeSecret: the secret is the whole match
 	blind    bool // latin1Blind: windows with non-ASCII bytes may run too
 	// rent is how long Go's regexp may run this rule's windows in all
 	// (engineAuto); spent is how long it has, on bytes bytes.
@@ -96,6 +97,7 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
 		}
 		s.rent = min(max(goRegexRent*time.Since(start), goRegexMinRent), goRegexMaxRent)
 		s.blind = blindExpr(expr)
+		s.whole = wholeSecret(expr)
 		if s.secretIx = re.SubexpIndex(SecretGroup); s.secretIx >= 0 {
 			s.re = re
 		}
@@ -117,16 +119,20 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
 // Under engineAuto the time is charged to the rule's rent.
 func (m *Matcher) goFindAll(ri int32, re *regexp.Regexp, seg []byte) [][]int {
 	seg = latin1View(seg)
+	find := re.FindAllSubmatchIndex
+	if m.small[ri].whole {
+		find = re.FindAllIndex
+	}
 	if m.engine != engineAuto {
 		if !re.Match(seg) {
 			return nil
 		}
-		return re.FindAllSubmatchIndex(seg, -1)
+		return find(seg, -1)
 	}
 	start := time.Now()
 	var locs [][]int
 	if re.Match(seg) {
-		locs = re.FindAllSubmatchIndex(seg, -1)
+		locs = find(seg, -1)
 	}
 	s := &m.small[ri]
 	s.spent.Add(int64(time.Since(start)))

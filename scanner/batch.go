@@ -95,20 +95,10 @@ func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 			return nil, fmt.Errorf("%w: cat-file: cannot ask for %q", ErrGit, r)
 		}
 	}
-	b := &batch{cmd: cmd, writeErr: make(chan error, 1), stderr: boundedbuf.Buffer{Max: 4096}}
-	stdin, err := cmd.StdinPipe()
+	b, stdin, err := startBatchInput(cmd)
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = &b.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGit, err)
-	}
-	widenPipe(stdout)
 	go func() {
 		w := bufio.NewWriter(stdin)
 		var e error
@@ -123,8 +113,30 @@ func startBatch(cmd *exec.Cmd, requests []string) (*batch, error) {
 		stdin.Close()
 		b.writeErr <- e
 	}()
-	b.out = bufio.NewReaderSize(stdout, 1<<20)
 	return b, nil
+}
+
+// startBatchInput starts cmd (a cat-file --batch) and returns its input,
+// which the caller writes requests to and closes, then sends what
+// writing them returned on b.writeErr (once, always: finish waits for
+// it).
+func startBatchInput(cmd *exec.Cmd) (*batch, io.WriteCloser, error) {
+	b := &batch{cmd: cmd, writeErr: make(chan error, 1), stderr: boundedbuf.Buffer{Max: 4096}}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = &b.stderr
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrGit, err)
+	}
+	widenPipe(stdout)
+	b.out = bufio.NewReaderSize(stdout, 1<<20)
+	return b, stdin, nil
 }
 
 // finish waits for git; after an error of the caller's it stops git

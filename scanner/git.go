@@ -221,7 +221,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if incremental {
 		// The blobs to read are the ones the range's commits introduced,
 		// which only the log pass knows.
-		if err := g.readLog(ctx, revs); err != nil {
+		if err := g.readLog(ctx, revs, nil); err != nil {
 			return err
 		}
 		blobs := map[oid]string{}
@@ -285,7 +285,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		// while cat-file holds its pack windows and index: one after the
 		// other, the scan's memory is the larger of the two, not their
 		// sum.
-		if err := g.readLog(ctx, revs); err != nil {
+		if err := g.readLog(ctx, revs, nil); err != nil {
 			return err
 		}
 		if err := read(ctx); err != nil {
@@ -293,7 +293,7 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		}
 	} else {
 		eg, ectx := errgroup.WithContext(ctx)
-		eg.Go(func() error { return g.readLog(ectx, revs) })
+		eg.Go(func() error { return g.readLog(ectx, revs, nil) })
 		eg.Go(func() error { return read(ectx) })
 		if err := eg.Wait(); err != nil {
 			return err
@@ -368,26 +368,48 @@ func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk
 		}
 	}
 	var missing, absent []oid
-	eg.Go(func() error {
-		if err := g.readLog(ectx, revs); err != nil {
-			return err
-		}
-		return g.readMessages(ectx, send())
-	})
-	eg.Go(func() error {
-		// Its own interner: the log pass uses the shared one meanwhile.
-		blobs, order, abs, err := g.reachableBlobs(ectx, revs, interner{})
+	if stream := g.streamable(ctx, revs); stream != nil {
+		// One tree walk: the log pass asks cat-file for each blob as it
+		// meets it, and the blobs are scanned while it goes on.
+		q, err := g.startBlobStream(ctx, stream)
 		if err != nil {
 			return err
 		}
-		absent = abs
-		g.BlobsSeen = len(blobs) + len(absent)
-		if len(blobs) == 0 {
-			return nil
-		}
-		missing, err = g.readBlobs(ectx, blobs, g.packOrder(ectx, order), send())
-		return err
-	})
+		eg.Go(func() error {
+			err := g.readLog(ectx, revs, q.ask)
+			q.close()
+			if err != nil {
+				return err
+			}
+			return g.readMessages(ectx, send())
+		})
+		eg.Go(func() error {
+			var err error
+			missing, err = q.read(ectx, send())
+			return err
+		})
+	} else {
+		eg.Go(func() error {
+			if err := g.readLog(ectx, revs, nil); err != nil {
+				return err
+			}
+			return g.readMessages(ectx, send())
+		})
+		eg.Go(func() error {
+			// Its own interner: the log pass uses the shared one meanwhile.
+			blobs, order, abs, err := g.reachableBlobs(ectx, revs, interner{})
+			if err != nil {
+				return err
+			}
+			absent = abs
+			g.BlobsSeen = len(blobs) + len(absent)
+			if len(blobs) == 0 {
+				return nil
+			}
+			missing, err = g.readBlobs(ectx, blobs, g.packOrder(ectx, order), send())
+			return err
+		})
+	}
 	waited := make(chan error, 1)
 	go func() {
 		waited <- eg.Wait()
@@ -519,7 +541,11 @@ func (g *GitSource) reachableBlobs(ctx context.Context, revs []string, names int
 
 // readLog records, for every blob the selected commits introduce, which
 // commits and paths introduced it, oldest first.
-func (g *GitSource) readLog(ctx context.Context, revs []string) error {
+// newBlob, when not nil, is called with each blob (symbolic links'
+// included) the first time the pass meets it, and the path it met it
+// at, from this goroutine, as the pass goes: the blob stream can start on
+// it before the pass is done (see streamed).
+func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid, string)) error {
 	// -c: a merge lists only the paths whose result differs from every
 	// parent (a conflict resolution, an "evil" merge), which is all a
 	// merge can introduce; -m would diff it against each parent and list
@@ -584,15 +610,26 @@ func (g *GitSource) readLog(ctx context.Context, revs []string) error {
 			case bytes.Count(status, []byte("D")) == len(status):
 				return nil // deleted by a merge: nothing introduced
 			}
-			if bytes.HasPrefix(mode, []byte("160000")) || bytes.HasPrefix(mode, []byte("120000")) {
-				return nil // submodule commit or symlink target
+			if bytes.HasPrefix(mode, []byte("160000")) {
+				return nil // submodule commit
 			}
 			id, ok := parseOID(newID)
 			if !ok {
 				return nil
 			}
 			path := names.internBytes(tok)
+			if bytes.HasPrefix(mode, []byte("120000")) {
+				// A symbolic link's target: read (rev-list lists it too)
+				// but not attributed, as a blob only a tag points at.
+				if newBlob != nil {
+					newBlob(id, path)
+				}
+				return nil
+			}
 			ins := g.intro[id]
+			if len(ins) == 0 && newBlob != nil {
+				newBlob(id, path)
+			}
 			for _, in := range ins {
 				if in.path == path {
 					return nil

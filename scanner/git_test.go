@@ -33,7 +33,14 @@ func newGitRepo(t *testing.T) *gitRepo {
 
 func (r *gitRepo) git(args ...string) string {
 	r.t.Helper()
+	return r.gitIn("", args...)
+}
+
+// gitIn is git with stdin on its standard input.
+func (r *gitRepo) gitIn(stdin string, args ...string) string {
+	r.t.Helper()
 	cmd := exec.Command("git", append([]string{"-C", r.dir}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(),
 		"GIT_AUTHOR_NAME=Ada Dev", "GIT_AUTHOR_EMAIL=ada@dev.invalid",
 		"GIT_COMMITTER_NAME=Ada Dev", "GIT_COMMITTER_EMAIL=ada@dev.invalid",
@@ -186,16 +193,86 @@ func TestGitHistory(t *testing.T) {
 	}
 }
 
-// eachPipeline runs a full-history check through both ways of running
-// git's passes: every pass as early as it can (a small repository) and
-// one after the other (a repository past overlapObjects).
+// eachPipeline runs a full-history check through every way of running
+// git's passes: one tree walk feeding the blob stream (a small
+// repository, streamed), the blob listing beside the log pass (a small
+// repository streamable turns down), and one after the other (a
+// repository past overlapObjects).
 func eachPipeline(t *testing.T, check func(t *testing.T)) {
-	t.Run("overlapped", check)
+	t.Run("streamed", check)
+	t.Run("listed", func(t *testing.T) {
+		defer func(s bool) { streamLog = s }(streamLog)
+		streamLog = false
+		check(t)
+	})
 	t.Run("sequential", func(t *testing.T) {
 		defer func(n int) { overlapObjects = n }(overlapObjects)
 		overlapObjects = -1
 		check(t)
 	})
+}
+
+// TestGitStreamedChoice: a small repository's history is read with one
+// tree walk unless its refs lead to something a log does not walk (a tag
+// on a blob), it is a partial clone, or its packs are larger than the
+// bound; the blobs only rev-list reaches (a tagged blob, a symbolic
+// link's target) are scanned either way.
+func TestGitStreamedChoice(t *testing.T) {
+	r := newGitRepo(t)
+	inLink, inTagged := testToken(701), testToken(702)
+	r.write("README.md", "hello\n")
+	if err := os.Symlink("GITHUB_TOKEN="+inLink, filepath.Join(r.dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("init")
+	ctx := context.Background()
+	src := &GitSource{Path: r.dir}
+	if src.streamable(ctx, []string{"--all"}) == nil {
+		t.Error("a plain repository is not streamed")
+	}
+	defer func(n int64) { streamPackMax = n }(streamPackMax)
+	r.git("gc", "-q")
+	streamPackMax = 10
+	if src.streamable(ctx, []string{"--all"}) != nil {
+		t.Error("packs past streamPackMax are streamed")
+	}
+	streamPackMax = 64 << 20
+
+	// secrets checks that a full scan finds want, in every pipeline.
+	secrets := func(want ...string) {
+		t.Helper()
+		slices.Sort(want)
+		eachPipeline(t, func(t *testing.T) {
+			res, err := testEngine(t).Run(ctx, &GitSource{Path: r.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.Secret)
+			}
+			slices.Sort(got)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("secrets (-want +got):\n%s", d)
+			}
+		})
+	}
+	secrets(inLink)
+
+	blob := r.gitIn("GITHUB_TOKEN="+inTagged+"\n", "hash-object", "-w", "--stdin")
+	r.git("tag", "loose-blob", blob)
+	if src.streamable(ctx, []string{"--all"}) != nil {
+		t.Error("a tag on a blob is streamed")
+	}
+	if src.streamable(ctx, []string{"main"}) == nil {
+		t.Error("main alone is not streamed")
+	}
+	secrets(inLink, inTagged)
+	r.git("tag", "-d", "loose-blob")
+	r.git("config", "remote.origin.promisor", "true")
+	if src.streamable(ctx, []string{"--all"}) != nil {
+		t.Error("a partial clone is streamed")
+	}
 }
 
 // TestGitSameSecretOnce: a secret that stays in a file across many

@@ -47,8 +47,8 @@ func Source(rules []*detectors.Rule) ([]byte, error) {
 	b.WriteString("// exprFacts), sorted by expression.\n")
 	fmt.Fprintf(&b, "var catalogueFacts = [%d]exprFacts{\n", len(exprs))
 	for _, e := range exprs {
-		blind, lineMin := detectors.ExpressionFacts(e)
-		fmt.Fprintf(&b, "{%s, %t, %d},\n", quote(e), blind, lineMin)
+		blind, lineMin, whole := detectors.ExpressionFacts(e)
+		fmt.Fprintf(&b, "{%s, %t, %d, %t},\n", quote(e), blind, lineMin, whole)
 	}
 	b.WriteString("}\n")
 	out, err := format.Source(b.Bytes())
