@@ -83,11 +83,11 @@ a disabled or changed rule) is reported as a finding of its own
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
-			p.gate = gv
+			p.Gate = gv
 			path := target
 			if local == "" {
 				// A URL may carry credentials (user:password, a token as
@@ -147,14 +147,14 @@ func newScanStagedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
 			src.MaxFileSize = s.maxFileSize
 			// With the rules, only the regions of each file around its
 			// added lines are matched.
-			src.Rules = p.engine.Matcher.Rules()
+			src.Rules = p.Engine.Matcher.Rules()
 			err = p.scanAndReport(cmd, src)
 			if errors.Is(err, errFindings) && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")
