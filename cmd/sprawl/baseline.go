@@ -50,12 +50,12 @@ A baseline holds fingerprints, never secrets, and always every finding:
 				return err
 			}
 			s.Baseline = "" // never filter the baseline through itself
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
-			p.engine.AggregateAfter = -1 // a baseline lists every finding it accepts
-			var src scanner.Source = &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
+			p.Engine.AggregateAfter = -1 // a baseline lists every finding it accepts
+			var src scanner.Source = &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.Engine.ExcludePath}
 			if history, _ := cmd.Flags().GetBool("git"); history {
 				g := &scanner.GitSource{Path: path, MaxFileSize: s.maxFileSize}
 				if err := g.CheckRepo(cmd.Context()); err != nil {

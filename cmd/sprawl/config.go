@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,10 +90,10 @@ type settings struct {
 	files gate.PolicyReader
 	// warn prints a warning on stderr.
 	warn func(format string, args ...any)
+	// stderr is the command's standard error.
+	stderr io.Writer
 	// candidates are the config files looked for (or the one named).
 	candidates []string
-	// overrides are the built-in rules custom rules replaced (loadRules).
-	overrides []ruleOverride
 	// sources say where each setting's value came from, for config show:
 	// "default", "flag --x", "env SPRAWL_X", "file PATH", or how it was
 	// inferred.
@@ -171,7 +172,7 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 	}
 
 	stderr := cmd.ErrOrStderr()
-	s := &settings{files: gate.PolicyReader{Gate: gv}, warn: func(format string, args ...any) {
+	s := &settings{files: gate.PolicyReader{Gate: gv}, stderr: stderr, warn: func(format string, args ...any) {
 		fmt.Fprintf(stderr, "sprawl: warning: "+format+"\n", args...)
 	}}
 	path := v.GetString("config")

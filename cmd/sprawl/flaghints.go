@@ -4,10 +4,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sprawlsec/sprawl/internal/pipeline"
 )
 
 // migrationDoc is where each hint points for the full table.
-const migrationDoc = "docs/migrating.md"
+const migrationDoc = pipeline.MigrationDoc
 
 // flagHints answers flags of gitleaks and TruffleHog, which people coming
 // from those tools type by habit, with what sprawl does instead. Keys are

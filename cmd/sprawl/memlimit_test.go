@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/sprawlsec/sprawl/internal/startgc"
 )
 
 // A full-history scan runs under historyMemoryLimit (the process tree's
@@ -29,7 +31,7 @@ func TestHistoryScanSetsSoftMemoryLimit(t *testing.T) {
 
 	restore := func() {
 		debug.SetMemoryLimit(math.MaxInt64)
-		gcState.limit = math.MaxInt64
+		startgc.SoftMemoryLimit(math.MaxInt64)
 	}
 	restore()
 	t.Cleanup(restore)

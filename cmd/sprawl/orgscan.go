@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/pipeline"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner/forge"
@@ -50,7 +51,7 @@ func (s *syncWriter) Printf(format string, args ...any) {
 // output and exit codes. The scan itself is inventory/orgscan's Runner.
 type orgScan struct {
 	cmd      *cobra.Command
-	p        *pipeline
+	p        *scanRun
 	provider string // "github", "gitlab"
 	dsn      string // "" without --inventory
 	cacheDir string
@@ -61,7 +62,7 @@ type orgScan struct {
 
 	store inventory.Store // the one inventory handle of the run, nil without --inventory
 	key   []byte
-	ver   *verifier // with --verify and --inventory: verifies before recording
+	ver   *pipeline.Verifier // with --verify and --inventory: verifies before recording
 	bar   *progress
 	// progress counts for the bar
 	done, blobs, findings, total int
@@ -75,7 +76,7 @@ func newOrgScan(cmd *cobra.Command, provider string) (*orgScan, error) {
 	if includeSuppressed(cmd) {
 		return nil, usageErr("--include-suppressed is not supported by %s scans yet; scan a clone with 'sprawl scan git --include-suppressed'", provider)
 	}
-	p, err := newPipeline(s)
+	p, err := newScanRun(s)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (o *orgScan) run(ctx context.Context, prov orgscan.Provider, what string, s
 	forks, _ := o.cmd.Flags().GetBool("forks")
 	archived, _ := o.cmd.Flags().GetBool("archived")
 	opts := orgscan.Options{
-		Key: o.key, Actor: actorName(""), Rules: o.p.rules, Engine: o.p.engine, MaxFileSize: o.p.s.maxFileSize,
+		Key: o.key, Actor: actorName(""), Rules: o.p.Rules, Engine: o.p.Engine, MaxFileSize: o.p.s.maxFileSize,
 		CacheDir: o.cacheDir, Concurrency: o.conc, Workers: o.p.s.Workers, Full: o.full, Forks: forks, Archived: archived,
 		Events: o.event,
 	}
@@ -190,12 +191,12 @@ func (o *orgScan) verified(outcomes []orgscan.Outcome) {
 			total += c
 		}
 	}
-	o.ver.save(o.cmd, o.p.s.Quiet)
+	o.ver.Save(o.cmd.ErrOrStderr(), o.p.s.Quiet)
 	if total > 0 && !o.p.s.Quiet {
-		o.stderr.Printf("%s\n", verifiedLine(total, n))
+		o.stderr.Printf("%s\n", pipeline.VerifiedLine(total, n))
 	}
 	if total > 0 && o.p.s.Verbose {
-		o.ver.hostStats(o.cmd)
+		o.ver.HostStats(o.cmd.ErrOrStderr())
 	}
 }
 
@@ -289,8 +290,8 @@ func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, s
 	sum := orgscan.Summarize(res.Outcomes, res.CI)
 	all := orgscan.Findings(res.Outcomes, res.CI)
 	suppressed := 0
-	if o.p.baseline != nil {
-		all, suppressed = o.p.baseline.Filter(all)
+	if o.p.Baseline != nil {
+		all, suppressed = o.p.Baseline.Filter(all)
 	}
 	if o.store != nil {
 		kept, n, err := suppressIn(ctx, o.store, o.key, all)
@@ -326,7 +327,7 @@ func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, s
 		}
 		fmt.Fprintln(o.stderr.w, b.String())
 	}
-	if o.p.failing(all) {
+	if o.p.Failing(all) {
 		return errFindings
 	}
 	if sum.Repositories > 0 && sum.Skipped == sum.Repositories {

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,10 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/pipeline"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
-	"github.com/sprawlsec/sprawl/scanner/gate"
 )
 
 func newScanCmd() *cobra.Command {
@@ -83,11 +83,11 @@ func newScanDirCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
-			src := &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.engine.ExcludePath}
+			src := &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.Engine.ExcludePath}
 			return p.scanAndReport(cmd, src)
 		},
 	}
@@ -105,7 +105,7 @@ func newScanStdinCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
@@ -119,264 +119,108 @@ func newScanStdinCmd() *cobra.Command {
 	return c
 }
 
-// pipeline is a configured matcher and engine plus the settings that
-// shape output.
-type pipeline struct {
-	s        *settings
-	rules    []*detectors.Rule
-	engine   *scanner.Engine
-	baseline *scanner.Baseline
-	// gate, when set, makes the scan report the ways its range widens
-	// the policy (see policyFindings).
-	gate *gate.View
-	// suppressed are the candidates the last scan suppressed, with the
-	// reason, kept with --include-suppressed or --verbose.
-	suppressed []scanner.Finding
+// scanRun is a scan's pipeline with the settings of the command that
+// runs it: the command reads its flags and prints its results.
+type scanRun struct {
+	*pipeline.Pipeline
+	s *settings
 }
 
-func newPipeline(s *settings) (*pipeline, error) {
-	rules, err := loadRules(s)
+// newScanRun builds the pipeline the settings describe.
+func newScanRun(s *settings) (*scanRun, error) {
+	p, err := pipeline.New(s.pipelineConfig())
 	if err != nil {
-		return nil, err
+		return nil, exitErr(err)
 	}
-	m, err := detectors.NewMatcher(rules, detectors.Allowlist{
-		Regexes: s.Allowlist.Regexes, Stopwords: s.Allowlist.Stopwords, Values: s.Allowlist.Values,
-	})
-	if err != nil {
-		return nil, usageErr("config %s: %v", s.configPath, err)
-	}
-	exclude, err := scanner.PathMatcher(s.Allowlist.Paths)
-	if err != nil {
-		return nil, usageErr("config %s: %v", s.configPath, err)
-	}
-	p := &pipeline{s: s, rules: rules, engine: &scanner.Engine{
-		Matcher: m, Workers: s.Workers, ExcludePath: exclude, FingerprintKey: []byte(s.FPKey),
-	}}
-	if s.Baseline != "" {
-		if p.baseline, err = s.readBaseline(); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return &scanRun{Pipeline: p, s: s}, nil
 }
 
-// loadRules returns the built-in catalogue with the user's rule files
-// merged in and disabled rules removed. Every user rule is validated; a
-// rule that replaces a built-in one must say override: true, and each
-// replacement is kept in s.overrides for the summary.
+// pipelineConfig is the pipeline's part of the settings.
+func (s *settings) pipelineConfig() pipeline.Config {
+	return pipeline.Config{
+		RuleFiles: s.Rules, DisableRules: s.DisableRules,
+		Allowlist: detectors.Allowlist{
+			Regexes: s.Allowlist.Regexes, Stopwords: s.Allowlist.Stopwords, Values: s.Allowlist.Values,
+		},
+		AllowPaths: s.Allowlist.Paths, Workers: s.Workers, FingerprintKey: s.FPKey,
+		BaselineFile: s.Baseline, FailOn: s.failOn,
+		ConfigPath: s.configPath, UserConfig: s.origin == originUser, Candidates: s.candidates,
+		RepoTree: s.repoTree, RulesFromRepo: s.rulesFromRepo, BaselineFromRepo: s.baselineFromRepo,
+		Files: s.files, Warn: s.warn, Log: s.stderr, Quiet: s.Quiet, Verbose: s.Verbose,
+		Progress: termProgress{w: s.stderr, quiet: s.Quiet},
+	}
+}
+
+// loadRules returns the rules a scan with these settings uses.
 func loadRules(s *settings) ([]*detectors.Rule, error) {
-	rules, err := detectors.Builtin()
-	if err != nil {
-		return nil, failure(fmt.Errorf("built-in rules: %w", err))
-	}
-	for _, path := range s.Rules {
-		if s.origin == originUser && s.configPath != "" && !filepath.IsAbs(path) {
-			if _, err := os.Stat(path); err != nil {
-				path = filepath.Join(filepath.Dir(s.configPath), path)
-			}
-		}
-		extra, err := s.loadRuleFiles(path)
-		if err != nil {
-			return nil, err
-		}
-		merged, replaced, err := detectors.Merge(rules, extra)
-		if err != nil {
-			return nil, usageErr("rule file %s: %v", s.files.Name(path), err)
-		}
-		rules = merged
-		for _, id := range replaced {
-			s.overrides = append(s.overrides, ruleOverride{id: id, file: s.files.Name(path)})
-		}
-	}
-	if rules, err = detectors.Disable(rules, s.DisableRules); err != nil {
-		return nil, usageErr("config %s: %v", s.configPath, err)
-	}
-	return rules, nil
+	rules, _, err := pipeline.LoadRules(s.pipelineConfig())
+	return rules, exitErr(err)
 }
 
-// ruleOverride records a custom rule that replaced a built-in one.
-type ruleOverride struct{ id, file string }
-
-// loadRuleFiles reads and validates the rule files path names. Rule files
-// a repository's config names must stay inside its tree, symbolic links
-// resolved; one that does not is skipped with a warning.
-func (s *settings) loadRuleFiles(path string) ([]*detectors.Rule, error) {
-	files, err := s.files.RuleFiles(path)
-	if err != nil {
-		return nil, usageErr("%v", err)
+// exitErr gives an error from package pipeline its exit code: one that
+// has a code already keeps it, a pipeline.UsageError gets 2, any other 3.
+func exitErr(err error) error {
+	var ue *pipeline.UsageError
+	if errors.As(err, &ue) && !errors.As(err, new(*exitError)) {
+		return &exitError{exitUsage, err}
 	}
-	var all []*detectors.Rule
-	for _, f := range files {
-		if s.rulesFromRepo && !s.files.Inside(s.repoTree, f) {
-			s.warn("%s: ignoring rule file %s: it leads outside the directory of the config file found in the scanned content", s.files.Name(s.configPath), f)
-			continue
-		}
-		data, err := s.files.Read(f)
-		if err != nil {
-			return nil, usageErr("%v: %v", detectors.ErrRuleFile, err)
-		}
-		rs, err := detectors.ParseRules(data, s.files.Name(f))
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		for _, r := range rs {
-			if err := r.Validate(); err != nil {
-				return nil, usageErr("rule file %s: %v", s.files.Name(f), err)
-			}
-		}
-		all = append(all, rs...)
-	}
-	return all, nil
+	return failure(err)
 }
 
-// readBaseline reads the baseline the settings name: a repository's own
-// only inside its tree, and in a gate as of the base revision.
-func (s *settings) readBaseline() (*scanner.Baseline, error) {
-	if s.baselineFromRepo && !s.files.Inside(s.repoTree, s.Baseline) {
-		s.warn("%s: ignoring baseline %s: it leads outside the directory of the config file found in the scanned content", s.files.Name(s.configPath), s.Baseline)
-		return nil, nil
+// scan runs the pipeline on src with the inventory and verification the
+// command's flags ask for.
+func (p *scanRun) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result, int, error) {
+	o := pipeline.ScanOptions{Trace: p.traceSuppressed(cmd)}
+	if dsn, _ := cmd.Flags().GetString("inventory"); dsn != "" {
+		o.Inventory = dsnInventory(dsn)
+		o.Verify = func() (*pipeline.Verify, error) {
+			if !verifyOn(cmd) {
+				return nil, nil
+			}
+			results, err := verifyResults(cmd)
+			if err != nil {
+				return nil, err
+			}
+			return verification(cmd, results), nil
+		}
 	}
-	if s.files.MissingAtBase(s.Baseline) {
-		s.warn("baseline %s does not exist as of %s; the range adds it, so its entries are changes under review", s.Baseline, s.files.Gate.BaseName)
-		return nil, nil
-	}
-	data, err := s.files.Read(s.Baseline)
-	if err != nil {
-		return nil, usageErr("%v: %v", scanner.ErrBaseline, err)
-	}
-	b, err := scanner.ParseBaseline(data, s.files.Name(s.Baseline))
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	return b, nil
+	res, n, err := p.Scan(cmd.Context(), src, o)
+	return res, n, exitErr(err)
 }
 
-// scan runs the engine and applies the baseline.
-func (p *pipeline) scan(cmd *cobra.Command, src scanner.Source) (scanner.Result, int, error) {
-	unit := "files"
-	if src.Kind() == "git" {
-		unit = "blobs"
-	}
-	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, "scanning", -1, "bytes")
-	p.engine.Progress = bar.scanStats(unit)
-	dsn, _ := cmd.Flags().GetString("inventory")
-	// The inventory records every secret, also those an aggregate
-	// finding stands for in the report.
-	p.engine.KeepAggregated = dsn != ""
-	p.engine.Accept = nil
-	p.suppressed = nil
-	trace := p.traceSuppressed(cmd)
-	if trace {
-		p.engine.KeepAllowed, p.engine.KeepDropped = true, true
-	}
-	if dsn != "" {
-		p.engine.KeepAllowed = true // recorded as silenced locations
-	}
-	if p.baseline != nil && dsn == "" {
-		// Before aggregation: an aggregate must never hide a new secret
-		// among accepted ones. (With an inventory every finding is kept
-		// and the baseline applied below, after the inventory recorded
-		// them all.)
-		p.engine.Accept = func(f *scanner.Finding) bool {
-			in := p.baseline.Contains(*f)
-			if in && trace {
-				p.noteSuppressed(suppressedBaseline, *f)
-			}
-			return in
-		}
-	}
-	res, err := p.engine.Run(cmd.Context(), src)
-	bar.finish()
-	p.engine.Progress = nil
-	if err != nil {
-		return res, 0, failure(err)
-	}
-	suppressed := res.Stats.Accepted
-	if trace {
-		p.noteEngineSuppressed(src, res)
-	}
-	if dsn != "" {
-		all := res
-		if len(res.Aggregated) > 0 {
-			all.Findings = append(slices.Clip(res.Findings), res.Aggregated...)
-			for i := range all.Findings {
-				all.Findings[i].Count = 0
-			}
-		}
-		res.Aggregated = nil
-		if err := p.verifyForInventory(cmd, all.Findings); err != nil {
-			return res, 0, err
-		}
-		bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("recording %d findings in the inventory", len(all.Findings)), -1, "")
-		bar.tick()
-		sum, err := recordScan(cmd.Context(), dsn, src.Kind(), src.Root(), withSilenced(src, all), recordOptions(src, p.rules))
-		bar.finish()
-		if err != nil {
-			return res, 0, err
-		}
-		if !p.s.Quiet {
-			fmt.Fprintln(cmd.ErrOrStderr(), sum)
-		}
-		// The baseline, a .gitleaksignore and the secrets the inventory
-		// accepts are applied to all of the findings, then what is left is
-		// aggregated again.
-		kept := all.Findings
-		if p.baseline != nil {
-			var n int
-			before := kept
-			kept, n = p.baseline.Filter(kept)
-			suppressed += n
-			p.noteRemoved(suppressedBaseline, before, kept)
-		}
-		before := kept
-		if kept, err = migrationFilter(cmd, p, src.Root(), kept); err != nil {
-			return res, 0, err
-		}
-		p.noteRemoved(suppressedIgnore, before, kept)
-		before = kept
-		kept, n, err := inventorySuppress(cmd.Context(), dsn, kept)
-		if err != nil {
-			return res, 0, err
-		}
-		p.noteRemoved(suppressedInventory, before, kept)
-		res.Findings, res.Stats.Aggregated = scanner.Aggregate(kept, p.engine.AggregateAfter)
-		suppressed += n
-		// The inventory knows secrets by its own keyed fingerprint; the
-		// "fingerprint" field stays the baseline's, which committed
-		// baselines on other machines key on.
-		key, err := inventoryKey()
-		if err != nil {
-			return res, 0, err
-		}
-		for i := range res.Findings {
-			res.Findings[i].InventoryFingerprint = scanner.Fingerprint(key, res.Findings[i].Secret)
-		}
-	} else {
-		before := res.Findings
-		if res.Findings, err = migrationFilter(cmd, p, src.Root(), res.Findings); err != nil {
-			return res, 0, err
-		}
-		p.noteRemoved(suppressedIgnore, before, res.Findings)
-	}
-	for i := range res.Findings {
-		if res.Findings[i].Source == "" { // a git scan marks commit-message findings
-			res.Findings[i].Source = src.Kind()
-		}
-		res.Findings[i].Root = src.Root()
-	}
-	for i := range p.suppressed {
-		if p.suppressed[i].Source == "" {
-			p.suppressed[i].Source = src.Kind()
-		}
-		p.suppressed[i].Root = src.Root()
-	}
-	sortSuppressed(p.suppressed)
-	return res, suppressed, nil
+// dsnInventory is the inventory a DSN names, opened for each step.
+type dsnInventory string
+
+func (d dsnInventory) Record(ctx context.Context, src scanner.Source, res scanner.Result, rules []*detectors.Rule) (string, error) {
+	return recordScan(ctx, string(d), src.Kind(), src.Root(), res, recordOptions(src, rules))
 }
 
-func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
-	if p.gate != nil {
-		p.engine.KeepAllowed = true
+func (d dsnInventory) Suppress(ctx context.Context, fs []scanner.Finding) ([]scanner.Finding, int, error) {
+	return inventorySuppress(ctx, string(d), fs)
+}
+
+func (d dsnInventory) Key() ([]byte, error) { return inventoryKey() }
+
+// termProgress draws a pipeline's progress on w (see newProgress).
+type termProgress struct {
+	w     io.Writer
+	quiet bool
+}
+
+func (t termProgress) Scan(unit string) (func(scanner.Stats), func()) {
+	bar := newProgress(t.w, t.quiet, "scanning", -1, "bytes")
+	return bar.scanStats(unit), bar.finish
+}
+
+func (t termProgress) Step(desc string) func() {
+	bar := newProgress(t.w, t.quiet, desc, -1, "")
+	bar.tick()
+	return bar.finish
+}
+
+func (p *scanRun) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
+	if p.Gate != nil {
+		p.Engine.KeepAllowed = true
 	}
 	res, baselined, err := p.scan(cmd, src)
 	if err != nil {
@@ -385,8 +229,8 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	if res.Findings, err = p.verifyFindings(cmd, res.Findings); err != nil {
 		return err
 	}
-	if res.Findings, err = p.policyFindings(src, res); err != nil {
-		return err
+	if res.Findings, err = p.PolicyFindings(src, res); err != nil {
+		return failure(err)
 	}
 	if err := p.report(cmd, src.Root(), p.withSuppressed(cmd, res.Findings), res.Stats.Errors); err != nil {
 		return err
@@ -394,22 +238,10 @@ func (p *pipeline) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
 	p.listSuppressed(cmd.ErrOrStderr())
 	p.policySummary(cmd.ErrOrStderr())
-	if p.failing(res.Findings) {
+	if p.Failing(res.Findings) {
 		return errFindings
 	}
 	return incomplete(res.Stats.Errors)
-}
-
-// failing says whether findings fail the run (exit 1): one at --fail-on
-// or above that no provider said is revoked, or a widened policy, which
-// fails a gate whatever --fail-on says.
-func (p *pipeline) failing(fs []scanner.Finding) bool {
-	for _, f := range fs {
-		if f.Severity >= p.s.failOn && !revoked(f) || f.RuleID == gate.ConfigChangeRule {
-			return true
-		}
-	}
-	return false
 }
 
 // incomplete fails a run with unreadable items (exit 3): an incomplete
@@ -436,58 +268,28 @@ func newRateLimiter(cmd *cobra.Command, quiet bool, notify func(format string, a
 	}}, nil
 }
 
-// policyFindings adds to res's findings, in a gate, one finding per way
-// the range widens the policy: config, baseline, rule files, and inline
-// allow comments the range added.
-func (p *pipeline) policyFindings(src scanner.Source, res scanner.Result) ([]scanner.Finding, error) {
-	if p.gate == nil {
-		return res.Findings, nil
-	}
-	extra, err := p.gate.PolicyChanges(p.s.Baseline, p.s.Rules, p.s.candidates)
-	if err != nil {
-		return nil, failure(fmt.Errorf("compare the policy with %s: %w", p.gate.BaseName, err))
-	}
-	allowed := res.Allowed
-	if fin, ok := src.(scanner.Finisher); ok && len(allowed) > 0 {
-		allowed = fin.Finish(allowed)
-	}
-	allows, err := p.gate.NewAllows(p.engine, p.baseline, allowed)
-	if err != nil {
-		return nil, failure(fmt.Errorf("compare inline allow comments with %s: %w", p.gate.BaseName, err))
-	}
-	extra = append(extra, allows...)
-	for i := range extra {
-		extra[i].Source = src.Kind()
-		extra[i].Root = src.Root()
-	}
-	if len(extra) > 0 {
-		p.rules = append(p.rules, gate.ConfigChangeRuleInfo)
-	}
-	return append(res.Findings, extra...), nil
-}
-
 // policySummary names, after the summary line, each built-in rule a
 // custom rule replaced.
-func (p *pipeline) policySummary(w io.Writer) {
+func (p *scanRun) policySummary(w io.Writer) {
 	if p.s.Quiet {
 		return
 	}
-	for _, o := range p.s.overrides {
-		fmt.Fprintf(w, "sprawl: built-in rule %s is overridden by %s\n", o.id, o.file)
+	for _, o := range p.Overrides {
+		fmt.Fprintf(w, "sprawl: built-in rule %s is overridden by %s\n", o.ID, o.File)
 	}
 }
 
 // report writes findings in the chosen format to the chosen place. The
 // output file is opened only now, after the scan succeeded, and written
 // through (never replaced), so FIFOs, symlinks and /dev/null work.
-func (p *pipeline) report(cmd *cobra.Command, root string, fs []scanner.Finding, unreadable int) error {
+func (p *scanRun) report(cmd *cobra.Command, root string, fs []scanner.Finding, unreadable int) error {
 	width := 0
 	if p.s.Output == "" || p.s.Output == "-" {
 		width = tableWidth(cmd.OutOrStdout())
 	}
 	rep, err := reports.New(p.s.Format, reports.Options{
 		ShowSecrets: p.s.ShowSecrets, ToolName: "sprawl", ToolVersion: version,
-		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.rules, Root: absDir(root),
+		InformationURI: "https://github.com/sprawlsec/sprawl", Rules: p.Rules, Root: absDir(root),
 		Width: width, Unreadable: unreadable, IncludeSuppressed: includeSuppressed(cmd),
 	})
 	if err != nil {
@@ -554,7 +356,7 @@ func absDir(root string) string {
 
 // summary prints one line about the scan to stderr, plus skipped items
 // with --verbose.
-func (p *pipeline) summary(w io.Writer, src scanner.Source, res scanner.Result, baselined int) {
+func (p *scanRun) summary(w io.Writer, src scanner.Source, res scanner.Result, baselined int) {
 	if p.s.Quiet {
 		return
 	}

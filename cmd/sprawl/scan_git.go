@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/startgc"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/gate"
 )
@@ -82,11 +83,11 @@ a disabled or changed rule) is reported as a finding of its own
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
-			p.gate = gv
+			p.Gate = gv
 			path := target
 			if local == "" {
 				// A URL may carry credentials (user:password, a token as
@@ -113,7 +114,7 @@ a disabled or changed rule) is reported as a finding of its own
 			if err := src.CheckRepo(cmd.Context()); err != nil {
 				return failure(fmt.Errorf("scan git %s: %w", target, err))
 			}
-			softMemoryLimit(historyMemoryLimit)
+			startgc.SoftMemoryLimit(historyMemoryLimit)
 			return p.scanAndReport(cmd, &namedSource{src, target})
 		},
 	}
@@ -146,14 +147,14 @@ func newScanStagedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
 			src.MaxFileSize = s.maxFileSize
 			// With the rules, only the regions of each file around its
 			// added lines are matched.
-			src.Rules = p.engine.Matcher.Rules()
+			src.Rules = p.Engine.Matcher.Rules()
 			err = p.scanAndReport(cmd, src)
 			if errors.Is(err, errFindings) && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sprawl: commit blocked: remove the secret (or mark a false positive with a `sprawl:allow` comment) and stage again")
@@ -221,3 +222,13 @@ func describeSince(since string, after time.Time, refs []string) string {
 	}
 	return fmt.Sprintf("sprawl: --since %s is a revision: scanning commits on %s not reachable from it", since, where)
 }
+
+// historyMemoryLimit is the soft limit of a full-history scan. A long
+// history's scan holds the attribution of every blob (which commits
+// introduced it where) while git's children stream the packs beside it;
+// with the collector's default pacing the heap doubles its live data,
+// and on a 100,000-commit history the process tree then peaks near
+// 300 MB. With this limit it stays well under that (260 MB against 288
+// MB quiet, 319 MB under load) for about 9% more time spent collecting
+// (194 s against 178 s). GOMEMLIMIT overrides it.
+const historyMemoryLimit = 150 << 20

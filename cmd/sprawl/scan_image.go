@@ -45,12 +45,12 @@ only one it has, else linux/amd64.`,
 			if err != nil {
 				return err
 			}
-			p, err := newPipeline(s)
+			p, err := newScanRun(s)
 			if err != nil {
 				return err
 			}
 			src, err := image.Open(cmd.Context(), args[0], image.Options{
-				Platform: platform, Exclude: p.engine.ExcludePath, MaxFileSize: s.maxFileSize,
+				Platform: platform, Exclude: p.Engine.ExcludePath, MaxFileSize: s.maxFileSize,
 			})
 			if err != nil {
 				msg := fmt.Errorf("scan image: %s", reports.Printable(err.Error()))

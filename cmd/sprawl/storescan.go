@@ -15,7 +15,7 @@ import (
 // the scan pipeline, its secret objects' metadata into the inventory.
 type storeScan struct {
 	cmd *cobra.Command
-	p   *pipeline
+	p   *scanRun
 	dsn string
 }
 
@@ -27,7 +27,7 @@ func newStoreScan(cmd *cobra.Command, what string) (*storeScan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPipeline(s)
+	p, err := newScanRun(s)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 				plural(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
 		}
 	}
-	if p.failing(res.Findings) {
+	if p.Failing(res.Findings) {
 		return errFindings
 	}
 	return incomplete(res.Stats.Errors)

@@ -3,17 +3,12 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/pipeline"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/verify"
 )
@@ -57,12 +52,11 @@ var verifyStatuses = []string{scanner.VerifyLive, scanner.VerifyUnknown, scanner
 
 // verifyFindings verifies fs when --verify is given and keeps those whose
 // status --results names. Without --verify it sends nothing anywhere.
-func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]scanner.Finding, error) {
+func (p *scanRun) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]scanner.Finding, error) {
 	if !verifiedScans[cmd.Name()] {
 		return fs, nil
 	}
-	f := cmd.Flags()
-	on, _ := f.GetBool("verify")
+	on, _ := cmd.Flags().GetBool("verify")
 	results, err := verifyResults(cmd)
 	if err != nil {
 		return nil, err
@@ -73,28 +67,8 @@ func (p *pipeline) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]s
 		}
 		return fs, nil
 	}
-	// Findings verified already (before an inventory ingest) are not
-	// asked about again.
-	wanted, err := verifyWanted(cmd)
-	if err != nil {
-		return nil, err
-	}
-	var todo []scanner.Finding
-	var idx []int
-	for i := range fs {
-		if fs[i].Verification == nil && wanted(fs[i]) {
-			todo, idx = append(todo, fs[i]), append(idx, i)
-		}
-	}
-	if len(todo) > 0 {
-		if err := p.runVerify(cmd, todo); err != nil {
-			return nil, err
-		}
-		for j, i := range idx {
-			fs[i].Verification = todo[j].Verification
-		}
-	}
-	return verify.Filter(fs, results), nil
+	fs, err = p.VerifyFindings(cmd.Context(), verification(cmd, results), fs)
+	return fs, exitErr(err)
 }
 
 // verifyResults reads and checks --results.
@@ -124,165 +98,26 @@ func verifyOn(cmd *cobra.Command) bool {
 	return on
 }
 
-// verifyForInventory verifies, before a scan's findings are recorded in
-// the inventory, those whose rule has a validator (declarative or
-// programmatic), so their verification
-// is recorded with them in the same transaction. The others are left for
-// verifyFindings (they are "unknown: no validator", which the inventory
-// does not record).
-func (p *pipeline) verifyForInventory(cmd *cobra.Command, fs []scanner.Finding) error {
-	if !verifyOn(cmd) {
-		return nil
+// verification is how the --verify-* flags say to verify findings,
+// keeping those whose status is one of results.
+func verification(cmd *cobra.Command, results []string) *pipeline.Verify {
+	f := cmd.Flags()
+	v := &pipeline.Verify{Results: results, Key: inventoryKey}
+	if f.Lookup("verify-fingerprint") != nil {
+		v.Fingerprint, _ = f.GetString("verify-fingerprint")
 	}
-	if _, err := verifyResults(cmd); err != nil {
-		return err
-	}
-	wanted, err := verifyWanted(cmd)
-	if err != nil {
-		return err
-	}
-	var todo []scanner.Finding
-	var idx []int
-	for i := range fs {
-		if r := p.ruleByID(fs[i].RuleID); r != nil && verify.HasValidator(r, fs[i]) && fs[i].Verification == nil && wanted(fs[i]) {
-			todo, idx = append(todo, fs[i]), append(idx, i)
-		}
-	}
-	if len(todo) == 0 {
-		return nil
-	}
-	if err := p.runVerify(cmd, todo); err != nil {
-		return err
-	}
-	for j, i := range idx {
-		fs[i].Verification = todo[j].Verification
-	}
-	return nil
-}
-
-// verifyWanted returns which findings may be verified: all, or with
-// --verify-fingerprint only those of the secret with that inventory
-// fingerprint (the others are not sent anywhere).
-func verifyWanted(cmd *cobra.Command) (func(scanner.Finding) bool, error) {
-	fp := ""
-	if cmd.Flags().Lookup("verify-fingerprint") != nil {
-		fp, _ = cmd.Flags().GetString("verify-fingerprint")
-	}
-	if fp == "" {
-		return func(scanner.Finding) bool { return true }, nil
-	}
-	key, err := inventoryKey()
-	if err != nil {
-		return nil, err
-	}
-	return func(f scanner.Finding) bool { return f.Secret != "" && scanner.Fingerprint(key, f.Secret) == fp }, nil
-}
-
-func (p *pipeline) ruleByID(id string) *detectors.Rule {
-	for _, r := range p.rules {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
-
-// verifier is a verify.Verifier configured from the --verify-* flags,
-// with its result cache.
-type verifier struct {
-	*verify.Verifier
-	cache     *verify.Cache
-	cachePath string
-	ttl       time.Duration
+	v.Options = verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
+	v.Options.Hosts, _ = f.GetStringSlice("verify-hosts")
+	v.Options.DBHosts, _ = f.GetStringArray("verify-db-host")
+	v.Options.Timeout, _ = f.GetDuration("verify-timeout")
+	v.Options.PerHost, _ = f.GetInt("verify-per-host")
+	v.Options.TTL, _ = f.GetDuration("verify-ttl")
+	v.CachePath, _ = f.GetString("verify-cache")
+	return v
 }
 
 // newVerifier builds the verifier the flags describe, loading its cache.
-func newVerifier(cmd *cobra.Command) (*verifier, error) {
-	f := cmd.Flags()
-	o := verify.Options{RootCAs: verifyRootsHook, DialContext: verifyDialHook}
-	o.Hosts, _ = f.GetStringSlice("verify-hosts")
-	o.DBHosts, _ = f.GetStringArray("verify-db-host")
-	o.Timeout, _ = f.GetDuration("verify-timeout")
-	o.PerHost, _ = f.GetInt("verify-per-host")
-	o.TTL, _ = f.GetDuration("verify-ttl")
-	cachePath, _ := f.GetString("verify-cache")
-	if cachePath == "" {
-		if dir, err := os.UserCacheDir(); err == nil {
-			cachePath = filepath.Join(dir, "sprawl", "verify-cache.json")
-		} else {
-			cachePath = "off"
-		}
-	}
-	if cachePath != "off" {
-		c, err := verify.LoadCache(cachePath)
-		if err != nil {
-			return nil, failure(err)
-		}
-		o.Cache = c
-	}
-	return &verifier{Verifier: verify.New(o), cache: o.Cache, cachePath: cachePath, ttl: o.TTL}, nil
-}
-
-// save writes the result cache back, warning (unless quiet) when it
-// cannot.
-func (v *verifier) save(cmd *cobra.Command, quiet bool) {
-	if v.cache == nil {
-		return
-	}
-	if err := v.cache.Save(v.cachePath, time.Now(), v.ttl); err != nil && !quiet {
-		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %v\n", err)
-	}
-}
-
-// verifiedLine says how many findings were verified with which result.
-func verifiedLine(total int, n map[string]int) string {
-	return fmt.Sprintf("sprawl: verified %d findings: %d live, %d revoked, %d unknown",
-		total, n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
-}
-
-// hostStats writes, per host, the requests the verifier made.
-func (v *verifier) hostStats(cmd *cobra.Command) {
-	stats := v.Stats()
-	hosts := make([]string, 0, len(stats))
-	for h := range stats {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	for _, h := range hosts {
-		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
-	}
-}
-
-// runVerify asks the providers about fs, setting each one's Verification.
-func (p *pipeline) runVerify(cmd *cobra.Command, fs []scanner.Finding) error {
-	v, err := newVerifier(cmd)
-	if err != nil {
-		return err
-	}
-	rules := make(map[string]*detectors.Rule, len(p.rules))
-	for _, r := range p.rules {
-		rules[r.ID] = r
-	}
-	bar := newProgress(cmd.ErrOrStderr(), p.s.Quiet, fmt.Sprintf("verifying %d findings", len(fs)), -1, "")
-	bar.tick()
-	v.Findings(cmd.Context(), rules, fs, 16)
-	bar.finish()
-	v.save(cmd, p.s.Quiet)
-	if !p.s.Quiet {
-		n := map[string]int{}
-		for _, x := range fs {
-			n[x.Verification.Status]++
-		}
-		fmt.Fprintln(cmd.ErrOrStderr(), verifiedLine(len(fs), n))
-	}
-	if p.s.Verbose {
-		v.hostStats(cmd)
-	}
-	return nil
-}
-
-// revoked reports whether the provider said f's secret no longer works:
-// such a finding is reported but does not fail the scan. Unknown does.
-func revoked(f scanner.Finding) bool {
-	return f.Verification != nil && f.Verification.Status == scanner.VerifyRevoked
+func newVerifier(cmd *cobra.Command) (*pipeline.Verifier, error) {
+	v, err := pipeline.NewVerifier(verification(cmd, nil))
+	return v, failure(err)
 }

@@ -327,7 +327,7 @@ func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what strin
 	defer q.Close()
 	forks, _ := o.cmd.Flags().GetBool("forks")
 	archived, _ := o.cmd.Flags().GetBool("archived")
-	r, err := orgscan.New(orgscan.Options{Engine: o.p.engine, Rules: o.p.rules, CacheDir: o.cacheDir, Forks: forks, Archived: archived})
+	r, err := orgscan.New(orgscan.Options{Engine: o.p.Engine, Rules: o.p.Rules, CacheDir: o.cacheDir, Forks: forks, Archived: archived})
 	if err != nil {
 		return failure(err)
 	}

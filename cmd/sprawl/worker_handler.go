@@ -15,7 +15,7 @@ import (
 // machine's cache, rules and fingerprint key, and the tokens and API
 // addresses of its own environment and flags.
 func newWorkerHandler(cmd *cobra.Command, s *settings, q *queue.Queue) (queue.Handler, error) {
-	p, err := newPipeline(s)
+	p, err := newScanRun(s)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func newWorkerHandler(cmd *cobra.Command, s *settings, q *queue.Queue) (queue.Ha
 	}
 	conc, _ := cmd.Flags().GetInt("concurrency")
 	r, err := orgscan.New(orgscan.Options{
-		Store: q.Store(), Key: key, Actor: actorName(""), Rules: p.rules, Engine: p.engine, MaxFileSize: s.maxFileSize,
+		Store: q.Store(), Key: key, Actor: actorName(""), Rules: p.Rules, Engine: p.Engine, MaxFileSize: s.maxFileSize,
 		CacheDir: cacheDir, Concurrency: conc, Workers: s.Workers,
 	})
 	if err != nil {

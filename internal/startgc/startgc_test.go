@@ -1,4 +1,4 @@
-package main
+package startgc
 
 import (
 	"math"
@@ -15,7 +15,7 @@ func TestStartupGC(t *testing.T) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		t.Skip("GOGC or GOMEMLIMIT set")
 	}
-	startupGC()
+	Start()
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Errorf("during start-up: GC percent %d, want -1 (off)", p)
 	}
@@ -35,7 +35,7 @@ func TestStartupGC(t *testing.T) {
 	}
 
 	t.Setenv("GOGC", "50")
-	startupGC()
+	Start()
 	p := debug.SetGCPercent(100)
 	if p != 100 {
 		t.Errorf("GOGC set: GC percent changed to %d", p)
