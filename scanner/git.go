@@ -55,6 +55,10 @@ type GitSource struct {
 
 	// env is added to every git child's minimal environment.
 	env []string
+	// checked is set once CheckRepo has found a repository, whose pack
+	// directory (objects/pack, absolute) is packDir.
+	checked bool
+	packDir string
 	// messages counts the commit messages scanned.
 	messages int
 
@@ -112,12 +116,18 @@ func (g *GitSource) commandMem(ctx context.Context, mem []string, args ...string
 	return cmd
 }
 
-// CheckRepo reports whether Path is a git repository.
+// CheckRepo reports whether Path is a git repository. Once it has said
+// so, it does not ask git again.
 func (g *GitSource) CheckRepo(ctx context.Context) error {
+	if g.checked {
+		return nil
+	}
 	if fi, err := os.Stat(g.Path); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%s: %w", g.Path, ErrNotRepo)
 	}
-	out, err := g.command(ctx, "rev-parse", "--git-dir").CombinedOutput()
+	// The pack directory comes with the answer, for packOrder and
+	// streamable.
+	out, err := g.command(ctx, "rev-parse", "--git-dir", "--git-path", "objects/pack").CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -127,6 +137,13 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 		}
 		return fmt.Errorf("%s: %w (%s)", g.Path, ErrNotRepo, boundedbuf.FirstLine(out))
 	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) == 2 {
+		g.packDir = lines[1]
+		if !filepath.IsAbs(g.packDir) {
+			g.packDir = filepath.Join(g.Path, g.packDir)
+		}
+	}
+	g.checked = true
 	return nil
 }
 
@@ -663,15 +680,10 @@ func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid
 // against 17 s). The order only speeds the reading up: on any failure
 // the ids are returned as given.
 func (g *GitSource) packOrder(ctx context.Context, ids []oid) []oid {
-	out, err := g.command(ctx, "rev-parse", "--git-path", "objects/pack").Output()
-	if err != nil {
+	if g.packDir == "" {
 		return ids
 	}
-	dir := strings.TrimSpace(string(out))
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(g.Path, dir)
-	}
-	idxs, err := filepath.Glob(filepath.Join(dir, "*.idx"))
+	idxs, err := filepath.Glob(filepath.Join(g.packDir, "*.idx"))
 	if err != nil || len(idxs) == 0 {
 		return ids
 	}

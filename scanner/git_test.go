@@ -227,6 +227,9 @@ func TestGitStreamedChoice(t *testing.T) {
 	r.commit("init")
 	ctx := context.Background()
 	src := &GitSource{Path: r.dir}
+	if err := src.CheckRepo(ctx); err != nil { // finds the packs
+		t.Fatal(err)
+	}
 	if src.streamable(ctx, []string{"--all"}) == nil {
 		t.Error("a plain repository is not streamed")
 	}

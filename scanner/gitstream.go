@@ -45,15 +45,10 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 			}
 		}
 	}
-	out, err := g.command(ctx, "rev-parse", "--git-path", "objects/pack").Output()
-	if err != nil {
+	if g.packDir == "" {
 		return nil
 	}
-	dir := strings.TrimSpace(string(out))
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(g.Path, dir)
-	}
-	packs, err := filepath.Glob(filepath.Join(dir, "*.pack"))
+	packs, err := filepath.Glob(filepath.Join(g.packDir, "*.pack"))
 	if err != nil {
 		return nil
 	}
