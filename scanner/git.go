@@ -273,8 +273,13 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return g.reportMissing(missing, absent, fn)
 	}
 
-	if g.smallRepo(ctx) {
-		return g.overlapped(ctx, revs, fn)
+	// The size and the refs are asked for side by side: each is a git
+	// child of a few milliseconds.
+	small := make(chan bool, 1)
+	go func() { small <- g.smallRepo(ctx) }()
+	stream := g.streamable(ctx, revs)
+	if <-small {
+		return g.overlapped(ctx, revs, stream, fn)
 	}
 	// Full history: list the reachable blobs, then stream their contents
 	// while the log pass that attributes them runs beside; Finish applies
@@ -362,7 +367,10 @@ func (g *GitSource) smallRepo(ctx context.Context) bool {
 // commit messages, which need its list of commits) beside the blob
 // listing (then the blob stream, in pack order). fn is called from this
 // goroutine only, one chunk at a time, whichever pass produced it.
-func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk) error) error {
+//
+// With stream (streamable's settings) not nil, the log pass feeds the
+// blob stream itself and no listing runs.
+func (g *GitSource) overlapped(ctx context.Context, revs []string, stream []string, fn func(Chunk) error) error {
 	type call struct {
 		c     Chunk
 		reply chan error
@@ -383,7 +391,7 @@ func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk
 		}
 	}
 	var missing, absent []oid
-	if stream := g.streamable(ctx, revs); stream != nil {
+	if stream != nil {
 		// One tree walk: the log pass asks cat-file for each blob as it
 		// meets it, and the blobs are scanned while it goes on.
 		q, err := g.startBlobStream(ctx, stream)

@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -31,19 +30,23 @@ var streamPackMax int64 = 64 << 20 // a variable for tests
 // (whose cat-file would stop at the first absent blob it was asked for)
 // take the listing path.
 func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
-	if !streamLog || g.partialClone(ctx) {
+	if !streamLog {
 		return nil
 	}
+	partial := make(chan bool, 1)
+	go func() { partial <- g.partialClone(ctx) }()
+	refsOK := true
 	if slicesContain(revs, "--all") {
 		out, err := g.command(ctx, "for-each-ref", "--format=%(objecttype) %(*objecttype)").Output()
-		if err != nil {
-			return nil
-		}
+		refsOK = err == nil
 		for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
 			if line != "" && line != "commit " && line != "tag commit" {
-				return nil
+				refsOK = false
 			}
 		}
+	}
+	if <-partial || !refsOK {
+		return nil
 	}
 	if g.packDir == "" {
 		return nil
@@ -86,17 +89,20 @@ func slicesContain(s []string, v string) bool {
 
 // blobStream is one cat-file asked for blobs while the log pass finds
 // them: ask (from the log pass's goroutine), close once the pass is
-// done, and read (from another goroutine) for the blobs.
+// done, and read (from another goroutine) for the blobs. Requests wait in
+// memory (41 bytes each) for a writer goroutine to hand them on, so the
+// log pass never waits on cat-file: it finishes at its own pace and the
+// commit messages, which need it done, are scanned beside the blobs
+// rather than after them.
 type blobStream struct {
-	g     *GitSource
-	b     *batch
-	stdin io.WriteCloser
-	w     *bufio.Writer
-	werr  error
-	line  []byte
+	g *GitSource
+	b *batch
 
-	mu    sync.Mutex
-	blobs map[oid]streamedBlob
+	mu      sync.Mutex
+	blobs   map[oid]streamedBlob
+	pending []byte        // requests not yet handed to the writer
+	closed  bool          // no more requests
+	wake    chan struct{} // the writer has something to do
 }
 
 type streamedBlob struct {
@@ -105,43 +111,67 @@ type streamedBlob struct {
 }
 
 // startBlobStream starts the cat-file of a streamed scan, with mem its
-// memory settings.
+// memory settings, and the goroutine writing its requests.
 func (g *GitSource) startBlobStream(ctx context.Context, mem []string) (*blobStream, error) {
 	b, stdin, err := startBatchInput(g.commandMem(ctx, mem, "cat-file", "--batch", "--buffer"))
 	if err != nil {
 		return nil, err
 	}
-	// Requests go out whenever a buffer's worth (about a hundred) is
-	// waiting, and all at close.
-	return &blobStream{g: g, b: b, stdin: stdin, w: bufio.NewWriterSize(stdin, 4096), blobs: map[oid]streamedBlob{}}, nil
+	q := &blobStream{g: g, b: b, blobs: map[oid]streamedBlob{}, wake: make(chan struct{}, 1)}
+	go q.write(stdin)
+	return q, nil
 }
 
-// ask asks for blob id, met at path, unless it was asked for before. A
-// failed write leaves the rest unasked: cat-file has stopped, and its
-// own error is what read returns.
+// write hands the requests to cat-file as they come, until close, then
+// ends its input. After a failed write it only drains the requests:
+// cat-file has stopped, and its own error is what read returns.
+func (q *blobStream) write(stdin io.WriteCloser) {
+	var err error
+	var batch []byte
+	for range q.wake {
+		q.mu.Lock()
+		batch, q.pending = q.pending, batch[:0]
+		closed := q.closed
+		q.mu.Unlock()
+		if err == nil && len(batch) > 0 {
+			_, err = stdin.Write(batch)
+		}
+		if closed {
+			break
+		}
+	}
+	if cerr := stdin.Close(); err == nil {
+		err = cerr
+	}
+	q.b.writeErr <- err
+}
+
+// ask asks for blob id, met at path, unless it was asked for before.
 func (q *blobStream) ask(id oid, path string) {
 	q.mu.Lock()
-	_, seen := q.blobs[id]
-	if !seen {
-		q.blobs[id] = streamedBlob{path: path}
-	}
-	q.mu.Unlock()
-	if seen || q.werr != nil {
+	if _, seen := q.blobs[id]; seen {
+		q.mu.Unlock()
 		return
 	}
-	q.line = append(hex.AppendEncode(q.line[:0], id[:]), '\n')
-	_, q.werr = q.w.Write(q.line)
+	q.blobs[id] = streamedBlob{path: path}
+	q.pending = append(hex.AppendEncode(q.pending, id[:]), '\n')
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default: // the writer is already woken
+	}
 }
 
-// close sends what is still buffered and ends cat-file's input.
+// close ends the requests: cat-file's input is closed once the writer
+// has handed on what is waiting.
 func (q *blobStream) close() {
-	if q.werr == nil {
-		q.werr = q.w.Flush()
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
 	}
-	if err := q.stdin.Close(); q.werr == nil {
-		q.werr = err
-	}
-	q.b.writeErr <- q.werr
 }
 
 // read hands fn each blob asked for, as chunks, until cat-file has
