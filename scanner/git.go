@@ -398,8 +398,17 @@ func (g *GitSource) overlapped(ctx context.Context, revs []string, stream []stri
 		if err != nil {
 			return err
 		}
+		// The log pass meets its first blob only once it has walked
+		// every commit (--topo-order); meanwhile the tip's tree, listed
+		// in milliseconds, is read and scanned.
+		tipDone := make(chan struct{})
+		go func() {
+			defer close(tipDone)
+			g.askTip(ectx, revs, q)
+		}()
 		eg.Go(func() error {
 			err := g.readLog(ectx, revs, q.ask)
+			<-tipDone
 			q.close()
 			if err != nil {
 				return err

@@ -212,3 +212,30 @@ func (q *blobStream) read(ctx context.Context, fn func(Chunk) error) ([]oid, err
 	sort.Slice(missing, func(i, j int) bool { return bytes.Compare(missing[i][:], missing[j][:]) < 0 })
 	return missing, nil
 }
+
+// askTip asks q for the blobs of the tree of the first tip revs name
+// (HEAD for --all), at their paths there, before the log pass meets them.
+// It is only a head start: on any failure (an unborn HEAD) the log pass
+// asks for them all the same.
+func (g *GitSource) askTip(ctx context.Context, revs []string, q *blobStream) {
+	tip := "HEAD"
+	if len(revs) > 0 && revs[0] != "--all" {
+		tip = revs[0]
+	}
+	if strings.HasPrefix(tip, "-") {
+		return
+	}
+	cmd := g.command(ctx, "ls-tree", "-r", "-z", "--full-tree", tip+"^{tree}", "--")
+	_ = runTokens(cmd, 0, func(tok []byte) error {
+		// "<mode> blob <id>\t<path>"
+		meta, path, ok := bytes.Cut(tok, []byte{'\t'})
+		f := bytes.Fields(meta)
+		if !ok || len(f) != 3 || string(f[1]) != "blob" {
+			return nil // a submodule's commit
+		}
+		if id, ok := parseOID(f[2]); ok {
+			q.ask(id, string(path))
+		}
+		return nil
+	})
+}
