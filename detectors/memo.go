@@ -426,7 +426,7 @@ func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo
 		s = e + 1
 	}
 	if len(joined) > 0 {
-		found := m.windowLocs(ri, r, joined)
+		found := m.windowLocs(ri, r, joined, true)
 		j := 0
 		for i := range lines {
 			l := &lines[i]
