@@ -273,13 +273,8 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return g.reportMissing(missing, absent, fn)
 	}
 
-	// The size and the refs are asked for side by side: each is a git
-	// child of a few milliseconds.
-	small := make(chan bool, 1)
-	go func() { small <- g.smallRepo(ctx) }()
-	stream := g.streamable(ctx, revs)
-	if <-small {
-		return g.overlapped(ctx, revs, stream, fn)
+	if g.smallRepo(ctx) {
+		return g.overlapped(ctx, revs, fn)
 	}
 	// Full history: list the reachable blobs, then stream their contents
 	// while the log pass that attributes them runs beside; Finish applies
@@ -367,10 +362,7 @@ func (g *GitSource) smallRepo(ctx context.Context) bool {
 // commit messages, which need its list of commits) beside the blob
 // listing (then the blob stream, in pack order). fn is called from this
 // goroutine only, one chunk at a time, whichever pass produced it.
-//
-// With stream (streamable's settings) not nil, the log pass feeds the
-// blob stream itself and no listing runs.
-func (g *GitSource) overlapped(ctx context.Context, revs []string, stream []string, fn func(Chunk) error) error {
+func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk) error) error {
 	type call struct {
 		c     Chunk
 		reply chan error
@@ -391,42 +383,37 @@ func (g *GitSource) overlapped(ctx context.Context, revs []string, stream []stri
 		}
 	}
 	var missing, absent []oid
-	if stream != nil {
-		// One tree walk: the log pass asks cat-file for each blob as it
-		// meets it, and the blobs are scanned while it goes on.
-		q, err := g.startBlobStream(ctx, stream)
+	// The log pass starts first: it walks every commit before it meets
+	// a blob (--topo-order), time enough to learn whether its blobs can
+	// be streamed (streamable). Until then it keeps what it meets.
+	q := newBlobStream(g)
+	tipDone := make(chan struct{})
+	eg.Go(func() error {
+		err := g.readLog(ectx, revs, q.ask)
+		<-tipDone
+		q.close()
 		if err != nil {
 			return err
 		}
-		// The log pass meets its first blob only once it has walked
-		// every commit (--topo-order); meanwhile the tip's tree, listed
-		// in milliseconds, is read and scanned.
-		tipDone := make(chan struct{})
+		return g.readMessages(ectx, send())
+	})
+	if mem := g.streamable(ectx, revs); mem != nil && q.start(ectx, mem) == nil {
+		// One tree walk: the log pass asks cat-file for each blob as it
+		// meets it, and the blobs are scanned while it goes on;
+		// meanwhile the tip's tree, listed in milliseconds, is read and
+		// scanned.
 		go func() {
 			defer close(tipDone)
 			g.askTip(ectx, revs, q)
 		}()
-		eg.Go(func() error {
-			err := g.readLog(ectx, revs, q.ask)
-			<-tipDone
-			q.close()
-			if err != nil {
-				return err
-			}
-			return g.readMessages(ectx, send())
-		})
 		eg.Go(func() error {
 			var err error
 			missing, err = q.read(ectx, send())
 			return err
 		})
 	} else {
-		eg.Go(func() error {
-			if err := g.readLog(ectx, revs, nil); err != nil {
-				return err
-			}
-			return g.readMessages(ectx, send())
-		})
+		q.drop()
+		close(tipDone)
 		eg.Go(func() error {
 			// Its own interner: the log pass uses the shared one meanwhile.
 			blobs, order, abs, err := g.reachableBlobs(ectx, revs, interner{})

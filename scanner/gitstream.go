@@ -35,16 +35,7 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 	}
 	partial := make(chan bool, 1)
 	go func() { partial <- g.partialClone(ctx) }()
-	refsOK := true
-	if slicesContain(revs, "--all") {
-		out, err := g.command(ctx, "for-each-ref", "--format=%(objecttype) %(*objecttype)").Output()
-		refsOK = err == nil
-		for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
-			if line != "" && line != "commit " && line != "tag commit" {
-				refsOK = false
-			}
-		}
-	}
+	refsOK := !slicesContain(revs, "--all") || g.refsLeadToCommits(ctx)
 	if <-partial || !refsOK {
 		return nil
 	}
@@ -75,6 +66,38 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 	}
 }
 
+// refsLeadToCommits reports whether every ref names a commit or an
+// annotated tag of one. Tags are peeled only where there are some:
+// peeling costs git a read of every ref's object (on 1,600 refs, 30 ms
+// against 10).
+func (g *GitSource) refsLeadToCommits(ctx context.Context) bool {
+	lines := func(format string) ([]string, bool) {
+		out, err := g.command(ctx, "for-each-ref", "--format="+format).Output()
+		return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"), err == nil
+	}
+	types, ok := lines("%(objecttype)")
+	tags := false
+	for _, t := range types {
+		switch t {
+		case "", "commit":
+		case "tag":
+			tags = true
+		default:
+			return false
+		}
+	}
+	if !ok || !tags {
+		return ok
+	}
+	peeled, ok := lines("%(objecttype) %(*objecttype)")
+	for _, t := range peeled {
+		if t != "" && t != "commit " && t != "tag commit" {
+			return false
+		}
+	}
+	return ok
+}
+
 // streamLog turns streamed reading off (tests run the listing path).
 var streamLog = true
 
@@ -93,7 +116,8 @@ func slicesContain(s []string, v string) bool {
 // memory (41 bytes each) for a writer goroutine to hand them on, so the
 // log pass never waits on cat-file: it finishes at its own pace and the
 // commit messages, which need it done, are scanned beside the blobs
-// rather than after them.
+// rather than after them. Requests made before start wait for it; after
+// drop, none are kept.
 type blobStream struct {
 	g *GitSource
 	b *batch
@@ -102,6 +126,7 @@ type blobStream struct {
 	blobs   map[oid]streamedBlob
 	pending []byte        // requests not yet handed to the writer
 	closed  bool          // no more requests
+	dropped bool          // no stream: requests are not kept
 	wake    chan struct{} // the writer has something to do
 }
 
@@ -110,16 +135,37 @@ type streamedBlob struct {
 	read bool
 }
 
-// startBlobStream starts the cat-file of a streamed scan, with mem its
-// memory settings, and the goroutine writing its requests.
-func (g *GitSource) startBlobStream(ctx context.Context, mem []string) (*blobStream, error) {
-	b, stdin, err := startBatchInput(g.commandMem(ctx, mem, "cat-file", "--batch", "--buffer"))
+func newBlobStream(g *GitSource) *blobStream {
+	return &blobStream{g: g, blobs: map[oid]streamedBlob{}, wake: make(chan struct{}, 1)}
+}
+
+// start starts the stream's cat-file, with mem its memory settings, and
+// the goroutine writing its requests, those made so far first.
+func (q *blobStream) start(ctx context.Context, mem []string) error {
+	b, stdin, err := startBatchInput(q.g.commandMem(ctx, mem, "cat-file", "--batch", "--buffer"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	q := &blobStream{g: g, b: b, blobs: map[oid]streamedBlob{}, wake: make(chan struct{}, 1)}
+	q.b = b
 	go q.write(stdin)
-	return q, nil
+	q.signal()
+	return nil
+}
+
+// drop gives the stream up before it started: what was asked is let go,
+// and later requests are not kept.
+func (q *blobStream) drop() {
+	q.mu.Lock()
+	q.dropped, q.blobs, q.pending = true, nil, nil
+	q.mu.Unlock()
+}
+
+// signal wakes the writer, unless it is woken already.
+func (q *blobStream) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
 }
 
 // write hands the requests to cat-file as they come, until close, then
@@ -149,17 +195,14 @@ func (q *blobStream) write(stdin io.WriteCloser) {
 // ask asks for blob id, met at path, unless it was asked for before.
 func (q *blobStream) ask(id oid, path string) {
 	q.mu.Lock()
-	if _, seen := q.blobs[id]; seen {
+	if _, seen := q.blobs[id]; seen || q.dropped {
 		q.mu.Unlock()
 		return
 	}
 	q.blobs[id] = streamedBlob{path: path}
 	q.pending = append(hex.AppendEncode(q.pending, id[:]), '\n')
 	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default: // the writer is already woken
-	}
+	q.signal()
 }
 
 // close ends the requests: cat-file's input is closed once the writer
@@ -168,10 +211,7 @@ func (q *blobStream) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.signal()
 }
 
 // read hands fn each blob asked for, as chunks, until cat-file has
