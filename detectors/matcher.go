@@ -305,12 +305,12 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 			if minLen := m.lineLocal(ri, r); minLen > 0 {
 				locs = m.lineLocs(ri, r, seg, minLen, memo)
 			} else {
-				locs = m.windowLocs(ri, r, seg)
+				locs = m.windowLocs(ri, r, seg, true)
 			}
 			memo.put(k, locs)
 		}
 	} else {
-		locs = m.windowLocs(ri, r, seg)
+		locs = m.windowLocs(ri, r, seg, false)
 	}
 	for i := 0; i+4 <= len(locs); i += 4 {
 		s, e := locs[i], locs[i+1]
@@ -342,10 +342,15 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 // secret group took part, the secret's start and end and the match's
 // start and end in seg. A rule whose pattern does not compile matches
 // nothing.
-func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte) windowMemo {
+//
+// bulk says the scan is a large one (MatchMemo's: a history), where a rule
+// that meets a window at all meets many: RE2 runs from the first, sparing
+// the Go compilation and the rent that would be paid before RE2's turn
+// came anyway (about 5% of a history's CPU time).
+func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte, bulk bool) windowMemo {
 	var locs [][]int
 	var secretIx int
-	if re, ix := m.goRegex(ri, r, seg); re != nil {
+	if re, ix := m.goRegex(ri, r, seg, bulk); re != nil {
 		// No pre-checks: deriving them costs about what a small scan,
 		// the reason to run Go's regexp, saves by them.
 		locs, secretIx = m.goFindAll(ri, re, seg), ix

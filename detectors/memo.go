@@ -116,7 +116,10 @@ func (sh *memoShard) putLocked(max int, k memoKey, v any, size int) {
 		sh.cur = map[memoKey]any{}
 	}
 	if sh.size+size > max && len(sh.cur) > 0 {
-		sh.old, sh.cur, sh.size = sh.cur, map[memoKey]any{}, 0
+		// The next generation will hold about as many entries: made at
+		// that size, it never grows (a map growing from empty splits and
+		// rehashes its tables several times over).
+		sh.old, sh.cur, sh.size = sh.cur, make(map[memoKey]any, len(sh.cur)), 0
 	}
 	sh.cur[k] = v
 	sh.size += size
@@ -423,7 +426,7 @@ func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo
 		s = e + 1
 	}
 	if len(joined) > 0 {
-		found := m.windowLocs(ri, r, joined)
+		found := m.windowLocs(ri, r, joined, true)
 		j := 0
 		for i := range lines {
 			l := &lines[i]

@@ -22,7 +22,8 @@ import (
 // RE2 would cost (goRegexRent times its own compilation: renting until
 // the rent paid equals the price, then buying, never pays more than twice
 // the better choice). A small scan rarely compiles RE2; a large one pays
-// at most that much per rule. The engines find the same matches
+// at most that much per rule, and a scan known to be large (MatchMemo's,
+// a history) runs RE2 from the first window. The engines find the same matches
 // (TestEnginesAgree), so which one ran, which can depend on the machine's
 // speed, never changes findings.
 //
@@ -77,8 +78,8 @@ type smallRegex struct {
 
 // goRegex returns the Go regexp and secret group index to run r's
 // pattern on seg (through goFindAll), or nil where RE2 must run it.
-func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte) (*regexp.Regexp, int) {
-	if m.engine == engineRE2 {
+func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte, bulk bool) (*regexp.Regexp, int) {
+	if m.engine == engineRE2 || bulk && m.engine == engineAuto {
 		return nil, 0
 	}
 	s := &m.small[ri]

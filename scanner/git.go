@@ -385,33 +385,37 @@ func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk
 		}
 	}
 	var missing, absent []oid
-	if stream := g.streamable(ctx, revs); stream != nil {
-		// One tree walk: the log pass asks cat-file for each blob as it
-		// meets it, and the blobs are scanned while it goes on.
-		q, err := g.startBlobStream(ctx, stream)
+	// The log pass starts first: it walks every commit before it meets
+	// a blob (--topo-order), time enough to learn whether its blobs can
+	// be streamed (streamable). Until then it keeps what it meets.
+	q := newBlobStream(g)
+	tipDone := make(chan struct{})
+	eg.Go(func() error {
+		err := g.readLog(ectx, revs, q.ask)
+		<-tipDone
+		q.close()
 		if err != nil {
 			return err
 		}
-		eg.Go(func() error {
-			err := g.readLog(ectx, revs, q.ask)
-			q.close()
-			if err != nil {
-				return err
-			}
-			return g.readMessages(ectx, send())
-		})
+		return g.readMessages(ectx, send())
+	})
+	if mem := g.streamable(ectx, revs); mem != nil && q.start(ectx, mem) == nil {
+		// One tree walk: the log pass asks cat-file for each blob as it
+		// meets it, and the blobs are scanned while it goes on;
+		// meanwhile the tip's tree, listed in milliseconds, is read and
+		// scanned.
+		go func() {
+			defer close(tipDone)
+			g.askTip(ectx, revs, q)
+		}()
 		eg.Go(func() error {
 			var err error
 			missing, err = q.read(ectx, send())
 			return err
 		})
 	} else {
-		eg.Go(func() error {
-			if err := g.readLog(ectx, revs, nil); err != nil {
-				return err
-			}
-			return g.readMessages(ectx, send())
-		})
+		q.drop()
+		close(tipDone)
 		eg.Go(func() error {
 			// Its own interner: the log pass uses the shared one meanwhile.
 			blobs, order, abs, err := g.reachableBlobs(ectx, revs, interner{})

@@ -272,6 +272,15 @@ func TestGitStreamedChoice(t *testing.T) {
 	}
 	secrets(inLink, inTagged)
 	r.git("tag", "-d", "loose-blob")
+	r.git("tag", "-a", "-m", "release", "v1", "main")
+	if src.streamable(ctx, []string{"--all"}) == nil {
+		t.Error("an annotated tag of a commit is not streamed")
+	}
+	r.git("tag", "-a", "-m", "a blob", "blob-note", blob)
+	if src.streamable(ctx, []string{"--all"}) != nil {
+		t.Error("an annotated tag of a blob is streamed")
+	}
+	r.git("tag", "-d", "blob-note")
 	r.git("config", "remote.origin.promisor", "true")
 	if src.streamable(ctx, []string{"--all"}) != nil {
 		t.Error("a partial clone is streamed")

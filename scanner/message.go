@@ -38,6 +38,7 @@ func (g *GitSource) readMessages(ctx context.Context, fn func(Chunk) error) erro
 		size = DefaultChunkSize
 	}
 	var buf []byte
+	br := bufio.NewReader(nil) // one for every commit's headers
 	i := 0
 	perr := readBatch(b.out, len(reqs), func(obj batchObject, body io.Reader) error {
 		c := g.commits[i]
@@ -45,7 +46,7 @@ func (g *GitSource) readMessages(ctx context.Context, fn func(Chunk) error) erro
 		if obj.missing || obj.typ != "commit" {
 			return nil // the log pass just read it; nothing to add
 		}
-		br := bufio.NewReader(body)
+		br.Reset(body)
 		for cont := false; ; { // headers, up to the blank line before the message
 			line, err := br.ReadSlice('\n')
 			if err == bufio.ErrBufferFull {
