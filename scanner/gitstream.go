@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,16 +31,7 @@ var streamPackMax int64 = 64 << 20 // a variable for tests
 // (whose cat-file would stop at the first absent blob it was asked for)
 // take the listing path.
 func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
-	if !streamLog {
-		return nil
-	}
-	partial := make(chan bool, 1)
-	go func() { partial <- g.partialClone(ctx) }()
-	refsOK := !slicesContain(revs, "--all") || g.refsLeadToCommits(ctx)
-	if <-partial || !refsOK {
-		return nil
-	}
-	if g.packDir == "" {
+	if !streamLog || g.packDir == "" {
 		return nil
 	}
 	packs, err := filepath.Glob(filepath.Join(g.packDir, "*.pack"))
@@ -55,6 +47,12 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 		total += fi.Size()
 	}
 	if total > streamPackMax {
+		return nil
+	}
+	partial := make(chan bool, 1)
+	go func() { partial <- g.partialClone(ctx) }()
+	refsOK := !slices.Contains(revs, "--all") || g.refsLeadToCommits(ctx)
+	if <-partial || !refsOK {
 		return nil
 	}
 	const window = 8 << 20
@@ -100,15 +98,6 @@ func (g *GitSource) refsLeadToCommits(ctx context.Context) bool {
 
 // streamLog turns streamed reading off (tests run the listing path).
 var streamLog = true
-
-func slicesContain(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
 
 // blobStream is one cat-file asked for blobs while the log pass finds
 // them: ask (from the log pass's goroutine), close once the pass is
