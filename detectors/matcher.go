@@ -305,7 +305,7 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 			if minLen := m.lineLocal(ri, r); minLen > 0 {
 				locs = m.lineLocs(ri, r, seg, minLen, memo)
 			} else {
-				locs = m.windowLocs(ri, r, seg, true)
+				locs = m.windowLocs(ri, r, seg, memo.Bulk)
 			}
 			memo.put(k, locs)
 		}
@@ -343,10 +343,10 @@ func (m *Matcher) matchWindow(out []Match, ri int32, r *Rule, data []byte, w win
 // start and end in seg. A rule whose pattern does not compile matches
 // nothing.
 //
-// bulk says the scan is a large one (MatchMemo's: a history), where a rule
-// that meets a window at all meets many: RE2 runs from the first, sparing
-// the Go compilation and the rent that would be paid before RE2's turn
-// came anyway (about 5% of a history's CPU time).
+// bulk says the scan is a large one (a Memo's with Bulk set: a whole
+// history), where a rule that meets a window at all meets many: RE2 runs
+// from the first, sparing the Go compilation and the rent that would be
+// paid before RE2's turn came anyway (about 5% of a history's CPU time).
 func (m *Matcher) windowLocs(ri int32, r *Rule, seg []byte, bulk bool) windowMemo {
 	var locs [][]int
 	var secretIx int

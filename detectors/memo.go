@@ -35,6 +35,11 @@ import (
 // generations is full the older is dropped, so what recent versions used
 // stays. It is safe for concurrent use.
 type Memo struct {
+	// Bulk says the memo serves a large scan (a whole history): a rule's
+	// pattern runs on RE2 from its first window (see windowLocs). Set it
+	// before the first match.
+	Bulk bool
+
 	seeds  [2]maphash.Seed
 	max    int // bytes per generation per shard
 	shards [memoShards]memoShard
@@ -426,7 +431,7 @@ func (m *Matcher) lineLocs(ri int32, r *Rule, seg []byte, minLen int, memo *Memo
 		s = e + 1
 	}
 	if len(joined) > 0 {
-		found := m.windowLocs(ri, r, joined, true)
+		found := m.windowLocs(ri, r, joined, memo.Bulk)
 		j := 0
 		for i := range lines {
 			l := &lines[i]

@@ -22,8 +22,8 @@ import (
 // RE2 would cost (goRegexRent times its own compilation: renting until
 // the rent paid equals the price, then buying, never pays more than twice
 // the better choice). A small scan rarely compiles RE2; a large one pays
-// at most that much per rule, and a scan known to be large (MatchMemo's,
-// a history) runs RE2 from the first window. The engines find the same matches
+// at most that much per rule, and a scan known to be large (a whole
+// history, Memo.Bulk) runs RE2 from the first window. The engines find the same matches
 // (TestEnginesAgree), so which one ran, which can depend on the machine's
 // speed, never changes findings.
 //

@@ -175,6 +175,29 @@ func TestGoRegexBudget(t *testing.T) {
 	}
 }
 
+// TestBulkMemoRunsRE2: through a Memo marked Bulk (a whole history) a
+// rule runs on RE2 from its first window, Go's regexp never compiled;
+// through any other Memo it starts on Go's regexp, as Match does.
+func TestBulkMemoRunsRE2(t *testing.T) {
+	for _, bulk := range []bool{false, true} {
+		r := &Rule{ID: "t", Name: "t", Keywords: []string{"tok="}, Pattern: `tok=(?P<secret>[a-z0-9]{20})`, Severity: SeverityHigh}
+		m, err := NewMatcher([]*Rule{r}, Allowlist{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		memo := NewMemo(0)
+		memo.Bulk = bulk
+		secret := "q7wz3kx9m2vb8nr4tc6y" // sprawl:allow (synthetic)
+		got := m.MatchMemo([]byte("a\ntok="+secret+"\nb\n"), memo)
+		if len(got) != 1 || got[0].Secret != secret {
+			t.Fatalf("bulk %t: got %v, want the secret", bulk, summary(got))
+		}
+		if goRan := m.small[0].re != nil; goRan == bulk || (r.re != nil) != bulk {
+			t.Errorf("bulk %t: Go regexp compiled %t, RE2 compiled %t", bulk, goRan, r.re != nil)
+		}
+	}
+}
+
 func TestLatin1Blind(t *testing.T) {
 	for _, tc := range []struct {
 		expr string

@@ -67,6 +67,13 @@ type Repeater interface {
 	RepeatsContent() bool
 }
 
+// Bulker is implemented by sources that know whether a scan is a large
+// one (a whole history): the memo then runs every pattern on RE2 from
+// its first window (detectors.Memo.Bulk).
+type Bulker interface {
+	Bulk() bool
+}
+
 // DefaultAggregateAfter is how many findings of one rule in one file are
 // reported one by one. Beyond it the rest become one finding, the one
 // after the first DefaultAggregateAfter in file order, whose Count says
@@ -160,6 +167,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Result, error) {
 	var memo *detectors.Memo
 	if r, ok := src.(Repeater); ok && r.RepeatsContent() {
 		memo = detectors.NewMemo(0)
+		if b, ok := src.(Bulker); ok {
+			memo.Bulk = b.Bulk()
+		}
 	}
 	jobs := make(chan work, workers*2)
 	events := make(chan itemEvent, workers*4)

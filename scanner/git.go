@@ -96,6 +96,10 @@ func (g *GitSource) Root() string { return g.Path }
 // their lines.
 func (g *GitSource) RepeatsContent() bool { return true }
 
+// Bulk implements Bulker: a full history is a large scan; --since,
+// --range and a date (a gate's few commits) need not be.
+func (g *GitSource) Bulk() bool { return g.Since == "" && g.Range == "" && g.After.IsZero() }
+
 func (g *GitSource) git() string {
 	if g.Git != "" {
 		return g.Git

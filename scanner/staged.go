@@ -664,3 +664,8 @@ func linesFwd(data []byte, off, n int) int {
 	}
 	return off
 }
+
+// Bulk implements Bulker: a staged change is a small scan, whose rules
+// are better served by Go's regexp first (a pre-commit hook's time is
+// mostly RE2 compilations otherwise).
+func (s *StagedSource) Bulk() bool { return false }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -390,5 +391,20 @@ func TestStagedRegionsKeywordWindow(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got[1]); d != "" {
 		t.Errorf("regions (-want +got):\n%s", d)
+	}
+}
+
+// TestStagedIsNotBulk: a staged change is matched as a small scan, a
+// full history as a large one, a range or --since as a small one
+// (detectors.Memo.Bulk).
+func TestStagedIsNotBulk(t *testing.T) {
+	var src Source = &StagedSource{GitSource: GitSource{Path: "."}}
+	if b, ok := src.(Bulker); !ok || b.Bulk() {
+		t.Error("a staged scan is bulk")
+	}
+	for i, g := range []*GitSource{{}, {Since: "main"}, {Range: "a..b"}, {After: time.Unix(1, 0)}} {
+		if want := i == 0; g.Bulk() != want {
+			t.Errorf("%+v: bulk %t, want %t", g, g.Bulk(), want)
+		}
 	}
 }
