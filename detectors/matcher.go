@@ -275,6 +275,11 @@ func (m *Matcher) matchHits(sc *scratch, data []byte, memo *Memo) []Match {
 	}
 
 	var out []Match
+	if memo != nil && !memo.Bulk {
+		// A small scan with a memo (a staged change): every touched rule
+		// runs on these windows.
+		m.warmGo(sc.touched)
+	}
 	for _, ri := range sc.touched {
 		r := m.rules[ri]
 		wins := sc.windows[ri]

@@ -67,8 +67,10 @@ type smallRegex struct {
 	once     sync.Once
 	re       *regexp.Regexp // nil where the pattern is not for Go's regexp
 	secretIx int
-	whole    bool // wholeSecret: the secret is the whole match
-	blind    bool // latin1Blind: windows with non-ASCII bytes may run too
+	warming  atomic.Bool // warmGo has seen the rule
+	done     atomic.Bool // goCompile has compiled it (tests)
+	whole    bool        // wholeSecret: the secret is the whole match
+	blind    bool        // latin1Blind: windows with non-ASCII bytes may run too
 	// rent is how long Go's regexp may run this rule's windows in all
 	// (engineAuto); spent is how long it has, on bytes bytes.
 	rent  time.Duration
@@ -82,6 +84,24 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte, bulk bool) (*regexp.Reg
 	if m.engine == engineRE2 || bulk && m.engine == engineAuto {
 		return nil, 0
 	}
+	s := m.goCompile(ri, r)
+	if s.re == nil || !s.blind && !isASCII(seg) {
+		return nil, 0
+	}
+	if m.engine == engineAuto {
+		spent, done := s.spent.Load(), s.bytes.Load()
+		if done == 0 && len(seg) > goRegexFirstWindow || done > 0 && spent+spent*int64(len(seg))/done > int64(s.rent) {
+			return nil, 0
+		}
+	}
+	return s.re, s.secretIx
+}
+
+// compiled reports whether goCompile has finished with the rule.
+func (s *smallRegex) compiled() bool { return s.done.Load() }
+
+// goCompile compiles r's pattern for Go's regexp, once.
+func (m *Matcher) goCompile(ri int32, r *Rule) *smallRegex {
 	s := &m.small[ri]
 	s.once.Do(func() {
 		expr := r.Compiled
@@ -103,16 +123,37 @@ func (m *Matcher) goRegex(ri int32, r *Rule, seg []byte, bulk bool) (*regexp.Reg
 			s.re = re
 		}
 	})
-	if s.re == nil || !s.blind && !isASCII(seg) {
-		return nil, 0
+	s.done.Store(true)
+	return s
+}
+
+// warmGo compiles the Go regexps (pattern, then allow and context
+// expressions) of the rules in touched that no goroutine has started on,
+// each on a goroutine of its own, but the first, which the caller is
+// about to compile itself. A small scan's time is mostly these
+// compilations, one after the other on one core otherwise (a pre-commit
+// hook's password line touches ten generic rules: 14 ms of compiling);
+// whichever goroutine reaches a rule first compiles it, the others wait
+// for it (sync.Once).
+func (m *Matcher) warmGo(touched []int32) {
+	if m.engine == engineRE2 || len(touched) < 2 {
+		return
 	}
-	if m.engine == engineAuto {
-		spent, done := s.spent.Load(), s.bytes.Load()
-		if done == 0 && len(seg) > goRegexFirstWindow || done > 0 && spent+spent*int64(len(seg))/done > int64(s.rent) {
-			return nil, 0
+	first := true
+	for _, ri := range touched {
+		if m.small[ri].warming.Swap(true) {
+			continue
 		}
+		if first {
+			first = false
+			continue
+		}
+		r := m.rules[ri]
+		go func() {
+			m.goCompile(ri, r)
+			m.extra(r)
+		}()
 	}
-	return s.re, s.secretIx
 }
 
 // goFindAll runs a rule's Go regexp on one window: Match first, since

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -194,6 +195,38 @@ func TestBulkMemoRunsRE2(t *testing.T) {
 		}
 		if goRan := m.small[0].re != nil; goRan == bulk || (r.re != nil) != bulk {
 			t.Errorf("bulk %t: Go regexp compiled %t, RE2 compiled %t", bulk, goRan, r.re != nil)
+		}
+	}
+}
+
+// TestWarmGo: warmGo compiles, on other goroutines, the Go regexps of
+// every touched rule but the first (the caller's), once each.
+func TestWarmGo(t *testing.T) {
+	var rules []*Rule
+	for i := range 3 {
+		rules = append(rules, &Rule{ID: fmt.Sprint("t", i), Name: "t", Keywords: []string{"tok="},
+			Pattern: fmt.Sprintf(`tok=(?P<secret>[a-z0-9]{%d})`, 20+i), Severity: SeverityHigh})
+	}
+	m, err := NewMatcher(rules, Allowlist{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.warmGo([]int32{0, 1, 2})
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ri := range []int32{1, 2} {
+		for !m.small[ri].compiled() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if !m.small[ri].compiled() {
+			t.Errorf("rule %d: not compiled by warmGo", ri)
+		}
+	}
+	if m.small[0].compiled() {
+		t.Error("rule 0, the caller's, compiled by warmGo")
+	}
+	for ri := range 3 {
+		if !m.small[ri].warming.Load() {
+			t.Errorf("rule %d not marked", ri)
 		}
 	}
 }
