@@ -15,6 +15,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/internal/pipeline"
+	"github.com/sprawlsec/sprawl/internal/startgc"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
@@ -88,6 +89,11 @@ func newScanDirCmd() *cobra.Command {
 				return err
 			}
 			src := &scanner.DirSource{Path: path, MaxFileSize: s.maxFileSize, Exclude: p.Engine.ExcludePath}
+			if fi.IsDir() {
+				// Huge pages for the heap: GOROOT/src 0.77 -> 0.68 s, a
+				// tree of a few files 0.16 -> 0.14 s (page faults).
+				startgc.HugeHeap(historyHugeHeap)
+			}
 			return p.scanAndReport(cmd, src)
 		},
 	}

@@ -236,7 +236,8 @@ func describeSince(since string, after time.Time, refs []string) string {
 // (194 s against 178 s). GOMEMLIMIT overrides it.
 const historyMemoryLimit = 150 << 20
 
-// historyHugeHeap is how much of a full-history scan's heap asks for huge
-// pages (startgc.HugeHeap): about what the scan of a history of a few
-// thousand commits holds at its peak.
+// historyHugeHeap is how much of a full-history or directory scan's heap
+// asks for huge pages (startgc.HugeHeap): about what the scan of a
+// history of a few thousand commits, or of Go's source tree, holds at its
+// peak.
 const historyHugeHeap = 64 << 20
