@@ -365,8 +365,9 @@ func (g *GitSource) smallRepo(ctx context.Context) bool {
 
 // overlapped scans a small repository's full history with every git pass
 // started as soon as what it needs is known: the log pass (then the
-// commit messages, which need its list of commits) beside the blob
-// listing (then the blob stream, in pack order). fn is called from this
+// commit messages, which need its list of commits) feeding the blob
+// stream itself where streamable allows, else beside the blob listing
+// (then the blob stream, in pack order). fn is called from this
 // goroutine only, one chunk at a time, whichever pass produced it.
 func (g *GitSource) overlapped(ctx context.Context, revs []string, fn func(Chunk) error) error {
 	type call struct {
