@@ -221,3 +221,22 @@ func SortEntries(es []Entry) {
 		return a.Fingerprint < b.Fingerprint
 	})
 }
+
+// EvaluateStored finds one secret of s by fingerprint prefix (an error
+// wrapping ErrNotFound where none has it) and judges it at now under the
+// stored policy, which it returns too.
+func EvaluateStored(ctx context.Context, s Store, prefix string, now time.Time) (Entry, Policy, error) {
+	sec, err := s.Secret(ctx, prefix)
+	if err != nil {
+		return Entry{}, Policy{}, err
+	}
+	p, err := s.Policy(ctx)
+	if err != nil {
+		return Entry{}, p, err
+	}
+	c, err := NewClassifier(p.Environments)
+	if err != nil {
+		return Entry{}, p, err
+	}
+	return Evaluate(sec, p, c, now), p, nil
+}

@@ -43,6 +43,39 @@ func (s Secret) LiveStatus() string {
 	return ""
 }
 
+// LastChecked is when the secret was last verified (zero if never).
+func (s Secret) LastChecked() time.Time {
+	if v := s.Latest(); v != nil {
+		return v.CheckedAt
+	}
+	return time.Time{}
+}
+
+// FilterLive keeps, in place, the entries whose latest verification
+// status is in want (all of them when want is empty).
+func FilterLive(es []Entry, want map[string]bool) []Entry {
+	if len(want) == 0 {
+		return es
+	}
+	out := es[:0]
+	for _, e := range es {
+		if want[e.LiveStatus()] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// AnyVerified reports whether a scan ever verified one of es.
+func AnyVerified(es []Entry) bool {
+	for _, e := range es {
+		if len(e.Verifications) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // verifyAudit is a "verify" entry: the verifications one ingest recorded,
 // as the verifications table holds them.
 type verifyAudit struct {

@@ -444,7 +444,7 @@ silenced-inline (an inline allow comment silences it where it still is).`,
 				if err != nil {
 					return inventoryErr(err)
 				}
-				es = filterLive(es, liveWant)
+				es = inventory.FilterLive(es, liveWant)
 				warnPolicyDrift(cmd, pol)
 				inventory.SortEntries(es)
 				out := cmd.OutOrStdout()
@@ -573,40 +573,6 @@ func envList(es []inventory.Environment) string {
 	return strings.Join(s, ",")
 }
 
-// filterLive keeps the entries whose latest verification status is in
-// want (all of them when want is empty).
-func filterLive(es []inventory.Entry, want map[string]bool) []inventory.Entry {
-	if len(want) == 0 {
-		return es
-	}
-	out := es[:0]
-	for _, e := range es {
-		if want[e.LiveStatus()] {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// latestCheck is when the secret was last verified (zero if never).
-func latestCheck(s inventory.Secret) time.Time {
-	if v := s.Latest(); v != nil {
-		return v.CheckedAt
-	}
-	return time.Time{}
-}
-
-// anyVerified reports whether a scan ever verified one of es: only then
-// does the table show the LIVE column.
-func anyVerified(es []inventory.Entry) bool {
-	for _, e := range es {
-		if len(e.Verifications) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 	if len(es) == 0 {
 		_, err := io.WriteString(w, "no secrets in the inventory match\n")
@@ -615,7 +581,7 @@ func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
 	rows := make([][]string, 0, len(es))
 	overdue, shared := 0, 0
 	now := time.Now()
-	live := anyVerified(es)
+	live := inventory.AnyVerified(es)
 	// On a narrow terminal 8 digits of the fingerprint, which still
 	// select it (inventory show takes a prefix).
 	fp := short
@@ -682,31 +648,24 @@ func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
 			ts(e.FirstSeen), ts(e.LastSeen), ts(e.EarliestEvidence), strconv.FormatInt(int64(time.Duration(e.Age)/time.Second), 10),
 			e.MaxAge.String(), strconv.FormatBool(e.Overdue), strconv.FormatBool(e.SharedEnvironments),
 			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression), ts(e.Expires), strconv.FormatBool(e.Expired),
-			e.LiveStatus(), ts(latestCheck(e.Secret))})
+			e.LiveStatus(), ts(e.LastChecked())})
 	}
 	cw.Flush()
 	return failure(cw.Error())
 }
 
 // resolveEntry finds one secret by fingerprint prefix and evaluates it
-// under the stored policy.
+// under the stored policy (inventory.EvaluateStored), its errors given
+// exit codes.
 func resolveEntry(ctx context.Context, s inventory.Store, prefix string) (inventory.Entry, inventory.Policy, error) {
-	sec, err := s.Secret(ctx, prefix)
+	e, p, err := inventory.EvaluateStored(ctx, s, prefix, time.Now())
 	if errors.Is(err, inventory.ErrNotFound) {
-		return inventory.Entry{}, inventory.Policy{}, usageErr("%v (a scan's \"fingerprint\" is its baseline fingerprint; the inventory's is \"inventory_fingerprint\", in the json and jsonl output of scans run with --inventory)", err)
+		return e, p, usageErr("%v (a scan's \"fingerprint\" is its baseline fingerprint; the inventory's is \"inventory_fingerprint\", in the json and jsonl output of scans run with --inventory)", err)
 	}
 	if err != nil {
-		return inventory.Entry{}, inventory.Policy{}, inventoryErr(err)
+		return e, p, inventoryErr(err)
 	}
-	p, err := s.Policy(ctx)
-	if err != nil {
-		return inventory.Entry{}, p, inventoryErr(err)
-	}
-	c, err := inventory.NewClassifier(p.Environments)
-	if err != nil {
-		return inventory.Entry{}, p, inventoryErr(err)
-	}
-	return inventory.Evaluate(sec, p, c, time.Now()), p, nil
+	return e, p, nil
 }
 
 func newInventoryShowCmd() *cobra.Command {
