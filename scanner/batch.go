@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,4 +161,17 @@ func (b *batch) finish(ctx context.Context, perr error) error {
 		return fmt.Errorf("%w: cat-file: %v", ErrGit, werr)
 	}
 	return nil
+}
+
+// chunkSize is n, or DefaultChunkSize where n is not set.
+func chunkSize(n int) int {
+	if n <= 0 {
+		return DefaultChunkSize
+	}
+	return n
+}
+
+// sortOIDs sorts ids in byte order, which is git's.
+func sortOIDs(ids []oid) {
+	slices.SortFunc(ids, func(a, b oid) int { return bytes.Compare(a[:], b[:]) })
 }

@@ -9,3 +9,6 @@ import (
 
 // openRegular opens a file for reading.
 func openRegular(path string) (io.ReadCloser, error) { return os.Open(path) }
+
+// openNonBlock: no FIFOs to wait on here.
+const openNonBlock = 0

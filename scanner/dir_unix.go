@@ -54,3 +54,6 @@ func (f *rawFile) Read(p []byte) (int, error) {
 }
 
 func (f *rawFile) Close() error { return syscall.Close(f.fd) }
+
+// openNonBlock keeps an open from waiting on a FIFO.
+const openNonBlock = syscall.O_NONBLOCK

@@ -29,3 +29,5 @@ func TestFIFOs(t *testing.T) {
 		t.Errorf("scanning the FIFO itself: %v, want ErrNotRegular", err)
 	}
 }
+
+func mkfifo(path string) error { return syscall.Mkfifo(path, 0o600) }

@@ -759,10 +759,7 @@ func (g *GitSource) packOrder(ctx context.Context, ids []oid) []oid {
 // inflating trees and commits nobody reads; the caller's order (see
 // packOrder) keeps the reads in step with the packs.
 func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order []oid, fn func(Chunk) error) ([]oid, error) {
-	size := g.ChunkSize
-	if size <= 0 {
-		size = DefaultChunkSize
-	}
+	size := chunkSize(g.ChunkSize)
 	emit := func(obj batchObject, body io.Reader) error {
 		path, want := blobs[obj.id]
 		if obj.missing || obj.typ != "blob" || !want {
@@ -776,7 +773,7 @@ func (g *GitSource) readBlobs(ctx context.Context, blobs map[oid]string, order [
 		for id := range blobs {
 			ids = append(ids, id)
 		}
-		sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
+		sortOIDs(ids)
 		return ids
 	}
 

@@ -345,9 +345,9 @@ func TestStaged(t *testing.T) {
 	}
 }
 
-// TestStagedStart: the diff and cat-file started ahead (Start) give what
-// Chunks alone gives; Stop without Chunks ends cat-file; outside a
-// repository the error is the same.
+// TestStagedStart: the diff started ahead (Start) gives what Chunks
+// alone gives; Stop without Chunks waits for it; outside a repository
+// the error is the same.
 func TestStagedStart(t *testing.T) {
 	r := newGitRepo(t)
 	r.write("keep.txt", "nothing\n")
@@ -368,20 +368,106 @@ func TestStagedStart(t *testing.T) {
 
 	unused := &StagedSource{GitSource: GitSource{Path: r.dir}}
 	unused.Start(context.Background())
-	<-unused.done
-	cat := unused.cat
-	if cat == nil {
-		t.Fatal("Start did not start cat-file")
-	}
 	unused.Stop()
-	if cat.cmd.ProcessState == nil {
-		t.Error("Stop left cat-file running")
+	select {
+	case <-unused.done:
+	default:
+		t.Error("Stop returned before the diff ended")
 	}
 
 	notRepo := &StagedSource{GitSource: GitSource{Path: t.TempDir()}}
 	notRepo.Start(context.Background())
 	if _, err := testEngine(t).Run(context.Background(), notRepo); !errors.Is(err, ErrNotRepo) {
 		t.Errorf("outside a repository: err = %v, want ErrNotRepo", err)
+	}
+}
+
+// TestStagedFromWorkTree: a staged file whose work-tree copy is the
+// staged blob is read from the work tree, with no cat-file; one that is
+// not (edited again, or put behind a symbolic link or a FIFO, or in a
+// directory that is a link out of the tree) is read from the index, so
+// that what is scanned is always what is staged, and nothing outside the
+// tree is read.
+func TestStagedFromWorkTree(t *testing.T) {
+	outside := t.TempDir()
+	secret := func(n int) string { return "TOKEN=" + testToken(n) + "\n" }
+	cases := []struct {
+		name string
+		// after changes the work tree once the file is staged.
+		after    func(t *testing.T, r *gitRepo)
+		fromTree int
+		want     []gitLoc
+	}{
+		{"unchanged", nil, 2, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"secret removed after staging", func(t *testing.T, r *gitRepo) {
+			r.write("a.env", "TOKEN=\n")
+		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"unstaged secret added", func(t *testing.T, r *gitRepo) {
+			r.write("a.env", secret(701)+secret(703))
+		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"file is a link out of the tree", func(t *testing.T, r *gitRepo) {
+			copyTo := filepath.Join(outside, "a-copy.env")
+			if err := os.WriteFile(copyTo, []byte(secret(701)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(r.dir, "a.env"))
+			if err := os.Symlink(copyTo, filepath.Join(r.dir, "a.env")); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"directory is a link out of the tree", func(t *testing.T, r *gitRepo) {
+			out := filepath.Join(outside, "dir-copy")
+			if err := os.MkdirAll(out, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "b.env"), []byte(secret(702)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.RemoveAll(filepath.Join(r.dir, "dir"))
+			if err := os.Symlink(out, filepath.Join(r.dir, "dir")); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"file is a FIFO", func(t *testing.T, r *gitRepo) {
+			p := filepath.Join(r.dir, "a.env")
+			os.Remove(p)
+			if err := mkfifo(p); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newGitRepo(t)
+			r.write("keep.txt", "nothing\n")
+			r.commit("base")
+			r.write("a.env", secret(701))
+			r.write("dir/b.env", secret(702))
+			r.git("add", "-A")
+			if tc.after != nil {
+				tc.after(t, r)
+			}
+			for _, regions := range []bool{false, true} {
+				e := testEngine(t)
+				src := &StagedSource{GitSource: GitSource{Path: r.dir}}
+				if regions {
+					src.Rules = e.Matcher.Rules()
+				}
+				res, err := e.Run(context.Background(), src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(tc.want, gitLocs(res.Findings)); d != "" {
+					t.Errorf("regions %t: findings (-want +got):\n%s", regions, d)
+				}
+				if src.fromTree != tc.fromTree {
+					t.Errorf("regions %t: %d files read from the work tree, want %d", regions, src.fromTree, tc.fromTree)
+				}
+				if want := tc.fromTree < 2; src.catStarted != want {
+					t.Errorf("regions %t: cat-file started %t, want %t", regions, src.catStarted, want)
+				}
+			}
+		})
 	}
 }
 

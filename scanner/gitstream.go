@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,10 +206,7 @@ func (q *blobStream) close() {
 // answered every request, and returns the blobs the repository lacks.
 func (q *blobStream) read(ctx context.Context, fn func(Chunk) error) ([]oid, error) {
 	g := q.g
-	size := g.ChunkSize
-	if size <= 0 {
-		size = DefaultChunkSize
-	}
+	size := chunkSize(g.ChunkSize)
 	emit := func(obj batchObject, body io.Reader) error {
 		if obj.missing || obj.typ != "blob" {
 			return nil
@@ -238,7 +234,7 @@ func (q *blobStream) read(ctx context.Context, fn func(Chunk) error) ([]oid, err
 			missing = append(missing, id)
 		}
 	}
-	sort.Slice(missing, func(i, j int) bool { return bytes.Compare(missing[i][:], missing[j][:]) < 0 })
+	sortOIDs(missing)
 	return missing, nil
 }
 

@@ -33,10 +33,7 @@ func (g *GitSource) readMessages(ctx context.Context, fn func(Chunk) error) erro
 	if err != nil {
 		return err
 	}
-	size := g.ChunkSize
-	if size <= 0 {
-		size = DefaultChunkSize
-	}
+	size := chunkSize(g.ChunkSize)
 	var buf []byte
 	br := bufio.NewReader(nil) // one for every commit's headers
 	i := 0

@@ -1,15 +1,14 @@
 package scanner
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	"sync"
 
 	"github.com/sprawlsec/sprawl/detectors"
-	"github.com/sprawlsec/sprawl/internal/boundedbuf"
 )
 
 // StagedSource scans what `git commit` is about to record: the staged
@@ -42,9 +40,13 @@ type StagedSource struct {
 
 	// Set by Start: the diff's outcome, ready once done is closed.
 	done  chan struct{}
-	cat   *stagedBatch
 	blobs map[oid]string
 	err   error
+
+	// For tests: how many staged files were read from the work tree, and
+	// whether cat-file was started for the rest.
+	fromTree   int
+	catStarted bool
 }
 
 type lineRange struct{ from, to int } // inclusive, 1-based
@@ -52,43 +54,66 @@ type lineRange struct{ from, to int } // inclusive, 1-based
 // Kind implements Source.
 func (s *StagedSource) Kind() string { return "staged" }
 
-// Start runs the diff and starts cat-file ahead of Chunks, which then
-// waits for them: a pre-commit hook's git children work while the
-// command reads its configuration and rules. A caller that calls Start
-// must call Chunks or Stop.
+// Start runs the diff ahead of Chunks, which then waits for it: a
+// pre-commit hook's git child works while the command reads its
+// configuration and rules. A caller that calls Start must call Chunks or
+// Stop.
 func (s *StagedSource) Start(ctx context.Context) {
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
-		s.cat, s.blobs, s.err = s.diff(ctx)
+		s.blobs, s.err = s.diff(ctx)
 	}()
 }
 
-// Stop ends what Start began, if Chunks has not used it.
+// Stop waits for what Start began, if Chunks has not used it.
 func (s *StagedSource) Stop() {
-	if s.done == nil {
-		return
-	}
-	<-s.done
-	if s.cat != nil {
-		s.cat.abort()
-		s.cat = nil
+	if s.done != nil {
+		<-s.done
 	}
 }
 
-// Chunks implements Source.
+// Chunks implements Source. A staged file is read from the work tree
+// when the file there is the staged blob itself (the same git object
+// id): a pre-commit hook then starts no git child beyond the diff. The
+// rest (a file edited again after `git add`, one git's filters
+// converted, one larger than maxRegionBlob) is read from the index by
+// `git cat-file`.
 func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if s.done == nil {
 		s.Start(ctx)
 	}
 	<-s.done
-	cat, blobs, err := s.cat, s.blobs, s.err
-	s.cat = nil
+	blobs, err := s.blobs, s.err
 	if err != nil {
 		return err
 	}
 	s.BlobsSeen = len(blobs)
-	missing, err := s.readStaged(ctx, cat, blobs, fn)
+	size := chunkSize(s.ChunkSize)
+	ids := make([]oid, 0, len(blobs))
+	for id := range blobs {
+		ids = append(ids, id)
+	}
+	sortOIDs(ids)
+	if root := s.workTree(); root != nil {
+		defer root.Close()
+		for _, id := range ids {
+			data, ok := s.readWorkTree(root, id, blobs[id])
+			if !ok {
+				continue
+			}
+			path := blobs[id]
+			delete(blobs, id)
+			s.fromTree++
+			if err := s.emitData(ctx, id, path, data, size, fn); err != nil {
+				return err
+			}
+		}
+	}
+	if len(blobs) == 0 {
+		return nil
+	}
+	missing, err := s.readStaged(ctx, blobs, size, fn)
 	if err != nil {
 		return err
 	}
@@ -101,23 +126,68 @@ func (s *StagedSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	return nil
 }
 
+// workTree opens the work tree the staged paths are relative to: the
+// one git names for a hook (GIT_WORK_TREE), else the scanned directory.
+// Nil if it cannot be opened. Files are opened under it with os.Root, so
+// a symbolic link in the tree cannot lead a read outside it; what is read
+// is used only if it hashes to the staged blob's id, so a file read from
+// the wrong place, or changed since it was staged, is never scanned in
+// the staged file's stead.
+func (s *StagedSource) workTree() *os.Root {
+	dir := s.Path
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "GIT_WORK_TREE="); ok {
+			dir = v
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil
+	}
+	return root
+}
+
+// readWorkTree returns the work tree's copy of a staged file if it is
+// a regular file holding exactly blob id.
+func (s *StagedSource) readWorkTree(root *os.Root, id oid, path string) ([]byte, bool) {
+	// O_NONBLOCK: a FIFO put where the file was must not hold the open.
+	f, err := root.OpenFile(filepath.FromSlash(path), os.O_RDONLY|openNonBlock, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxRegionBlob ||
+		s.MaxFileSize > 0 && fi.Size() > s.MaxFileSize {
+		return nil, false
+	}
+	// One byte more than the size: a file growing as it is read differs
+	// from the blob, which the hash then says.
+	data := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(f, data)
+	if err != io.ErrUnexpectedEOF && err != io.EOF || n != int(fi.Size()) {
+		return nil, false
+	}
+	data = data[:n]
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	if !bytes.Equal(h.Sum(nil), id[:]) {
+		return nil, false
+	}
+	return data, true
+}
+
 // diff lists the staged changes: the added line ranges (into s.added)
-// and the staged blob of each changed path, with cat-file started to
-// read them.
-func (s *StagedSource) diff(ctx context.Context) (*stagedBatch, map[oid]string, error) {
+// and the staged blob of each changed path.
+func (s *StagedSource) diff(ctx context.Context) (map[oid]string, error) {
 	s.env = hookEnv()
 	if fi, err := os.Stat(s.Path); err != nil || !fi.IsDir() {
-		return nil, nil, s.CheckRepo(ctx)
+		return nil, s.CheckRepo(ctx)
 	}
 	// A pre-commit hook waits for every git child in turn, so there is no
-	// rev-parse up front (a failing diff is explained by CheckRepo after
-	// the fact) and cat-file starts beside the diff, its start-up
-	// overlapping the diff's; it is asked for the blobs once the diff has
-	// named them.
-	cat, err := startStagedBatch(s.command(ctx, "cat-file", "--batch"))
-	if err != nil {
-		return nil, nil, err
-	}
+	// rev-parse up front: a failing diff is explained by CheckRepo after
+	// the fact.
 	// --no-textconv: a repository's textconv driver is a program it names
 	// (never run), and the hunks must count the blob's own lines, which
 	// are what is scanned: a driver that shifted lines hid added ones.
@@ -126,7 +196,7 @@ func (s *StagedSource) diff(ctx context.Context) (*stagedBatch, map[oid]string, 
 	blobs := map[oid]string{}
 	var newID string
 	var path string
-	err = runLines(cmd, func(line []byte) error {
+	err := runLines(cmd, func(line []byte) error {
 		switch {
 		case bytes.HasPrefix(line, []byte("diff --git ")):
 			newID, path = "", ""
@@ -174,92 +244,55 @@ func (s *StagedSource) diff(ctx context.Context) (*stagedBatch, map[oid]string, 
 		return nil
 	})
 	if err != nil {
-		cat.abort()
 		if cerr := s.CheckRepo(ctx); cerr != nil {
-			return nil, nil, cerr
+			return nil, cerr
 		}
-		return nil, nil, err
-	}
-	return cat, blobs, nil
-}
-
-// stagedBatch is a `git cat-file --batch` started before the blobs it
-// is to read are known.
-type stagedBatch struct {
-	batch
-	stdin io.WriteCloser
-}
-
-func startStagedBatch(cmd *exec.Cmd) (*stagedBatch, error) {
-	b := &stagedBatch{batch: batch{cmd: cmd, writeErr: make(chan error, 1), stderr: boundedbuf.Buffer{Max: 4096}}}
-	var err error
-	if b.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	return blobs, nil
+}
+
+// readStaged reads the blobs from the index with `git cat-file` and
+// delivers their chunks; it returns the blobs the repository does not
+// hold.
+func (s *StagedSource) readStaged(ctx context.Context, blobs map[oid]string, size int, fn func(Chunk) error) ([]oid, error) {
+	ids := make([]oid, 0, len(blobs))
+	for id := range blobs {
+		ids = append(ids, id)
+	}
+	sortOIDs(ids)
+	reqs := make([]string, len(ids))
+	for i, id := range ids {
+		reqs[i] = hex.EncodeToString(id[:])
+	}
+	s.catStarted = true
+	b, err := startBatch(s.command(ctx, "cat-file", "--batch"), reqs)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = &b.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGit, err)
-	}
-	b.out = bufio.NewReaderSize(stdout, 1<<20)
-	return b, nil
-}
-
-// abort stops git unasked.
-func (b *stagedBatch) abort() {
-	b.stdin.Close()
-	_ = b.cmd.Process.Kill()
-	_ = b.cmd.Wait()
-}
-
-// readStaged asks cat for the blobs and delivers their chunks, as
-// readBlobs does; it returns the blobs the repository does not hold.
-func (s *StagedSource) readStaged(ctx context.Context, cat *stagedBatch, blobs map[oid]string, fn func(Chunk) error) ([]oid, error) {
-	reqs := make([]string, 0, len(blobs))
-	for id := range blobs {
-		reqs = append(reqs, hex.EncodeToString(id[:]))
-	}
-	sort.Strings(reqs)
-	go func() {
-		w := bufio.NewWriter(cat.stdin)
-		var e error
-		for _, r := range reqs {
-			if _, e = w.WriteString(r + "\n"); e != nil {
-				break
-			}
-		}
-		if e == nil {
-			e = w.Flush()
-		}
-		cat.stdin.Close()
-		cat.writeErr <- e
-	}()
-	size := s.ChunkSize
-	if size <= 0 {
-		size = DefaultChunkSize
-	}
-	err := readBatch(cat.out, len(reqs), func(obj batchObject, body io.Reader) error {
+	err = readBatch(b.out, len(reqs), func(obj batchObject, body io.Reader) error {
 		path, want := blobs[obj.id]
 		if obj.missing || obj.typ != "blob" || !want {
 			return nil
 		}
 		delete(blobs, obj.id)
-		if s.Rules == nil {
+		if s.Rules == nil || s.MaxFileSize > 0 && obj.size > s.MaxFileSize || binaryExt(path) || obj.size > maxRegionBlob {
 			return s.emitBlob(ctx, obj.id, path, obj.size, body, size, fn)
 		}
-		return s.emitRegions(ctx, obj.id, path, obj.size, body, size, fn)
+		data := make([]byte, obj.size)
+		if _, err := io.ReadFull(body, data); err != nil {
+			return fn(Chunk{Path: path, Blob: hex.EncodeToString(obj.id[:]), Err: err})
+		}
+		return s.emitData(ctx, obj.id, path, data, size, fn)
 	})
-	if err := cat.finish(ctx, err); err != nil {
+	if err := b.finish(ctx, err); err != nil {
 		return nil, err
 	}
 	missing := make([]oid, 0, len(blobs))
 	for id := range blobs {
 		missing = append(missing, id)
 	}
-	sort.Slice(missing, func(i, j int) bool { return bytes.Compare(missing[i][:], missing[j][:]) < 0 })
+	sortOIDs(missing)
 	return missing, nil
 }
 
@@ -304,24 +337,19 @@ func hookEnv() []string {
 // regions to match; a larger one is streamed and matched whole.
 const maxRegionBlob = 64 << 20
 
-// emitRegions delivers the regions of one staged blob that findings on
-// its added lines can depend on (see reachPlan.regions), as chunks that
-// carry their own first line and offset, so that findings are located as
-// in the whole file. A file that cannot be cut at its lines (UTF-16,
-// binary) and one whose regions cover it go whole, as emitBlob sends
-// them.
-func (s *StagedSource) emitRegions(ctx context.Context, id oid, path string, size int64, body io.Reader, chunkSize int, fn func(Chunk) error) error {
-	if s.MaxFileSize > 0 && size > s.MaxFileSize || binaryExt(path) || size > maxRegionBlob {
-		return s.emitBlob(ctx, id, path, size, body, chunkSize, fn)
-	}
-	blob := hex.EncodeToString(id[:])
-	data := make([]byte, size)
-	if _, err := io.ReadFull(body, data); err != nil {
-		return fn(Chunk{Path: path, Blob: blob, Err: err})
-	}
-	if len(data) == 0 || sniffEncoding(data[:min(len(data), sniffLen)]) != "" {
+// emitData delivers one staged file, read whole: without rules, or when
+// it cannot be cut at its lines (UTF-16, binary), or when its regions
+// cover it, whole, as emitBlob sends it; else the regions of it that
+// findings on its added lines can depend on (see reachPlan.regions), as
+// chunks that carry their own first line and offset, so that findings
+// are located as in the whole file.
+func (s *StagedSource) emitData(ctx context.Context, id oid, path string, data []byte, chunkSize int, fn func(Chunk) error) error {
+	size := int64(len(data))
+	if s.Rules == nil || s.MaxFileSize > 0 && size > s.MaxFileSize || binaryExt(path) ||
+		len(data) == 0 || sniffEncoding(data[:min(len(data), sniffLen)]) != "" {
 		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, fn)
 	}
+	blob := hex.EncodeToString(id[:])
 	spans := s.reach().regions(data, s.added[path])
 	if len(spans) == 1 && spans[0].start == 0 && spans[0].end == len(data) {
 		return s.emitBlob(ctx, id, path, size, bytes.NewReader(data), chunkSize, fn)

@@ -25,10 +25,7 @@ func (s *ReaderSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	if name == "" {
 		name = "stdin"
 	}
-	size := s.ChunkSize
-	if size <= 0 {
-		size = DefaultChunkSize
-	}
+	size := chunkSize(s.ChunkSize)
 	return ChunkReader(ctx, s.R, name, size, nil, func(c Chunk) error {
 		if c.Err != nil {
 			// A broken input stream is not a per-item problem: there is
