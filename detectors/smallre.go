@@ -3,6 +3,7 @@ package detectors
 import (
 	"regexp"
 	"regexp/syntax"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,17 +130,20 @@ func (m *Matcher) goCompile(ri int32, r *Rule) *smallRegex {
 
 // warmGo compiles the Go regexps (pattern, then allow and context
 // expressions) of the rules in touched that no goroutine has started on,
-// each on a goroutine of its own, but the first, which the caller is
-// about to compile itself. A small scan's time is mostly these
-// compilations, one after the other on one core otherwise (a pre-commit
-// hook's password line touches ten generic rules: 14 ms of compiling);
-// whichever goroutine reaches a rule first compiles it, the others wait
-// for it (sync.Once).
+// but the first, which the caller is about to compile itself, on
+// GOMAXPROCS-1 goroutines (at least one). A small scan's time is mostly
+// these compilations, one after the other on one core otherwise (a
+// pre-commit hook's password line touches ten generic rules: 14 ms of
+// compiling); whichever goroutine reaches a rule first compiles it, the
+// others wait for it (sync.Once). A few goroutines, not one a rule:
+// growing the stacks of one goroutine per rule cost more than the
+// compiling they shared out.
 func (m *Matcher) warmGo(touched []int32) {
 	if m.engine == engineRE2 || len(touched) < 2 {
 		return
 	}
 	first := true
+	var todo []int32
 	for _, ri := range touched {
 		if m.small[ri].warming.Swap(true) {
 			continue
@@ -148,11 +152,25 @@ func (m *Matcher) warmGo(touched []int32) {
 			first = false
 			continue
 		}
-		r := m.rules[ri]
-		go func() {
-			m.goCompile(ri, r)
+		todo = append(todo, ri)
+	}
+	if len(todo) == 0 {
+		return
+	}
+	var next atomic.Int32
+	work := func() {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(todo) {
+				return
+			}
+			r := m.rules[todo[i]]
+			m.goCompile(todo[i], r)
 			m.extra(r)
-		}()
+		}
+	}
+	for range min(max(runtime.GOMAXPROCS(0)-1, 1), len(todo)) {
+		go work()
 	}
 }
 

@@ -146,6 +146,10 @@ func newScanStagedCmd() *cobra.Command {
 			src := &scanner.StagedSource{GitSource: scanner.GitSource{Path: path}}
 			src.Start(cmd.Context())
 			defer src.Stop()
+			// A small heap in huge pages: a hook's first megabytes
+			// otherwise cost a page fault each 4 KiB (2,940 faults
+			// against 2,160; 76 ms against 67).
+			startgc.HugeHeap(stagedHugeHeap)
 			s, err := loadSettings(cmd, path)
 			if err != nil {
 				return err
@@ -241,3 +245,7 @@ const historyMemoryLimit = 150 << 20
 // history of a few thousand commits, or of Go's source tree, holds at its
 // peak.
 const historyHugeHeap = 64 << 20
+
+// stagedHugeHeap is how much of a staged scan's heap asks for huge
+// pages: what a pre-commit hook's scan of a few files holds.
+const stagedHugeHeap = 16 << 20
