@@ -77,8 +77,17 @@ bench: build
 	@grep -h '^ratio history' $(BENCH_OUT)/history.txt || { echo "bench: bench-git printed no 'ratio history' line" >&2; exit 1; }
 	@grep -h -i 'peak RSS' $(BENCH_OUT)/rss.txt || { echo "bench: $(MEM_HISTORY) printed no peak RSS" >&2; exit 1; }
 
+## bench-go: the Go benchmarks (BENCH= narrows them, e.g. BENCH=Staged), six
+## runs each, summarised by benchstat (median and spread); the raw runs stay
+## in $(BENCH_OUT)/go.txt for comparing two builds (`go tool benchstat
+## old.txt new.txt`).
+BENCH ?= .
+bench-go: SHELL := /bin/bash
+bench-go: .SHELLFLAGS := -o pipefail -c
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./detectors/ ./scanner/ ./inventory/
+	@mkdir -p $(BENCH_OUT)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 ./detectors/ ./scanner/ ./inventory/ | tee $(BENCH_OUT)/go.txt
+	$(GO) tool benchstat $(BENCH_OUT)/go.txt
 
 ## test-postgres: the inventory suites against a throwaway PostgreSQL.
 test-postgres:

@@ -16,12 +16,12 @@ import (
 
 // gitRepo is a real repository built with the git CLI for a test.
 type gitRepo struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	n   int
 }
 
-func newGitRepo(t *testing.T) *gitRepo {
+func newGitRepo(t testing.TB) *gitRepo {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
