@@ -391,50 +391,35 @@ func TestStagedStart(t *testing.T) {
 func TestStagedFromWorkTree(t *testing.T) {
 	outside := t.TempDir()
 	secret := func(n int) string { return "TOKEN=" + testToken(n) + "\n" }
+	// Whatever the work tree holds, the staged secrets are found.
+	want := []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}
 	cases := []struct {
 		name string
 		// after changes the work tree once the file is staged.
 		after    func(t *testing.T, r *gitRepo)
 		fromTree int
-		want     []gitLoc
 	}{
-		{"unchanged", nil, 2, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		{"unchanged", nil, 2},
 		{"secret removed after staging", func(t *testing.T, r *gitRepo) {
 			r.write("a.env", "TOKEN=\n")
-		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		}, 1},
 		{"unstaged secret added", func(t *testing.T, r *gitRepo) {
 			r.write("a.env", secret(701)+secret(703))
-		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		}, 1},
 		{"file is a link out of the tree", func(t *testing.T, r *gitRepo) {
-			copyTo := filepath.Join(outside, "a-copy.env")
-			if err := os.WriteFile(copyTo, []byte(secret(701)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			os.Remove(filepath.Join(r.dir, "a.env"))
-			if err := os.Symlink(copyTo, filepath.Join(r.dir, "a.env")); err != nil {
-				t.Fatal(err)
-			}
-		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+			linkOut(t, r, "a.env", writeOutside(t, outside, "a-copy.env", secret(701)))
+		}, 1},
 		{"directory is a link out of the tree", func(t *testing.T, r *gitRepo) {
-			out := filepath.Join(outside, "dir-copy")
-			if err := os.MkdirAll(out, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(out, "b.env"), []byte(secret(702)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			os.RemoveAll(filepath.Join(r.dir, "dir"))
-			if err := os.Symlink(out, filepath.Join(r.dir, "dir")); err != nil {
-				t.Fatal(err)
-			}
-		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+			writeOutside(t, outside, "dir-copy/b.env", secret(702))
+			linkOut(t, r, "dir", filepath.Join(outside, "dir-copy"))
+		}, 1},
 		{"file is a FIFO", func(t *testing.T, r *gitRepo) {
 			p := filepath.Join(r.dir, "a.env")
 			os.Remove(p)
 			if err := mkfifo(p); err != nil {
 				t.Skip("no FIFOs here:", err)
 			}
-		}, 1, []gitLoc{{"a.env", "", "", 1}, {"dir/b.env", "", "", 1}}},
+		}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -457,7 +442,7 @@ func TestStagedFromWorkTree(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := cmp.Diff(tc.want, gitLocs(res.Findings)); d != "" {
+				if d := cmp.Diff(want, gitLocs(res.Findings)); d != "" {
 					t.Errorf("regions %t: findings (-want +got):\n%s", regions, d)
 				}
 				if src.fromTree != tc.fromTree {
@@ -468,6 +453,32 @@ func TestStagedFromWorkTree(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// writeOutside writes body to dir/rel, making its directories, and
+// returns its path.
+func writeOutside(t *testing.T, dir, rel, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// linkOut replaces name in r's work tree with a symbolic link to target.
+func linkOut(t *testing.T, r *gitRepo, name, target string) {
+	t.Helper()
+	p := filepath.Join(r.dir, name)
+	if err := os.RemoveAll(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, p); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,10 +2,6 @@ package scanner
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -16,14 +12,7 @@ import (
 // work tree edited after `git add`, so the staged blobs come from
 // `git cat-file` (two). Compare them with benchstat.
 func BenchmarkStaged(b *testing.B) {
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		b.Skip("go env GOROOT:", err)
-	}
-	big, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "src", "net", "http", "server.go"))
-	if err != nil {
-		b.Skip("no Go source to stage:", err)
-	}
+	big := httpServerSource(b)
 	r := newGitRepo(b)
 	r.write("server.go", string(big))
 	r.write("config.yaml", "db:\n  host: db.internal\n")

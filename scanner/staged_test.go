@@ -244,15 +244,7 @@ func TestStagedRegionsMatchWholeFiles(t *testing.T) {
 // columns; so are those of a file that is new (matched whole) and of a
 // file where only a line far from a secret changed (nothing).
 func TestStagedRegionsOneLineInLargeFile(t *testing.T) {
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		t.Skip("go env GOROOT:", err)
-	}
-	src := filepath.Join(strings.TrimSpace(string(goroot)), "src", "net", "http", "server.go")
-	big, err := os.ReadFile(src)
-	if err != nil {
-		t.Skipf("no Go source to stage: %v", err)
-	}
+	big := httpServerSource(t)
 	r := newGitRepo(t)
 	r.write("server.go", string(big))
 	r.write("old.env", "A=1\nTOKEN="+testToken(601)+"\n"+strings.Repeat("x=1\n", 50))
@@ -319,6 +311,22 @@ func stagedScan(t *testing.T, dir string, regions bool) (findings, suppressed []
 			fmt.Sprint(b.File, b.Line, b.Column, b.RuleID, b.Suppressed, b.Fingerprint)
 	})
 	return res.Findings, suppressed, res.Stats.Bytes
+}
+
+// httpServerSource returns Go's net/http/server.go, about 130 KB: a
+// large source file full of the words rules key on. The test is skipped
+// without it.
+func httpServerSource(t testing.TB) []byte {
+	t.Helper()
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skip("go env GOROOT:", err)
+	}
+	big, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "src", "net", "http", "server.go"))
+	if err != nil {
+		t.Skip("no Go source to stage:", err)
+	}
+	return big
 }
 
 func newGitRepoAt(t *testing.T, dir string) *gitRepo { return &gitRepo{t: t, dir: dir} }
