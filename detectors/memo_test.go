@@ -222,3 +222,65 @@ func TestLineLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoTable: the open-addressing table finds every key it holds
+// through its growth, updates in place, and finds no key it does not hold.
+func TestMemoTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var tb memoTable
+	if _, ok := tb.get(memoKey{1, 2}); ok {
+		t.Fatal("an empty table found a key")
+	}
+	keys := make([]memoKey, 5000)
+	for i := range keys {
+		keys[i] = memoKey{rng.Uint64(), rng.Uint64()}
+		if i%7 == 0 {
+			keys[i][1] = keys[0][1] // same slot: a probe chain
+		}
+		tb.put(keys[i], i)
+	}
+	tb.put(keys[3], -3)
+	if tb.n != len(keys) {
+		t.Fatalf("n = %d after %d distinct keys", tb.n, len(keys))
+	}
+	if 2*tb.n > len(tb.slots) {
+		t.Fatalf("%d entries in %d slots: more than half full", tb.n, len(tb.slots))
+	}
+	for i, k := range keys {
+		want := i
+		if i == 3 {
+			want = -3
+		}
+		if v, ok := tb.get(k); !ok || v.(int) != want {
+			t.Fatalf("key %d: got %v, %v; want %d", i, v, ok, want)
+		}
+		if _, ok := tb.get(memoKey{k[0] ^ 1, k[1]}); ok {
+			t.Fatalf("key %d with another first word was found", i)
+		}
+	}
+}
+
+// TestMemoGenerations: a full generation is kept as the older one and
+// dropped at the next rotation, unless an entry of it is read meanwhile.
+func TestMemoGenerations(t *testing.T) {
+	mm := NewMemo(memoShards * 2 * 10 * 64) // ten 64-byte entries a generation a shard
+	key := func(i int) memoKey { return mm.key('t', uint32(i), nil) }
+	kept := -1
+	for i := range 2000 {
+		mm.put(key(i), i)
+		if i == 100 {
+			kept = i
+		}
+		if kept >= 0 && i%50 == 0 {
+			if _, ok := mm.get(key(kept)); !ok {
+				t.Fatalf("entry %d, read every 50 puts, was dropped by put %d", kept, i)
+			}
+		}
+	}
+	if _, ok := mm.get(key(1999)); !ok {
+		t.Error("the newest entry is gone")
+	}
+	if _, ok := mm.get(key(0)); ok {
+		t.Error("the oldest entry, never read, survived 2,000 puts into 320 entries' room")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -43,7 +44,11 @@ func TestHistoryScanSetsSoftMemoryLimit(t *testing.T) {
 		}
 	}
 
+	procs := runtime.GOMAXPROCS(0)
 	scan()
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("after scan git GOMAXPROCS is %d, want it restored to %d", got, procs)
+	}
 	if got := debug.SetMemoryLimit(-1); got != historyMemoryLimit {
 		t.Errorf("after scan git the soft memory limit is %d, want %d", got, historyMemoryLimit)
 	}
@@ -53,5 +58,21 @@ func TestHistoryScanSetsSoftMemoryLimit(t *testing.T) {
 	scan()
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("with GOMEMLIMIT set, scan git changed the limit to %d", got)
+	}
+}
+
+// A full-history scan leaves git's cat-file a core: one processor fewer,
+// never none, and GOMAXPROCS set by the user wins.
+func TestHistoryProcs(t *testing.T) {
+	for _, tc := range []struct {
+		procs int
+		env   string
+		want  int
+	}{
+		{1, "", 1}, {2, "", 1}, {8, "", 7}, {2, "2", 2}, {8, "8", 8},
+	} {
+		if got := historyProcs(tc.procs, tc.env); got != tc.want {
+			t.Errorf("historyProcs(%d, %q) = %d, want %d", tc.procs, tc.env, got, tc.want)
+		}
 	}
 }
