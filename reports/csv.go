@@ -93,6 +93,11 @@ func (r *csvReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	return bw.Flush()
 }
 
+// CSVText returns s ready for a CSV cell a spreadsheet may open: text
+// that would run as a formula (starting with =, +, -, @, tab or carriage
+// return) gets a leading single quote; any other text is returned as it is.
+func CSVText(s string) string { return csvText(s) }
+
 // csvText defuses spreadsheet formula injection (OWASP "CSV Injection").
 func csvText(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {

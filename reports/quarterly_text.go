@@ -51,6 +51,11 @@ func day(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
+// ShortFingerprint returns the first 12 characters of fp, a fingerprint
+// or a hash, as the command tables show one; a shorter fp is returned
+// whole.
+func ShortFingerprint(fp string) string { return shortFP(fp) }
+
 func shortFP(fp string) string {
 	if len(fp) > 12 {
 		return fp[:12]

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 // configRow is one effective setting and where its value came from.
@@ -60,9 +61,9 @@ Every key is described in docs/configuration.md.`,
 			}
 			table := make([][]string, len(rows))
 			for i, r := range rows {
-				table[i] = []string{cell(r.Key), cell(r.Value), cell(r.Source)}
+				table[i] = []string{reports.Cell(r.Key), reports.Cell(r.Value), reports.Cell(r.Source)}
 			}
-			return renderTable(out, []string{"KEY", "VALUE", "SOURCE"}, table)
+			return failure(reports.RenderTable(out, tableWidth(out), []string{"KEY", "VALUE", "SOURCE"}, table))
 		},
 	}
 	addScanFlags(show)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,11 +10,9 @@ import (
 	"os"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -452,9 +449,9 @@ silenced-inline (an inline allow comment silences it where it still is).`,
 				case "json":
 					return writeJSON(out, es)
 				case "csv":
-					return writeEntriesCSV(out, es)
+					return failure(reports.WriteEntriesCSV(out, es))
 				}
-				return writeEntriesTable(out, es)
+				return failure(reports.WriteEntriesTable(out, tableWidth(out), es))
 			})
 		},
 	}
@@ -516,144 +513,6 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// renderTable writes rows under header with the house table options (as
-// reports' table: no wrapping, headers verbatim) and control characters
-// escaped, so a hostile path cannot drive the terminal.
-func renderTable(w io.Writer, header []string, rows [][]string) error {
-	dropped, err := renderTableFit(w, header, rows)
-	if err != nil || len(dropped) == 0 {
-		return err
-	}
-	_, err = fmt.Fprintln(w, strings.TrimPrefix(hiddenNote(dropped), "\n"))
-	return failure(err)
-}
-
-func cell(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
-}
-
-func short(fp string) string {
-	if len(fp) > 12 {
-		return fp[:12]
-	}
-	return fp
-}
-
-func flags(e inventory.Entry) string {
-	var f []string
-	if e.SharedEnvironments {
-		f = append(f, "shared-env")
-	}
-	if e.MultiRepository {
-		f = append(f, "multi-repo")
-	}
-	if e.Expired {
-		f = append(f, "expired")
-	} else if e.Overdue {
-		f = append(f, "overdue")
-	}
-	if e.Regression {
-		f = append(f, "regression")
-	}
-	if e.SilencedLocations() > 0 {
-		f = append(f, "silenced-inline")
-	}
-	return strings.Join(f, ",")
-}
-
-func envList(es []inventory.Environment) string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = string(e)
-	}
-	return strings.Join(s, ",")
-}
-
-func writeEntriesTable(w io.Writer, es []inventory.Entry) error {
-	if len(es) == 0 {
-		_, err := io.WriteString(w, "no secrets in the inventory match\n")
-		return failure(err)
-	}
-	rows := make([][]string, 0, len(es))
-	overdue, shared := 0, 0
-	now := time.Now()
-	live := inventory.AnyVerified(es)
-	// On a narrow terminal 8 digits of the fingerprint, which still
-	// select it (inventory show takes a prefix).
-	fp := short
-	if width := tableWidth(w); width > 0 && width < 120 {
-		fp = func(s string) string { return s[:min(8, len(s))] }
-	}
-	for _, e := range es {
-		if e.Overdue {
-			overdue++
-		}
-		if e.SharedEnvironments || e.MultiRepository {
-			shared++
-		}
-		ageCell := inventory.HumanAge(e.Age) + "/" + e.MaxAge.String()
-		if !e.Expires.IsZero() {
-			ageCell = expiryText(e.Expires, now)
-		}
-		rows = append(rows, []string{fp(e.Fingerprint), e.Severity.String(), string(e.Status), e.RuleID, envList(e.Environments),
-			strconv.Itoa(e.Repositories), fmt.Sprintf("%d/%d", e.PresentLocations, len(e.Locations)),
-			ageCell, flags(e), e.Preview})
-		if live {
-			r := rows[len(rows)-1]
-			status := e.LiveStatus()
-			if status == "" {
-				status = "-"
-			}
-			rows[len(rows)-1] = append(r[:3:3], append([]string{status}, r[3:]...)...)
-		}
-	}
-	header := []string{"FINGERPRINT", "SEVERITY", "STATUS", "RULE", "ENVIRONMENTS", "REPOS", "PRESENT/LOCATIONS", "AGE/MAX", "FLAGS", "PREVIEW"}
-	if live {
-		header = append(header[:3:3], append([]string{"LIVE"}, header[3:]...)...)
-	}
-	dropped, err := renderTableFit(w, header, rows)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s, %d overdue, %d shared%s\n", plural(len(es), "secret"), overdue, shared, hiddenNote(dropped))
-	return failure(err)
-}
-
-// csvText defuses spreadsheet formula injection (OWASP "CSV Injection").
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func writeEntriesCSV(w io.Writer, es []inventory.Entry) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"fingerprint", "preview", "rule_id", "severity", "class", "status", "environments", "repositories",
-		"locations", "present_locations", "first_seen", "last_seen", "earliest_evidence", "age_seconds", "max_age", "overdue",
-		"shared_environments", "multi_repository", "regression", "expires", "expired", "live", "live_checked_at"})
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, e := range es {
-		cw.Write([]string{e.Fingerprint, csvText(e.Preview), csvText(e.RuleID), e.Severity.String(), string(e.Class), string(e.Status),
-			envList(e.Environments), strconv.Itoa(e.Repositories), strconv.Itoa(len(e.Locations)), strconv.Itoa(e.PresentLocations),
-			ts(e.FirstSeen), ts(e.LastSeen), ts(e.EarliestEvidence), strconv.FormatInt(int64(time.Duration(e.Age)/time.Second), 10),
-			e.MaxAge.String(), strconv.FormatBool(e.Overdue), strconv.FormatBool(e.SharedEnvironments),
-			strconv.FormatBool(e.MultiRepository), strconv.FormatBool(e.Regression), ts(e.Expires), strconv.FormatBool(e.Expired),
-			e.LiveStatus(), ts(e.LastChecked())})
-	}
-	cw.Flush()
-	return failure(cw.Error())
-}
-
 // resolveEntry finds one secret by fingerprint prefix and evaluates it
 // under the stored policy (inventory.EvaluateStored), its errors given
 // exit codes.
@@ -695,121 +554,12 @@ func newInventoryShowCmd() *cobra.Command {
 						Vault []inventory.VaultEntry `json:"vault"`
 					}{e, append([]inventory.VaultEntry{}, held...)})
 				}
-				return writeEntryText(cmd.OutOrStdout(), e, held)
+				return failure(reports.WriteEntryText(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), e, held))
 			})
 		},
 	}
 	c.Flags().StringP("format", "f", "table", "table or json")
 	return c
-}
-
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05Z")
-}
-
-func writeEntryText(w io.Writer, e inventory.Entry, held []inventory.VaultEntry) error {
-	var b strings.Builder
-	line := func(k, format string, args ...any) {
-		fmt.Fprintf(&b, "%-13s %s\n", k, cell(fmt.Sprintf(format, args...)))
-	}
-	line("fingerprint", "%s", e.Fingerprint)
-	line("preview", "%s", e.Preview)
-	line("rule", "%s (%s), severity %s, class %s", e.RuleID, e.RuleName, e.Severity, e.Class)
-	st := string(e.Status)
-	if !e.StatusAt.IsZero() {
-		st += fmt.Sprintf(" since %s by %s", when(e.StatusAt), e.StatusActor)
-		if e.StatusReason != "" {
-			st += ": " + e.StatusReason
-		}
-	}
-	line("status", "%s", st)
-	line("seen", "first %s, last %s", when(e.FirstSeen), when(e.LastSeen))
-	ag := fmt.Sprintf("%s (max %s, from %s)", inventory.HumanAge(e.Age), e.MaxAge, when(e.EarliestEvidence))
-	if !e.Expires.IsZero() {
-		// A stated expiry, not the class's age, decides.
-		ag = fmt.Sprintf("%s (from %s), %s at %s", inventory.HumanAge(e.Age), when(e.EarliestEvidence), expiryText(e.Expires, time.Now()), when(e.Expires))
-	}
-	if e.Overdue {
-		ag += " OVERDUE"
-	}
-	line("age", "%s", ag)
-	envs := envList(e.Environments)
-	if envs == "" {
-		envs = "unknown"
-	}
-	if e.SharedEnvironments {
-		envs += " — SHARED ACROSS ENVIRONMENTS"
-	}
-	line("environments", "%s", envs)
-	repos := strconv.Itoa(e.Repositories)
-	if e.MultiRepository {
-		repos += " — IN MORE THAN ONE REPOSITORY OR STORE"
-	}
-	line("repositories", "%s", repos)
-	if e.Regression {
-		line("regression", "seen at a new place on %s after it was %s", when(e.RegressedAt), e.Status)
-	}
-	for i, v := range held {
-		k := ""
-		if i == 0 {
-			k = "vault"
-		}
-		desc := fmt.Sprintf("%s (version %s)", v.VaultKey, v.Version)
-		if v.Flag != inventory.VaultFlagNone {
-			desc += fmt.Sprintf(", %s since %s", v.Flag, when(v.FlaggedAt))
-		}
-		if e.Status.Active() {
-			desc += " — LEAKED MANAGED SECRET: rotate it there (sprawl rotate)"
-		}
-		line(k, "%s", desc)
-	}
-	b.WriteString("\n")
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return failure(err)
-	}
-	rows := make([][]string, 0, len(e.Locations))
-	for _, l := range e.Locations {
-		tip := "?"
-		if l.AtTip != nil {
-			tip = map[bool]string{true: "yes", false: "no"}[*l.AtTip]
-		}
-		state := "present"
-		if !l.Present() {
-			state = "gone " + when(l.GoneAt)
-		} else if l.Suppressed != "" {
-			state = "present, silenced (" + l.Suppressed + ")"
-		}
-		commit := l.Commit
-		if len(commit) > 12 {
-			commit = commit[:12]
-		}
-		rows = append(rows, []string{string(l.Environment), l.Source, l.Repository, fmt.Sprintf("%s:%d", l.Path, l.Line), commit, l.Author, when(l.Date), tip, state})
-	}
-	if err := renderTable(w, []string{"ENVIRONMENT", "SOURCE", "REPOSITORY", "PATH:LINE", "COMMIT", "AUTHOR", "DATE", "AT TIP", "STATE"}, rows); err != nil {
-		return err
-	}
-	if len(e.Verifications) > 0 {
-		vrows := make([][]string, 0, len(e.Verifications))
-		for _, v := range e.Verifications {
-			vrows = append(vrows, []string{when(v.CheckedAt), v.Status, v.RuleID, reports.IdentityText(v.Identity), v.Reason})
-		}
-		fmt.Fprintln(w)
-		if err := renderTable(w, []string{"VERIFIED", "RESULT", "RULE", "IDENTITY", "REASON"}, vrows); err != nil {
-			return err
-		}
-	}
-	if len(e.History) == 0 {
-		return nil
-	}
-	rows = rows[:0]
-	for _, h := range e.History {
-		rows = append(rows, []string{when(h.At), h.Actor, string(h.From) + " → " + string(h.To), h.Reason})
-	}
-	fmt.Fprintln(w)
-	return renderTable(w, []string{"WHEN", "ACTOR", "CHANGE", "REASON"}, rows)
 }
 
 func newInventorySetStatusCmd() *cobra.Command {
@@ -881,8 +631,8 @@ func newInventoryStatsCmd() *cobra.Command {
 						Managed inventory.ManagedSummary `json:"managed"`
 					}{st, managed})
 				}
-				if err := writeStatsText(cmd.OutOrStdout(), st); err != nil {
-					return err
+				if err := reports.WriteStatsText(cmd.OutOrStdout(), st); err != nil {
+					return failure(err)
 				}
 				return writeManagedStatsText(cmd.OutOrStdout(), managed)
 			})
@@ -890,67 +640,6 @@ func newInventoryStatsCmd() *cobra.Command {
 	}
 	c.Flags().StringP("format", "f", "table", "table or json")
 	return c
-}
-
-func writeStatsText(w io.Writer, st inventory.Stats) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "secrets              %d\n", st.Secrets)
-	fmt.Fprintf(&b, "locations            %d (%d present)\n", st.Locations, st.PresentLocations)
-	fmt.Fprintf(&b, "repositories/stores  %d\n", st.Repositories)
-	fmt.Fprintf(&b, "shared environments  %d\n", st.SharedEnvironments)
-	fmt.Fprintf(&b, "multi-repository     %d\n", st.MultiRepository)
-	fmt.Fprintf(&b, "overdue              %d\n", st.Overdue)
-	fmt.Fprintf(&b, "regressions          %d\n", st.Regressions)
-	section := func(title string, m map[string]int, order []string) {
-		if len(m) == 0 {
-			return
-		}
-		keys := order
-		if keys == nil {
-			for k := range m {
-				keys = append(keys, k)
-			}
-			sort.Slice(keys, func(i, j int) bool {
-				if m[keys[i]] != m[keys[j]] {
-					return m[keys[i]] > m[keys[j]]
-				}
-				return keys[i] < keys[j]
-			})
-		}
-		fmt.Fprintf(&b, "\nby %s\n", title)
-		for _, k := range keys {
-			if m[k] > 0 {
-				fmt.Fprintf(&b, "  %-22s %d\n", cell(k), m[k])
-			}
-		}
-	}
-	conv := func(n int, get func(i int) (string, int)) map[string]int {
-		m := map[string]int{}
-		for i := range n {
-			k, v := get(i)
-			m[k] = v
-		}
-		return m
-	}
-	statuses := make([]string, len(inventory.Statuses))
-	for i, s := range inventory.Statuses {
-		statuses[i] = string(s)
-	}
-	section("status", conv(len(statuses), func(i int) (string, int) { return statuses[i], st.ByStatus[inventory.Status(statuses[i])] }), statuses)
-	section("severity", st.BySeverity, []string{"critical", "high", "medium", "low", "info", "unknown"})
-	classes := map[string]int{}
-	for k, v := range st.ByClass {
-		classes[string(k)] = v
-	}
-	section("class", classes, nil)
-	envs := map[string]int{}
-	for k, v := range st.ByEnvironment {
-		envs[string(k)] = v
-	}
-	section("environment (secrets with a location there)", envs, nil)
-	section("rule", st.ByRule, nil)
-	_, err := io.WriteString(w, b.String())
-	return failure(err)
 }
 
 // exportDoc is what `inventory export` writes: everything needed to
@@ -1038,11 +727,11 @@ func newInventoryScansCmd() *cobra.Command {
 					if sc.Complete {
 						kind = "complete"
 					}
-					rows = append(rows, []string{strconv.FormatInt(sc.ID, 10), when(sc.Finished), sc.Source, sc.Repository, kind,
+					rows = append(rows, []string{strconv.FormatInt(sc.ID, 10), reports.When(sc.Finished), sc.Source, sc.Repository, kind,
 						strconv.Itoa(sc.Findings), fmt.Sprintf("%d (%d new)", sc.Secrets, sc.NewSecrets),
-						fmt.Sprintf("%d (%d new)", sc.Locations, sc.NewLocations), strconv.Itoa(sc.Gone), short(sc.HeadCommit)})
+						fmt.Sprintf("%d (%d new)", sc.Locations, sc.NewLocations), strconv.Itoa(sc.Gone), reports.ShortFingerprint(sc.HeadCommit)})
 				}
-				return renderTable(cmd.OutOrStdout(), []string{"ID", "FINISHED", "SOURCE", "REPOSITORY", "SCAN", "FINDINGS", "SECRETS", "LOCATIONS", "GONE", "HEAD"}, rows)
+				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"ID", "FINISHED", "SOURCE", "REPOSITORY", "SCAN", "FINDINGS", "SECRETS", "LOCATIONS", "GONE", "HEAD"}, rows))
 			})
 		},
 	}
@@ -1085,7 +774,7 @@ JWT's exp, an STS Expiration, a SAS se=) is judged against that instead.`,
 					return writeJSON(cmd.OutOrStdout(), p)
 				}
 				defaults, _ := cmd.Flags().GetBool("defaults")
-				return writePolicyText(cmd.OutOrStdout(), p, defaults)
+				return failure(reports.WritePolicyText(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), p, defaults))
 			})
 		},
 	}
@@ -1230,59 +919,7 @@ func storePolicy(cmd *cobra.Command, s inventory.Store, p inventory.Policy, acto
 	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "sprawl: %s\n", msg); err != nil {
 		return failure(err)
 	}
-	return writePolicyText(cmd.OutOrStdout(), p, false)
-}
-
-// writePolicyText prints the maximum ages and the configured environment
-// rules, and the built-in environment rules too with defaults.
-func writePolicyText(w io.Writer, p inventory.Policy, defaults bool) error {
-	rows := [][]string{}
-	for _, c := range inventory.Classes() {
-		src := "default"
-		if _, ok := p.MaxAge[c]; ok {
-			src = "configured"
-		}
-		rows = append(rows, []string{"class " + string(c), inventory.Duration(p.MaxAgeFor("", c)).String(), src})
-	}
-	rules := make([]string, 0, len(p.RuleMaxAge))
-	for r := range p.RuleMaxAge {
-		rules = append(rules, r)
-	}
-	sort.Strings(rules)
-	for _, r := range rules {
-		rows = append(rows, []string{"rule " + r, p.RuleMaxAge[r].String(), "configured"})
-	}
-	rows = append(rows, managedPolicyRows(p)...)
-	if err := renderTable(w, []string{"APPLIES TO", "MAX AGE", "SOURCE"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	for _, r := range p.Environments {
-		rows = append(rows, []string{r.Pattern, orAny(r.Field), string(r.Env), "configured"})
-	}
-	if defaults {
-		for _, r := range inventory.DefaultEnvironmentRules {
-			rows = append(rows, []string{r.Pattern, orAny(r.Field), string(r.Env), "built-in"})
-		}
-	}
-	fmt.Fprintln(w)
-	if len(rows) > 0 {
-		if err := renderTable(w, []string{"ENVIRONMENT PATTERN", "FIELD", "ENVIRONMENT", "SOURCE"}, rows); err != nil {
-			return err
-		}
-	}
-	if !defaults {
-		_, err := fmt.Fprintf(w, "%d built-in environment rules apply after these\n('inventory policy show --defaults' lists them)\n", len(inventory.DefaultEnvironmentRules))
-		return failure(err)
-	}
-	return nil
-}
-
-func orAny(s string) string {
-	if s == "" {
-		return "any"
-	}
-	return s
+	return failure(reports.WritePolicyText(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), p, false))
 }
 
 func newAuditCmd() *cobra.Command {
@@ -1402,9 +1039,9 @@ cannot. The head is read as recorded; 'audit verify' checks it.`,
 				}
 				rows := make([][]string, 0, len(es))
 				for _, e := range es {
-					rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), when(e.At), e.Actor, e.Action, auditSummary(e), short(e.Hash)})
+					rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), reports.When(e.At), e.Actor, e.Action, auditSummary(e), reports.ShortFingerprint(e.Hash)})
 				}
-				return renderTable(cmd.OutOrStdout(), []string{"SEQ", "TIME", "ACTOR", "ACTION", "DETAILS", "HASH"}, rows)
+				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"SEQ", "TIME", "ACTOR", "ACTION", "DETAILS", "HASH"}, rows))
 			})
 		},
 	}
@@ -1433,7 +1070,7 @@ func auditSummary(e inventory.AuditEntry) string {
 		}
 		return s
 	case inventory.ActionStatus:
-		s := fmt.Sprintf("%s: %s → %s", short(str("fingerprint")), str("from"), str("to"))
+		s := fmt.Sprintf("%s: %s → %s", reports.ShortFingerprint(str("fingerprint")), str("from"), str("to"))
 		if r := str("reason"); r != "" {
 			s += " (" + r + ")"
 		}
@@ -1468,7 +1105,7 @@ func auditSummary(e inventory.AuditEntry) string {
 		where := str("adapter") + " " + str("store") + " " + strings.TrimPrefix(str("mount")+"/"+str("path"), "/")
 		s := fmt.Sprintf("%s %s", str("action"), where)
 		if f := str("finding"); f != "" {
-			s += " (leaked " + short(f) + ")"
+			s += " (leaked " + reports.ShortFingerprint(f) + ")"
 		}
 		if e := str("error"); e != "" {
 			s += ": FAILED: " + e

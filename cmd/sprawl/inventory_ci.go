@@ -103,9 +103,10 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 var ciSecretHeader = []string{"OWNER", "STORE", "SCOPE", "NAME", "KIND", "UPDATED", "AGE", "MAX AGE", "STATE", "USED BY", "SAME NAME"}
 
 // ciSecretFits are the ci-secrets table's own rules where they differ
-// from columnFits: what uses a secret, the other levels of its name and
-// its kind, cut at their end, are left out in that order before the
-// scope and the update date (KIND means something else in other tables).
+// from reports.ColumnFit: what uses a secret, the other levels of its
+// name and its kind, cut at their end, are left out in that order before
+// the scope and the update date (KIND means something else in other
+// tables).
 var ciSecretFits = map[string]reports.Fit{
 	"OWNER":     {Cut: reports.CutEnd, Min: 12},
 	"USED BY":   {Cut: reports.CutEnd, Min: 16, Drop: 1},
@@ -127,17 +128,14 @@ func renderCISecrets(w io.Writer, es []inventory.CISecretEntry) error {
 		case e.Overdue:
 			state = "OVERDUE"
 		}
-		rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, e.Kind, when(e.UpdatedAt),
+		rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, e.Kind, reports.When(e.UpdatedAt),
 			inventory.HumanAge(e.Age), e.MaxAge.String(), state, strings.Join(e.UsedBy, ", "), strings.Join(e.SameName, "; ")})
 	}
 	fits := make([]reports.Fit, len(ciSecretHeader))
 	for i, h := range ciSecretHeader {
 		f, ok := ciSecretFits[h]
 		if !ok {
-			f, ok = columnFits[h]
-		}
-		if !ok {
-			f = reports.Fit{Cut: reports.CutEnd, Min: min(len(h), 10)}
+			f = reports.ColumnFit(h)
 		}
 		fits[i] = f
 	}
@@ -146,7 +144,7 @@ func renderCISecrets(w io.Writer, es []inventory.CISecretEntry) error {
 		return failure(err)
 	}
 	if len(dropped) > 0 {
-		_, err = fmt.Fprintln(w, strings.TrimPrefix(hiddenNote(dropped), "\n"))
+		_, err = fmt.Fprintln(w, strings.TrimPrefix(reports.HiddenNote(dropped), "\n"))
 	}
 	return failure(err)
 }

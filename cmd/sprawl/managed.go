@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 // managedKinds are the store kinds --store takes as a kind rather than as
@@ -141,10 +142,10 @@ func writeManagedTable(w io.Writer, ms []inventory.ManagedSecret) error {
 		for i, st := range m.States {
 			states[i] = string(st)
 		}
-		rows = append(rows, []string{cell(m.StoreName()), cell(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
+		rows = append(rows, []string{reports.Cell(m.StoreName()), reports.Cell(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
 			managedLastRead(m), strings.Join(states, ",")})
 	}
-	return renderTable(w, []string{"STORE", "SECRET", "CLASS", "AGE", "MAX AGE", "LAST READ", "STATES"}, rows)
+	return failure(reports.RenderTable(w, tableWidth(w), []string{"STORE", "SECRET", "CLASS", "AGE", "MAX AGE", "LAST READ", "STATES"}, rows))
 }
 
 // managedCSVHeader: every assessed field, one column each.
@@ -188,7 +189,7 @@ func writeManagedCSV(w io.Writer, ms []inventory.ManagedSecret) error {
 			b(m.Overdue), b(m.NeverRotated), b(m.RotationDisabled), b(m.NoExpiry), b(m.ExpiredEnabled), b(m.Unused), b(m.Leaked),
 			strings.Join(states, " ")}
 		for i := range rec {
-			rec[i] = csvText(rec[i])
+			rec[i] = reports.CSVText(rec[i])
 		}
 		_ = cw.Write(rec)
 	}
@@ -216,7 +217,7 @@ func writeManagedStatsText(w io.Writer, sum inventory.ManagedSummary) error {
 	if len(sum.ByStore) > 0 {
 		b.WriteString("\nmanaged secrets by store (total, overdue, never rotated)\n")
 		for _, st := range sum.ByStore {
-			fmt.Fprintf(&b, "  %-40s %d, %d, %d\n", cell(st.Kind+" "+st.Store), st.Total, st.Overdue, st.NeverRotated)
+			fmt.Fprintf(&b, "  %-40s %d, %d, %d\n", reports.Cell(st.Kind+" "+st.Store), st.Total, st.Overdue, st.NeverRotated)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -297,17 +298,4 @@ func (c managedPolicyConfig) apply(p *inventory.Policy) error {
 		p.UnusedAfter = d
 	}
 	return nil
-}
-
-// managedPolicyRows are the policy table's rows for managed secrets.
-func managedPolicyRows(p inventory.Policy) [][]string {
-	var rows [][]string
-	for _, r := range p.PathMaxAge {
-		rows = append(rows, []string{"path " + cell(r.String()), r.MaxAge.String(), "configured"})
-	}
-	src := "default"
-	if p.UnusedAfter > 0 {
-		src = "configured"
-	}
-	return append(rows, []string{"unused (managed)", inventory.Duration(p.Unused()).String(), src})
 }

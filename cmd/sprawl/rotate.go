@@ -10,6 +10,7 @@ import (
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/rotation"
 	"github.com/sprawlsec/sprawl/inventory/vault"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 func newRotateCmd() *cobra.Command {
@@ -151,7 +152,7 @@ func writeRotation(cmd *cobra.Command, items []*rotation.Item, apply bool, forma
 	for _, it := range items {
 		secs := make([]string, len(it.Secrets))
 		for i, fp := range it.Secrets {
-			secs[i] = short(fp)
+			secs[i] = reports.ShortFingerprint(fp)
 		}
 		store, path := it.Adapter+" "+it.Store, it.Path
 		if it.Mount != "" {
@@ -176,8 +177,8 @@ func writeRotation(cmd *cobra.Command, items []*rotation.Item, apply bool, forma
 		}
 		rows = append(rows, row)
 	}
-	if err := renderTable(out, header, rows); err != nil {
-		return err
+	if err := reports.RenderTable(out, tableWidth(out), header, rows); err != nil {
+		return failure(err)
 	}
 	if !apply {
 		_, err := fmt.Fprintf(out, "dry run: %d paths to mark for rotation; run with --apply to do it\n", flags)

@@ -51,7 +51,7 @@ func newRulesCmd() *cobra.Command {
 				if err != nil {
 					return failure(err)
 				}
-				_, err = fmt.Fprintf(out, "%d rules%s\n", len(rs), hiddenNote(dropped))
+				_, err = fmt.Fprintf(out, "%d rules%s\n", len(rs), reports.HiddenNote(dropped))
 				return failure(err)
 			default:
 				return usageErr("invalid format %q for rules list (want table or json)", format)

@@ -16,6 +16,7 @@ import (
 	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
 	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
 	"github.com/sprawlsec/sprawl/inventory/vault/hashicorp"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 // Adapter kinds, as --adapter takes them.
@@ -206,13 +207,13 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	fmt.Fprintf(out, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
 		what, a.Kind(), a.Store(), res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
 	for _, r := range sum.Rotated {
-		fmt.Fprintf(out, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, short(r.OldFingerprint))
+		fmt.Fprintf(out, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, reports.ShortFingerprint(r.OldFingerprint))
 	}
 	for _, k := range sum.Rewritten {
 		fmt.Fprintf(out, "still leaked: %s has a new version with the same value; rotate it\n", k)
 	}
 	for _, fp := range sum.SecretsRotated {
-		fmt.Fprintf(out, "secret %s: status rotated\n", short(fp))
+		fmt.Fprintf(out, "secret %s: status rotated\n", reports.ShortFingerprint(fp))
 	}
 	failed := len(res.Errors)
 	for _, e := range res.Errors {
@@ -277,9 +278,9 @@ func newVaultListCmd() *cobra.Command {
 					if !e.GoneAt.IsZero() {
 						flag = strings.TrimSpace(flag + " gone")
 					}
-					rows = append(rows, []string{e.Adapter, e.Store, p, e.Field, e.Version, short(e.Fingerprint), flag, when(e.LastIndexed)})
+					rows = append(rows, []string{e.Adapter, e.Store, p, e.Field, e.Version, reports.ShortFingerprint(e.Fingerprint), flag, reports.When(e.LastIndexed)})
 				}
-				return renderTable(cmd.OutOrStdout(), []string{"ADAPTER", "STORE", "PATH", "FIELD", "VERSION", "FINGERPRINT", "FLAG", "INDEXED"}, rows)
+				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"ADAPTER", "STORE", "PATH", "FIELD", "VERSION", "FINGERPRINT", "FLAG", "INDEXED"}, rows))
 			})
 		},
 	}

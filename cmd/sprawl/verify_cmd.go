@@ -164,10 +164,10 @@ func oneSummary(cmd *cobra.Command, dsn string, before inventory.Secret, target 
 		return inventoryErr(err)
 	}
 	if len(after.Verifications) <= len(before.Verifications) {
-		return usageErr("secret %s was not found under %s: not re-verified (its history keeps the last answer)", short(before.Fingerprint), target)
+		return usageErr("secret %s was not found under %s: not re-verified (its history keeps the last answer)", reports.ShortFingerprint(before.Fingerprint), target)
 	}
 	v := after.Latest()
-	line := fmt.Sprintf("sprawl: inventory: secret %s is %s", short(before.Fingerprint), v.Status)
+	line := fmt.Sprintf("sprawl: inventory: secret %s is %s", reports.ShortFingerprint(before.Fingerprint), v.Status)
 	if id := reports.IdentityText(v.Identity); id != "" {
 		line += " (" + id + ")"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/inventory/queue"
+	"github.com/sprawlsec/sprawl/reports"
 )
 
 // openQueue opens the job queue on the PostgreSQL inventory an
@@ -179,11 +180,11 @@ func workerNotify(out *syncWriter, quiet, verbose bool) func(queue.Event) {
 		case e.State == "queued":
 			out.Printf("sprawl: batch %d queued: %s\n", e.Batch, e.Message)
 		case e.State == queue.StateFailed:
-			out.Printf("sprawl: batch %d: %s failed: %s\n", e.Batch, cell(e.Item), cell(e.Message))
+			out.Printf("sprawl: batch %d: %s failed: %s\n", e.Batch, reports.Cell(e.Item), reports.Cell(e.Message))
 		case e.State == queue.StatePending && e.Message != "":
-			out.Printf("sprawl: batch %d: %s (attempt %d): %s\n", e.Batch, cell(e.Item), e.Attempt, cell(e.Message))
+			out.Printf("sprawl: batch %d: %s (attempt %d): %s\n", e.Batch, reports.Cell(e.Item), e.Attempt, reports.Cell(e.Message))
 		case verbose:
-			out.Printf("sprawl: batch %d: %s %s (attempt %d)\n", e.Batch, cell(e.Item), e.State, e.Attempt)
+			out.Printf("sprawl: batch %d: %s %s (attempt %d)\n", e.Batch, reports.Cell(e.Item), e.State, e.Attempt)
 		}
 	}
 }
@@ -247,11 +248,11 @@ func runJobsList(cmd *cobra.Command, _ []string) error {
 	}
 	rows := make([][]string, 0, len(bs))
 	for _, b := range bs {
-		rows = append(rows, []string{strconv.FormatInt(b.ID, 10), cell(b.Target), b.State(), strconv.Itoa(b.Items),
+		rows = append(rows, []string{strconv.FormatInt(b.ID, 10), reports.Cell(b.Target), b.State(), strconv.Itoa(b.Items),
 			strconv.Itoa(b.Pending), strconv.Itoa(b.Running), strconv.Itoa(b.Done), strconv.Itoa(b.Failed),
 			b.Created.UTC().Format(time.DateTime), finishedCell(b.Finished)})
 	}
-	return renderTable(w, []string{"BATCH", "TARGET", "STATE", "ITEMS", "PENDING", "RUNNING", "DONE", "FAILED", "QUEUED (UTC)", "FINISHED (UTC)"}, rows)
+	return failure(reports.RenderTable(w, tableWidth(w), []string{"BATCH", "TARGET", "STATE", "ITEMS", "PENDING", "RUNNING", "DONE", "FAILED", "QUEUED (UTC)", "FINISHED (UTC)"}, rows))
 }
 
 func finishedCell(t time.Time) string {
@@ -295,20 +296,20 @@ func runJobsShow(cmd *cobra.Command, args []string) error {
 
 func writeBatch(w io.Writer, b queue.Batch, items []queue.ItemStatus) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "batch %d: %s, %s\n", b.ID, cell(b.Target), b.State())
+	fmt.Fprintf(&sb, "batch %d: %s, %s\n", b.ID, reports.Cell(b.Target), b.State())
 	fmt.Fprintf(&sb, "queued %s by %s; %d items: %d pending, %d running, %d done, %d failed\n",
-		b.Created.UTC().Format(time.DateTime), cell(b.CreatedBy), b.Items, b.Pending, b.Running, b.Done, b.Failed)
+		b.Created.UTC().Format(time.DateTime), reports.Cell(b.CreatedBy), b.Items, b.Pending, b.Running, b.Done, b.Failed)
 	if !b.Finished.IsZero() {
-		fmt.Fprintf(&sb, "finished %s: %s\n", b.Finished.UTC().Format(time.DateTime), cell(b.Summary))
+		fmt.Fprintf(&sb, "finished %s: %s\n", b.Finished.UTC().Format(time.DateTime), reports.Cell(b.Summary))
 	}
 	if _, err := io.WriteString(w, sb.String()+"\n"); err != nil {
 		return failure(err)
 	}
 	rows := make([][]string, 0, len(items))
 	for _, it := range items {
-		rows = append(rows, []string{cell(it.Name), it.Kind, it.State, strconv.Itoa(it.Attempts), cell(it.Worker), cell(it.Message)})
+		rows = append(rows, []string{reports.Cell(it.Name), it.Kind, it.State, strconv.Itoa(it.Attempts), reports.Cell(it.Worker), reports.Cell(it.Message)})
 	}
-	return renderTable(w, []string{"ITEM", "KIND", "STATE", "ATTEMPTS", "WORKER", "MESSAGE"}, rows)
+	return failure(reports.RenderTable(w, tableWidth(w), []string{"ITEM", "KIND", "STATE", "ATTEMPTS", "WORKER", "MESSAGE"}, rows))
 }
 
 // enqueue lists what prov covers and queues it for workers (--enqueue):
@@ -352,7 +353,7 @@ func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what strin
 		}
 	}
 	_, err = fmt.Fprintf(o.cmd.OutOrStdout(), "batch %d: %s: %s and %s queued; follow it with 'sprawl jobs show %d'\n",
-		id, cell(what), repositories(repos), plural(stores, "CI store"), id)
+		id, reports.Cell(what), repositories(repos), plural(stores, "CI store"), id)
 	return failure(err)
 }
 
