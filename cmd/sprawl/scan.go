@@ -49,7 +49,7 @@ func addScanFlags(c *cobra.Command) {
 	f.Bool("show-secrets", false, "print secrets in full instead of redacted")
 	f.String("baseline", "", "JSON baseline of accepted findings (see 'sprawl baseline create')")
 	f.String("max-file-size", "0", "skip files larger than this, e.g. 500MB (0: no limit; large files are streamed, so memory stays bounded)")
-	f.Int("workers", 0, "matching goroutines (0: one per core)")
+	f.Int("workers", 0, "matching goroutines (0: one per core; a full-history scan leaves git's cat-file one)")
 	f.String("fail-on", "info", "lowest severity that makes the exit code 1: info, low, medium, high, critical")
 	f.StringP("config", "c", "", "config file (default: .sprawl.yaml in the scanned directory or the working directory, which may set policy only: allowlists, rules and baseline inside its tree)")
 	f.BoolP("verbose", "v", false, "list skipped and unreadable items, and suppressed candidates with their reason")
