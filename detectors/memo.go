@@ -60,75 +60,8 @@ type memoKey [2]uint64
 
 type memoShard struct {
 	mu       sync.Mutex
-	cur, old memoTable
+	cur, old map[memoKey]any
 	size     int
-}
-
-// memoTable is an open-addressing hash table (linear probing, at most
-// half full) from key to value. A key is a uniform hash already: its
-// second word picks the slot (its first picks the shard), and a slot
-// holds key and value side by side, so a lookup reads one cache line
-// where Go's map reads a group's control word, then a slot elsewhere in
-// the group, after hashing the key again. A nil value marks an empty
-// slot (no value stored is nil: a nil windowMemo is a typed nil).
-type memoTable struct {
-	slots []memoSlot // a power of two long
-	n     int
-}
-
-type memoSlot struct {
-	k memoKey
-	v any
-}
-
-// newMemoTable returns a table holding n entries without growing.
-func newMemoTable(n int) memoTable {
-	size := 16
-	for size < 2*n {
-		size *= 2
-	}
-	return memoTable{slots: make([]memoSlot, size)}
-}
-
-func (t *memoTable) get(k memoKey) (any, bool) {
-	if len(t.slots) == 0 {
-		return nil, false
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := k[1] & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.v == nil {
-			return nil, false
-		}
-		if s.k == k {
-			return s.v, true
-		}
-	}
-}
-
-func (t *memoTable) put(k memoKey, v any) {
-	if 2*(t.n+1) > len(t.slots) {
-		old := t.slots
-		*t = newMemoTable(max(t.n+1, len(old)))
-		for _, s := range old {
-			if s.v != nil {
-				t.put(s.k, s.v)
-			}
-		}
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := k[1] & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.v == nil {
-			s.k, s.v = k, v
-			t.n++
-			return
-		}
-		if s.k == k {
-			s.v = v
-			return
-		}
-	}
 }
 
 // blockMemo is what a block of whole lines yields on its own: keyword
@@ -165,10 +98,10 @@ func (mm *Memo) get(k memoKey) (any, bool) {
 	sh := &mm.shards[k[0]%memoShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if v, ok := sh.cur.get(k); ok {
+	if v, ok := sh.cur[k]; ok {
 		return v, true
 	}
-	if v, ok := sh.old.get(k); ok {
+	if v, ok := sh.old[k]; ok {
 		// Still in use: keep it through the next generation.
 		sh.putLocked(mm.max, k, v, memoSize(v))
 		return v, true
@@ -184,13 +117,16 @@ func (mm *Memo) put(k memoKey, v any) {
 }
 
 func (sh *memoShard) putLocked(max int, k memoKey, v any, size int) {
-	if sh.size+size > max && sh.cur.n > 0 {
-		// The next generation will hold about as many entries: made at
-		// that size, it never grows (a table growing from empty
-		// rehashes itself several times over).
-		sh.old, sh.cur, sh.size = sh.cur, newMemoTable(sh.cur.n), 0
+	if sh.cur == nil {
+		sh.cur = map[memoKey]any{}
 	}
-	sh.cur.put(k, v)
+	if sh.size+size > max && len(sh.cur) > 0 {
+		// The next generation will hold about as many entries: made at
+		// that size, it never grows (a map growing from empty splits and
+		// rehashes its tables several times over).
+		sh.old, sh.cur, sh.size = sh.cur, make(map[memoKey]any, len(sh.cur)), 0
+	}
+	sh.cur[k] = v
 	sh.size += size
 }
 

@@ -193,6 +193,52 @@ func BenchmarkMatchVersions(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchHistory matches five versions of each Go file of
+// net/http and crypto (GOROOT, a few lines changed from one version to the
+// next) through one memo, as a history scan does: a memo of megabytes,
+// whose lookups leave the processor's caches, where
+// BenchmarkMatchVersions' memo of one file stays in them.
+func BenchmarkMatchHistory(b *testing.B) {
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Skip("go env GOROOT:", err)
+	}
+	var files [][]string
+	for _, dir := range []string{"net/http", "crypto"} {
+		root := filepath.Join(strings.TrimSpace(string(goroot)), "src", dir)
+		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+				if src, err := os.ReadFile(p); err == nil {
+					files = append(files, strings.Split(string(src), "\n"))
+				}
+			}
+			return nil
+		})
+	}
+	if len(files) < 100 {
+		b.Skip("GOROOT sources not found")
+	}
+	m := testMatcher(b)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var versions [][]byte
+	size := 0
+	for _, lines := range files {
+		for range 5 {
+			versions = append(versions, []byte(strings.Join(lines, "\n")))
+			size += len(versions[len(versions)-1])
+			lines = edit(rng, lines, lines)
+		}
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		memo := NewMemo(0)
+		memo.Bulk = true
+		for _, v := range versions {
+			m.MatchMemo(v, memo)
+		}
+	}
+}
+
 // TestLineLocal checks which patterns are matched line by line: none
 // that can match a newline or anchors at the text's ends, or can match
 // nothing at all.
@@ -219,43 +265,6 @@ func TestLineLocal(t *testing.T) {
 		}
 		if got := m.lineLocal(0, m.rules[0]); got != tc.minLen {
 			t.Errorf("lineLocal(%q) = %d, want %d", tc.pattern, got, tc.minLen)
-		}
-	}
-}
-
-// TestMemoTable: the open-addressing table finds every key it holds
-// through its growth, updates in place, and finds no key it does not hold.
-func TestMemoTable(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	var tb memoTable
-	if _, ok := tb.get(memoKey{1, 2}); ok {
-		t.Fatal("an empty table found a key")
-	}
-	keys := make([]memoKey, 5000)
-	for i := range keys {
-		keys[i] = memoKey{rng.Uint64(), rng.Uint64()}
-		if i%7 == 0 {
-			keys[i][1] = keys[0][1] // same slot: a probe chain
-		}
-		tb.put(keys[i], i)
-	}
-	tb.put(keys[3], -3)
-	if tb.n != len(keys) {
-		t.Fatalf("n = %d after %d distinct keys", tb.n, len(keys))
-	}
-	if 2*tb.n > len(tb.slots) {
-		t.Fatalf("%d entries in %d slots: more than half full", tb.n, len(tb.slots))
-	}
-	for i, k := range keys {
-		want := i
-		if i == 3 {
-			want = -3
-		}
-		if v, ok := tb.get(k); !ok || v.(int) != want {
-			t.Fatalf("key %d: got %v, %v; want %d", i, v, ok, want)
-		}
-		if _, ok := tb.get(memoKey{k[0] ^ 1, k[1]}); ok {
-			t.Fatalf("key %d with another first word was found", i)
 		}
 	}
 }
