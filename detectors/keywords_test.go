@@ -245,24 +245,10 @@ func BenchmarkKeywordHits(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		b.Skip("go env GOROOT:", err)
-	}
-	var files [][]byte
+	files := goSources(b, "net/http")
 	total := 0
-	root := filepath.Join(strings.TrimSpace(string(out)), "src", "net", "http")
-	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
-			if data, err := os.ReadFile(p); err == nil {
-				files = append(files, data)
-				total += len(data)
-			}
-		}
-		return nil
-	})
-	if total == 0 {
-		b.Skip("no Go source found")
+	for _, f := range files {
+		total += len(f)
 	}
 	var hits []keywordHit
 	for _, tc := range []struct {
@@ -281,4 +267,30 @@ func BenchmarkKeywordHits(b *testing.B) {
 			}
 		})
 	}
+}
+
+// goSources returns the Go files under GOROOT/src/dir for each dir,
+// skipping the benchmark when there are none.
+func goSources(b *testing.B, dirs ...string) [][]byte {
+	b.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Skip("go env GOROOT:", err)
+	}
+	var files [][]byte
+	for _, dir := range dirs {
+		root := filepath.Join(strings.TrimSpace(string(out)), "src", dir)
+		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+				if data, err := os.ReadFile(p); err == nil {
+					files = append(files, data)
+				}
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		b.Skip("no Go source found under GOROOT")
+	}
+	return files
 }

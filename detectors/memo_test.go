@@ -199,30 +199,16 @@ func BenchmarkMatchVersions(b *testing.B) {
 // whose lookups leave the processor's caches, where
 // BenchmarkMatchVersions' memo of one file stays in them.
 func BenchmarkMatchHistory(b *testing.B) {
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		b.Skip("go env GOROOT:", err)
-	}
-	var files [][]string
-	for _, dir := range []string{"net/http", "crypto"} {
-		root := filepath.Join(strings.TrimSpace(string(goroot)), "src", dir)
-		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
-				if src, err := os.ReadFile(p); err == nil {
-					files = append(files, strings.Split(string(src), "\n"))
-				}
-			}
-			return nil
-		})
-	}
-	if len(files) < 100 {
+	srcs := goSources(b, "net/http", "crypto")
+	if len(srcs) < 100 {
 		b.Skip("GOROOT sources not found")
 	}
 	m := testMatcher(b)
 	rng := rand.New(rand.NewPCG(5, 6))
 	var versions [][]byte
 	size := 0
-	for _, lines := range files {
+	for _, src := range srcs {
+		lines := strings.Split(string(src), "\n")
 		for range 5 {
 			versions = append(versions, []byte(strings.Join(lines, "\n")))
 			size += len(versions[len(versions)-1])
