@@ -60,19 +60,3 @@ func TestHistoryScanSetsSoftMemoryLimit(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT set, scan git changed the limit to %d", got)
 	}
 }
-
-// A full-history scan leaves git's cat-file a core: one processor fewer,
-// never none, and GOMAXPROCS set by the user wins.
-func TestHistoryProcs(t *testing.T) {
-	for _, tc := range []struct {
-		procs int
-		env   string
-		want  int
-	}{
-		{1, "", 1}, {2, "", 1}, {8, "", 7}, {2, "2", 2}, {8, "8", 8},
-	} {
-		if got := historyProcs(tc.procs, tc.env); got != tc.want {
-			t.Errorf("historyProcs(%d, %q) = %d, want %d", tc.procs, tc.env, got, tc.want)
-		}
-	}
-}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -121,7 +119,7 @@ a disabled or changed rule) is reported as a finding of its own
 				startgc.HugeHeap(historyHugeHeap)
 				// Restored after: a process that scans again (the tests)
 				// starts from the same count.
-				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(historyProcs(runtime.GOMAXPROCS(0), os.Getenv("GOMAXPROCS"))))
+				defer startgc.LeaveACore()()
 			}
 			return p.scanAndReport(cmd, &namedSource{src, target})
 		},
@@ -132,23 +130,6 @@ a disabled or changed rule) is reported as a finding of its own
 	c.Flags().StringSlice("branch", nil, "scan only these refs (repeatable; default every ref)")
 	c.Flags().Bool("allow-config-changes", false, "in a gate, apply the policy files (config, baseline, rule files, inline allow comments) as the range changed them instead of failing on the change; for a change a reviewer approved")
 	return c
-}
-
-// historyProcs returns the processors a full-history scan's matching
-// runs on, given the ones the process may use (procs) and GOMAXPROCS
-// from the environment: one fewer, at least one, unless the user set
-// GOMAXPROCS. For the whole scan a git cat-file child inflates the blobs
-// on a core of its own, and an idle Go processor spins looking for work
-// on that core each time a chunk is handed from the reader to a matcher.
-// On 2 cores, go-git's 5,606-commit history: 0.98 s wall and 1.64 s CPU
-// with one processor against 1.05 s and 1.89 s with two (medians of 15
-// interleaved runs); the generated 3,000-commit history, 0.94 s against
-// 1.01 s.
-func historyProcs(procs int, env string) int {
-	if env != "" || procs <= 1 {
-		return procs
-	}
-	return procs - 1
 }
 
 func newScanStagedCmd() *cobra.Command {
