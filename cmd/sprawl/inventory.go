@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/user"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -634,7 +633,7 @@ func newInventoryStatsCmd() *cobra.Command {
 				if err := reports.WriteStatsText(cmd.OutOrStdout(), st); err != nil {
 					return failure(err)
 				}
-				return writeManagedStatsText(cmd.OutOrStdout(), managed)
+				return failure(reports.WriteManagedStatsText(cmd.OutOrStdout(), managed))
 			})
 		},
 	}
@@ -721,17 +720,7 @@ func newInventoryScansCmd() *cobra.Command {
 				if format == "json" {
 					return writeJSON(cmd.OutOrStdout(), scans)
 				}
-				rows := make([][]string, 0, len(scans))
-				for _, sc := range scans {
-					kind := "partial"
-					if sc.Complete {
-						kind = "complete"
-					}
-					rows = append(rows, []string{strconv.FormatInt(sc.ID, 10), reports.When(sc.Finished), sc.Source, sc.Repository, kind,
-						strconv.Itoa(sc.Findings), fmt.Sprintf("%d (%d new)", sc.Secrets, sc.NewSecrets),
-						fmt.Sprintf("%d (%d new)", sc.Locations, sc.NewLocations), strconv.Itoa(sc.Gone), reports.ShortFingerprint(sc.HeadCommit)})
-				}
-				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"ID", "FINISHED", "SOURCE", "REPOSITORY", "SCAN", "FINDINGS", "SECRETS", "LOCATIONS", "GONE", "HEAD"}, rows))
+				return failure(reports.WriteScansTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), scans))
 			})
 		},
 	}
@@ -1037,11 +1026,7 @@ cannot. The head is read as recorded; 'audit verify' checks it.`,
 				if format == "json" {
 					return writeJSON(cmd.OutOrStdout(), es)
 				}
-				rows := make([][]string, 0, len(es))
-				for _, e := range es {
-					rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), reports.When(e.At), e.Actor, e.Action, auditSummary(e), reports.ShortFingerprint(e.Hash)})
-				}
-				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"SEQ", "TIME", "ACTOR", "ACTION", "DETAILS", "HASH"}, rows))
+				return failure(reports.WriteAuditTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), es))
 			})
 		},
 	}
@@ -1051,86 +1036,4 @@ cannot. The head is read as recorded; 'audit verify' checks it.`,
 
 	audit.AddCommand(verify, head, logCmd)
 	return audit
-}
-
-// auditSummary is one line about an entry for the table.
-func auditSummary(e inventory.AuditEntry) string {
-	var d map[string]any
-	if err := json.Unmarshal([]byte(e.Data), &d); err != nil {
-		return e.Data
-	}
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	num := func(k string) int { f, _ := d[k].(float64); return int(f) }
-	switch e.Action {
-	case inventory.ActionIngest:
-		s := fmt.Sprintf("%s %s: %d secrets (%d new), %d locations (%d new, %d gone)", str("source"), str("repository"),
-			num("secrets"), num("new_secrets"), num("locations"), num("new_locations"), num("gone"))
-		if r, ok := d["regressions"].([]any); ok && len(r) > 0 {
-			s += fmt.Sprintf(", %d regressions", len(r))
-		}
-		return s
-	case inventory.ActionStatus:
-		s := fmt.Sprintf("%s: %s → %s", reports.ShortFingerprint(str("fingerprint")), str("from"), str("to"))
-		if r := str("reason"); r != "" {
-			s += " (" + r + ")"
-		}
-		return s
-	case inventory.ActionPolicy:
-		if r := str("reason"); r != "" {
-			return "policy changed (" + r + ")"
-		}
-		return "policy changed"
-	case inventory.ActionVaultIndex:
-		errs, _ := d["errors"].([]any)
-		firstErr := ""
-		if len(errs) > 0 {
-			firstErr, _ = errs[0].(string)
-		}
-		if failed, _ := d["failed"].(bool); failed {
-			return fmt.Sprintf("FAILED index of %s %s: %s (nothing recorded)", str("adapter"), str("store"), firstErr)
-		}
-		s := fmt.Sprintf("indexed %s %s: %d values (%d new, %d changed, %d gone)", str("adapter"), str("store"),
-			num("entries"), num("new"), num("changed"), num("gone"))
-		if len(errs) > 0 {
-			s = "PARTIAL " + s + fmt.Sprintf(", %d errors: %s", len(errs), firstErr)
-		}
-		if r, ok := d["rotated"].([]any); ok && len(r) > 0 {
-			s += fmt.Sprintf(", %d rotated", len(r))
-		}
-		if r, ok := d["rewritten"].([]any); ok && len(r) > 0 {
-			s += fmt.Sprintf(", %d rewritten with the leaked value", len(r))
-		}
-		return s + managedAuditSummary(d)
-	case inventory.ActionVault:
-		where := str("adapter") + " " + str("store") + " " + strings.TrimPrefix(str("mount")+"/"+str("path"), "/")
-		s := fmt.Sprintf("%s %s", str("action"), where)
-		if f := str("finding"); f != "" {
-			s += " (leaked " + reports.ShortFingerprint(f) + ")"
-		}
-		if e := str("error"); e != "" {
-			s += ": FAILED: " + e
-		}
-		return s
-	case inventory.ActionOrgScan:
-		s := fmt.Sprintf("%s: %s: %d full, %d incremental, %d skipped; %s", str("target"), repositories(num("repositories")),
-			num("full"), num("incremental"), num("skipped"), plural(num("findings"), "finding"))
-		if b := str("batch"); b != "" {
-			s += " (batch " + b + ")"
-		}
-		return s
-	case inventory.ActionVerify:
-		vs, _ := d["verifications"].([]any)
-		n := map[string]int{}
-		for _, v := range vs {
-			m, _ := v.(map[string]any)
-			s, _ := m["status"].(string)
-			n[s]++
-		}
-		return fmt.Sprintf("scan %d verified %d secrets: %d live, %d revoked, %d unknown", num("scan_id"), len(vs),
-			n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
-	case inventory.ActionCISecrets:
-		return fmt.Sprintf("CI secrets of %s:%s: %d (%d new, %d updated, %d gone)", str("provider"), str("owner"),
-			num("secrets"), num("new"), num("updated"), num("gone"))
-	}
-	return e.Data
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -100,10 +97,10 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 				case "json":
 					return writeJSON(w, out)
 				case "csv":
-					return writeManagedCSV(w, out)
+					return failure(reports.WriteManagedCSV(w, out))
 				}
-				if err := writeManagedTable(w, out); err != nil {
-					return err
+				if err := reports.WriteManagedTable(w, tableWidth(w), out); err != nil {
+					return failure(err)
 				}
 				sum := inventory.SummarizeManaged(out)
 				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: %s: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked; %.0f%% rotated automatically\n",
@@ -125,78 +122,6 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 	return c
 }
 
-func managedLastRead(m inventory.ManagedSecret) string {
-	switch {
-	case !m.AccessRecorded:
-		return "-"
-	case m.LastAccessed.IsZero():
-		return "never"
-	}
-	return m.LastAccessed.UTC().Format(time.DateOnly)
-}
-
-func writeManagedTable(w io.Writer, ms []inventory.ManagedSecret) error {
-	rows := make([][]string, 0, len(ms))
-	for _, m := range ms {
-		states := make([]string, len(m.States))
-		for i, st := range m.States {
-			states[i] = string(st)
-		}
-		rows = append(rows, []string{reports.Cell(m.StoreName()), reports.Cell(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
-			managedLastRead(m), strings.Join(states, ",")})
-	}
-	return failure(reports.RenderTable(w, tableWidth(w), []string{"STORE", "SECRET", "CLASS", "AGE", "MAX AGE", "LAST READ", "STATES"}, rows))
-}
-
-// managedCSVHeader: every assessed field, one column each.
-var managedCSVHeader = []string{"kind", "store", "engine", "mount", "path", "field", "fingerprint", "version", "rule_id", "class", "class_from",
-	"created", "changed", "age_days", "max_age", "max_age_from", "auto_rotation", "last_rotated", "last_changed", "last_accessed",
-	"access_recorded", "unused_days", "next_rotation", "rotation_period", "rotation_schedule", "expires", "not_before", "expiry_supported",
-	"enabled", "versions", "max_versions", "delete_version_after",
-	"overdue", "never_rotated", "rotation_disabled", "no_expiry", "expired_enabled", "unused", "leaked", "states"}
-
-func writeManagedCSV(w io.Writer, ms []inventory.ManagedSecret) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write(managedCSVHeader)
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	days := func(d inventory.Duration) string { return strconv.Itoa(int(time.Duration(d) / (24 * time.Hour))) }
-	dur := func(d time.Duration) string {
-		if d == 0 {
-			return ""
-		}
-		return inventory.Duration(d).String()
-	}
-	b := strconv.FormatBool
-	for _, m := range ms {
-		enabled := ""
-		if m.Enabled != nil {
-			enabled = b(*m.Enabled)
-		}
-		states := make([]string, len(m.States))
-		for i, st := range m.States {
-			states[i] = string(st)
-		}
-		rec := []string{m.Kind, m.Store, m.Engine, m.Mount, m.Path, m.Field, m.Fingerprint, m.Version, m.RuleID, string(m.Class), m.ClassFrom,
-			ts(m.Created), ts(m.Changed), days(m.Age), m.MaxAge.String(), m.MaxAgeFrom, b(m.AutoRotation), ts(m.LastRotated), ts(m.LastChanged),
-			ts(m.LastAccessed), b(m.AccessRecorded), days(m.UnusedFor), ts(m.NextRotation), dur(m.RotationPeriod), m.RotationSchedule,
-			ts(m.Expires), ts(m.NotBefore), b(m.ExpirySupported), enabled, strconv.Itoa(m.Versions), strconv.Itoa(m.MaxVersions),
-			dur(m.DeleteVersionAfter),
-			b(m.Overdue), b(m.NeverRotated), b(m.RotationDisabled), b(m.NoExpiry), b(m.ExpiredEnabled), b(m.Unused), b(m.Leaked),
-			strings.Join(states, " ")}
-		for i := range rec {
-			rec[i] = reports.CSVText(rec[i])
-		}
-		_ = cw.Write(rec)
-	}
-	cw.Flush()
-	return failure(cw.Error())
-}
-
 // managedStats is the managed-secret part of 'inventory stats'.
 func managedStats(cmd *cobra.Command, s inventory.Store) (inventory.ManagedSummary, error) {
 	ms, _, err := inventory.AssessManaged(cmd.Context(), s, inventory.ManagedQuery{ManagedOptions: inventory.ManagedOptions{Now: time.Now()}})
@@ -204,36 +129,6 @@ func managedStats(cmd *cobra.Command, s inventory.Store) (inventory.ManagedSumma
 		return inventory.ManagedSummary{}, inventoryErr(err)
 	}
 	return inventory.SummarizeManaged(ms), nil
-}
-
-// writeManagedStatsText appends the managed-secret counts to the stats
-// text.
-func writeManagedStatsText(w io.Writer, sum inventory.ManagedSummary) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nmanaged secrets      %d (%.0f%% rotated automatically)\n", sum.Total, sum.AutoRotationShare*100)
-	for _, st := range inventory.ManagedStates {
-		fmt.Fprintf(&b, "  %-22s %d\n", st, sum.Of(st))
-	}
-	if len(sum.ByStore) > 0 {
-		b.WriteString("\nmanaged secrets by store (total, overdue, never rotated)\n")
-		for _, st := range sum.ByStore {
-			fmt.Fprintf(&b, "  %-40s %d, %d, %d\n", reports.Cell(st.Kind+" "+st.Store), st.Total, st.Overdue, st.NeverRotated)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return failure(err)
-}
-
-// managedAuditSummary describes a vault index entry's assessment for the
-// audit log table ("" when the entry predates assessments).
-func managedAuditSummary(d map[string]any) string {
-	a, ok := d["assessment"].(map[string]any)
-	if !ok {
-		return ""
-	}
-	num := func(k string) int { f, _ := a[k].(float64); return int(f) }
-	return fmt.Sprintf("; assessed %d: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked",
-		num("total"), num("overdue"), num("never_rotated"), num("no_expiry"), num("unused"), num("leaked"))
 }
 
 // applyManagedPolicyFlag handles the --max-age keys for managed secrets:
