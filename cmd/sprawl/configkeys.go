@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sprawlsec/sprawl/inventory"
 )
 
 // checkConfigKeys rejects a key the config file format does not have, at
 // any depth, naming the key by its full path ("allowlist.path") and, when
 // one is close, the key that was probably meant. The known keys are read
 // from the types the file is decoded into (fileConfig, and
-// inventoryConfig for the inventory section), so a key added there is
+// inventory.PolicyConfig for the inventory section), so a key added there is
 // known here. Values are left to the decoders.
 func checkConfigKeys(data []byte, name string) error {
 	var doc yaml.Node
@@ -48,7 +50,7 @@ func checkConfigKeys(data []byte, name string) error {
 // commands (configPolicy), not by the settings.
 func configFieldType(path string, f reflect.StructField) reflect.Type {
 	if path == "inventory" {
-		return reflect.TypeOf(inventoryConfig{})
+		return reflect.TypeOf(inventory.PolicyConfig{})
 	}
 	return f.Type
 }

@@ -219,29 +219,6 @@ func suppressIn(ctx context.Context, s inventory.Store, key []byte, fs []scanner
 	return kept, n, nil
 }
 
-// inventoryConfig is the `inventory:` section of .sprawl.yaml:
-//
-//	inventory:
-//	  environments:            # tried before the built-in rules, in order
-//	    - {pattern: '^acme-payments', env: production, field: repository}
-//	    - {pattern: '(^|/)qa/', env: sandbox}
-//	  max-age:                 # per rotation class
-//	    token: 2h
-//	    api-key: 180d
-//	  rule-max-age:            # per rule id
-//	    github-pat: 30d
-type inventoryConfig struct {
-	Environments []struct {
-		Pattern string `yaml:"pattern"`
-		Env     string `yaml:"env"`
-		Field   string `yaml:"field"`
-	} `yaml:"environments"`
-	MaxAge     map[string]string `yaml:"max-age"`
-	RuleMaxAge map[string]string `yaml:"rule-max-age"`
-
-	managedPolicyConfig `yaml:",inline"`
-}
-
 // configPolicy reads the inventory section of the config file (--config,
 // else $SPRAWL_CONFIG, else ./.sprawl.yaml). It returns ok=false when
 // there is no file or no section.
@@ -277,37 +254,14 @@ func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err er
 	if err != nil {
 		return p, path, false, usageErr("config %s: %v", path, err)
 	}
-	var c inventoryConfig
+	var c inventory.PolicyConfig
 	dec := yaml.NewDecoder(bytes.NewReader(section))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.ReplaceAll(oneLine(err), " in type main.inventoryConfig", "")
+		msg := strings.ReplaceAll(oneLine(err), fmt.Sprintf(" in type %T", c), "")
 		return p, path, false, usageErr("config %s: inventory: %v", path, msg)
 	}
-	for _, r := range c.Environments {
-		p.Environments = append(p.Environments, inventory.EnvironmentRule{Pattern: r.Pattern, Env: inventory.Environment(r.Env), Field: r.Field})
-	}
-	for cl, v := range c.MaxAge {
-		d, err := inventory.ParseDuration(v)
-		if err != nil {
-			return p, path, false, usageErr("config %s: inventory.max-age.%s: %v", path, cl, err)
-		}
-		if p.MaxAge == nil {
-			p.MaxAge = map[inventory.Class]inventory.Duration{}
-		}
-		p.MaxAge[inventory.Class(cl)] = d
-	}
-	for r, v := range c.RuleMaxAge {
-		d, err := inventory.ParseDuration(v)
-		if err != nil {
-			return p, path, false, usageErr("config %s: inventory.rule-max-age.%s: %v", path, r, err)
-		}
-		if p.RuleMaxAge == nil {
-			p.RuleMaxAge = map[string]inventory.Duration{}
-		}
-		p.RuleMaxAge[r] = d
-	}
-	if err := c.managedPolicyConfig.apply(&p); err != nil {
+	if p, err = c.Policy(); err != nil {
 		return p, path, false, usageErr("config %s: inventory.%v", path, err)
 	}
 	if err := p.Validate(); err != nil {
@@ -855,40 +809,18 @@ environment rule (RE2, matched against path, branch and repository name).
 	return pol
 }
 
+// applyPolicyFlags applies 'inventory policy set' --max-age and
+// --environment values to p, in order, and validates the result.
 func applyPolicyFlags(p *inventory.Policy, maxAges, envRules []string) error {
 	for _, kv := range maxAges {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return usageErr("--max-age %q: want CLASS=DURATION or rule:ID=DURATION", kv)
+		if err := p.SetMaxAge(kv); err != nil {
+			return usageErr("--max-age %v", err)
 		}
-		d, err := inventory.ParseDuration(v)
-		if err != nil {
-			return usageErr("--max-age %s: %v", k, err)
-		}
-		if handled, err := applyManagedPolicyFlag(p, k, d); handled || err != nil {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if id, isRule := strings.CutPrefix(k, "rule:"); isRule {
-			if p.RuleMaxAge == nil {
-				p.RuleMaxAge = map[string]inventory.Duration{}
-			}
-			p.RuleMaxAge[id] = d
-			continue
-		}
-		if p.MaxAge == nil {
-			p.MaxAge = map[inventory.Class]inventory.Duration{}
-		}
-		p.MaxAge[inventory.Class(k)] = d
 	}
 	for _, kv := range envRules {
-		i := strings.LastIndex(kv, "=")
-		if i <= 0 {
-			return usageErr("--environment %q: want PATTERN=ENV", kv)
+		if err := p.AddEnvironmentRule(kv); err != nil {
+			return usageErr("--environment %v", err)
 		}
-		p.Environments = append(p.Environments, inventory.EnvironmentRule{Pattern: kv[:i], Env: inventory.Environment(kv[i+1:])})
 	}
 	if err := p.Validate(); err != nil {
 		return usageErr("%v", err)

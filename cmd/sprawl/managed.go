@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,68 +128,4 @@ func managedStats(cmd *cobra.Command, s inventory.Store) (inventory.ManagedSumma
 		return inventory.ManagedSummary{}, inventoryErr(err)
 	}
 	return inventory.SummarizeManaged(ms), nil
-}
-
-// applyManagedPolicyFlag handles the --max-age keys for managed secrets:
-// "path:PATTERN[#CLASS]" appends a path rule, "unused" sets the unused
-// threshold. It reports whether k was one of them.
-func applyManagedPolicyFlag(p *inventory.Policy, k string, d inventory.Duration) (bool, error) {
-	if k == "unused" {
-		p.UnusedAfter = d
-		return true, nil
-	}
-	pat, ok := strings.CutPrefix(k, "path:")
-	if !ok {
-		return false, nil
-	}
-	r := inventory.PathRule{Pattern: pat, MaxAge: d}
-	if i := strings.LastIndex(pat, "#"); i >= 0 {
-		r.Pattern, r.Class = pat[:i], inventory.Class(pat[i+1:])
-	}
-	if r.Pattern == "" {
-		return true, usageErr("--max-age %s: empty path pattern", k)
-	}
-	// Setting a pattern again replaces its age in place (order matters).
-	for i, x := range p.PathMaxAge {
-		if x.Pattern == r.Pattern && x.Class == r.Class {
-			p.PathMaxAge[i] = r
-			return true, nil
-		}
-	}
-	p.PathMaxAge = append(p.PathMaxAge, r)
-	return true, nil
-}
-
-// managedPolicyConfig is the managed-secret part of the config file's
-// inventory section:
-//
-//	inventory:
-//	  path-max-age:            # managed secrets by where they are held
-//	    - {pattern: 'secret/epic/*', class: client-secret, max-age: 90d}
-//	  unused-after: 90d
-type managedPolicyConfig struct {
-	PathMaxAge []struct {
-		Pattern string `yaml:"pattern"`
-		Class   string `yaml:"class"`
-		MaxAge  string `yaml:"max-age"`
-	} `yaml:"path-max-age"`
-	UnusedAfter string `yaml:"unused-after"`
-}
-
-func (c managedPolicyConfig) apply(p *inventory.Policy) error {
-	for i, r := range c.PathMaxAge {
-		d, err := inventory.ParseDuration(r.MaxAge)
-		if err != nil {
-			return fmt.Errorf("path-max-age[%d]: %v", i, err)
-		}
-		p.PathMaxAge = append(p.PathMaxAge, inventory.PathRule{Pattern: r.Pattern, Class: inventory.Class(r.Class), MaxAge: d})
-	}
-	if c.UnusedAfter != "" {
-		d, err := inventory.ParseDuration(c.UnusedAfter)
-		if err != nil {
-			return fmt.Errorf("unused-after: %v", err)
-		}
-		p.UnusedAfter = d
-	}
-	return nil
 }

@@ -1,0 +1,165 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The policy as people write it: the settings 'inventory policy set'
+// takes (--max-age token=2h, --environment '^acme=production') and the
+// inventory section of the config file. Reading the flags and the file
+// is the command's; turning their strings into a Policy is here.
+
+// SetMaxAge applies one maximum-age setting, KEY=DURATION (a duration as
+// ParseDuration reads it), to p:
+//
+//	CLASS=DURATION              the maximum age of a rotation class
+//	rule:ID=DURATION            that of one rule
+//	path:PATTERN=DURATION       that of managed secrets held at paths
+//	path:PATTERN#CLASS=DURATION matching PATTERN (of that class only)
+//	unused=DURATION             how long a managed secret may go unread
+//
+// A path rule is appended, since the first match wins, unless one with
+// the same pattern and class is there: then its age is replaced in place.
+// An error names the setting ("token: …"; a caller adds the flag's name).
+// SetMaxAge does not Validate p: an unknown class is left for Validate.
+func (p *Policy) SetMaxAge(setting string) error {
+	k, v, ok := strings.Cut(setting, "=")
+	if !ok {
+		return fmt.Errorf("%q: want CLASS=DURATION or rule:ID=DURATION", setting)
+	}
+	d, err := ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", k, err)
+	}
+	if k == "unused" {
+		p.UnusedAfter = d
+		return nil
+	}
+	if pat, isPath := strings.CutPrefix(k, "path:"); isPath {
+		r := PathRule{Pattern: pat, MaxAge: d}
+		if i := strings.LastIndex(pat, "#"); i >= 0 {
+			r.Pattern, r.Class = pat[:i], Class(pat[i+1:])
+		}
+		if r.Pattern == "" {
+			return fmt.Errorf("%s: empty path pattern", k)
+		}
+		p.setPathRule(r)
+		return nil
+	}
+	if id, isRule := strings.CutPrefix(k, "rule:"); isRule {
+		if p.RuleMaxAge == nil {
+			p.RuleMaxAge = map[string]Duration{}
+		}
+		p.RuleMaxAge[id] = d
+		return nil
+	}
+	if p.MaxAge == nil {
+		p.MaxAge = map[Class]Duration{}
+	}
+	p.MaxAge[Class(k)] = d
+	return nil
+}
+
+// setPathRule replaces the age of the path rule with r's pattern and
+// class in place (order matters: the first match wins), else appends r.
+func (p *Policy) setPathRule(r PathRule) {
+	for i, x := range p.PathMaxAge {
+		if x.Pattern == r.Pattern && x.Class == r.Class {
+			p.PathMaxAge[i] = r
+			return
+		}
+	}
+	p.PathMaxAge = append(p.PathMaxAge, r)
+}
+
+// AddEnvironmentRule appends the environment rule PATTERN=ENV to p,
+// split at the last "=" (a pattern may hold one). An error names the
+// setting; the pattern and environment are left for Validate.
+func (p *Policy) AddEnvironmentRule(setting string) error {
+	i := strings.LastIndex(setting, "=")
+	if i <= 0 {
+		return fmt.Errorf("%q: want PATTERN=ENV", setting)
+	}
+	p.Environments = append(p.Environments, EnvironmentRule{Pattern: setting[:i], Env: Environment(setting[i+1:])})
+	return nil
+}
+
+// PolicyConfig is the inventory section of the config file, as its YAML
+// keys (the command decodes the file; the tags say where each key goes):
+//
+//	inventory:
+//	  environments:            # tried before the built-in rules, in order
+//	    - {pattern: '^acme-payments', env: production, field: repository}
+//	    - {pattern: '(^|/)qa/', env: sandbox}
+//	  max-age:                 # per rotation class
+//	    token: 2h
+//	    api-key: 180d
+//	  rule-max-age:            # per rule id
+//	    github-pat: 30d
+//	  path-max-age:            # managed secrets by where they are held
+//	    - {pattern: 'secret/epic/*', class: client-secret, max-age: 90d}
+//	  unused-after: 90d
+//
+// Durations are strings as ParseDuration reads them.
+type PolicyConfig struct {
+	Environments []struct {
+		Pattern string `yaml:"pattern"`
+		Env     string `yaml:"env"`
+		Field   string `yaml:"field"`
+	} `yaml:"environments"`
+	MaxAge     map[string]string `yaml:"max-age"`
+	RuleMaxAge map[string]string `yaml:"rule-max-age"`
+	PathMaxAge []struct {
+		Pattern string `yaml:"pattern"`
+		Class   string `yaml:"class"`
+		MaxAge  string `yaml:"max-age"`
+	} `yaml:"path-max-age"`
+	UnusedAfter string `yaml:"unused-after"`
+}
+
+// Policy is the policy c describes. An error names the key whose duration
+// does not parse, from the section down ("max-age.token: …",
+// "path-max-age[1]: …"). Policy does not Validate the result: classes,
+// patterns and environments are checked there.
+func (c PolicyConfig) Policy() (Policy, error) {
+	var p Policy
+	for _, r := range c.Environments {
+		p.Environments = append(p.Environments, EnvironmentRule{Pattern: r.Pattern, Env: Environment(r.Env), Field: r.Field})
+	}
+	for cl, v := range c.MaxAge {
+		d, err := ParseDuration(v)
+		if err != nil {
+			return p, fmt.Errorf("max-age.%s: %w", cl, err)
+		}
+		if p.MaxAge == nil {
+			p.MaxAge = map[Class]Duration{}
+		}
+		p.MaxAge[Class(cl)] = d
+	}
+	for r, v := range c.RuleMaxAge {
+		d, err := ParseDuration(v)
+		if err != nil {
+			return p, fmt.Errorf("rule-max-age.%s: %w", r, err)
+		}
+		if p.RuleMaxAge == nil {
+			p.RuleMaxAge = map[string]Duration{}
+		}
+		p.RuleMaxAge[r] = d
+	}
+	for i, r := range c.PathMaxAge {
+		d, err := ParseDuration(r.MaxAge)
+		if err != nil {
+			return p, fmt.Errorf("path-max-age[%d]: %w", i, err)
+		}
+		p.PathMaxAge = append(p.PathMaxAge, PathRule{Pattern: r.Pattern, Class: Class(r.Class), MaxAge: d})
+	}
+	if c.UnusedAfter != "" {
+		d, err := ParseDuration(c.UnusedAfter)
+		if err != nil {
+			return p, fmt.Errorf("unused-after: %w", err)
+		}
+		p.UnusedAfter = d
+	}
+	return p, nil
+}
