@@ -81,16 +81,7 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 				if err != nil {
 					return inventoryErr(err)
 				}
-				out := ms[:0]
-				for _, m := range ms {
-					keep := true
-					for _, st := range want {
-						keep = keep && m.Has(st)
-					}
-					if keep {
-						out = append(out, m)
-					}
-				}
+				out := inventory.FilterManaged(ms, want)
 				w := cmd.OutOrStdout()
 				switch format {
 				case "json":
