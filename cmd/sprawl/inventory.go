@@ -595,27 +595,6 @@ func newInventoryStatsCmd() *cobra.Command {
 	return c
 }
 
-// exportDoc is what `inventory export` writes: everything needed to
-// reproduce a report, and no secret values.
-type exportDoc struct {
-	Version      int                          `json:"version"`
-	GeneratedAt  time.Time                    `json:"generated_at"`
-	Inventory    string                       `json:"inventory"`
-	Policy       inventory.Policy             `json:"policy"`
-	AuditHead    auditHead                    `json:"audit_head"`
-	Stats        inventory.Stats              `json:"stats"`
-	Secrets      []inventory.Entry            `json:"secrets"`
-	Scans        []inventory.ScanRecord       `json:"scans"`
-	Repositories []inventory.RepositoryRecord `json:"repositories"`
-}
-
-type auditHead struct {
-	Seq  int64  `json:"seq"`
-	Hash string `json:"hash"`
-	// Head is SEQ:HASH, as 'audit head' prints and --expect-head takes.
-	Head string `json:"head"`
-}
-
 func newInventoryExportCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export",
@@ -629,24 +608,11 @@ to the log). Secret values are never in the inventory, so never in this.`,
 			output, _ := cmd.Flags().GetString("output")
 			flag, _ := cmd.Flags().GetString("inventory")
 			return withInventory(cmd, func(s inventory.Store) error {
-				ctx := cmd.Context()
-				now := time.Now().UTC()
-				doc := exportDoc{Version: 1, GeneratedAt: now, Inventory: displayDSN(inventoryDSN(flag))}
-				var err error
-				if doc.Secrets, doc.Policy, err = inventory.List(ctx, s, inventory.Filter{}, now); err != nil {
+				doc, err := inventory.BuildExport(cmd.Context(), s, time.Now().UTC())
+				if err != nil {
 					return inventoryErr(err)
 				}
-				doc.Stats = inventory.Summarize(doc.Secrets)
-				if doc.Scans, err = s.Scans(ctx, 0); err != nil {
-					return inventoryErr(err)
-				}
-				if doc.Repositories, err = s.Repositories(ctx); err != nil {
-					return inventoryErr(err)
-				}
-				if doc.AuditHead.Seq, doc.AuditHead.Hash, err = s.AuditHead(ctx); err != nil {
-					return inventoryErr(err)
-				}
-				doc.AuditHead.Head = inventory.Head{Seq: doc.AuditHead.Seq, Hash: doc.AuditHead.Hash}.String()
+				doc.Inventory = displayDSN(inventoryDSN(flag))
 				return writeOutput(cmd.OutOrStdout(), output, func(w io.Writer) error { return writeJSON(w, doc) })
 			})
 		},
