@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -184,13 +183,7 @@ func (o *orgScan) verified(outcomes []orgscan.Outcome) {
 	if o.ver == nil {
 		return
 	}
-	n, total := map[string]int{}, 0
-	for _, oc := range outcomes {
-		for st, c := range oc.Verified {
-			n[st] += c
-			total += c
-		}
-	}
+	n, total := orgscan.VerifiedCounts(outcomes)
 	o.ver.Save(o.cmd.ErrOrStderr(), o.p.s.Quiet)
 	if total > 0 && !o.p.s.Quiet {
 		o.stderr.Printf("%s\n", pipeline.VerifiedLine(total, n))
@@ -198,17 +191,6 @@ func (o *orgScan) verified(outcomes []orgscan.Outcome) {
 	if total > 0 && o.p.s.Verbose {
 		o.ver.HostStats(o.cmd.ErrOrStderr())
 	}
-}
-
-// providerTitle is how messages name a provider.
-func providerTitle(name string) string {
-	switch name {
-	case "github":
-		return "GitHub"
-	case "gitlab":
-		return "GitLab"
-	}
-	return name
 }
 
 // event turns the runner's progress into the terminal's.
@@ -251,7 +233,7 @@ func (o *orgScan) event(e orgscan.Event) {
 		}
 	case orgscan.EventCIHidden:
 		if !s.Quiet {
-			o.stderr.Printf("sprawl: %s hidden (values not returned by %s, not scanned)\n", plural(e.Count, "CI/CD variable"), providerTitle(e.CI.Provider))
+			o.stderr.Printf("sprawl: %s hidden (values not returned by %s, not scanned)\n", plural(e.Count, "CI/CD variable"), orgscan.ProviderTitle(e.CI.Provider))
 		}
 	case orgscan.EventCIProblem:
 		o.stderr.Printf("sprawl: CI store skipped: %s\n", e.Problem)
@@ -308,29 +290,14 @@ func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, s
 		return err
 	}
 	if !o.p.s.Quiet {
-		var b strings.Builder
-		fmt.Fprintf(&b, "sprawl: %s: %s", what, repositories(sum.Repositories))
-		if res.Dropped > 0 {
-			fmt.Fprintf(&b, " (%d forks or archived left out)", res.Dropped)
-		}
-		fmt.Fprintf(&b, ": %d full, %d incremental, %d skipped; scanned %s (%s)", sum.Full, sum.Incremental, sum.Skipped,
-			plural(int(sum.Blobs), "blob"), humanBytes(sum.Bytes))
-		if res.CIScanned {
-			fmt.Fprintf(&b, " and %s", plural(sum.CIVariables, "CI variable"))
-		}
-		fmt.Fprintf(&b, " in %s: %s", time.Since(start).Round(time.Millisecond), plural(len(all), "finding"))
-		if suppressed > 0 {
-			fmt.Fprintf(&b, ", %d suppressed by baseline or inventory", suppressed)
-		}
-		if sum.Unreadable > 0 {
-			fmt.Fprintf(&b, ", %d unreadable", sum.Unreadable)
-		}
-		fmt.Fprintln(o.stderr.w, b.String())
+		t := orgscan.Totals{Target: what, Summary: sum, LeftOut: res.Dropped, CIScanned: res.CIScanned,
+			Elapsed: time.Since(start), Findings: len(all), Suppressed: suppressed}
+		fmt.Fprintln(o.stderr.w, "sprawl: "+t.Line())
 	}
 	if o.p.Failing(all) {
 		return errFindings
 	}
-	if sum.Repositories > 0 && sum.Skipped == sum.Repositories {
+	if sum.EveryRepoSkipped() {
 		return failure(fmt.Errorf("%s: every repository failed", what))
 	}
 	return incomplete(sum.Unreadable)
@@ -342,11 +309,5 @@ func interrupted(ctx context.Context, err error, outcomes []orgscan.Outcome) err
 	if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 		return inventoryErr(err)
 	}
-	done := 0
-	for _, oc := range outcomes {
-		if oc.Scanned() {
-			done++
-		}
-	}
-	return failure(fmt.Errorf("interrupted after %d of %d repositories; those are on record and the next run resumes from them", done, len(outcomes)))
+	return failure(orgscan.Interrupted(outcomes))
 }

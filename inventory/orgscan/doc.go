@@ -51,6 +51,12 @@
 //     carries counts, no finding), and appends the run's "org-scan" audit
 //     entry (inventory.Store.RecordOrgScan).
 //
+// The words of a run's end are here too, for the command to print: the
+// closing line of a run in one process (Totals.Line), the error of one
+// cancelled part-way (Interrupted, wrapping ErrInterrupted), the
+// verifications made before recording (VerifiedCounts) and a provider's
+// name in messages (ProviderTitle).
+//
 // With Options.Verifier and a store, findings whose rule has a validator
 // are verified before they are recorded, so the verification is recorded
 // with them in the ingest's transaction, as `scan … --verify --inventory`
