@@ -344,14 +344,7 @@ func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what strin
 	if err != nil {
 		return failure(err)
 	}
-	repos, stores := 0, 0
-	for _, it := range plan.Items {
-		if it.Kind == queue.KindCI {
-			stores++
-		} else {
-			repos++
-		}
-	}
+	repos, stores := plan.Count()
 	_, err = fmt.Fprintf(o.cmd.OutOrStdout(), "batch %d: %s: %s and %s queued; follow it with 'sprawl jobs show %d'\n",
 		id, reports.Cell(what), repositories(repos), plural(stores, "CI store"), id)
 	return failure(err)

@@ -94,3 +94,19 @@ func TestOrgScanRecovered(t *testing.T) {
 		t.Errorf("recovered outcome = %+v", oc)
 	}
 }
+
+func TestPlanCount(t *testing.T) {
+	for _, c := range []struct {
+		items           []Item
+		repos, ciStores int
+	}{
+		{nil, 0, 0},
+		{[]Item{{Kind: KindRepository, Name: "acme/a"}, {Kind: KindCI, Name: "ci:acme"}, {Kind: KindRepository, Name: "acme/b"}}, 2, 1},
+		{[]Item{{Kind: KindCI, Name: "ci:acme"}, {Kind: KindCI, Name: "ci:acme/a"}}, 0, 2},
+	} {
+		repos, ci := Plan{Items: c.items}.Count()
+		if repos != c.repos || ci != c.ciStores {
+			t.Errorf("%d items: Count() = %d, %d, want %d, %d", len(c.items), repos, ci, c.repos, c.ciStores)
+		}
+	}
+}

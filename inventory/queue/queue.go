@@ -63,6 +63,19 @@ type Plan struct {
 	Items []Item
 }
 
+// Count splits the plan's items into CI store listings (KindCI) and
+// repositories (every other item).
+func (p Plan) Count() (repos, ciStores int) {
+	for _, it := range p.Items {
+		if it.Kind == KindCI {
+			ciStores++
+		} else {
+			repos++
+		}
+	}
+	return repos, ciStores
+}
+
 // Item is one unit of work. Name is unique within its batch (the
 // repository's full name, or "ci:OWNER"); Source and Repository name the
 // inventory's record of it (the scan's source kind and repository key),
