@@ -13,24 +13,17 @@ import (
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/rotation"
 	"github.com/sprawlsec/sprawl/inventory/vault"
-	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
+	"github.com/sprawlsec/sprawl/inventory/vault/adapters"
 	"github.com/sprawlsec/sprawl/inventory/vault/azurekv"
-	"github.com/sprawlsec/sprawl/inventory/vault/hashicorp"
 	"github.com/sprawlsec/sprawl/reports"
 )
 
-// Adapter kinds, as --adapter takes them.
-var adapterKinds = []string{"vault", "aws", "azure"}
-
-// adapterConfig is what the adapter flags say.
+// adapterConfig is what the adapter flags say: the store kind --adapter
+// names ("" for every store the inventory knows) and how to reach each
+// kind.
 type adapterConfig struct {
-	kind      string
-	address   string
-	namespace string
-	mounts    []string
-	dbMounts  []string
-	region    string
-	vaultURL  string
+	kind string
+	adapters.Config
 }
 
 func addAdapterFlags(fl *pflag.FlagSet, required bool) {
@@ -51,24 +44,24 @@ func readAdapterFlags(cmd *cobra.Command) (adapterConfig, error) {
 	fl := cmd.Flags()
 	var c adapterConfig
 	c.kind, _ = fl.GetString("adapter")
-	c.address, _ = fl.GetString("address")
-	c.namespace, _ = fl.GetString("namespace")
+	c.Address, _ = fl.GetString("address")
+	c.Namespace, _ = fl.GetString("namespace")
 	m, _ := fl.GetStringSlice("mount")
-	c.mounts = splitList(m)
+	c.Mounts = splitList(m)
 	d, _ := fl.GetStringSlice("db-mount")
-	c.dbMounts = splitList(d)
-	c.region, _ = fl.GetString("region")
-	c.vaultURL, _ = fl.GetString("vault-url")
-	if c.vaultURL == "" {
-		c.vaultURL = os.Getenv("AZURE_KEYVAULT_URL")
+	c.DatabaseMounts = splitList(d)
+	c.Region, _ = fl.GetString("region")
+	c.VaultURL, _ = fl.GetString("vault-url")
+	if c.VaultURL == "" {
+		c.VaultURL = os.Getenv("AZURE_KEYVAULT_URL")
 	}
 	if c.kind != "" {
 		ok := false
-		for _, k := range adapterKinds {
+		for _, k := range adapters.Kinds {
 			ok = ok || k == c.kind
 		}
 		if !ok {
-			return c, usageErr("--adapter %q: want %s", c.kind, strings.Join(adapterKinds, ", "))
+			return c, usageErr("--adapter %q: want %s", c.kind, strings.Join(adapters.Kinds, ", "))
 		}
 	}
 	return c, nil
@@ -78,35 +71,21 @@ func readAdapterFlags(cmd *cobra.Command) (adapterConfig, error) {
 // credential and options (a fake's TLS transport).
 var azureTestOptions func() azurekv.Config
 
-// newAdapter builds the adapter of kind from c. A store that cannot be
-// configured (no token, no region, no URL) is a usage error.
+// newAdapter builds the adapter of kind from c (inventory/vault/adapters).
+// A store that cannot be configured (no token, no region, no URL) is a
+// usage error.
 func newAdapter(ctx context.Context, kind string, c adapterConfig) (vault.Adapter, error) {
-	switch kind {
-	case "vault":
-		a, err := hashicorp.New(hashicorp.Config{Address: c.address, Namespace: c.namespace, Mounts: c.mounts, DatabaseMounts: c.dbMounts})
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		return a, nil
-	case "aws":
-		a, err := awssm.New(ctx, c.region)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		return a, nil
-	case "azure":
-		cfg := azurekv.Config{}
-		if azureTestOptions != nil {
-			cfg = azureTestOptions()
-		}
-		cfg.VaultURL = c.vaultURL
-		a, err := azurekv.New(cfg)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		return a, nil
+	if azureTestOptions != nil {
+		c.Azure = azureTestOptions()
 	}
-	return nil, usageErr("--adapter is required: %s", strings.Join(adapterKinds, ", "))
+	a, err := adapters.New(ctx, kind, c.Config)
+	if errors.Is(err, adapters.ErrUnknownKind) {
+		return nil, usageErr("--adapter is required: %s", strings.Join(adapters.Kinds, ", "))
+	}
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return a, nil
 }
 
 func newVaultCmd() *cobra.Command {
@@ -156,7 +135,7 @@ store.`,
 				return err
 			}
 			if ac.kind == "" {
-				return usageErr("--adapter is required: %s", strings.Join(adapterKinds, ", "))
+				return usageErr("--adapter is required: %s", strings.Join(adapters.Kinds, ", "))
 			}
 			apply, _ := cmd.Flags().GetBool("apply")
 			actorFlag, _ := cmd.Flags().GetString("actor")

@@ -1,8 +1,9 @@
 // Package vault reads and marks secrets held in secret stores — HashiCorp
 // Vault and OpenBao (KV v2 and database static roles), AWS Secrets Manager,
 // Azure Key Vault — behind one small interface, Adapter, with one
-// sub-package per store (hashicorp, awssm, azurekv) and httptest fakes of
-// their documented APIs in vaulttest.
+// sub-package per store (hashicorp, awssm, azurekv), httptest fakes of
+// their documented APIs in vaulttest, and adapters, which builds the
+// adapter of a kind from one configuration.
 //
 // The package is a leaf: it knows nothing of the inventory. Index walks a
 // store, reads each value, hands it to a fingerprint function and keeps
