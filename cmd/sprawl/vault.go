@@ -175,25 +175,10 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	if err != nil {
 		return inventoryErr(err)
 	}
-	res, sum := ix.Result, ix.Summary
-	what := "indexed"
-	switch {
-	case !res.Complete() && len(res.Entries) == 0 && res.Secrets == 0:
-		what = fmt.Sprintf("FAILED index (%d errors, nothing could be read; the previous index stands) of", len(res.Errors))
-	case !res.Complete():
-		what = fmt.Sprintf("PARTIAL index (%d errors) of", len(res.Errors))
-	}
-	fmt.Fprintf(out, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
-		what, a.Kind(), a.Store(), res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
-	for _, r := range sum.Rotated {
-		fmt.Fprintf(out, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, reports.ShortFingerprint(r.OldFingerprint))
-	}
-	for _, k := range sum.Rewritten {
-		fmt.Fprintf(out, "still leaked: %s has a new version with the same value; rotate it\n", k)
-	}
-	for _, fp := range sum.SecretsRotated {
-		fmt.Fprintf(out, "secret %s: status rotated\n", reports.ShortFingerprint(fp))
-	}
+	res := ix.Result
+	// As before, a failed write to stdout does not fail an index that is
+	// recorded.
+	_ = reports.WriteVaultIndex(out, a.Kind(), a.Store(), res, ix.Summary)
 	failed := len(res.Errors)
 	for _, e := range res.Errors {
 		fmt.Fprintf(errw, "sprawl: vault index: %s: %v\n", e.Ref, e.Err)

@@ -1,0 +1,41 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sprawlsec/sprawl/inventory"
+	"github.com/sprawlsec/sprawl/inventory/vault"
+)
+
+// WriteVaultIndex writes what one `vault index` of a store (its adapter
+// kind and name) read and recorded: a line with the counts, called a
+// PARTIAL index when some items could not be listed or read and a FAILED
+// one when nothing could, then each flagged path seen holding a new
+// value, each rewritten with the same value, and each leaked secret the
+// index moved to rotated. Fingerprints are shortened; an index holds no
+// value. The items' errors are the caller's to report.
+func WriteVaultIndex(w io.Writer, kind, store string, res vault.IndexResult, sum inventory.VaultIndexSummary) error {
+	var b strings.Builder
+	what := "indexed"
+	switch {
+	case !res.Complete() && len(res.Entries) == 0 && res.Secrets == 0:
+		what = fmt.Sprintf("FAILED index (%d errors, nothing could be read; the previous index stands) of", len(res.Errors))
+	case !res.Complete():
+		what = fmt.Sprintf("PARTIAL index (%d errors) of", len(res.Errors))
+	}
+	fmt.Fprintf(&b, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
+		what, kind, store, res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
+	for _, r := range sum.Rotated {
+		fmt.Fprintf(&b, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, shortFP(r.OldFingerprint))
+	}
+	for _, k := range sum.Rewritten {
+		fmt.Fprintf(&b, "still leaked: %s has a new version with the same value; rotate it\n", k)
+	}
+	for _, fp := range sum.SecretsRotated {
+		fmt.Fprintf(&b, "secret %s: status rotated\n", shortFP(fp))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
