@@ -381,7 +381,7 @@ func (p *scanRun) summary(w io.Writer, src scanner.Source, res scanner.Result, b
 		unit += "s"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "sprawl: scanned %d %s%s (%s) in %s: %d finding", items, unit, messages, humanBytes(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
+	fmt.Fprintf(&b, "sprawl: scanned %d %s%s (%s) in %s: %d finding", items, unit, messages, scanner.FormatSize(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
 	if len(res.Findings) != 1 {
 		b.WriteString("s")
 	}
@@ -439,16 +439,4 @@ func fileKind(m os.FileMode) string {
 		return "device"
 	}
 	return "irregular file"
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

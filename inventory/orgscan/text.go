@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // The words a run's end is told in. The command prints them; they are
@@ -86,7 +88,7 @@ func (t Totals) Line() string {
 		fmt.Fprintf(&b, " (%d forks or archived left out)", t.LeftOut)
 	}
 	fmt.Fprintf(&b, ": %d full, %d incremental, %d skipped; scanned %s (%s)", sum.Full, sum.Incremental, sum.Skipped,
-		count(int(sum.Blobs), "blob", "blobs"), byteSize(sum.Bytes))
+		count(int(sum.Blobs), "blob", "blobs"), scanner.FormatSize(sum.Bytes))
 	if t.CIScanned {
 		fmt.Fprintf(&b, " and %s", count(sum.CIVariables, "CI variable", "CI variables"))
 	}
@@ -106,18 +108,4 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// byteSize is n in binary units, one decimal from KiB up: "512 B",
-// "5.0 MiB".
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
