@@ -176,9 +176,9 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		return inventoryErr(err)
 	}
 	res := ix.Result
-	// As before, a failed write to stdout does not fail an index that is
-	// recorded.
-	_ = reports.WriteVaultIndex(out, a.Kind(), a.Store(), res, ix.Summary)
+	// The index is recorded whatever happens to its summary; a summary
+	// that could not be written fails the command once the rest is done.
+	werr := reports.WriteVaultIndex(out, a.Kind(), a.Store(), res, ix.Summary)
 	failed := len(res.Errors)
 	for _, e := range res.Errors {
 		fmt.Fprintf(errw, "sprawl: vault index: %s: %v\n", e.Ref, e.Err)
@@ -200,6 +200,9 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	}
 	if err != nil {
 		return inventoryErr(err)
+	}
+	if werr != nil {
+		return failure(fmt.Errorf("vault index: the index is recorded, but its summary could not be written: %w", werr))
 	}
 	if failed > 0 {
 		return &exitError{exitFailure, fmt.Errorf("vault index: %d failures (see above)", failed)}

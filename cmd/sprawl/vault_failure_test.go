@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,4 +75,39 @@ func TestVaultIndexFailureIsRecorded(t *testing.T) {
 	list, _ := s.run(0, "vault", "list", "--inventory", db)
 	mustContain(t, "vault list", list, "app")
 	s.run(0, "audit", "verify", "--inventory", db)
+}
+
+// failingWriter refuses every write, like a closed pipe or a full disk.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestVaultIndexSummaryWriteFails: an index whose summary cannot be
+// written to standard output exits non-zero and says so, and the index
+// itself is recorded (rotate plans from it).
+func TestVaultIndexSummaryWriteFails(t *testing.T) {
+	dir := isolate(t)
+	t.Setenv(envKey, hex.EncodeToString(randomKey(t)))
+	db := filepath.Join(dir, "inv.db")
+	s := &session{t: t}
+	managed := ghToken(t)
+	repo := filepath.Join(dir, "repo")
+	writeFile(t, filepath.Join(repo, "app.env"), "GITHUB_TOKEN="+managed+"\n")
+	s.run(1, "scan", "dir", repo, "-q", "--inventory", db)
+
+	vaultToken := hex.EncodeToString(randomKey(t))
+	hv := vaulttest.NewVault(t, vaultToken)
+	hv.Put("secret", "app", map[string]any{"token": managed})
+	t.Setenv("VAULT_ADDR", hv.URL)
+	t.Setenv("VAULT_TOKEN", vaultToken)
+	t.Setenv("VAULT_NAMESPACE", "")
+
+	var errb bytes.Buffer
+	code := run([]string{"vault", "index", "--adapter", "vault", "--inventory", db}, strings.NewReader(""), failingWriter{}, &errb)
+	if code != exitFailure {
+		t.Fatalf("vault index with an unwritable stdout: exit %d, want %d\nstderr:\n%s", code, exitFailure, errb.String())
+	}
+	mustContain(t, "stderr", errb.String(), "the index is recorded, but its summary could not be written", "no space left on device")
+	plan, _ := s.run(0, "rotate", "--adapter", "vault", "--inventory", db)
+	mustContain(t, "plan after the index", plan, "secret/app")
 }
