@@ -493,7 +493,7 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 	}
 	for _, s := range r.Secrets {
 		base := []string{
-			s.Fingerprint, csvSafe(s.Preview), s.RuleID, s.Severity, s.Class, s.Status, day(s.FirstSeen), day(s.Earliest),
+			s.Fingerprint, csvText(s.Preview), s.RuleID, s.Severity, s.Class, s.Status, day(s.FirstSeen), day(s.Earliest),
 			strconv.Itoa(s.AgeDays), strconv.FormatFloat(s.MaxAgeDays, 'f', -1, 64), strconv.FormatBool(s.Overdue),
 			strconv.FormatBool(newSet[s.Fingerprint]), strconv.FormatBool(len(s.Environments) > 1), strconv.Itoa(s.Repositories),
 		}
@@ -506,11 +506,11 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 			if l.Line > 0 {
 				line = strconv.Itoa(l.Line)
 			}
-			rec := append(append([]string{}, base...), l.Source, csvSafe(l.Repository), csvSafe(l.Path), line, l.Commit, csvSafe(l.Branch),
-				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvSafe(strings.Join(s.Vault, "; ")),
-				csvSafe(s.StatusReason))
+			rec := append(append([]string{}, base...), l.Source, csvText(l.Repository), csvText(l.Path), line, l.Commit, csvText(l.Branch),
+				l.Environment, strconv.FormatBool(l.Present), dayOrEmpty(l.FirstSeen), dayOrEmpty(l.LastSeen), csvText(strings.Join(s.Vault, "; ")),
+				csvText(s.StatusReason))
 			if v := s.Verification; v != nil {
-				rec = append(rec, v.Status, v.CheckedAt.UTC().Format(time.RFC3339), csvSafe(IdentityText(v.Identity)))
+				rec = append(rec, v.Status, v.CheckedAt.UTC().Format(time.RFC3339), csvText(IdentityText(v.Identity)))
 			} else {
 				rec = append(rec, "", "", "")
 			}
@@ -528,9 +528,9 @@ func writeInventoryCSV(out io.Writer, r *InventoryReport) error {
 		for i, st := range m.States {
 			states[i] = string(st)
 		}
-		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvSafe(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
+		rec := []string{m.Fingerprint, "", m.RuleID, "", string(m.Class), csvText(strings.Join(states, " ")), dayOrEmpty(m.Created), dayOrEmpty(m.Changed),
 			strconv.Itoa(int(time.Duration(m.Age) / dayDur)), strconv.FormatFloat(roundDays(time.Duration(m.MaxAge)), 'f', -1, 64), strconv.FormatBool(m.Overdue),
-			"false", "false", "1", "managed:" + m.Kind, csvSafe(m.Store), csvSafe(m.Where()), "", m.Version, "", "", "true",
+			"false", "false", "1", "managed:" + m.Kind, csvText(m.Store), csvText(m.Where()), "", m.Version, "", "", "true",
 			dayOrEmpty(m.Created), dayOrEmpty(m.LastIndexed), "", "", "", "", "", ""}
 		if m.Kind == inventory.KindCI {
 			// A store's own secret object ("Where secrets live").
@@ -549,14 +549,6 @@ func dayOrEmpty(t time.Time) string {
 		return ""
 	}
 	return day(t)
-}
-
-// csvSafe defuses spreadsheet formulas (CWE-1236) in free text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // ---- terminal ----
