@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,28 +14,39 @@ import (
 	"github.com/sprawlsec/sprawl/inventory/vault/vaulttest"
 )
 
+// leakedInVault builds an inventory (returned as its path) in which a
+// scan recorded a leaked token that a fake HashiCorp Vault holds at
+// secret/app, and others more leaked tokens the vault does not hold; the
+// VAULT_* environment points at the fake.
+func leakedInVault(t *testing.T, others int) (db string, s *session, hv *vaulttest.Vault) {
+	t.Helper()
+	dir := isolate(t)
+	t.Setenv(envKey, hex.EncodeToString(randomKey(t)))
+	db = filepath.Join(dir, "inv.db")
+	s = &session{t: t}
+	managed := ghToken(t)
+	repo := filepath.Join(dir, "repo")
+	writeFile(t, filepath.Join(repo, "app.env"), "GITHUB_TOKEN="+managed+"\n")
+	for i := range others {
+		writeFile(t, filepath.Join(repo, fmt.Sprintf("other%d.env", i)), "GITHUB_TOKEN="+ghToken(t)+"\n")
+	}
+	s.run(1, "scan", "dir", repo, "-q", "--inventory", db)
+
+	vaultToken := hex.EncodeToString(randomKey(t))
+	hv = vaulttest.NewVault(t, vaultToken)
+	hv.Put("secret", "app", map[string]any{"token": managed})
+	t.Setenv("VAULT_ADDR", hv.URL)
+	t.Setenv("VAULT_TOKEN", vaultToken)
+	t.Setenv("VAULT_NAMESPACE", "")
+	return db, s, hv
+}
+
 // Issue 12, reproduction 8: 'vault index' against a vault that does not
 // answer exits 3, is recorded as a failure (not as an index of 0 values),
 // leaves the previous index in place, and 'rotate' neither forgets the
 // managed leak nor claims there is no open leak.
 func TestVaultIndexFailureIsRecorded(t *testing.T) {
-	dir := isolate(t)
-	t.Setenv(envKey, hex.EncodeToString(randomKey(t)))
-	db := filepath.Join(dir, "inv.db")
-	s := &session{t: t}
-	managed, other1, other2 := ghToken(t), ghToken(t), ghToken(t)
-	repo := filepath.Join(dir, "repo")
-	writeFile(t, filepath.Join(repo, "app.env"), "GITHUB_TOKEN="+managed+"\n")
-	writeFile(t, filepath.Join(repo, "b.env"), "GITHUB_TOKEN="+other1+"\n")
-	writeFile(t, filepath.Join(repo, "c.env"), "GITHUB_TOKEN="+other2+"\n")
-	s.run(1, "scan", "dir", repo, "-q", "--inventory", db)
-
-	vaultToken := hex.EncodeToString(randomKey(t))
-	hv := vaulttest.NewVault(t, vaultToken)
-	hv.Put("secret", "app", map[string]any{"token": managed})
-	t.Setenv("VAULT_ADDR", hv.URL)
-	t.Setenv("VAULT_TOKEN", vaultToken)
-	t.Setenv("VAULT_NAMESPACE", "")
+	db, s, hv := leakedInVault(t, 2)
 	t.Setenv("VAULT_MAX_RETRIES", "0")
 
 	// With no index yet, --adapter vault has nothing to mark, and says
@@ -86,21 +98,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space
 // written to standard output exits non-zero and says so, and the index
 // itself is recorded (rotate plans from it).
 func TestVaultIndexSummaryWriteFails(t *testing.T) {
-	dir := isolate(t)
-	t.Setenv(envKey, hex.EncodeToString(randomKey(t)))
-	db := filepath.Join(dir, "inv.db")
-	s := &session{t: t}
-	managed := ghToken(t)
-	repo := filepath.Join(dir, "repo")
-	writeFile(t, filepath.Join(repo, "app.env"), "GITHUB_TOKEN="+managed+"\n")
-	s.run(1, "scan", "dir", repo, "-q", "--inventory", db)
-
-	vaultToken := hex.EncodeToString(randomKey(t))
-	hv := vaulttest.NewVault(t, vaultToken)
-	hv.Put("secret", "app", map[string]any{"token": managed})
-	t.Setenv("VAULT_ADDR", hv.URL)
-	t.Setenv("VAULT_TOKEN", vaultToken)
-	t.Setenv("VAULT_NAMESPACE", "")
+	db, s, _ := leakedInVault(t, 0)
 
 	var errb bytes.Buffer
 	code := run([]string{"vault", "index", "--adapter", "vault", "--inventory", db}, strings.NewReader(""), failingWriter{}, &errb)
