@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -110,10 +112,21 @@ func treeRSS(pid int, rssOf map[string]int64) (total, self int64) {
 		pp, _ := strconv.Atoi(f[1])
 		children[pp] = append(children[pp], p)
 	}
-	queue := []int{pid}
+	type visit struct{ pid, parent int }
+	queue := []visit{{pid, 0}}
 	for len(queue) > 0 {
-		p := queue[0]
+		v := queue[0]
 		queue = queue[1:]
+		p := v.pid
+		for _, c := range children[p] {
+			queue = append(queue, visit{c, p})
+		}
+		// A child started with vfork (Go's os/exec does) shares its
+		// parent's memory until it execs: its resident set is the
+		// parent's, counted once.
+		if v.parent != 0 && sameMemory(v.parent, p) {
+			continue
+		}
 		r := rss(p)
 		if p == pid {
 			self = r
@@ -126,9 +139,18 @@ func treeRSS(pid int, rssOf map[string]int64) (total, self int64) {
 			}
 			rssOf[c] += r
 		}
-		queue = append(queue, children[p]...)
 	}
 	return total, self
+}
+
+// kcmpVM is KCMP_VM of linux/kcmp.h.
+const kcmpVM = 1
+
+// sameMemory reports whether processes a and b share one address space
+// (kcmp KCMP_VM); false where that cannot be told.
+func sameMemory(a, b int) bool {
+	r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(a), uintptr(b), kcmpVM, 0, 0, 0)
+	return errno == 0 && r == 0
 }
 
 func rss(pid int) int64 {
