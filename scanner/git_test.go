@@ -196,8 +196,10 @@ func TestGitHistory(t *testing.T) {
 // eachPipeline runs a full-history check through every way of running
 // git's passes: one tree walk feeding the blob stream (a small
 // repository, streamed), the blob listing beside the log pass (a small
-// repository streamable turns down), and one after the other (a
-// repository past overlapObjects).
+// repository streamable turns down), and, for a repository past
+// overlapObjects, the log pass listing the blobs for cat-file to read
+// after it (logListed) or, where the log cannot list them all, the blob
+// listing and the log pass one after the other.
 func eachPipeline(t *testing.T, check func(t *testing.T)) {
 	t.Run("streamed", check)
 	t.Run("listed", func(t *testing.T) {
@@ -208,6 +210,11 @@ func eachPipeline(t *testing.T, check func(t *testing.T)) {
 	t.Run("sequential", func(t *testing.T) {
 		defer func(n int) { overlapObjects = n }(overlapObjects)
 		overlapObjects = -1
+		check(t)
+	})
+	t.Run("sequential listed", func(t *testing.T) {
+		defer func(n int, s bool) { overlapObjects, streamLog = n, s }(overlapObjects, streamLog)
+		overlapObjects, streamLog = -1, false
 		check(t)
 	})
 }

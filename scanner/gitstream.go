@@ -45,13 +45,7 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 		}
 		total += fi.Size()
 	}
-	if total > streamPackMax {
-		return nil
-	}
-	partial := make(chan bool, 1)
-	go func() { partial <- g.partialClone(ctx) }()
-	refsOK := !slices.Contains(revs, "--all") || g.refsLeadToCommits(ctx)
-	if <-partial || !refsOK {
+	if total > streamPackMax || !g.logMeetsAll(ctx, revs) {
 		return nil
 	}
 	const window = 8 << 20
@@ -61,6 +55,22 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 		"-c", "core.packedGitLimit=" + strconv.FormatInt(limit, 10),
 		"-c", "core.deltaBaseCacheLimit=8m",
 	}
+}
+
+// logMeetsAll reports whether the log pass over revs meets every blob a
+// rev-list listing would: the refs all lead to commits (a ref to a tree
+// or a blob, which rev-list follows and a log does not, fails it) and the
+// repository is not a partial clone (whose cat-file would stop at the
+// first absent blob it was asked for, where rev-list can list the absent
+// ones). False where streamLog is off (tests of the listing paths).
+func (g *GitSource) logMeetsAll(ctx context.Context, revs []string) bool {
+	if !streamLog {
+		return false
+	}
+	partial := make(chan bool, 1)
+	go func() { partial <- g.partialClone(ctx) }()
+	refsOK := !slices.Contains(revs, "--all") || g.refsLeadToCommits(ctx)
+	return !<-partial && refsOK
 }
 
 // refsLeadToCommits reports whether every ref names a commit or an
