@@ -279,11 +279,20 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return g.reportMissing(missing, absent, fn)
 	}
 
-	if g.smallRepo(ctx) {
+	// A small repository whose packs are small enough to stream is read
+	// in one tree walk where it can be (overlapped, streamable). Past
+	// either bound, a log pass that meets every blob lists them itself
+	// (logListed): on a 20,000-commit history of 118 MiB of packs, 10.4 s
+	// against 13.6 s with a rev-list listing beside it, and half the CPU.
+	small := g.smallRepo(ctx)
+	if total, ok := g.packBytes(); small && ok && total <= streamPackMax {
 		return g.overlapped(ctx, revs, fn)
 	}
 	if g.logMeetsAll(ctx, revs) {
 		return g.logListed(ctx, revs, fn)
+	}
+	if small {
+		return g.overlapped(ctx, revs, fn)
 	}
 	// Full history: list the reachable blobs, then stream their contents
 	// while the log pass that attributes them runs beside; Finish applies
@@ -329,8 +338,8 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 	return g.reportMissing(missing, absent, fn)
 }
 
-// logListed scans a long history whose log pass meets every blob
-// (logMeetsAll) without a rev-list listing: the log pass, which
+// logListed scans a history too large for one streamed tree walk whose
+// log pass meets every blob (logMeetsAll) without a rev-list listing: the log pass, which
 // attributes the blobs, lists them as it goes, then cat-file reads them
 // in pack order. A rev-list listing walks every commit's trees as the log
 // pass does; on a 100,000-commit history each walk takes about 70 s, and

@@ -197,9 +197,9 @@ func TestGitHistory(t *testing.T) {
 // git's passes: one tree walk feeding the blob stream (a small
 // repository, streamed), the blob listing beside the log pass (a small
 // repository streamable turns down), and, for a repository past
-// overlapObjects, the log pass listing the blobs for cat-file to read
-// after it (logListed) or, where the log cannot list them all, the blob
-// listing and the log pass one after the other.
+// overlapObjects or streamPackMax, the log pass listing the blobs for
+// cat-file to read after it (logListed) or, where the log cannot list
+// them all, the blob listing beside the log pass (small) or after it.
 func eachPipeline(t *testing.T, check func(t *testing.T)) {
 	t.Run("streamed", check)
 	t.Run("listed", func(t *testing.T) {
@@ -210,6 +210,11 @@ func eachPipeline(t *testing.T, check func(t *testing.T)) {
 	t.Run("sequential", func(t *testing.T) {
 		defer func(n int) { overlapObjects = n }(overlapObjects)
 		overlapObjects = -1
+		check(t)
+	})
+	t.Run("large packs", func(t *testing.T) {
+		defer func(n int64) { streamPackMax = n }(streamPackMax)
+		streamPackMax = -1 // a repository without packs has 0 bytes of them
 		check(t)
 	})
 	t.Run("sequential listed", func(t *testing.T) {

@@ -30,22 +30,8 @@ var streamPackMax int64 = 64 << 20 // a variable for tests
 // (whose cat-file would stop at the first absent blob it was asked for)
 // take the listing path.
 func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
-	if !streamLog || g.packDir == "" {
-		return nil
-	}
-	packs, err := filepath.Glob(filepath.Join(g.packDir, "*.pack"))
-	if err != nil {
-		return nil
-	}
-	var total int64
-	for _, p := range packs {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil
-		}
-		total += fi.Size()
-	}
-	if total > streamPackMax || !g.logMeetsAll(ctx, revs) {
+	total, ok := g.packBytes()
+	if !ok || total > streamPackMax || !g.logMeetsAll(ctx, revs) {
 		return nil
 	}
 	const window = 8 << 20
@@ -55,6 +41,27 @@ func (g *GitSource) streamable(ctx context.Context, revs []string) []string {
 		"-c", "core.packedGitLimit=" + strconv.FormatInt(limit, 10),
 		"-c", "core.deltaBaseCacheLimit=8m",
 	}
+}
+
+// packBytes is the size of the repository's packs, all together; false
+// where streamed reading is off or the packs cannot be listed.
+func (g *GitSource) packBytes() (int64, bool) {
+	if !streamLog || g.packDir == "" {
+		return 0, false
+	}
+	packs, err := filepath.Glob(filepath.Join(g.packDir, "*.pack"))
+	if err != nil {
+		return 0, false
+	}
+	var total int64
+	for _, p := range packs {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0, false
+		}
+		total += fi.Size()
+	}
+	return total, true
 }
 
 // logMeetsAll reports whether the log pass over revs meets every blob a
