@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -118,8 +120,9 @@ type PolicyConfig struct {
 	UnusedAfter string `yaml:"unused-after"`
 }
 
-// Policy is the policy c describes. An error names the key whose duration
-// does not parse, from the section down ("max-age.token: …",
+// Policy is the policy c describes. An error names the first key (in
+// file order for lists, by name in a map) whose duration does not parse,
+// from the section down ("max-age.token: …",
 // "path-max-age[1]: …"). Policy does not Validate the result: classes,
 // patterns and environments are checked there.
 func (c PolicyConfig) Policy() (Policy, error) {
@@ -127,7 +130,10 @@ func (c PolicyConfig) Policy() (Policy, error) {
 	for _, r := range c.Environments {
 		p.Environments = append(p.Environments, EnvironmentRule{Pattern: r.Pattern, Env: Environment(r.Env), Field: r.Field})
 	}
-	for cl, v := range c.MaxAge {
+	// Keys in order, so that of several bad ones the error always names
+	// the same (the first).
+	for _, cl := range slices.Sorted(maps.Keys(c.MaxAge)) {
+		v := c.MaxAge[cl]
 		d, err := ParseDuration(v)
 		if err != nil {
 			return p, fmt.Errorf("max-age.%s: %w", cl, err)
@@ -137,7 +143,8 @@ func (c PolicyConfig) Policy() (Policy, error) {
 		}
 		p.MaxAge[Class(cl)] = d
 	}
-	for r, v := range c.RuleMaxAge {
+	for _, r := range slices.Sorted(maps.Keys(c.RuleMaxAge)) {
+		v := c.RuleMaxAge[r]
 		d, err := ParseDuration(v)
 		if err != nil {
 			return p, fmt.Errorf("rule-max-age.%s: %w", r, err)
