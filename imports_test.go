@@ -169,7 +169,7 @@ func TestCommandLayerThin(t *testing.T) {
 		// inventory/vault/adapters and scanner.FormatSize.
 		"writeManagedTable": true, "writeManagedCSV": true, "writeManagedStatsText": true, "managedLastRead": true,
 		"managedAuditSummary": true, "auditSummary": true, "applyManagedPolicyFlag": true, "managedPolicyConfig": true,
-		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true,
+		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true, "recordedLine": true,
 	}
 	imported := map[string]bool{}
 	files, err := filepath.Glob("cmd/sprawl/*.go")

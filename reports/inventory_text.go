@@ -504,3 +504,20 @@ func orAny(s string) string {
 	}
 	return s
 }
+
+// RecordedLine is the one-line summary, for standard error, of a scan
+// recorded in the inventory store named where: secrets and locations
+// (new, and gone where the scan was complete) and any regressions.
+func RecordedLine(where string, r inventory.Recorded) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", where,
+		plural(r.Secrets, "secret"), r.NewSecrets, plural(r.Locations, "location"), r.NewLocations)
+	if r.Complete {
+		fmt.Fprintf(&b, ", %d gone", r.Gone)
+	}
+	b.WriteString(")")
+	if n := len(r.Regressions); n > 0 {
+		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural(n, "regression"))
+	}
+	return b.String()
+}

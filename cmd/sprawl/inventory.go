@@ -169,23 +169,7 @@ func recordScan(ctx context.Context, dsn string, kind, root string, res scanner.
 	if err != nil {
 		return "", inventoryErr(err)
 	}
-	return recordedLine(displayDSN(inventoryDSN(dsn)), rec), nil
-}
-
-// recordedLine is the one-line summary of a recording in the store named
-// where.
-func recordedLine(where string, r inventory.Recorded) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", where,
-		plural(r.Secrets, "secret"), r.NewSecrets, plural(r.Locations, "location"), r.NewLocations)
-	if r.Complete {
-		fmt.Fprintf(&b, ", %d gone", r.Gone)
-	}
-	b.WriteString(")")
-	if n := len(r.Regressions); n > 0 {
-		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural(n, "regression"))
-	}
-	return b.String()
+	return reports.RecordedLine(displayDSN(inventoryDSN(dsn)), rec), nil
 }
 
 // inventorySuppress applies inventory.Suppress with the store dsn names:

@@ -15,6 +15,7 @@ import (
 	"github.com/sprawlsec/sprawl/internal/pipeline"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
 
@@ -225,7 +226,7 @@ func (o *orgScan) event(e orgscan.Event) {
 		if !s.Verbose {
 			return
 		}
-		line := recordedLine(displayDSN(inventoryDSN(o.dsn)), *e.Recorded)
+		line := reports.RecordedLine(displayDSN(inventoryDSN(o.dsn)), *e.Recorded)
 		if e.CI != nil {
 			o.stderr.Printf("%s (%s variables)\n", line, e.CI.Owner)
 		} else {
