@@ -8,17 +8,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
-	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/configfile"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/gate"
@@ -27,7 +25,7 @@ import (
 // ConfigFileName is looked for in the scanned directory, then the working
 // directory, unless --config or SPRAWL_CONFIG names a file. A file found
 // this way is the scanned content's own policy and may set only policy
-// (see vetRepoConfig); in a gate it is read as of the range's base.
+// (see configfile.VetRepo); in a gate it is read as of the range's base.
 const ConfigFileName = ".sprawl.yaml"
 
 // fileConfig is what .sprawl.yaml may hold. Unknown keys are an error.
@@ -125,19 +123,6 @@ const (
 	originRepo
 )
 
-// userOnlyKeys are settings a config file sprawl finds by itself may not
-// set, with what each would let a repository do to the person scanning
-// it. They come from flags, SPRAWL_* variables or a --config file.
-// (rules and baseline may come from such a file, but only inside its tree;
-// see vetRepoPath.)
-var userOnlyKeys = map[string]string{
-	"output":       "it writes a file",
-	"show-secrets": "it prints secrets in full",
-	"config":       "it names another config file",
-	"workers":      "it sets how many goroutines the machine runs",
-	"schedule":     "it makes workers scan organisations",
-}
-
 // loadSettings resolves cmd's flags against the environment and the
 // config file. root is the scan target, where a config file is looked for.
 func loadSettings(cmd *cobra.Command, root string) (*settings, error) {
@@ -219,17 +204,20 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 			return nil, err
 		}
 		if s.origin == originRepo {
-			if data, err = s.vetRepoConfig(data, path); err != nil {
-				return nil, err
+			r, err := configfile.VetRepo(data, path, s.files, s.warn)
+			if err != nil {
+				return nil, usageErr("%w", err)
 			}
+			data, s.repoTree, s.ignored = r.Data, r.Tree, r.Ignored
+			s.rulesFromRepo, s.baselineFromRepo = r.Rules, r.Baseline
 		}
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return nil, usageErr("config %s: %s", s.files.Name(path), safeConfigError(err))
+			return nil, usageErr("config %s: %s", s.files.Name(path), configfile.SafeError(err))
 		}
 	}
 	if err := v.Unmarshal(&s.fileConfig); err != nil {
-		return nil, usageErr("config %s: %s", s.files.Name(path), safeConfigError(err))
+		return nil, usageErr("config %s: %s", s.files.Name(path), configfile.SafeError(err))
 	}
 	if len(s.Extra) > 0 {
 		var keys []string
@@ -284,116 +272,9 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 	return s, nil
 }
 
-// vetRepoConfig applies the trust boundary to a config file sprawl found
-// in scanned content. Settings that write files, print secrets or spend
-// the machine are dropped with a warning naming the key and the file;
-// rule files and the baseline are kept only if they lie inside the
-// config's own directory tree, and are resolved against it. Everything
-// else is policy the repository may set: allowlists, disabled rules, the
-// severity that fails, the baseline and rule files inside its tree.
-func (s *settings) vetRepoConfig(data []byte, path string) ([]byte, error) {
-	name := s.files.Name(path)
-	var m map[string]any
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, usageErr("config %s: %s", name, safeConfigError(err))
-	}
-	if m == nil {
-		return data, nil
-	}
-	s.repoTree = filepath.Dir(absPath(path))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if why, ok := userOnlyKeys[k]; ok {
-			s.warn("%s: ignoring %q: a config file found in the scanned content may not set it (%s); use a flag, SPRAWL_%s or --config FILE", name, k, why, envName(k))
-			s.ignored = append(s.ignored, k)
-			delete(m, k)
-		}
-	}
-	if b, ok := m["baseline"]; ok {
-		delete(m, "baseline")
-		if p, ok := b.(string); ok && p != "" {
-			if abs, ok := s.vetRepoPath("baseline", p); ok {
-				m["baseline"] = abs
-				s.baselineFromRepo = true
-			}
-		} else if b != nil {
-			return nil, usageErr("config %s: baseline: want a file name", name)
-		}
-	}
-	if r, ok := m["rules"]; ok {
-		delete(m, "rules")
-		list, ok := r.([]any)
-		if one, isString := r.(string); isString {
-			list, ok = []any{one}, true
-		}
-		if !ok && r != nil {
-			return nil, usageErr("config %s: rules: want a list of rule files", name)
-		}
-		var kept []any
-		for _, e := range list {
-			p, ok := e.(string)
-			if !ok {
-				return nil, usageErr("config %s: rules: want a list of rule files", name)
-			}
-			if abs, ok := s.vetRepoPath("rules", p); ok {
-				kept = append(kept, abs)
-			}
-		}
-		if len(kept) > 0 {
-			m["rules"] = kept
-			s.rulesFromRepo = true
-		}
-	}
-	out, err := yaml.Marshal(m)
-	if err != nil {
-		return nil, usageErr("config %s: %v", name, err)
-	}
-	return out, nil
-}
-
-// vetRepoPath resolves p, named by key in a repository's config file,
-// against the config's directory. It returns false, with a warning, if
-// the path leaves that tree: a repository may point sprawl at its own
-// files, never at the user's.
-func (s *settings) vetRepoPath(key, p string) (string, bool) {
-	abs := p
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(s.repoTree, p)
-	}
-	abs = filepath.Clean(abs)
-	if !s.files.Inside(s.repoTree, abs) {
-		s.warn("%s: ignoring %s entry %q: it is outside the directory of the config file found in the scanned content; name it with a flag or --config FILE", s.files.Name(s.configPath), key, p)
-		return "", false
-	}
-	return abs, true
-}
-
 // envName is the SPRAWL_* variable of a setting.
 func envName(key string) string {
 	return strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
-}
-
-// absPath is filepath.Abs, keeping p when the working directory is gone.
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return filepath.Clean(p)
-}
-
-// quotedText is how YAML and config decoders quote the document in
-// errors ("cannot unmarshal !!str `root:…`"). It compiles on first use,
-// not at every start.
-var quotedText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`[^`]*`") })
-
-// safeConfigError describes a config decoding error on one line without
-// quoting the document: a config path can name any readable file.
-func safeConfigError(err error) string {
-	return oneLine(errors.New(quotedText().ReplaceAllString(err.Error(), "a value")))
 }
 
 func contains(list []string, s string) bool {

@@ -74,7 +74,7 @@ func TestCheckConfigKeys(t *testing.T) {
 func TestConfigReferenceComplete(t *testing.T) {
 	doc, sample := docSample(t)
 	var missing []string
-	for _, k := range allConfigKeys() {
+	for _, k := range configFormat.Keys() {
 		if !strings.Contains(doc, "`"+k+"`") {
 			missing = append(missing, "table: "+k)
 		}
