@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/configfile"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/reports"
 )
@@ -135,7 +135,7 @@ func configRows(s *settings, configFlag bool, dsnFlag string) []configRow {
 	}
 	add("fingerprint-key", key, src("fingerprint-key"))
 
-	inv := flatten("inventory", s.Inventory)
+	inv := configfile.Leaves("inventory", s.Inventory)
 	if len(inv) == 0 {
 		add("inventory", "(built-in policy; see 'sprawl inventory policy show')", "default")
 	}
@@ -180,25 +180,4 @@ func orDash(v, none string) string {
 		return none
 	}
 	return v
-}
-
-// flatten lists a decoded YAML value's leaves as dotted keys and values,
-// sorted by key.
-func flatten(prefix string, v any) [][2]string {
-	var out [][2]string
-	switch t := v.(type) {
-	case nil:
-	case map[string]any:
-		for k, e := range t {
-			out = append(out, flatten(prefix+"."+k, e)...)
-		}
-	case []any:
-		for i, e := range t {
-			out = append(out, flatten(fmt.Sprintf("%s[%d]", prefix, i), e)...)
-		}
-	default:
-		out = append(out, [2]string{prefix, fmt.Sprint(t)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
 }

@@ -2,9 +2,9 @@
 // (.sprawl.yaml) apart from decoding it into settings: which keys the
 // file format has, checked at any depth against the Go types the file is
 // decoded into (Format), how a decoding error is told without quoting
-// the file (SafeError), and the trust boundary of a config file sprawl
-// found by itself in scanned content (VetRepo), which whoever wrote that
-// content wrote.
+// the file (SafeError), the trust boundary of a config file sprawl found
+// by itself in scanned content (VetRepo), which whoever wrote that
+// content wrote, and a section's values listed by key (Leaves).
 //
 // The command reads the file, resolves flags, environment and file into
 // its settings with viper, and turns this package's errors into exit
