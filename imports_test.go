@@ -172,6 +172,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true, "recordedLine": true,
 		// internal/configfile (config keys, trust boundary of a found config).
 		"walkConfigKeys": true, "configFields": true, "allConfigKeys": true, "suggestKey": true, "editDistance": true, "joinKey": true, "configFieldType": true, "vetRepoConfig": true, "vetRepoPath": true, "safeConfigError": true, "absPath": true, "flatten": true,
+		"policySummary": true,
 	}
 	imported := map[string]bool{}
 	files, err := filepath.Glob("cmd/sprawl/*.go")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -243,7 +242,9 @@ func (p *scanRun) scanAndReport(cmd *cobra.Command, src scanner.Source) error {
 	}
 	p.summary(cmd.ErrOrStderr(), src, res, baselined)
 	p.listSuppressed(cmd.ErrOrStderr())
-	p.policySummary(cmd.ErrOrStderr())
+	if !p.s.Quiet {
+		p.WriteOverrides(cmd.ErrOrStderr())
+	}
 	if p.Failing(res.Findings) {
 		return errFindings
 	}
@@ -272,17 +273,6 @@ func newRateLimiter(cmd *cobra.Command, quiet bool, notify func(format string, a
 			notify("sprawl: %s: waiting %s\n", why, d.Round(time.Second))
 		}
 	}}, nil
-}
-
-// policySummary names, after the summary line, each built-in rule a
-// custom rule replaced.
-func (p *scanRun) policySummary(w io.Writer) {
-	if p.s.Quiet {
-		return
-	}
-	for _, o := range p.Overrides {
-		fmt.Fprintf(w, "sprawl: built-in rule %s is overridden by %s\n", o.ID, o.File)
-	}
 }
 
 // report writes findings in the chosen format to the chosen place. The
@@ -360,69 +350,11 @@ func absDir(root string) string {
 	return a
 }
 
-// summary prints one line about the scan to stderr, plus skipped items
-// with --verbose.
+// summary prints the scan's closing summary to stderr (see
+// reports.WriteScanSummary) unless --quiet.
 func (p *scanRun) summary(w io.Writer, src scanner.Source, res scanner.Result, baselined int) {
-	if p.s.Quiet {
-		return
-	}
-	st := res.Stats
-	unit := "file"
-	if src.Kind() == "git" {
-		unit = "blob"
-	}
-	items, messages := st.Items, ""
-	if g, ok := src.(interface{ MessagesScanned() int }); ok && src.Kind() == "git" {
-		n := g.MessagesScanned()
-		items -= int64(n)
-		messages = " and " + plural(n, "commit message")
-	}
-	if items != 1 {
-		unit += "s"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "sprawl: scanned %d %s%s (%s) in %s: %d finding", items, unit, messages, scanner.FormatSize(st.Bytes), st.Duration.Round(time.Millisecond), len(res.Findings))
-	if len(res.Findings) != 1 {
-		b.WriteString("s")
-	}
-	if st.Aggregated > 0 {
-		fmt.Fprintf(&b, " (%d more aggregated: over %d of one rule in one file)", st.Aggregated, scanner.DefaultAggregateAfter)
-	}
-	if baselined > 0 {
-		fmt.Fprintf(&b, ", %d in baseline", baselined)
-	}
-	if st.Suppressed > 0 {
-		fmt.Fprintf(&b, ", %d allowed inline", st.Suppressed)
-	}
-	skipped := 0
-	var reasons []string
-	for r, n := range st.Skipped {
-		skipped += n
-		reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
-	}
-	sort.Strings(reasons)
-	if skipped > 0 {
-		fmt.Fprintf(&b, ", %d skipped (%s)", skipped, strings.Join(reasons, ", "))
-	}
-	if st.Errors > 0 {
-		fmt.Fprintf(&b, ", %d unreadable", st.Errors)
-	}
-	fmt.Fprintln(w, b.String())
-	if p.s.Verbose {
-		for _, sk := range st.FirstSkipped {
-			fmt.Fprintf(w, "sprawl: skipped %s\n", reports.Printable(sk))
-		}
-		if g, ok := src.(interface{ Selected() int }); ok {
-			fmt.Fprintf(w, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
-		}
-	}
-	if st.Errors > 0 {
-		for _, e := range st.FirstErrors {
-			fmt.Fprintf(w, "sprawl: unreadable: %s\n", reports.Printable(e))
-		}
-		if st.Errors > len(st.FirstErrors) {
-			fmt.Fprintf(w, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))
-		}
+	if !p.s.Quiet {
+		reports.WriteScanSummary(w, src, res, baselined, p.s.Verbose)
 	}
 }
 
