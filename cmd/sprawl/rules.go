@@ -183,7 +183,7 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 			}
 			if settingsPath != "" {
 				if err := writeOutput(cmd.OutOrStdout(), settingsPath, func(w io.Writer) error {
-					return writeImportSettings(w, args[0], out, res)
+					return res.WriteSettings(w, args[0], out)
 				}); err != nil {
 					return err
 				}
@@ -198,37 +198,4 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 	imp.Flags().StringP("output", "o", "", "write the rule file here (default standard output)")
 	imp.Flags().String("settings", "", "also write a .sprawl.yaml loading the rule file, with the global allowlist (refuses to overwrite)")
 	return imp
-}
-
-// writeImportSettings writes a .sprawl.yaml that loads the imported rule
-// file and holds what sprawl's allowlist can say of the global allowlists.
-func writeImportSettings(w io.Writer, from, ruleFile string, res *detectors.GitleaksImport) error {
-	doc := map[string]any{"rules": []string{ruleFile}}
-	al := map[string]any{}
-	if len(res.AllowPaths) > 0 {
-		al["paths"] = res.AllowPaths
-	}
-	if len(res.Allowlist.Regexes) > 0 {
-		al["regexes"] = res.Allowlist.Regexes
-	}
-	if len(res.Allowlist.Stopwords) > 0 {
-		al["stopwords"] = res.Allowlist.Stopwords
-	}
-	if len(al) > 0 {
-		doc["allowlist"] = al
-	}
-	if _, err := fmt.Fprintf(w, "# Settings imported from %s by 'sprawl rules import'.\n", from); err != nil {
-		return err
-	}
-	if !res.UseDefault {
-		if _, err := fmt.Fprintf(w, "# %s does not extend gitleaks's default rules; sprawl's built-in rules still\n# run unless listed under disable-rules (see 'sprawl rules list').\n", from); err != nil {
-			return err
-		}
-	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	return enc.Close()
 }
