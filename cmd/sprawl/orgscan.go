@@ -194,7 +194,8 @@ func (o *orgScan) verified(outcomes []orgscan.Outcome) {
 	}
 }
 
-// event turns the runner's progress into the terminal's.
+// event turns the runner's progress into the terminal's: the progress
+// bar here, each event's line (orgscan.Event.Line) on stderr.
 func (o *orgScan) event(e orgscan.Event) {
 	s := o.p.s
 	switch e.Kind {
@@ -211,39 +212,18 @@ func (o *orgScan) event(e orgscan.Event) {
 			o.bar = nil
 		}
 	case orgscan.EventRepoDone, orgscan.EventRepoSkipped, orgscan.EventRepoFailed:
-		oc := e.Outcome
 		if o.bar != nil {
+			oc := e.Outcome
 			o.done, o.blobs, o.findings = o.done+1, o.blobs+int(oc.Stats.Items), o.findings+len(oc.Findings)
 			o.bar.set(int64(o.done), fmt.Sprintf("%d/%d repositories: %d blobs, %d findings", o.done, o.total, o.blobs, o.findings))
 		}
-		switch {
-		case e.Kind == orgscan.EventRepoSkipped:
-			o.stderr.Printf("sprawl: skipped %s: %s\n", e.Repo.FullName, oc.Reason)
-		case e.Kind == orgscan.EventRepoDone && s.Verbose:
-			o.stderr.Printf("sprawl: %s: %s scan, %d blobs, %d findings%s\n", e.Repo.FullName, oc.Mode, oc.Stats.Items, len(oc.Findings), paren(oc.Reason))
-		}
-	case orgscan.EventRecorded:
-		if !s.Verbose {
-			return
-		}
-		line := reports.RecordedLine(displayDSN(inventoryDSN(o.dsn)), *e.Recorded)
-		if e.CI != nil {
-			o.stderr.Printf("%s (%s variables)\n", line, e.CI.Owner)
-		} else {
-			o.stderr.Printf("%s (%s)\n", line, e.Repo.FullName)
-		}
-	case orgscan.EventCIHidden:
-		if !s.Quiet {
-			o.stderr.Printf("sprawl: %s hidden (values not returned by %s, not scanned)\n", plural(e.Count, "CI/CD variable"), orgscan.ProviderTitle(e.CI.Provider))
-		}
-	case orgscan.EventCIProblem:
-		o.stderr.Printf("sprawl: CI store skipped: %s\n", e.Problem)
-	case orgscan.EventCISecrets:
-		if !s.Quiet {
-			c := e.CISecrets
-			o.stderr.Printf("sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
-				plural(c.Secrets, "CI secret"), e.CI.Owner, c.New, c.Updated, c.Gone)
-		}
+	}
+	recorded := ""
+	if e.Recorded != nil {
+		recorded = reports.RecordedLine(displayDSN(inventoryDSN(o.dsn)), *e.Recorded)
+	}
+	if line := e.Line(s.Quiet, s.Verbose, recorded); line != "" {
+		o.stderr.Printf("%s\n", line)
 	}
 }
 
@@ -252,13 +232,6 @@ func repositories(n int) string {
 		return "1 repository"
 	}
 	return fmt.Sprintf("%d repositories", n)
-}
-
-func paren(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " (" + s + ")"
 }
 
 // finish reports every finding and sets the exit code: findings (1) win;
