@@ -172,8 +172,6 @@ func TestCommandLayerThin(t *testing.T) {
 		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true, "recordedLine": true,
 		// internal/configfile (config keys, trust boundary of a found config).
 		"walkConfigKeys": true, "configFields": true, "allConfigKeys": true, "suggestKey": true, "editDistance": true, "joinKey": true, "configFieldType": true, "vetRepoConfig": true, "vetRepoPath": true, "safeConfigError": true, "absPath": true, "flatten": true,
-		"policySummary": true,
-		"policySummary": true, "writeImportSettings": true,
 		"policySummary": true, "writeImportSettings": true, "paren": true,
 	}
 	imported := map[string]bool{}
