@@ -206,7 +206,7 @@ func TableFit(w io.Writer, width int, header []string, rows [][]string, fits []F
 	for i, row := range rows {
 		clean[i] = make([]string, len(row))
 		for j, c := range row {
-			clean[i][j] = printable(c)
+			clean[i][j] = Printable(c)
 		}
 	}
 	h, fitted, dropped := FitRows(width, header, clean, fits)

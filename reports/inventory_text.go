@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -113,16 +113,9 @@ func RenderTable(w io.Writer, width int, header []string, rows [][]string) error
 	return err
 }
 
-// Cell returns s with its control characters written as Go escapes
-// (strconv.QuoteToGraphic without the quotes), for a table cell or a
-// line of a command's text output; s without any is returned as it is.
-func Cell(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
-}
+// Cell returns s safe for a table cell or a line of a command's text
+// output: Printable, under the name the renderers use for cells.
+func Cell(s string) string { return termsafe.String(s) }
 
 // When returns t in UTC as "2006-01-02 15:04:05Z", or "-" for the zero
 // time.

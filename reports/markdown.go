@@ -86,7 +86,7 @@ func mdCode(s string) string {
 
 // mdText escapes s for Markdown text outside code spans.
 func mdText(s string) string {
-	return mdTextReplacer.Replace(printable(s))
+	return mdTextReplacer.Replace(Printable(s))
 }
 
 var mdTextReplacer = strings.NewReplacer(
@@ -98,5 +98,5 @@ var mdTextReplacer = strings.NewReplacer(
 // pipes escaped. GFM splits cells on unescaped pipes before it parses code
 // spans, so \| is needed inside code spans too and renders as |.
 func mdCell(s string) string {
-	return strings.ReplaceAll(printable(s), "|", `\|`)
+	return strings.ReplaceAll(Printable(s), "|", `\|`)
 }

@@ -574,7 +574,7 @@ func Table(w io.Writer, header []string, rows [][]string) error {
 	for i, row := range rows {
 		clean[i] = make([]string, len(row))
 		for j, c := range row {
-			clean[i][j] = printable(c)
+			clean[i][j] = Printable(c)
 		}
 	}
 	if err := t.Bulk(clean); err != nil {

@@ -9,10 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -228,45 +227,9 @@ func formatDate(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// Printable makes s safe to show on a terminal: control and other
-// non-printing characters (a hostile file name's ANSI escapes) are written
-// as Go escapes such as \x1b. Messages that carry scanned names (skipped
-// and unreadable items) pass through it before reaching stderr.
-func Printable(s string) string { return printable(s) }
-
-// printable makes s safe to show on a terminal or in a one-line table cell:
-// control and other non-printing characters (ANSI escapes in a hostile file
-// name, newlines in a commit message) are written as Go escapes such as
-// \x1b or \n.
-func printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, nonPrinting) {
-		return s
-	}
-	var b strings.Builder
-	for i, w := 0, 0; i < len(s); i += w {
-		r, width := utf8.DecodeRuneInString(s[i:])
-		w = width
-		switch {
-		case r == utf8.RuneError && width == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case !nonPrinting(r):
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-	}
-	return b.String()
-}
-
-// nonPrinting reports whether r should not reach a terminal as is.
-func nonPrinting(r rune) bool {
-	return r != ' ' && !unicode.IsPrint(r)
-}
+// Printable makes s safe to show on a terminal or in a one-line table
+// cell: control and other non-printing characters (a hostile file name's
+// ANSI escapes, a commit message's newlines) are written as Go escapes
+// such as \x1b or \n (termsafe.String). Messages that carry scanned names
+// (skipped and unreadable items) pass through it before reaching stderr.
+func Printable(s string) string { return termsafe.String(s) }

@@ -342,8 +342,8 @@ func TestPrintable(t *testing.T) {
 		{"zero\u200bwidth", `zero\u200bwidth`},
 	}
 	for _, tt := range tests {
-		if got := printable(tt.in); got != tt.want {
-			t.Errorf("printable(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Printable(tt.in); got != tt.want {
+			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -68,7 +68,7 @@ func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, basel
 	b.WriteString("\n")
 	if verbose {
 		for _, sk := range st.FirstSkipped {
-			fmt.Fprintf(&b, "sprawl: skipped %s\n", printable(sk))
+			fmt.Fprintf(&b, "sprawl: skipped %s\n", Printable(sk))
 		}
 		if g, ok := src.(interface{ Selected() int }); ok {
 			fmt.Fprintf(&b, "sprawl: %d distinct blobs selected (scanned %d, skipped %d)\n", g.Selected(), st.Items, skipped)
@@ -76,7 +76,7 @@ func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, basel
 	}
 	if st.Errors > 0 {
 		for _, e := range st.FirstErrors {
-			fmt.Fprintf(&b, "sprawl: unreadable: %s\n", printable(e))
+			fmt.Fprintf(&b, "sprawl: unreadable: %s\n", Printable(e))
 		}
 		if st.Errors > len(st.FirstErrors) {
 			fmt.Fprintf(&b, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))

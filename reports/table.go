@@ -42,19 +42,19 @@ func (r *tableReporter) Report(w io.Writer, findings []scanner.Finding) error {
 	for _, f := range sorted(findings) {
 		row := []string{
 			severityCell(&f),
-			printable(ruleCell(&f)),
-			printable(location(&f)),
-			printable(r.opts.secret(&f)),
+			Printable(ruleCell(&f)),
+			Printable(location(&f)),
+			Printable(r.opts.secret(&f)),
 		}
 		if withVerified {
 			v := ""
 			if f.Verification != nil {
-				v = printable(f.Verification.Status)
+				v = Printable(f.Verification.Status)
 			}
 			row = append(row, v)
 		}
 		if withCommit {
-			row = append(row, printable(shortCommit(f.Commit)))
+			row = append(row, Printable(shortCommit(f.Commit)))
 		}
 		rows = append(rows, row)
 	}

@@ -240,7 +240,7 @@ func repositories(n int) string {
 func (o *orgScan) finish(ctx context.Context, what string, res orgscan.Result, start time.Time) error {
 	for _, oc := range res.Outcomes {
 		for _, e := range oc.Stats.FirstErrors {
-			o.stderr.Printf("sprawl: unreadable: %s: %s\n", oc.Repo.FullName, e)
+			o.stderr.Printf("sprawl: unreadable: %s: %s\n", reports.Printable(oc.Repo.FullName), reports.Printable(e))
 		}
 	}
 	sum := orgscan.Summarize(res.Outcomes, res.CI)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/inventory/storescan"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
@@ -78,7 +79,7 @@ func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 		}
 		if c := rec.CISecrets; c != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
-				plural(c.Secrets, "store secret"), secrets.Batch.Owner, c.New, c.Updated, c.Gone)
+				plural(c.Secrets, "store secret"), reports.Printable(secrets.Batch.Owner), c.New, c.Updated, c.Gone)
 		}
 		if x := rec.Index; x != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",

@@ -1,6 +1,10 @@
 package orgscan
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sprawlsec/sprawl/internal/termsafe"
+)
 
 // Line is the line (without its newline) a command prints on standard
 // error for e, given its --quiet and --verbose, or "" where it prints
@@ -14,18 +18,23 @@ import "fmt"
 // inventory recorded (reports.RecordedLine, in the inventory's words,
 // which this package does not import); Line names the repository, or the
 // owner of the CI variables, after it.
+//
+// Names, reasons and problems come from a provider's API, git's errors
+// and the repositories themselves, so any of them may be an attacker's
+// text: each is escaped (termsafe.String) before it reaches the line, and
+// a hostile repository name cannot move the cursor or forge a line.
 func (e Event) Line(quiet, verbose bool, recorded string) string {
 	switch e.Kind {
 	case EventRepoSkipped:
-		return fmt.Sprintf("sprawl: skipped %s: %s", e.Repo.FullName, e.Outcome.Reason)
+		return fmt.Sprintf("sprawl: skipped %s: %s", safe(e.Repo.FullName), safe(e.Outcome.Reason))
 	case EventRepoDone:
 		if !verbose {
 			return ""
 		}
 		oc := e.Outcome
-		line := fmt.Sprintf("sprawl: %s: %s scan, %d blobs, %d findings", e.Repo.FullName, oc.Mode, oc.Stats.Items, len(oc.Findings))
+		line := fmt.Sprintf("sprawl: %s: %s scan, %d blobs, %d findings", safe(e.Repo.FullName), oc.Mode, oc.Stats.Items, len(oc.Findings))
 		if oc.Reason != "" {
-			line += " (" + oc.Reason + ")"
+			line += " (" + safe(oc.Reason) + ")"
 		}
 		return line
 	case EventRecorded:
@@ -33,9 +42,9 @@ func (e Event) Line(quiet, verbose bool, recorded string) string {
 			return ""
 		}
 		if e.CI != nil {
-			return fmt.Sprintf("%s (%s variables)", recorded, e.CI.Owner)
+			return fmt.Sprintf("%s (%s variables)", recorded, safe(e.CI.Owner))
 		}
-		return fmt.Sprintf("%s (%s)", recorded, e.Repo.FullName)
+		return fmt.Sprintf("%s (%s)", recorded, safe(e.Repo.FullName))
 	case EventCIHidden:
 		if quiet {
 			return ""
@@ -43,14 +52,17 @@ func (e Event) Line(quiet, verbose bool, recorded string) string {
 		return fmt.Sprintf("sprawl: %s hidden (values not returned by %s, not scanned)",
 			count(e.Count, "CI/CD variable", "CI/CD variables"), ProviderTitle(e.CI.Provider))
 	case EventCIProblem:
-		return "sprawl: CI store skipped: " + e.Problem
+		return "sprawl: CI store skipped: " + safe(e.Problem)
 	case EventCISecrets:
 		if quiet {
 			return ""
 		}
 		c := e.CISecrets
 		return fmt.Sprintf("sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'",
-			count(c.Secrets, "CI secret", "CI secrets"), e.CI.Owner, c.New, c.Updated, c.Gone)
+			count(c.Secrets, "CI secret", "CI secrets"), safe(e.CI.Owner), c.New, c.Updated, c.Gone)
 	}
 	return ""
 }
+
+// safe is termsafe.String, short for the lines above.
+func safe(s string) string { return termsafe.String(s) }

@@ -63,3 +63,35 @@ func TestEventLine(t *testing.T) {
 		})
 	}
 }
+
+// TestEventLineHostile: names, reasons and problems a provider or a
+// repository wrote reach the line escaped, every event kind that shows
+// one: an ANSI sequence, a carriage return and a newline forging a line
+// of sprawl's own, and a right-to-left override.
+func TestEventLineHostile(t *testing.T) {
+	const evil = "x\x1b[2K\r\nsprawl: 0 findings\u202e"
+	const shown = `x\x1b[2K\r\nsprawl: 0 findings\u202e`
+	repo := Repo{FullName: evil}
+	ci := &CIStore{Provider: "gitlab", Owner: evil}
+	for _, c := range []struct {
+		name string
+		e    Event
+		want string
+	}{
+		{"skipped name", Event{Kind: EventRepoSkipped, Repo: repo, Outcome: &Outcome{Mode: ModeSkipped, Reason: "empty"}},
+			"sprawl: skipped " + shown + ": empty"},
+		{"skipped reason", Event{Kind: EventRepoSkipped, Repo: Repo{FullName: "a/b"}, Outcome: &Outcome{Mode: ModeSkipped, Reason: evil}},
+			"sprawl: skipped a/b: " + shown},
+		{"scanned", Event{Kind: EventRepoDone, Repo: repo, Outcome: &Outcome{Mode: ModeFull, Reason: evil}},
+			"sprawl: " + shown + ": full scan, 0 blobs, 0 findings (" + shown + ")"},
+		{"recorded repository", Event{Kind: EventRecorded, Repo: repo, Recorded: &inventory.Recorded{}}, "rec (" + shown + ")"},
+		{"recorded CI", Event{Kind: EventRecorded, CI: ci, Recorded: &inventory.Recorded{}}, "rec (" + shown + " variables)"},
+		{"CI problem", Event{Kind: EventCIProblem, Problem: evil}, "sprawl: CI store skipped: " + shown},
+		{"CI secrets", Event{Kind: EventCISecrets, CI: ci, CISecrets: &inventory.CISecretSummary{Secrets: 2}},
+			"sprawl: inventory: 2 CI secrets of " + shown + " (0 new, 0 updated, 0 gone) — see 'sprawl inventory ci-secrets'"},
+	} {
+		if got := c.e.Line(false, true, "rec"); got != c.want {
+			t.Errorf("%s: Line = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
