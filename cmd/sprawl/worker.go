@@ -167,24 +167,16 @@ func runWorker(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
-// workerNotify prints a worker's events: failures, waits, retries and
-// batch ends always (unless quiet); each job's start and end when verbose.
+// workerNotify prints a worker's events (queue.Event.Line), unless
+// quiet: failures, waits, retries and batch ends; each job's start and
+// end when verbose.
 func workerNotify(out *syncWriter, quiet, verbose bool) func(queue.Event) {
 	return func(e queue.Event) {
 		if quiet {
 			return
 		}
-		switch {
-		case e.State == "finished":
-			out.Printf("sprawl: batch %d finished: %s\n", e.Batch, e.Message)
-		case e.State == "queued":
-			out.Printf("sprawl: batch %d queued: %s\n", e.Batch, e.Message)
-		case e.State == queue.StateFailed:
-			out.Printf("sprawl: batch %d: %s failed: %s\n", e.Batch, reports.Cell(e.Item), reports.Cell(e.Message))
-		case e.State == queue.StatePending && e.Message != "":
-			out.Printf("sprawl: batch %d: %s (attempt %d): %s\n", e.Batch, reports.Cell(e.Item), e.Attempt, reports.Cell(e.Message))
-		case verbose:
-			out.Printf("sprawl: batch %d: %s %s (attempt %d)\n", e.Batch, reports.Cell(e.Item), e.State, e.Attempt)
+		if line := e.Line(verbose); line != "" {
+			out.Printf("%s\n", line)
 		}
 	}
 }
