@@ -1,16 +1,22 @@
 package inventory
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The policy as people write it: the settings 'inventory policy set'
 // takes (--max-age token=2h, --environment '^acme=production') and the
-// inventory section of the config file. Reading the flags and the file
-// is the command's; turning their strings into a Policy is here.
+// inventory section of the config file. Reading the flags, finding the
+// file and checking its keys is the command's; decoding the section and
+// turning its strings into a Policy is here.
 
 // SetMaxAge applies one maximum-age setting, KEY=DURATION (a duration as
 // ParseDuration reads it), to p:
@@ -169,4 +175,50 @@ func (c PolicyConfig) Policy() (Policy, error) {
 		p.UnusedAfter = d
 	}
 	return p, nil
+}
+
+// ConfigPolicy is the policy the inventory section of a config file
+// describes, data being the whole file, validated. ok is false when the
+// file has no inventory section. An error reads as it follows the file's
+// name ("inventory: …", "inventory.max-age.token: …", or the YAML
+// parser's on one line where the file does not parse): the command
+// prefixes "config PATH: ".
+func ConfigPolicy(data []byte) (p Policy, ok bool, err error) {
+	var top struct {
+		Inventory yaml.Node `yaml:"inventory"`
+	}
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return p, false, errors.New(oneLine(err))
+	}
+	if top.Inventory.Kind == 0 {
+		return p, false, nil
+	}
+	// The section is decoded on its own, with unknown keys refused, so
+	// that the rest of the file (the scan's settings) is not this
+	// package's to know.
+	section, err := yaml.Marshal(&top.Inventory)
+	if err != nil {
+		return p, false, err
+	}
+	var c PolicyConfig
+	dec := yaml.NewDecoder(bytes.NewReader(section))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		// The type's name means nothing to whoever wrote the file.
+		msg := strings.ReplaceAll(oneLine(err), fmt.Sprintf(" in type %T", c), "")
+		return p, false, fmt.Errorf("inventory: %s", msg)
+	}
+	if p, err = c.Policy(); err != nil {
+		return p, false, fmt.Errorf("inventory.%w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, false, fmt.Errorf("inventory: %w", err)
+	}
+	return p, true, nil
+}
+
+// oneLine is err's text with every run of white space one space: the
+// YAML decoder lists several problems on lines of their own.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

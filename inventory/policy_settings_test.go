@@ -147,3 +147,54 @@ unused-after: 60d
 		})
 	}
 }
+
+// ConfigPolicy reads the inventory section out of a whole config file:
+// a file without one is no policy (ok false), a section is decoded with
+// unknown keys refused and validated, and each error reads as it follows
+// "config PATH: ".
+func TestConfigPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		want       Policy
+		wantOK     bool
+		wantErr    string
+	}{
+		{name: "no file content", file: ``},
+		{name: "no section", file: "allowlist:\n  paths: [a]\n"},
+		{name: "a null section is an empty one", file: "inventory: ~\n", wantOK: true},
+		{name: "an empty section", file: "inventory:\n", wantOK: true},
+		{name: "beside other sections", file: "allowlist:\n  paths: [a]\ninventory:\n  max-age: {token: 2h}\n  rule-max-age: {github-pat: 30d}\n",
+			want: Policy{MaxAge: map[Class]Duration{ClassToken: Duration(2 * time.Hour)}, RuleMaxAge: map[string]Duration{"github-pat": days(30)}}, wantOK: true},
+		{name: "the file does not parse", file: "foo: [\n", wantErr: "yaml: line 1: did not find expected node content"},
+		{name: "a section given twice, on one line", file: "inventory:\n  a: 1\ninventory:\n  b: 2\n",
+			wantErr: `yaml: unmarshal errors: line 3: mapping key "inventory" already defined at line 1`},
+		{name: "the section is a list", file: "inventory: []\n", wantErr: "inventory: yaml: unmarshal errors: line 1: cannot unmarshal !!seq into inventory.PolicyConfig"},
+		{name: "an unknown key, without the Go type's name, on one line", file: "inventory:\n  maxage: {token: 1h}\n  environments: 3\n",
+			wantErr: `inventory: yaml: unmarshal errors: line 1: field maxage not found line 2: cannot unmarshal !!int ` + "`3`" + ` into []struct { Pattern string "yaml:\"pattern\""; Env string "yaml:\"env\""; Field string "yaml:\"field\"" }`},
+		{name: "a bad duration, by its key", file: "inventory:\n  max-age: {token: soon}\n", wantErr: `inventory.max-age.token: invalid argument: duration "soon": want e.g. 1h, 90d, 52w, 1y`},
+		{name: "an invalid policy", file: "inventory:\n  max-age: {bogus: 1d}\n",
+			wantErr: `inventory: invalid argument: unknown rotation class "bogus" (want one of api-key, client-secret, connection-string, password, password-hash, private-key, signing-key, token, webhook)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, ok, err := ConfigPolicy([]byte(tc.file))
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				if ok {
+					t.Error("ok with an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tc.wantOK {
+				t.Errorf("ok = %t, want %t", ok, tc.wantOK)
+			}
+			if d := cmp.Diff(tc.want, p); d != "" {
+				t.Errorf("policy (-want +got):\n%s", d)
+			}
+		})
+	}
+}

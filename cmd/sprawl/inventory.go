@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/inventory"
@@ -203,10 +202,11 @@ func suppressIn(ctx context.Context, s inventory.Store, key []byte, fs []scanner
 	return kept, n, nil
 }
 
-// configPolicy reads the inventory section of the config file (--config,
-// else $SPRAWL_CONFIG, else ./.sprawl.yaml). It returns ok=false when
-// there is no file or no section.
-func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err error) {
+// readConfigPolicy reads the inventory section of the config file
+// (--config, else $SPRAWL_CONFIG, else ./.sprawl.yaml) through
+// inventory.ConfigPolicy. It returns ok=false when there is no file or
+// no section.
+func readConfigPolicy(flag string) (p inventory.Policy, path string, ok bool, err error) {
 	path = flag
 	if path == "" {
 		path = os.Getenv("SPRAWL_CONFIG")
@@ -225,33 +225,10 @@ func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err er
 	if err := checkConfigKeys(data, path); err != nil {
 		return p, path, false, err
 	}
-	var top struct {
-		Inventory yaml.Node `yaml:"inventory"`
-	}
-	if err := yaml.Unmarshal(data, &top); err != nil {
-		return p, path, false, usageErr("config %s: %v", path, oneLine(err))
-	}
-	if top.Inventory.Kind == 0 {
-		return p, path, false, nil
-	}
-	section, err := yaml.Marshal(&top.Inventory)
-	if err != nil {
+	if p, ok, err = inventory.ConfigPolicy(data); err != nil {
 		return p, path, false, usageErr("config %s: %v", path, err)
 	}
-	var c inventory.PolicyConfig
-	dec := yaml.NewDecoder(bytes.NewReader(section))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.ReplaceAll(oneLine(err), fmt.Sprintf(" in type %T", c), "")
-		return p, path, false, usageErr("config %s: inventory: %v", path, msg)
-	}
-	if p, err = c.Policy(); err != nil {
-		return p, path, false, usageErr("config %s: inventory.%v", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return p, path, false, usageErr("config %s: inventory: %v", path, err)
-	}
-	return p, path, true, nil
+	return p, path, ok, nil
 }
 
 // warnPolicyDrift tells the user when the config's inventory section is
@@ -259,7 +236,7 @@ func configPolicy(flag string) (p inventory.Policy, path string, ok bool, err er
 // policy, and `inventory policy apply` records a new one.
 func warnPolicyDrift(cmd *cobra.Command, stored inventory.Policy) {
 	cfgFlag, _ := cmd.Flags().GetString("config")
-	p, path, ok, err := configPolicy(cfgFlag)
+	p, path, ok, err := readConfigPolicy(cfgFlag)
 	if err != nil || !ok {
 		return
 	}
@@ -736,7 +713,7 @@ environment rule (RE2, matched against path, branch and repository name).
 			cfg, _ := cmd.Flags().GetString("config")
 			reason, _ := cmd.Flags().GetString("reason")
 			actorFlag, _ := cmd.Flags().GetString("actor")
-			p, path, ok, err := configPolicy(cfg)
+			p, path, ok, err := readConfigPolicy(cfg)
 			if err != nil {
 				return err
 			}
