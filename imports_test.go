@@ -174,6 +174,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"walkConfigKeys": true, "configFields": true, "allConfigKeys": true, "suggestKey": true, "editDistance": true, "joinKey": true, "configFieldType": true, "vetRepoConfig": true, "vetRepoPath": true, "safeConfigError": true, "absPath": true, "flatten": true,
 		"policySummary": true, "writeImportSettings": true, "paren": true,
 		"configPolicy": true,
+		"configPolicy": true, "renderCISecrets": true,
 	}
 	imported := map[string]bool{}
 	files, err := filepath.Glob("cmd/sprawl/*.go")

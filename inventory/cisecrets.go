@@ -343,3 +343,18 @@ func EvaluateCISecrets(cs []CISecret, p Policy, now time.Time) []CISecretEntry {
 	}
 	return out
 }
+
+// FilterCISecrets keeps the evaluated secrets 'inventory ci-secrets'
+// lists: with overdue only those past their maximum age, with sameName
+// only those whose name is set at another place too; both narrow
+// together. None kept is nil.
+func FilterCISecrets(es []CISecretEntry, overdue, sameName bool) []CISecretEntry {
+	var out []CISecretEntry
+	for _, e := range es {
+		if (overdue && !e.Overdue) || (sameName && len(e.SameName) == 0) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}

@@ -307,3 +307,37 @@ func TestEvaluateCISecretsKubernetesCopies(t *testing.T) {
 		t.Errorf("same name (-want +got):\n%s", diff)
 	}
 }
+
+// The ci-secrets filters narrow together; with neither every secret is
+// kept, and none kept is nil (the command writes [] for JSON itself).
+func TestFilterCISecrets(t *testing.T) {
+	mk := func(name string, overdue bool, same ...string) CISecretEntry {
+		var e CISecretEntry
+		e.Name, e.Overdue, e.SameName = name, overdue, same
+		return e
+	}
+	es := []CISecretEntry{mk("old-alone", true), mk("old-twice", true, "org"), mk("new-twice", false, "org"), mk("new-alone", false)}
+	names := func(es []CISecretEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		overdue, same bool
+		want          []string
+	}{
+		{false, false, []string{"old-alone", "old-twice", "new-twice", "new-alone"}},
+		{true, false, []string{"old-alone", "old-twice"}},
+		{false, true, []string{"old-twice", "new-twice"}},
+		{true, true, []string{"old-twice"}},
+	} {
+		if d := cmp.Diff(tc.want, names(FilterCISecrets(es, tc.overdue, tc.same))); d != "" {
+			t.Errorf("overdue %t, same name %t (-want +got):\n%s", tc.overdue, tc.same, d)
+		}
+	}
+	if got := FilterCISecrets(es[3:], true, false); got != nil {
+		t.Errorf("none kept: %#v, want nil", got)
+	}
+}

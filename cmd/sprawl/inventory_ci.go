@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,29 +61,18 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 				if err != nil {
 					return inventoryErr(err)
 				}
-				var out []inventory.CISecretEntry
-				for _, e := range inventory.EvaluateCISecrets(cs, p, time.Now()) {
-					if (overdue && !e.Overdue) || (dup && len(e.SameName) == 0) {
-						continue
-					}
-					out = append(out, e)
-				}
+				out := inventory.FilterCISecrets(inventory.EvaluateCISecrets(cs, p, time.Now()), overdue, dup)
 				if format == "json" {
 					if out == nil {
 						out = []inventory.CISecretEntry{}
 					}
 					return writeJSON(cmd.OutOrStdout(), out)
 				}
-				if err := renderCISecrets(cmd.OutOrStdout(), out); err != nil {
-					return err
+				w := cmd.OutOrStdout()
+				if err := reports.WriteCISecretsTable(w, tableWidth(w), out); err != nil {
+					return failure(err)
 				}
-				n := 0
-				for _, e := range out {
-					if e.Overdue {
-						n++
-					}
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: %s, %d overdue\n", plural(len(out), "CI secret"), n)
+				fmt.Fprintln(cmd.ErrOrStderr(), reports.CISecretsLine(out))
 				return nil
 			})
 		},
@@ -97,54 +84,4 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 	c.Flags().Bool("all", false, "include secrets no longer listed by the provider")
 	c.Flags().StringP("format", "f", "table", "output format: table or json")
 	return c
-}
-
-// ciSecretHeader is the ci-secrets table's header.
-var ciSecretHeader = []string{"OWNER", "STORE", "SCOPE", "NAME", "KIND", "UPDATED", "AGE", "MAX AGE", "STATE", "USED BY", "SAME NAME"}
-
-// ciSecretFits are the ci-secrets table's own rules where they differ
-// from reports.ColumnFit: what uses a secret, the other levels of its
-// name and its kind, cut at their end, are left out in that order before
-// the scope and the update date (KIND means something else in other
-// tables).
-var ciSecretFits = map[string]reports.Fit{
-	"OWNER":     {Cut: reports.CutEnd, Min: 12},
-	"USED BY":   {Cut: reports.CutEnd, Min: 16, Drop: 1},
-	"SAME NAME": {Cut: reports.CutEnd, Min: 40, Drop: 2},
-	"KIND":      {Cut: reports.CutEnd, Min: 12, Drop: 3},
-	"SCOPE":     {Cut: reports.CutEnd, Min: 40, Drop: 4},
-	"UPDATED":   {Cut: reports.CutEnd, Min: 40, Drop: 5},
-}
-
-// renderCISecrets draws the ci-secrets table within the terminal's width
-// and names the columns it left out.
-func renderCISecrets(w io.Writer, es []inventory.CISecretEntry) error {
-	rows := make([][]string, 0, len(es))
-	for _, e := range es {
-		state := ""
-		switch {
-		case !e.GoneAt.IsZero():
-			state = "gone " + e.GoneAt.Format("2006-01-02")
-		case e.Overdue:
-			state = "OVERDUE"
-		}
-		rows = append(rows, []string{e.Provider + ":" + e.Owner, e.Store, e.Place(), e.Name, e.Kind, reports.When(e.UpdatedAt),
-			inventory.HumanAge(e.Age), e.MaxAge.String(), state, strings.Join(e.UsedBy, ", "), strings.Join(e.SameName, "; ")})
-	}
-	fits := make([]reports.Fit, len(ciSecretHeader))
-	for i, h := range ciSecretHeader {
-		f, ok := ciSecretFits[h]
-		if !ok {
-			f = reports.ColumnFit(h)
-		}
-		fits[i] = f
-	}
-	dropped, err := reports.TableFit(w, tableWidth(w), ciSecretHeader, rows, fits)
-	if err != nil {
-		return failure(err)
-	}
-	if len(dropped) > 0 {
-		_, err = fmt.Fprintln(w, strings.TrimPrefix(reports.HiddenNote(dropped), "\n"))
-	}
-	return failure(err)
 }
