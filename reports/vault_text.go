@@ -39,3 +39,24 @@ func WriteVaultIndex(w io.Writer, kind, store string, res vault.IndexResult, sum
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteVaultEntriesTable writes es as the 'vault list' table within
+// width display columns (0: no limit): one row per indexed field with its
+// store, path (under its mount), version, short fingerprint, rotation
+// flag ("gone" added for an entry gone from its store) and when it was
+// last indexed. Never a value: the index holds none.
+func WriteVaultEntriesTable(w io.Writer, width int, es []inventory.VaultEntry) error {
+	rows := make([][]string, 0, len(es))
+	for _, e := range es {
+		p := e.Path
+		if e.Mount != "" {
+			p = e.Mount + "/" + p
+		}
+		flag := string(e.Flag)
+		if !e.GoneAt.IsZero() {
+			flag = strings.TrimSpace(flag + " gone")
+		}
+		rows = append(rows, []string{e.Adapter, e.Store, p, e.Field, e.Version, ShortFingerprint(e.Fingerprint), flag, When(e.LastIndexed)})
+	}
+	return RenderTable(w, width, []string{"ADAPTER", "STORE", "PATH", "FIELD", "VERSION", "FINGERPRINT", "FLAG", "INDEXED"}, rows)
+}

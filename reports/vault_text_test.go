@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -51,5 +52,32 @@ func TestWriteVaultIndex(t *testing.T) {
 	}
 	if err := WriteVaultIndex(&failingWriter{}, "aws", "eu-west-1", vault.IndexResult{}, inventory.VaultIndexSummary{}); err == nil {
 		t.Error("WriteVaultIndex on a failing writer: no error")
+	}
+}
+
+// The vault list: the path under its mount, a short fingerprint, the
+// flag with "gone" for an entry gone from its store, the index time in UTC.
+func TestWriteVaultEntriesTable(t *testing.T) {
+	var a, b, c inventory.VaultEntry
+	a.Adapter, a.Store, a.Mount, a.Path, a.Field, a.Version, a.Fingerprint = "vault", "https://vault:8200", "secret", "app/ci", "token", "4", strings.Repeat("e", 64)
+	a.Flag, a.LastIndexed = inventory.VaultFlagRotationRequired, time.Date(2026, 3, 1, 12, 0, 0, 0, time.FixedZone("CET", 3600))
+	b.Adapter, b.Store, b.Path, b.Field, b.Version, b.Fingerprint = "aws", "eu-west-1", "prod/db\x1b[31m", "password", "v1", strings.Repeat("f", 64)
+	b.GoneAt = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	c = a
+	c.Path, c.Flag, c.GoneAt = "old", inventory.VaultFlagRotated, b.GoneAt
+	var out strings.Builder
+	if err := WriteVaultEntriesTable(&out, 0, []inventory.VaultEntry{a, b, c}); err != nil {
+		t.Fatal(err)
+	}
+	want := `┌─────────┬────────────────────┬─────────────────┬──────────┬─────────┬──────────────┬───────────────────┬──────────────────────┐
+│ ADAPTER │       STORE        │      PATH       │  FIELD   │ VERSION │ FINGERPRINT  │       FLAG        │       INDEXED        │
+├─────────┼────────────────────┼─────────────────┼──────────┼─────────┼──────────────┼───────────────────┼──────────────────────┤
+│ vault   │ https://vault:8200 │ secret/app/ci   │ token    │ 4       │ eeeeeeeeeeee │ rotation-required │ 2026-03-01 11:00:00Z │
+│ aws     │ eu-west-1          │ prod/db\x1b[31m │ password │ v1      │ ffffffffffff │ gone              │ -                    │
+│ vault   │ https://vault:8200 │ secret/old      │ token    │ 4       │ eeeeeeeeeeee │ rotated gone      │ 2026-03-01 11:00:00Z │
+└─────────┴────────────────────┴─────────────────┴──────────┴─────────┴──────────────┴───────────────────┴──────────────────────┘
+`
+	if d := cmp.Diff(want, out.String()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -101,24 +100,14 @@ action or the inventory failed (the others still ran).`,
 	return c
 }
 
-// nothingToRotate says why the plan is empty without claiming there are
-// no leaks when --adapter only left them out: the leaked secrets may be
-// unmanaged, or the store's index stale (a failed 'vault index' leaves the
-// previous one in place, and says so in the audit log).
+// nothingToRotate counts the open leaked secrets for
+// reports.WriteNothingToRotate, which says why the plan is empty.
 func nothingToRotate(cmd *cobra.Command, s inventory.Store, kind string) error {
 	open, err := s.Secrets(cmd.Context(), inventory.Query{Statuses: []inventory.Status{inventory.StatusOpen, inventory.StatusRotationRequired}})
 	if err != nil {
 		return inventoryErr(err)
 	}
-	out := cmd.OutOrStdout()
-	if len(open) == 0 {
-		_, err = fmt.Fprintln(out, "nothing to rotate: no open leaked secret in the inventory")
-		return failure(err)
-	}
-	_, err = fmt.Fprintf(out, "nothing to mark in %s stores: %s open, none held in an indexed %s store "+
-		"(run 'sprawl rotate' without --adapter to list them; if the index is stale or the last 'vault index' failed, see 'sprawl audit log')\n",
-		kind, plural(len(open), "leaked secret"), kind)
-	return failure(err)
+	return failure(reports.WriteNothingToRotate(cmd.OutOrStdout(), kind, len(open)))
 }
 
 func writeRotation(cmd *cobra.Command, items []*rotation.Item, apply bool, format string) error {
@@ -132,57 +121,5 @@ func writeRotation(cmd *cobra.Command, items []*rotation.Item, apply bool, forma
 			Items  []*rotation.Item `json:"items"`
 		}{!apply, items})
 	}
-	if len(items) == 0 {
-		_, err := fmt.Fprintln(out, "nothing to rotate: no open leaked secret in the inventory")
-		return failure(err)
-	}
-	header := []string{"ACTION", "STORE", "PATH", "FIELDS", "SECRETS", "PLAN"}
-	verified := false
-	for _, it := range items {
-		verified = verified || it.Live != ""
-	}
-	if verified {
-		header = append(header, "LIVE")
-	}
-	if apply {
-		header = append(header, "RESULT")
-	}
-	rows := make([][]string, 0, len(items))
-	flags := 0
-	for _, it := range items {
-		secs := make([]string, len(it.Secrets))
-		for i, fp := range it.Secrets {
-			secs[i] = reports.ShortFingerprint(fp)
-		}
-		store, path := it.Adapter+" "+it.Store, it.Path
-		if it.Mount != "" {
-			path = it.Mount + "/" + path
-		}
-		if it.Action == "unmanaged" {
-			store, path = "-", it.Where
-		}
-		if it.Action == "flag" {
-			flags++
-		}
-		row := []string{it.Action, store, path, strings.Join(it.Fields, ","), strings.Join(secs, " "), it.Plan}
-		if verified {
-			live := it.Live
-			if live == "" {
-				live = "-"
-			}
-			row = append(row, live)
-		}
-		if apply {
-			row = append(row, it.Result)
-		}
-		rows = append(rows, row)
-	}
-	if err := reports.RenderTable(out, tableWidth(out), header, rows); err != nil {
-		return failure(err)
-	}
-	if !apply {
-		_, err := fmt.Fprintf(out, "dry run: %d paths to mark for rotation; run with --apply to do it\n", flags)
-		return failure(err)
-	}
-	return nil
+	return failure(reports.WriteRotationTable(out, tableWidth(out), items, apply))
 }

@@ -235,19 +235,8 @@ func newVaultListCmd() *cobra.Command {
 				if format == "json" {
 					return writeJSON(cmd.OutOrStdout(), es)
 				}
-				rows := make([][]string, 0, len(es))
-				for _, e := range es {
-					p := e.Path
-					if e.Mount != "" {
-						p = e.Mount + "/" + p
-					}
-					flag := string(e.Flag)
-					if !e.GoneAt.IsZero() {
-						flag = strings.TrimSpace(flag + " gone")
-					}
-					rows = append(rows, []string{e.Adapter, e.Store, p, e.Field, e.Version, reports.ShortFingerprint(e.Fingerprint), flag, reports.When(e.LastIndexed)})
-				}
-				return failure(reports.RenderTable(cmd.OutOrStdout(), tableWidth(cmd.OutOrStdout()), []string{"ADAPTER", "STORE", "PATH", "FIELD", "VERSION", "FINGERPRINT", "FLAG", "INDEXED"}, rows))
+				out := cmd.OutOrStdout()
+				return failure(reports.WriteVaultEntriesTable(out, tableWidth(out), es))
 			})
 		},
 	}
