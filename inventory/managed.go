@@ -399,6 +399,26 @@ type ManagedQuery struct {
 	ManagedOptions
 }
 
+// managedKinds are the store kinds a store selection names as a kind
+// rather than as part of a store's name.
+var managedKinds = []string{"vault", "aws", "azure", KindCI}
+
+// SelectStore sets q to keep what one store selection (the --store of
+// 'inventory managed') names: a store kind ("vault", "aws", "azure",
+// KindCI) keeps that kind, anything else the stores whose name contains
+// it, and "" every store.
+func (q *ManagedQuery) SelectStore(sel string) {
+	if sel == "" {
+		return
+	}
+	q.Store = sel
+	for _, k := range managedKinds {
+		if sel == k {
+			q.Kind, q.Store = k, ""
+		}
+	}
+}
+
 // AssessManaged reads the stored policy, the live vault entries, the
 // present CI secrets and the active leaked secrets from s, and judges
 // every managed secret q selects, ordered by kind, store and place.

@@ -37,3 +37,28 @@ func TestFilterManaged(t *testing.T) {
 		})
 	}
 }
+
+// A store selection that is exactly a kind keeps that kind; anything else
+// (another case, a prefix, a name holding a kind) is part of a store's
+// name; none keeps every store.
+func TestSelectStore(t *testing.T) {
+	for _, tc := range []struct {
+		sel, kind, store string
+	}{
+		{"", "", ""},
+		{"vault", "vault", ""},
+		{"aws", "aws", ""},
+		{"azure", "azure", ""},
+		{KindCI, KindCI, ""},
+		{"Vault", "", "Vault"},
+		{"vault-prod", "", "vault-prod"},
+		{"vaul", "", "vaul"},
+		{"https://vault:8200", "", "https://vault:8200"},
+	} {
+		var q ManagedQuery
+		q.SelectStore(tc.sel)
+		if q.Kind != tc.kind || q.Store != tc.store {
+			t.Errorf("%q: kind %q store %q, want %q %q", tc.sel, q.Kind, q.Store, tc.kind, tc.store)
+		}
+	}
+}

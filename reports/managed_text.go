@@ -121,3 +121,11 @@ func WriteManagedStatsText(w io.Writer, sum inventory.ManagedSummary) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// ManagedLine is the one-line summary, for standard error, of the managed
+// secrets 'inventory managed' listed: how many, how many in each state
+// that asks for action, and the share the stores rotate by themselves.
+func ManagedLine(sum inventory.ManagedSummary) string {
+	return fmt.Sprintf("sprawl: %s: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked; %.0f%% rotated automatically",
+		plural(sum.Total, "managed secret"), sum.Overdue, sum.NeverRotated, sum.NoExpiry, sum.Unused, sum.Leaked, sum.AutoRotationShare*100)
+}

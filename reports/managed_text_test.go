@@ -133,3 +133,21 @@ func TestManagedWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestManagedLine(t *testing.T) {
+	var one, many inventory.ManagedSummary
+	one.Total, one.Overdue, one.AutoRotationShare = 1, 1, 1
+	many.Total, many.Overdue, many.NeverRotated, many.NoExpiry, many.Unused, many.Leaked, many.AutoRotationShare = 12, 5, 4, 3, 2, 1, 0.3333
+	for _, tc := range []struct {
+		sum  inventory.ManagedSummary
+		want string
+	}{
+		{inventory.ManagedSummary{}, "sprawl: 0 managed secrets: 0 overdue, 0 never rotated, 0 without expiry, 0 unused, 0 leaked; 0% rotated automatically"},
+		{one, "sprawl: 1 managed secret: 1 overdue, 0 never rotated, 0 without expiry, 0 unused, 0 leaked; 100% rotated automatically"},
+		{many, "sprawl: 12 managed secrets: 5 overdue, 4 never rotated, 3 without expiry, 2 unused, 1 leaked; 33% rotated automatically"},
+	} {
+		if got := ManagedLine(tc.sum); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}

@@ -10,10 +10,6 @@ import (
 	"github.com/sprawlsec/sprawl/reports"
 )
 
-// managedKinds are the store kinds --store takes as a kind rather than as
-// part of a store's name.
-var managedKinds = []string{"vault", "aws", "azure", inventory.KindCI}
-
 func newInventoryManagedCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "managed [--overdue] [--never-rotated] [--unused 90d] [--no-expiry] [--store KIND|NAME]",
@@ -50,14 +46,8 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 				return usageErr("invalid format %q for inventory managed (want table, json or csv)", format)
 			}
 			q := inventory.ManagedQuery{ManagedOptions: inventory.ManagedOptions{Now: time.Now()}}
-			if st, _ := fl.GetString("store"); st != "" {
-				q.Store = st
-				for _, k := range managedKinds {
-					if st == k {
-						q.Kind, q.Store = k, ""
-					}
-				}
-			}
+			st, _ := fl.GetString("store")
+			q.SelectStore(st)
 			var want []inventory.ManagedState
 			for _, f := range []struct {
 				flag  string
@@ -92,9 +82,7 @@ Exit codes: 0 ok (also with overdue secrets), 2 bad flag, 3 store failure.`,
 				if err := reports.WriteManagedTable(w, tableWidth(w), out); err != nil {
 					return failure(err)
 				}
-				sum := inventory.SummarizeManaged(out)
-				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: %s: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked; %.0f%% rotated automatically\n",
-					plural(sum.Total, "managed secret"), sum.Overdue, sum.NeverRotated, sum.NoExpiry, sum.Unused, sum.Leaked, sum.AutoRotationShare*100)
+				fmt.Fprintln(cmd.ErrOrStderr(), reports.ManagedLine(inventory.SummarizeManaged(out)))
 				return nil
 			})
 		},
