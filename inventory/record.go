@@ -40,6 +40,25 @@ func GitRecordOptions(g *scanner.GitSource) RecordOptions {
 	return RecordOptions{RepoPath: g.Path, Partial: g.Since != "" || g.Range != "" || !g.After.IsZero() || len(g.Refs) > 0}
 }
 
+// SourceRecordOptions derives the options of a scan of src whose git
+// history source, if any, is git (a caller whose source wraps a
+// GitSource unwraps it): GitRecordOptions(git), partial as well when src
+// says it covered part of its store (a Partial() bool method: some
+// namespaces, or parts skipped), and AtTip from a scanner.TipReporter.
+// Rules and Actor are the caller's.
+func SourceRecordOptions(src scanner.Source, git *scanner.GitSource) RecordOptions {
+	o := GitRecordOptions(git)
+	if ps, ok := src.(interface{ Partial() bool }); ok && ps.Partial() {
+		// What a store scan that covered part of its store did not see
+		// is not gone.
+		o.Partial = true
+	}
+	if t, ok := src.(scanner.TipReporter); ok {
+		o.AtTip = t.AtTip
+	}
+	return o
+}
+
 // Recorded is what Record did: the store's summary and whether the scan
 // counted as complete (so its Gone count means something).
 type Recorded struct {

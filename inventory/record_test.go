@@ -153,3 +153,61 @@ func TestRecordGitTip(t *testing.T) {
 		t.Error("a --since scan is not partial")
 	}
 }
+
+// partialSource says whether it covered part of its store.
+type partialSource struct {
+	scanner.DirSource
+	partial bool
+}
+
+func (p *partialSource) Partial() bool { return p.partial }
+
+// tipSource knows which findings are still present.
+type tipSource struct{ scanner.DirSource }
+
+func (tipSource) AtTip(f scanner.Finding) (present, known bool) { return f.File == "kept", true }
+
+// A scan's options come from its git source (narrowed: partial) and from
+// what the source itself says: Partial() true makes it partial whatever
+// the git source, and a TipReporter's AtTip is used.
+func TestSourceRecordOptions(t *testing.T) {
+	narrowed := &scanner.GitSource{Path: "/r", Range: "a..b"}
+	for _, tc := range []struct {
+		name     string
+		src      scanner.Source
+		git      *scanner.GitSource
+		repo     string
+		partial  bool
+		tipKnown bool
+	}{
+		{"a full git scan", &scanner.GitSource{Path: "/r"}, &scanner.GitSource{Path: "/r"}, "/r", false, false},
+		{"a narrowed git scan", narrowed, narrowed, "/r", true, false},
+		{"the unwrapped git source is the one read", &scanner.DirSource{Path: "."}, &scanner.GitSource{Path: "/clone"}, "/clone", false, false},
+		{"a directory", &scanner.DirSource{Path: "."}, nil, "", false, false},
+		{"a store scan of part of its store", &partialSource{partial: true}, nil, "", true, false},
+		{"a store scan of all of it", &partialSource{partial: false}, nil, "", false, false},
+		{"a full git scan said partial", &partialSource{partial: true}, &scanner.GitSource{Path: "/r"}, "/r", true, false},
+		{"a tip reporter", &tipSource{}, nil, "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := SourceRecordOptions(tc.src, tc.git)
+			if o.RepoPath != tc.repo || o.Partial != tc.partial {
+				t.Errorf("repo %q partial %t, want %q %t", o.RepoPath, o.Partial, tc.repo, tc.partial)
+			}
+			if (o.AtTip != nil) != tc.tipKnown {
+				t.Fatalf("AtTip set: %t, want %t", o.AtTip != nil, tc.tipKnown)
+			}
+			if o.AtTip != nil {
+				if p, k := o.AtTip(scanner.Finding{File: "kept"}); !p || !k {
+					t.Errorf("AtTip(kept) = %t, %t, want the source's answer", p, k)
+				}
+				if p, _ := o.AtTip(scanner.Finding{File: "gone"}); p {
+					t.Error("AtTip(gone) present, want the source's answer")
+				}
+			}
+			if o.Rules != nil || o.Actor != "" {
+				t.Errorf("rules %v actor %q: the caller's to set", o.Rules, o.Actor)
+			}
+		})
+	}
+}

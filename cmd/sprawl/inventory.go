@@ -130,20 +130,13 @@ func gitSourceOf(src scanner.Source) *scanner.GitSource {
 	return nil
 }
 
-// recordOptions are the inventory.RecordOptions of a scan of src with
-// rules (nil: the built-in catalogue), acting as the audit log's actor; a
-// source that says it covered part of its store (Partial) is partial.
+// recordOptions are the inventory.RecordOptions of a scan of src
+// (inventory.SourceRecordOptions, with the git source a namedSource
+// wraps) with rules (nil: the built-in catalogue), acting as the audit
+// log's actor.
 func recordOptions(src scanner.Source, rules []*detectors.Rule) inventory.RecordOptions {
-	o := inventory.GitRecordOptions(gitSourceOf(src))
-	if ps, ok := src.(interface{ Partial() bool }); ok && ps.Partial() {
-		// A store scan that covered part of its store (some namespaces,
-		// or with parts skipped): what it did not see is not gone.
-		o.Partial = true
-	}
+	o := inventory.SourceRecordOptions(src, gitSourceOf(src))
 	o.Rules, o.Actor = rules, actorName("")
-	if t, ok := src.(scanner.TipReporter); ok {
-		o.AtTip = t.AtTip
-	}
 	return o
 }
 
