@@ -175,6 +175,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"policySummary": true, "writeImportSettings": true, "paren": true,
 		"configPolicy": true,
 		"configPolicy": true, "renderCISecrets": true,
+		"configPolicy": true, "renderCISecrets": true, "periodText": true,
 	}
 	imported := map[string]bool{}
 	files, err := filepath.Glob("cmd/sprawl/*.go")

@@ -785,3 +785,18 @@ func TestInventoryReportRepositoryScope(t *testing.T) {
 		t.Errorf("a scope matching nothing: %q, %d secrets, %d scans, %d CI secrets", r.Title, r.Summary.Secrets, len(r.Scans), len(r.CISecrets))
 	}
 }
+
+// The stderr line of a written report names its last day, not the
+// exclusive end, and quotes its title (a --title is the user's text).
+func TestInventoryReportLine(t *testing.T) {
+	since, until, err := ParseQuarter("2026-Q3", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &InventoryReport{Title: "Q3 \x1b[31mreview", Since: since, Until: until}
+	r.Summary.Secrets, r.Summary.NewInPeriod, r.Summary.RotatedInPeriod, r.Summary.Overdue = 12, 3, 2, 1
+	want := `sprawl: wrote html report "Q3 \x1b[31mreview" for 2026-07-01 to 2026-09-30 to q3.html: 12 secrets, 3 new, 2 rotated, 1 overdue`
+	if got := InventoryReportLine("html", "q3.html", r); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -777,3 +777,12 @@ func wrapWords(text string, width int, indent string) string {
 	b.WriteString(line + "\n")
 	return b.String()
 }
+
+// InventoryReportLine is the one-line summary, for standard error, of the
+// inventory report r written in format to the file output: its title and
+// period (first and last day) and its headline figures.
+func InventoryReportLine(format, output string, r *InventoryReport) string {
+	period := r.Since.Format(time.DateOnly) + " to " + r.Until.Add(-time.Nanosecond).Format(time.DateOnly)
+	return fmt.Sprintf("sprawl: wrote %s report %q for %s to %s: %d secrets, %d new, %d rotated, %d overdue",
+		format, r.Title, period, output, r.Summary.Secrets, r.Summary.NewInPeriod, r.Summary.RotatedInPeriod, r.Summary.Overdue)
+}

@@ -172,15 +172,10 @@ func runReportInventory(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	if output != "" && output != "-" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: wrote %s report %q for %s to %s: %d secrets, %d new, %d rotated, %d overdue\n",
-			format, rep.Title, periodText(since, until), output, rep.Summary.Secrets, rep.Summary.NewInPeriod, rep.Summary.RotatedInPeriod, rep.Summary.Overdue)
+		fmt.Fprintln(cmd.ErrOrStderr(), reports.InventoryReportLine(format, output, rep))
 	}
 	if !rep.Audit.Verified {
 		return &exitError{exitFindings, errors.New("the audit log failed verification: " + rep.Audit.Problem)}
 	}
 	return nil
-}
-
-func periodText(since, until time.Time) string {
-	return since.Format(time.DateOnly) + " to " + until.Add(-time.Nanosecond).Format(time.DateOnly)
 }
