@@ -44,6 +44,27 @@ func WriteScansTable(w io.Writer, width int, scans []inventory.ScanRecord) error
 	return RenderTable(w, width, []string{"ID", "FINISHED", "SOURCE", "REPOSITORY", "SCAN", "FINDINGS", "SECRETS", "LOCATIONS", "GONE", "HEAD"}, rows)
 }
 
+// AuditIntactLine is what 'audit verify' prints for a chain that
+// verified: how many entries, its head as SEQ:HASH and the table rows
+// that agree with it, and, when the chain was checked against a head
+// published earlier (expect, else nil), that the head is in it. An empty
+// log is said to be intact with no entries.
+func AuditIntactLine(res inventory.VerifyResult, expect *inventory.Head) string {
+	if res.Entries == 0 {
+		return "audit log intact: no entries"
+	}
+	noun := "entries"
+	if res.Entries == 1 {
+		noun = "entry"
+	}
+	msg := fmt.Sprintf("audit log intact: %d %s, head %s; %s and %s agree with it", res.Entries, noun, res.Head(),
+		plural(res.Secrets, "secret"), plural(res.Scans, "scan"))
+	if expect != nil {
+		msg += fmt.Sprintf("; published head %d is in the chain", expect.Seq)
+	}
+	return msg
+}
+
 // AuditSummary describes an audit entry in one line for the audit log
 // table, from its action and its data: "git https://github.com/acme/api:
 // 2 secrets (1 new), …", "0123456789ab: open → rotated (done)". The data

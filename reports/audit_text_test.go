@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,25 @@ func TestHistoryTablesWriteErrors(t *testing.T) {
 	} {
 		if err := write(); !errors.Is(err, errWrite) {
 			t.Errorf("%s on a failing writer: got %v, want %v", name, err, errWrite)
+		}
+	}
+}
+
+func TestAuditIntactLine(t *testing.T) {
+	hash := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		res    inventory.VerifyResult
+		expect *inventory.Head
+		want   string
+	}{
+		{inventory.VerifyResult{}, &inventory.Head{Seq: 3}, "audit log intact: no entries"},
+		{inventory.VerifyResult{Entries: 1, HeadSeq: 1, HeadHash: hash, Secrets: 1}, nil,
+			"audit log intact: 1 entry, head 1:" + hash + "; 1 secret and 0 scans agree with it"},
+		{inventory.VerifyResult{Entries: 12, HeadSeq: 12, HeadHash: hash, Secrets: 4, Scans: 1}, &inventory.Head{Seq: 9, Hash: hash},
+			"audit log intact: 12 entries, head 12:" + hash + "; 4 secrets and 1 scan agree with it; published head 9 is in the chain"},
+	} {
+		if got := AuditIntactLine(tc.res, tc.expect); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
 		}
 	}
 }

@@ -815,20 +815,7 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 				if err != nil {
 					return inventoryErr(err)
 				}
-				if res.Entries == 0 {
-					_, err = fmt.Fprintln(out, "audit log intact: no entries")
-					return failure(err)
-				}
-				noun := "entries"
-				if res.Entries == 1 {
-					noun = "entry"
-				}
-				msg := fmt.Sprintf("audit log intact: %d %s, head %s; %s and %s agree with it", res.Entries, noun, res.Head(),
-					plural(res.Secrets, "secret"), plural(res.Scans, "scan"))
-				if opts.ExpectHead != nil {
-					msg += fmt.Sprintf("; published head %d is in the chain", opts.ExpectHead.Seq)
-				}
-				_, err = fmt.Fprintln(out, msg)
+				_, err = fmt.Fprintln(out, reports.AuditIntactLine(res, opts.ExpectHead))
 				return failure(err)
 			})
 		},
