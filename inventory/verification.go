@@ -2,7 +2,12 @@ package inventory
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/sprawlsec/sprawl/scanner"
 )
 
 // Verification is one answer a provider gave about a secret: live,
@@ -49,6 +54,25 @@ func (s Secret) LastChecked() time.Time {
 		return v.CheckedAt
 	}
 	return time.Time{}
+}
+
+// liveStatuses are the statuses a latest verification has, in the
+// order messages list them.
+var liveStatuses = []string{scanner.VerifyLive, scanner.VerifyUnknown, scanner.VerifyRevoked}
+
+// ParseLiveFilter reads the statuses FilterLive is to keep (the --live
+// of 'inventory list'): each must be live, unknown or revoked. An error
+// names the first that is not ("…: want a list of live, unknown,
+// revoked"; a caller adds the flag's name).
+func ParseLiveFilter(statuses []string) (map[string]bool, error) {
+	want := map[string]bool{}
+	for _, l := range statuses {
+		if !slices.Contains(liveStatuses, l) {
+			return nil, fmt.Errorf("%q: want a list of %s", l, strings.Join(liveStatuses, ", "))
+		}
+		want[l] = true
+	}
+	return want, nil
 }
 
 // FilterLive keeps, in place, the entries whose latest verification

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"slices"
 	"strings"
 	"time"
 
@@ -336,12 +335,9 @@ silenced-inline (an inline allow comment silences it where it still is).`,
 				return usageErr("invalid format %q for inventory list (want table, json or csv)", format)
 			}
 			liveFlag, _ := cmd.Flags().GetStringSlice("live")
-			liveWant := map[string]bool{}
-			for _, l := range splitList(liveFlag) {
-				if !slices.Contains(verifyStatuses, l) {
-					return usageErr("--live %q: want a list of %s", l, strings.Join(verifyStatuses, ", "))
-				}
-				liveWant[l] = true
+			liveWant, err := inventory.ParseLiveFilter(splitList(liveFlag))
+			if err != nil {
+				return usageErr("--live %v", err)
 			}
 			return withInventory(cmd, func(s inventory.Store) error {
 				es, pol, err := inventory.List(cmd.Context(), s, f, time.Now())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"net"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,8 +47,6 @@ var (
 	verifyRootsHook *x509.CertPool
 )
 
-var verifyStatuses = []string{scanner.VerifyLive, scanner.VerifyUnknown, scanner.VerifyRevoked}
-
 // verifyFindings verifies fs when --verify is given and keeps those whose
 // status --results names. Without --verify it sends nothing anywhere.
 func (p *scanRun) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]scanner.Finding, error) {
@@ -74,17 +71,8 @@ func (p *scanRun) verifyFindings(cmd *cobra.Command, fs []scanner.Finding) ([]sc
 // verifyResults reads and checks --results.
 func verifyResults(cmd *cobra.Command) ([]string, error) {
 	results, _ := cmd.Flags().GetStringSlice("results")
-	for _, r := range results {
-		ok := false
-		for _, s := range verifyStatuses {
-			ok = ok || r == s
-		}
-		if !ok && r == "verified" {
-			return nil, usageErr("--results %q: sprawl calls it live (want a list of %s)", r, strings.Join(verifyStatuses, ", "))
-		}
-		if !ok {
-			return nil, usageErr("--results %q: want a list of %s", r, strings.Join(verifyStatuses, ", "))
-		}
+	if err := pipeline.CheckResults(results); err != nil {
+		return nil, usageErr("--results %v", err)
 	}
 	return results, nil
 }

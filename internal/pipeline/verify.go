@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
@@ -30,6 +31,31 @@ type Verify struct {
 	// sprawl/verify-cache.json, "off" for none.
 	Options   verify.Options
 	CachePath string
+}
+
+// verifyStatuses are the statuses a verification gives, in the order
+// messages list them.
+var verifyStatuses = []string{scanner.VerifyLive, scanner.VerifyUnknown, scanner.VerifyRevoked}
+
+// CheckResults checks the statuses a verification is to keep
+// (Verify.Results, the --results flag): each must be live, unknown or
+// revoked. An error names the first that is not ("…: want a list of
+// live, unknown, revoked"; a caller adds the flag's name), and tells
+// whoever wrote "verified" what sprawl calls it.
+func CheckResults(results []string) error {
+	for _, r := range results {
+		ok := false
+		for _, s := range verifyStatuses {
+			ok = ok || r == s
+		}
+		if !ok && r == "verified" {
+			return fmt.Errorf("%q: sprawl calls it live (want a list of %s)", r, strings.Join(verifyStatuses, ", "))
+		}
+		if !ok {
+			return fmt.Errorf("%q: want a list of %s", r, strings.Join(verifyStatuses, ", "))
+		}
+	}
+	return nil
 }
 
 // Verifier is a verify.Verifier with its result cache.
