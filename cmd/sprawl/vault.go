@@ -55,14 +55,8 @@ func readAdapterFlags(cmd *cobra.Command) (adapterConfig, error) {
 	if c.VaultURL == "" {
 		c.VaultURL = os.Getenv("AZURE_KEYVAULT_URL")
 	}
-	if c.kind != "" {
-		ok := false
-		for _, k := range adapters.Kinds {
-			ok = ok || k == c.kind
-		}
-		if !ok {
-			return c, usageErr("--adapter %q: want %s", c.kind, strings.Join(adapters.Kinds, ", "))
-		}
+	if err := adapters.CheckKind(c.kind); err != nil {
+		return c, usageErr("--adapter %v", err)
 	}
 	return c, nil
 }

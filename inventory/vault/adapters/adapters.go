@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
@@ -23,6 +25,16 @@ var Kinds = []string{"vault", "aws", "azure"}
 
 // ErrUnknownKind is New's error for a kind not in Kinds.
 var ErrUnknownKind = errors.New("unknown secret store kind")
+
+// CheckKind checks a store kind a user named: "" (every kind) or one of
+// Kinds. An error names it and lists Kinds ("…: want vault, aws, azure";
+// a caller adds the flag's name).
+func CheckKind(kind string) error {
+	if kind != "" && !slices.Contains(Kinds, kind) {
+		return fmt.Errorf("%q: want %s", kind, strings.Join(Kinds, ", "))
+	}
+	return nil
+}
 
 // Config is how to reach a store of each kind; New reads the fields of
 // the kind it builds. Empty fields take the adapter's defaults, most of

@@ -110,3 +110,22 @@ func TestNewErrors(t *testing.T) {
 		}
 	}
 }
+
+// CheckKind takes no kind or exactly one New builds, and names anything
+// else with the list.
+func TestCheckKind(t *testing.T) {
+	for kind, want := range map[string]string{
+		"": "", "vault": "", "aws": "", "azure": "",
+		"gcp":   `"gcp": want vault, aws, azure`,
+		"Vault": `"Vault": want vault, aws, azure`,
+		"ci":    `"ci": want vault, aws, azure`,
+	} {
+		got := ""
+		if err := CheckKind(kind); err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("CheckKind(%q) = %q, want %q", kind, got, want)
+		}
+	}
+}
