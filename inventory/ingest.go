@@ -71,7 +71,7 @@ type locKey struct{ fp, source, repo, path string }
 // NewBatch reduces findings to a Batch: it fingerprints each secret under
 // key and drops the plaintext. Findings with no secret value are skipped.
 func NewBatch(key []byte, scan Scan, findings []scanner.Finding) (*Batch, error) {
-	if len(key) < 16 {
+	if len(key) < MinKeySize {
 		return nil, ErrNoKey
 	}
 	if scan.Source == "" {

@@ -16,6 +16,11 @@ import (
 // KeySize is the size of a generated fingerprint key in bytes.
 const KeySize = 32
 
+// MinKeySize is the size in bytes below which a fingerprint key is
+// refused, wherever it comes from (the key file, the environment, a
+// caller of Ingest): a shorter key makes fingerprints guessable.
+const MinKeySize = 16
+
 // ErrKeyFile marks a fingerprint key file that cannot be used.
 var ErrKeyFile = errors.New("fingerprint key file")
 
@@ -86,8 +91,8 @@ func readKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w %s: %v", ErrKeyFile, path, err)
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil || len(key) < 16 {
-		return nil, fmt.Errorf("%w %s: want at least 32 hex digits", ErrKeyFile, path)
+	if err != nil || len(key) < MinKeySize {
+		return nil, fmt.Errorf("%w %s: want at least %d hex digits", ErrKeyFile, path, 2*MinKeySize)
 	}
 	return key, nil
 }

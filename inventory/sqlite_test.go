@@ -420,6 +420,18 @@ func TestLoadOrCreateKey(t *testing.T) {
 	if _, err := LoadOrCreateKey(bad); !errors.Is(err, ErrKeyFile) {
 		t.Errorf("garbage key: %v, want ErrKeyFile", err)
 	}
+	// A key file of MinKeySize bytes is read; one byte less is refused
+	// with the digits it wants.
+	short := filepath.Join(dir, "short.key")
+	os.WriteFile(short, []byte(strings.Repeat("ab", MinKeySize-1)+"\n"), 0o600)
+	if _, err := LoadOrCreateKey(short); !errors.Is(err, ErrKeyFile) || !strings.Contains(err.Error(), "want at least 32 hex digits") {
+		t.Errorf("a key of %d bytes: %v, want ErrKeyFile wanting 32 hex digits", MinKeySize-1, err)
+	}
+	enough := filepath.Join(dir, "enough.key")
+	os.WriteFile(enough, []byte(strings.Repeat("ab", MinKeySize)+"\n"), 0o600)
+	if k, err := LoadOrCreateKey(enough); err != nil || len(k) != MinKeySize {
+		t.Errorf("a key of %d bytes: %d bytes, %v", MinKeySize, len(k), err)
+	}
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "x"))
 	if p, _ := DefaultKeyPath(); p != filepath.Join(dir, "x", "sprawl", "fingerprint.key") {
 		t.Errorf("DefaultKeyPath = %s", p)

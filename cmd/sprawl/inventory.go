@@ -80,8 +80,8 @@ func inventoryErr(err error) error {
 // generated on first use.
 func inventoryKey() ([]byte, error) {
 	if k := os.Getenv(envKey); k != "" {
-		if len(k) < 16 {
-			return nil, usageErr("%s must be at least 16 bytes", envKey)
+		if len(k) < inventory.MinKeySize {
+			return nil, usageErr("%s must be at least %d bytes", envKey, inventory.MinKeySize)
 		}
 		return []byte(k), nil
 	}
