@@ -94,7 +94,8 @@ func (p *Policy) AddEnvironmentRule(setting string) error {
 }
 
 // PolicyConfig is the inventory section of the config file, as its YAML
-// keys (the command decodes the file; the tags say where each key goes):
+// keys (ConfigPolicy decodes it out of the file; the tags say where each
+// key goes):
 //
 //	inventory:
 //	  environments:            # tried before the built-in rules, in order
