@@ -173,8 +173,6 @@ func TestCommandLayerThin(t *testing.T) {
 		// internal/configfile (config keys, trust boundary of a found config).
 		"walkConfigKeys": true, "configFields": true, "allConfigKeys": true, "suggestKey": true, "editDistance": true, "joinKey": true, "configFieldType": true, "vetRepoConfig": true, "vetRepoPath": true, "safeConfigError": true, "absPath": true, "flatten": true,
 		"policySummary": true, "writeImportSettings": true, "paren": true,
-		"configPolicy": true,
-		"configPolicy": true, "renderCISecrets": true,
 		"configPolicy": true, "renderCISecrets": true, "periodText": true,
 	}
 	imported := map[string]bool{}
