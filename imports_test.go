@@ -167,7 +167,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"startupGC": true, "softMemoryLimit": true, "processCPU": true,
 		// reports (renderers), inventory (policy settings, export),
 		// inventory/vault/adapters and scanner.FormatSize.
-		"writeManagedTable": true, "writeManagedCSV": true, "writeManagedStatsText": true, "managedLastRead": true,
+		"finishedCell": true, "writeManagedTable": true, "writeManagedCSV": true, "writeManagedStatsText": true, "managedLastRead": true,
 		"managedAuditSummary": true, "auditSummary": true, "applyManagedPolicyFlag": true, "managedPolicyConfig": true,
 		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true, "recordedLine": true,
 		// internal/configfile (config keys, trust boundary of a found config).

@@ -240,18 +240,9 @@ func runJobsList(cmd *cobra.Command, _ []string) error {
 	}
 	rows := make([][]string, 0, len(bs))
 	for _, b := range bs {
-		rows = append(rows, []string{strconv.FormatInt(b.ID, 10), reports.Cell(b.Target), b.State(), strconv.Itoa(b.Items),
-			strconv.Itoa(b.Pending), strconv.Itoa(b.Running), strconv.Itoa(b.Done), strconv.Itoa(b.Failed),
-			b.Created.UTC().Format(time.DateTime), finishedCell(b.Finished)})
+		rows = append(rows, queue.BatchRow(b))
 	}
-	return failure(reports.RenderTable(w, tableWidth(w), []string{"BATCH", "TARGET", "STATE", "ITEMS", "PENDING", "RUNNING", "DONE", "FAILED", "QUEUED (UTC)", "FINISHED (UTC)"}, rows))
-}
-
-func finishedCell(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format(time.DateTime)
+	return failure(reports.RenderTable(w, tableWidth(w), queue.BatchesHeader, rows))
 }
 
 func runJobsShow(cmd *cobra.Command, args []string) error {
@@ -286,22 +277,17 @@ func runJobsShow(cmd *cobra.Command, args []string) error {
 	return writeBatch(w, b, items)
 }
 
+// writeBatch prints one batch (queue.Batch.Text) and the table of its
+// items.
 func writeBatch(w io.Writer, b queue.Batch, items []queue.ItemStatus) error {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "batch %d: %s, %s\n", b.ID, reports.Cell(b.Target), b.State())
-	fmt.Fprintf(&sb, "queued %s by %s; %d items: %d pending, %d running, %d done, %d failed\n",
-		b.Created.UTC().Format(time.DateTime), reports.Cell(b.CreatedBy), b.Items, b.Pending, b.Running, b.Done, b.Failed)
-	if !b.Finished.IsZero() {
-		fmt.Fprintf(&sb, "finished %s: %s\n", b.Finished.UTC().Format(time.DateTime), reports.Cell(b.Summary))
-	}
-	if _, err := io.WriteString(w, sb.String()+"\n"); err != nil {
+	if _, err := io.WriteString(w, b.Text()+"\n"); err != nil {
 		return failure(err)
 	}
 	rows := make([][]string, 0, len(items))
 	for _, it := range items {
-		rows = append(rows, []string{reports.Cell(it.Name), it.Kind, it.State, strconv.Itoa(it.Attempts), reports.Cell(it.Worker), reports.Cell(it.Message)})
+		rows = append(rows, queue.ItemRow(it))
 	}
-	return failure(reports.RenderTable(w, tableWidth(w), []string{"ITEM", "KIND", "STATE", "ATTEMPTS", "WORKER", "MESSAGE"}, rows))
+	return failure(reports.RenderTable(w, tableWidth(w), queue.ItemsHeader, rows))
 }
 
 // enqueue lists what prov covers and queues it for workers (--enqueue):
