@@ -20,7 +20,7 @@ import (
 // command imports the queue.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/sprawlsec/sprawl/"
-	stdlibLeaves := map[string]bool{"internal/sigv4": true, "internal/httpretry": true, "internal/boundedbuf": true, "internal/termsafe": true}
+	stdlibLeaves := map[string]bool{"internal/sigv4": true, "internal/httpretry": true, "internal/boundedbuf": true, "internal/termsafe": true, "internal/plural": true}
 	allowed := map[string][]string{
 		"detectors": {},
 		"scanner":   {"detectors"},
@@ -167,7 +167,7 @@ func TestCommandLayerThin(t *testing.T) {
 		"startupGC": true, "softMemoryLimit": true, "processCPU": true,
 		// reports (renderers), inventory (policy settings, export),
 		// inventory/vault/adapters and scanner.FormatSize.
-		"finishedCell": true, "writeManagedTable": true, "writeManagedCSV": true, "writeManagedStatsText": true, "managedLastRead": true,
+		"finishedCell": true, "repositories": true, "plural": true, "writeManagedTable": true, "writeManagedCSV": true, "writeManagedStatsText": true, "managedLastRead": true,
 		"managedAuditSummary": true, "auditSummary": true, "applyManagedPolicyFlag": true, "managedPolicyConfig": true,
 		"inventoryConfig": true, "exportDoc": true, "auditHead": true, "humanBytes": true, "providerTitle": true, "recordedLine": true,
 		// internal/configfile (config keys, trust boundary of a found config).

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/scanner"
 )
@@ -58,7 +59,7 @@ func AuditIntactLine(res inventory.VerifyResult, expect *inventory.Head) string 
 		noun = "entry"
 	}
 	msg := fmt.Sprintf("audit log intact: %d %s, head %s; %s and %s agree with it", res.Entries, noun, res.Head(),
-		plural(res.Secrets, "secret"), plural(res.Scans, "scan"))
+		plural.Count(res.Secrets, "secret"), plural.Count(res.Scans, "scan"))
 	if expect != nil {
 		msg += fmt.Sprintf("; published head %d is in the chain", expect.Seq)
 	}
@@ -129,7 +130,7 @@ func AuditSummary(e inventory.AuditEntry) string {
 		return s
 	case inventory.ActionOrgScan:
 		s := fmt.Sprintf("%s: %s: %d full, %d incremental, %d skipped; %s", str("target"), repositoryCount(num("repositories")),
-			num("full"), num("incremental"), num("skipped"), plural(num("findings"), "finding"))
+			num("full"), num("incremental"), num("skipped"), plural.Count(num("findings"), "finding"))
 		if b := str("batch"); b != "" {
 			s += " (batch " + b + ")"
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -71,5 +72,5 @@ func CISecretsLine(es []inventory.CISecretEntry) string {
 			n++
 		}
 	}
-	return fmt.Sprintf("sprawl: %s, %d overdue", plural(len(es), "CI secret"), n)
+	return fmt.Sprintf("sprawl: %s, %d overdue", plural.Count(len(es), "CI secret"), n)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/inventory"
 )
@@ -221,7 +222,7 @@ func WriteEntriesTable(w io.Writer, width int, es []inventory.Entry) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s, %d overdue, %d shared%s\n", plural(len(es), "secret"), overdue, shared, HiddenNote(dropped))
+	_, err = fmt.Fprintf(w, "%s, %d overdue, %d shared%s\n", plural.Count(len(es), "secret"), overdue, shared, HiddenNote(dropped))
 	return err
 }
 
@@ -504,13 +505,13 @@ func orAny(s string) string {
 func RecordedLine(where string, r inventory.Recorded) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sprawl: inventory %s: %s (%d new), %s (%d new", where,
-		plural(r.Secrets, "secret"), r.NewSecrets, plural(r.Locations, "location"), r.NewLocations)
+		plural.Count(r.Secrets, "secret"), r.NewSecrets, plural.Count(r.Locations, "location"), r.NewLocations)
 	if r.Complete {
 		fmt.Fprintf(&b, ", %d gone", r.Gone)
 	}
 	b.WriteString(")")
 	if n := len(r.Regressions); n > 0 {
-		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural(n, "regression"))
+		fmt.Fprintf(&b, "; %s: rotated or revoked secrets found at new places", plural.Count(n, "regression"))
 	}
 	return b.String()
 }

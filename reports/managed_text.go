@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -127,5 +128,5 @@ func WriteManagedStatsText(w io.Writer, sum inventory.ManagedSummary) error {
 // that asks for action, and the share the stores rotate by themselves.
 func ManagedLine(sum inventory.ManagedSummary) string {
 	return fmt.Sprintf("sprawl: %s: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked; %.0f%% rotated automatically",
-		plural(sum.Total, "managed secret"), sum.Overdue, sum.NeverRotated, sum.NoExpiry, sum.Unused, sum.Leaked, sum.AutoRotationShare*100)
+		plural.Count(sum.Total, "managed secret"), sum.Overdue, sum.NeverRotated, sum.NoExpiry, sum.Unused, sum.Leaked, sum.AutoRotationShare*100)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -336,12 +337,5 @@ func whereTotals(r *InventoryReport) string {
 	for _, s := range r.Where.Stores {
 		objs += s.Objects
 	}
-	return plural(locs, "present location") + " in " + plural(len(r.Where.Places), "kind") + " of place; " + plural(objs, "store secret object")
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
+	return plural.Count(locs, "present location") + " in " + plural.Count(len(r.Where.Places), "kind") + " of place; " + plural.Count(objs, "store secret object")
 }

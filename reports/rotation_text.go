@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory/rotation"
 )
 
@@ -89,6 +90,6 @@ func WriteNothingToRotate(w io.Writer, kind string, open int) error {
 	}
 	_, err := fmt.Fprintf(w, "nothing to mark in %s stores: %s open, none held in an indexed %s store "+
 		"(run 'sprawl rotate' without --adapter to list them; if the index is stale or the last 'vault index' failed, see 'sprawl audit log')\n",
-		kind, plural(open, "leaked secret"), kind)
+		kind, plural.Count(open, "leaked secret"), kind)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -31,7 +32,7 @@ func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, basel
 	if g, ok := src.(interface{ MessagesScanned() int }); ok && src.Kind() == "git" {
 		n := g.MessagesScanned()
 		items -= int64(n)
-		messages = " and " + plural(n, "commit message")
+		messages = " and " + plural.Count(n, "commit message")
 	}
 	if items != 1 {
 		unit += "s"

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -802,7 +803,7 @@ Exit codes: 0 intact, 1 tampered, 2 bad flag, 3 store failure.`,
 					for _, m := range se.Rows {
 						fmt.Fprintf(out, "tampered: %s\n", m)
 					}
-					return &exitError{exitFindings, fmt.Errorf("audit log tampered: %s disagreeing with the audit log (listed above)", plural(len(se.Rows), "table row"))}
+					return &exitError{exitFindings, fmt.Errorf("audit log tampered: %s disagreeing with the audit log (listed above)", plural.Count(len(se.Rows), "table row"))}
 				}
 				var te *inventory.TamperError
 				if errors.As(err, &te) {

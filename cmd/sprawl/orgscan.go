@@ -227,13 +227,6 @@ func (o *orgScan) event(e orgscan.Event) {
 	}
 }
 
-func repositories(n int) string {
-	if n == 1 {
-		return "1 repository"
-	}
-	return fmt.Sprintf("%d repositories", n)
-}
-
 // finish reports every finding and sets the exit code: findings (1) win;
 // a run where every repository failed, or with unreadable items, is a
 // failure (3); skipped repositories alone are not.

@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/reports"
 	"gopkg.in/yaml.v3"
 
@@ -99,11 +99,11 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 			}
 			warned := ""
 			if len(warns) > 0 {
-				warned = fmt.Sprintf(" (%s on imported rules: add examples to test them)", plural(len(warns), "warning"))
+				warned = fmt.Sprintf(" (%s on imported rules: add examples to test them)", plural.Count(len(warns), "warning"))
 			}
 			if len(probs) > 0 {
 				fmt.Fprintf(out, "%d rules, %d examples: %d problems%s\n", len(rs), examples, len(probs), warned)
-				return &exitError{exitFindings, fmt.Errorf("rule check failed: %s", plural(len(probs), "problem"))}
+				return &exitError{exitFindings, fmt.Errorf("rule check failed: %s", plural.Count(len(probs), "problem"))}
 			}
 			_, err := fmt.Fprintf(out, "%d rules, %d examples: ok%s\n", len(rs), examples, warned)
 			return failure(err)
@@ -112,13 +112,6 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 	imp := newRulesImportCmd()
 	rules.AddCommand(list, check, imp)
 	return rules
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
 }
 
 func newRulesImportCmd() *cobra.Command {
@@ -191,7 +184,7 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 			} else if len(res.AllowPaths)+len(res.Allowlist.Regexes)+len(res.Allowlist.Stopwords) > 0 {
 				fmt.Fprintf(stderr, "sprawl: the global allowlist applies to the imported rules; add --settings .sprawl.yaml to apply it to the built-in rules too\n")
 			}
-			fmt.Fprintf(stderr, "sprawl: imported %s from %s; %d things not carried (listed above)\n", plural(len(res.File.Rules), "rule"), args[0], len(res.NotCarried))
+			fmt.Fprintf(stderr, "sprawl: imported %s from %s; %d things not carried (listed above)\n", plural.Count(len(res.File.Rules), "rule"), args[0], len(res.NotCarried))
 			return nil
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner/forge"
 )
@@ -87,7 +88,7 @@ func runScanGitHub(cmd *cobra.Command, _ []string) error {
 	}
 	what := "github " + org + user
 	if len(names) > 0 {
-		what = "github " + plural(len(names), "repository")
+		what = "github " + plural.Count(len(names), "repository")
 	}
 	o.api = apiURL
 	return o.run(cmd.Context(), orgscan.NewGitHub(gh, token, org, user, names), what, start)

@@ -571,7 +571,7 @@ func TestScanGitHubRepos(t *testing.T) {
 	t.Setenv(envProgress, "")
 	// Only failures: exit 3, never a clean result.
 	code, _, stderr = runSprawl(context.Background(), append(base, "--repo", "acme/gone", "--repo", "acme/broken")...)
-	if code != exitFailure || !strings.Contains(stderr, "every repository failed") {
+	if code != exitFailure || !strings.Contains(stderr, "github 2 repositories: every repository failed") {
 		t.Errorf("all-failed run: exit %d, want 3\n%s", code, stderr)
 	}
 	// Usage errors.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory/storescan"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -79,11 +80,11 @@ func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 		}
 		if c := rec.CISecrets; c != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'\n",
-				plural(c.Secrets, "store secret"), reports.Printable(secrets.Batch.Owner), c.New, c.Updated, c.Gone)
+				plural.Count(c.Secrets, "store secret"), reports.Printable(secrets.Batch.Owner), c.New, c.Updated, c.Gone)
 		}
 		if x := rec.Index; x != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",
-				plural(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
+				plural.Count(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
 		}
 	}
 	if p.Failing(res.Findings) {

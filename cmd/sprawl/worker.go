@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/inventory/queue"
@@ -324,7 +325,7 @@ func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what strin
 	}
 	repos, stores := plan.Count()
 	_, err = fmt.Fprintf(o.cmd.OutOrStdout(), "batch %d: %s: %s and %s queued; follow it with 'sprawl jobs show %d'\n",
-		id, reports.Cell(what), repositories(repos), plural(stores, "CI store"), id)
+		id, reports.Cell(what), plural.Count(repos, "repository"), plural.Count(stores, "CI store"), id)
 	return failure(err)
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -242,12 +241,4 @@ func (p *Pipeline) Failing(fs []scanner.Finding) bool {
 // such a finding is reported but does not fail the scan. Unknown does.
 func revoked(f scanner.Finding) bool {
 	return f.Verification != nil && f.Verification.Status == scanner.VerifyRevoked
-}
-
-// plural is "1 word" or "n words".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
 }

@@ -3,6 +3,7 @@ package orgscan
 import (
 	"fmt"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/internal/termsafe"
 )
 
@@ -50,7 +51,7 @@ func (e Event) Line(quiet, verbose bool, recorded string) string {
 			return ""
 		}
 		return fmt.Sprintf("sprawl: %s hidden (values not returned by %s, not scanned)",
-			count(e.Count, "CI/CD variable", "CI/CD variables"), ProviderTitle(e.CI.Provider))
+			plural.Count(e.Count, "CI/CD variable"), ProviderTitle(e.CI.Provider))
 	case EventCIProblem:
 		return "sprawl: CI store skipped: " + safe(e.Problem)
 	case EventCISecrets:
@@ -59,7 +60,7 @@ func (e Event) Line(quiet, verbose bool, recorded string) string {
 		}
 		c := e.CISecrets
 		return fmt.Sprintf("sprawl: inventory: %s of %s (%d new, %d updated, %d gone) — see 'sprawl inventory ci-secrets'",
-			count(c.Secrets, "CI secret", "CI secrets"), safe(e.CI.Owner), c.New, c.Updated, c.Gone)
+			plural.Count(c.Secrets, "CI secret"), safe(e.CI.Owner), c.New, c.Updated, c.Gone)
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -83,16 +84,16 @@ type Totals struct {
 func (t Totals) Line() string {
 	sum := t.Summary
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", t.Target, count(sum.Repositories, "repository", "repositories"))
+	fmt.Fprintf(&b, "%s: %s", t.Target, plural.Count(sum.Repositories, "repository"))
 	if t.LeftOut > 0 {
 		fmt.Fprintf(&b, " (%d forks or archived left out)", t.LeftOut)
 	}
 	fmt.Fprintf(&b, ": %d full, %d incremental, %d skipped; scanned %s (%s)", sum.Full, sum.Incremental, sum.Skipped,
-		count(int(sum.Blobs), "blob", "blobs"), scanner.FormatSize(sum.Bytes))
+		plural.Count(int(sum.Blobs), "blob"), scanner.FormatSize(sum.Bytes))
 	if t.CIScanned {
-		fmt.Fprintf(&b, " and %s", count(sum.CIVariables, "CI variable", "CI variables"))
+		fmt.Fprintf(&b, " and %s", plural.Count(sum.CIVariables, "CI variable"))
 	}
-	fmt.Fprintf(&b, " in %s: %s", t.Elapsed.Round(time.Millisecond), count(t.Findings, "finding", "findings"))
+	fmt.Fprintf(&b, " in %s: %s", t.Elapsed.Round(time.Millisecond), plural.Count(t.Findings, "finding"))
 	if t.Suppressed > 0 {
 		fmt.Fprintf(&b, ", %d suppressed by baseline or inventory", t.Suppressed)
 	}
@@ -100,12 +101,4 @@ func (t Totals) Line() string {
 		fmt.Fprintf(&b, ", %d unreadable", sum.Unreadable)
 	}
 	return b.String()
-}
-
-// count is n with its noun: "1 blob", "2 blobs".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/orgscan"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -342,7 +343,7 @@ func tally(b Batch, bs batchSpec, items []ItemStatus) batchTally {
 // scan's.
 func (t batchTally) line(b Batch, bs batchSpec, sum orgscan.Summary) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: %s", b.Target, count(sum.Repositories, "repository", "repositories"))
+	fmt.Fprintf(&sb, "%s: %s", b.Target, plural.Count(sum.Repositories, "repository"))
 	if bs.Dropped > 0 {
 		fmt.Fprintf(&sb, " (%d forks or archived left out)", bs.Dropped)
 	}
@@ -353,15 +354,15 @@ func (t batchTally) line(b Batch, bs batchSpec, sum orgscan.Summary) string {
 	if t.elsewhere > 0 {
 		fmt.Fprintf(&sb, ", %d scanned by an earlier batch", t.elsewhere)
 	}
-	fmt.Fprintf(&sb, "; scanned %s (%.1f MiB)", count(int(sum.Blobs), "blob", "blobs"), float64(sum.Bytes)/(1<<20))
+	fmt.Fprintf(&sb, "; scanned %s (%.1f MiB)", plural.Count(int(sum.Blobs), "blob"), float64(sum.Bytes)/(1<<20))
 	if bs.CI {
-		fmt.Fprintf(&sb, " and %s", count(sum.CIVariables, "CI variable", "CI variables"))
+		fmt.Fprintf(&sb, " and %s", plural.Count(sum.CIVariables, "CI variable"))
 	}
 	end := b.Finished
 	if end.IsZero() {
 		end = time.Now()
 	}
-	fmt.Fprintf(&sb, " in %s: %s recorded", end.Sub(b.Created).Round(time.Millisecond), count(sum.Findings, "finding", "findings"))
+	fmt.Fprintf(&sb, " in %s: %s recorded", end.Sub(b.Created).Round(time.Millisecond), plural.Count(sum.Findings, "finding"))
 	if sum.Unreadable > 0 {
 		fmt.Fprintf(&sb, ", %d unreadable", sum.Unreadable)
 	}
@@ -369,11 +370,4 @@ func (t batchTally) line(b Batch, bs batchSpec, sum orgscan.Summary) string {
 		fmt.Fprintf(&sb, "; %d failed after %d attempts (see 'sprawl jobs show %d')", t.failed, MaxAttempts, b.ID)
 	}
 	return sb.String()
-}
-
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
