@@ -80,10 +80,10 @@ func AuditSummary(e inventory.AuditEntry) string {
 	num := func(k string) int { f, _ := d[k].(float64); return int(f) }
 	switch e.Action {
 	case inventory.ActionIngest:
-		s := fmt.Sprintf("%s %s: %d secrets (%d new), %d locations (%d new, %d gone)", str("source"), str("repository"),
-			num("secrets"), num("new_secrets"), num("locations"), num("new_locations"), num("gone"))
+		s := fmt.Sprintf("%s %s: %s (%d new), %s (%d new, %d gone)", str("source"), str("repository"),
+			plural.Count(num("secrets"), "secret"), num("new_secrets"), plural.Count(num("locations"), "location"), num("new_locations"), num("gone"))
 		if r, ok := d["regressions"].([]any); ok && len(r) > 0 {
-			s += fmt.Sprintf(", %d regressions", len(r))
+			s += ", " + plural.Count(len(r), "regression")
 		}
 		return s
 	case inventory.ActionStatus:
@@ -106,10 +106,10 @@ func AuditSummary(e inventory.AuditEntry) string {
 		if failed, _ := d["failed"].(bool); failed {
 			return fmt.Sprintf("FAILED index of %s %s: %s (nothing recorded)", str("adapter"), str("store"), firstErr)
 		}
-		s := fmt.Sprintf("indexed %s %s: %d values (%d new, %d changed, %d gone)", str("adapter"), str("store"),
-			num("entries"), num("new"), num("changed"), num("gone"))
+		s := fmt.Sprintf("indexed %s %s: %s (%d new, %d changed, %d gone)", str("adapter"), str("store"),
+			plural.Count(num("entries"), "value"), num("new"), num("changed"), num("gone"))
 		if len(errs) > 0 {
-			s = "PARTIAL " + s + fmt.Sprintf(", %d errors: %s", len(errs), firstErr)
+			s = "PARTIAL " + s + fmt.Sprintf(", %s: %s", plural.Count(len(errs), "error"), firstErr)
 		}
 		if r, ok := d["rotated"].([]any); ok && len(r) > 0 {
 			s += fmt.Sprintf(", %d rotated", len(r))
@@ -129,7 +129,7 @@ func AuditSummary(e inventory.AuditEntry) string {
 		}
 		return s
 	case inventory.ActionOrgScan:
-		s := fmt.Sprintf("%s: %s: %d full, %d incremental, %d skipped; %s", str("target"), repositoryCount(num("repositories")),
+		s := fmt.Sprintf("%s: %s: %d full, %d incremental, %d skipped; %s", str("target"), plural.Count(num("repositories"), "repository"),
 			num("full"), num("incremental"), num("skipped"), plural.Count(num("findings"), "finding"))
 		if b := str("batch"); b != "" {
 			s += " (batch " + b + ")"
@@ -143,7 +143,7 @@ func AuditSummary(e inventory.AuditEntry) string {
 			s, _ := m["status"].(string)
 			n[s]++
 		}
-		return fmt.Sprintf("scan %d verified %d secrets: %d live, %d revoked, %d unknown", num("scan_id"), len(vs),
+		return fmt.Sprintf("scan %d verified %s: %d live, %d revoked, %d unknown", num("scan_id"), plural.Count(len(vs), "secret"),
 			n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
 	case inventory.ActionCISecrets:
 		return fmt.Sprintf("CI secrets of %s:%s: %d (%d new, %d updated, %d gone)", str("provider"), str("owner"),
@@ -163,12 +163,4 @@ func managedAuditSummary(d map[string]any) string {
 	num := func(k string) int { f, _ := a[k].(float64); return int(f) }
 	return fmt.Sprintf("; assessed %d: %d overdue, %d never rotated, %d without expiry, %d unused, %d leaked",
 		num("total"), num("overdue"), num("never_rotated"), num("no_expiry"), num("unused"), num("leaked"))
-}
-
-// repositoryCount is "1 repository" or "N repositories".
-func repositoryCount(n int) string {
-	if n == 1 {
-		return "1 repository"
-	}
-	return fmt.Sprintf("%d repositories", n)
 }

@@ -18,9 +18,9 @@ func TestAuditSummary(t *testing.T) {
 		name, action, data, want string
 	}{
 		{"ingest", inventory.ActionIngest, `{"source":"git","repository":"https://github.com/acme/api","secrets":2,"new_secrets":1,"locations":3,"new_locations":1,"gone":0,"regressions":["ab"]}`,
-			"git https://github.com/acme/api: 2 secrets (1 new), 3 locations (1 new, 0 gone), 1 regressions"},
+			"git https://github.com/acme/api: 2 secrets (1 new), 3 locations (1 new, 0 gone), 1 regression"},
 		{"ingest without regressions", inventory.ActionIngest, `{"source":"dir","repository":"/x","secrets":1,"new_secrets":1,"locations":1,"new_locations":1,"gone":2,"regressions":[]}`,
-			"dir /x: 1 secrets (1 new), 1 locations (1 new, 2 gone)"},
+			"dir /x: 1 secret (1 new), 1 location (1 new, 2 gone)"},
 		{"status", inventory.ActionStatus, `{"fingerprint":"0123456789abcdef0123","from":"open","to":"rotated","reason":"done"}`,
 			"0123456789ab: open → rotated (done)"},
 		{"status without reason", inventory.ActionStatus, `{"fingerprint":"01","from":"open","to":"revoked"}`, "01: open → revoked"},

@@ -16,6 +16,7 @@ import (
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -783,6 +784,6 @@ func wrapWords(text string, width int, indent string) string {
 // period (first and last day) and its headline figures.
 func InventoryReportLine(format, output string, r *InventoryReport) string {
 	period := r.Since.Format(time.DateOnly) + " to " + r.Until.Add(-time.Nanosecond).Format(time.DateOnly)
-	return fmt.Sprintf("sprawl: wrote %s report %q for %s to %s: %d secrets, %d new, %d rotated, %d overdue",
-		format, r.Title, period, output, r.Summary.Secrets, r.Summary.NewInPeriod, r.Summary.RotatedInPeriod, r.Summary.Overdue)
+	return fmt.Sprintf("sprawl: wrote %s report %q for %s to %s: %s, %d new, %d rotated, %d overdue",
+		format, r.Title, period, output, plural.Count(r.Summary.Secrets, "secret"), r.Summary.NewInPeriod, r.Summary.RotatedInPeriod, r.Summary.Overdue)
 }

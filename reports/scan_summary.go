@@ -80,7 +80,7 @@ func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, basel
 			fmt.Fprintf(&b, "sprawl: unreadable: %s\n", Printable(e))
 		}
 		if st.Errors > len(st.FirstErrors) {
-			fmt.Fprintf(&b, "sprawl: … and %d more unreadable items\n", st.Errors-len(st.FirstErrors))
+			fmt.Fprintf(&b, "sprawl: … and %s\n", plural.Count(st.Errors-len(st.FirstErrors), "more unreadable item"))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

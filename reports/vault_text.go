@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/vault"
 )
@@ -21,12 +22,12 @@ func WriteVaultIndex(w io.Writer, kind, store string, res vault.IndexResult, sum
 	what := "indexed"
 	switch {
 	case !res.Complete() && len(res.Entries) == 0 && res.Secrets == 0:
-		what = fmt.Sprintf("FAILED index (%d errors, nothing could be read; the previous index stands) of", len(res.Errors))
+		what = fmt.Sprintf("FAILED index (%s, nothing could be read; the previous index stands) of", plural.Count(len(res.Errors), "error"))
 	case !res.Complete():
-		what = fmt.Sprintf("PARTIAL index (%d errors) of", len(res.Errors))
+		what = fmt.Sprintf("PARTIAL index (%s) of", plural.Count(len(res.Errors), "error"))
 	}
-	fmt.Fprintf(&b, "%s %s %s: %d secrets, %d values (%d new, %d changed, %d unchanged, %d gone)\n",
-		what, kind, store, res.Secrets, sum.Entries, sum.New, sum.Changed, sum.Unchanged, sum.Gone)
+	fmt.Fprintf(&b, "%s %s %s: %s, %s (%d new, %d changed, %d unchanged, %d gone)\n",
+		what, kind, store, plural.Count(res.Secrets, "secret"), plural.Count(sum.Entries, "value"), sum.New, sum.Changed, sum.Unchanged, sum.Gone)
 	for _, r := range sum.Rotated {
 		fmt.Fprintf(&b, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, shortFP(r.OldFingerprint))
 	}

@@ -24,7 +24,7 @@ func TestWriteVaultIndex(t *testing.T) {
 		{"complete", vault.IndexResult{Entries: make([]vault.Indexed, 3), Secrets: 2}, inventory.VaultIndexSummary{Entries: 3, New: 1, Changed: 1, Unchanged: 1},
 			"indexed vault http://127.0.0.1:8200: 2 secrets, 3 values (1 new, 1 changed, 1 unchanged, 0 gone)\n"},
 		{"partial", vault.IndexResult{Entries: make([]vault.Indexed, 3), Secrets: 2, Errors: failed}, inventory.VaultIndexSummary{Entries: 3, Unchanged: 3},
-			"PARTIAL index (1 errors) of vault http://127.0.0.1:8200: 2 secrets, 3 values (0 new, 0 changed, 3 unchanged, 0 gone)\n"},
+			"PARTIAL index (1 error) of vault http://127.0.0.1:8200: 2 secrets, 3 values (0 new, 0 changed, 3 unchanged, 0 gone)\n"},
 		{"nothing read", vault.IndexResult{Errors: append(failed, failed...)}, inventory.VaultIndexSummary{},
 			"FAILED index (2 errors, nothing could be read; the previous index stands) of vault http://127.0.0.1:8200: 0 secrets, 0 values (0 new, 0 changed, 0 unchanged, 0 gone)\n"},
 		{"rotations", vault.IndexResult{Entries: make([]vault.Indexed, 2), Secrets: 2}, inventory.VaultIndexSummary{Entries: 2, Changed: 2, Gone: 1,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -79,7 +80,7 @@ A baseline holds fingerprints, never secrets, and always every finding:
 				if where == "" || where == "-" {
 					where = "(standard output)"
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: baseline %s: %d findings accepted\n", where, len(bl.Entries))
+				fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: baseline %s: %s accepted\n", where, plural.Count(len(bl.Entries), "finding"))
 			}
 			return nil
 		},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -49,7 +50,7 @@ key (SPRAWL_FINGERPRINT_KEY) as the scans that will read the baseline.`,
 			if err := writeOutput(cmd.OutOrStdout(), out, func(w io.Writer) error { return bl.Write(w) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "sprawl: %s report %s: %d findings read, %d baseline entries, %d not carried\n", sum.Format, args[0], sum.Read, len(bl.Entries), len(sum.Skipped))
+			fmt.Fprintf(stderr, "sprawl: %s report %s: %s read, %s, %d not carried\n", sum.Format, args[0], plural.Count(sum.Read, "finding"), plural.Count(len(bl.Entries), "baseline entry"), len(sum.Skipped))
 			return nil
 		},
 	}

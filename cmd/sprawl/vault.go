@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/rotation"
 	"github.com/sprawlsec/sprawl/inventory/vault"
@@ -178,7 +179,7 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		fmt.Fprintf(errw, "sprawl: vault index: %s: %v\n", e.Ref, e.Err)
 	}
 	if !res.Complete() {
-		fmt.Fprintf(errw, "sprawl: vault index: %d items could not be listed or read; nothing was marked gone\n", len(res.Errors))
+		fmt.Fprintf(errw, "sprawl: vault index: %s could not be listed or read; nothing was marked gone\n", plural.Count(len(res.Errors), "item"))
 	}
 	clears, err := rotation.ClearRotated(ctx, s, a, apply, actor)
 	for _, c := range clears {
@@ -199,7 +200,7 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 		return failure(fmt.Errorf("vault index: the index is recorded, but its summary could not be written: %w", werr))
 	}
 	if failed > 0 {
-		return &exitError{exitFailure, fmt.Errorf("vault index: %d failures (see above)", failed)}
+		return &exitError{exitFailure, fmt.Errorf("vault index: %s (see above)", plural.Count(failed, "failure"))}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
@@ -127,8 +128,8 @@ func liveSummary(cmd *cobra.Command, dsn string) error {
 	for _, sec := range secs {
 		n[sec.LiveStatus()]++
 	}
-	_, err = fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: of %d open secrets, %d live, %d revoked, %d unknown, %d never verified\n",
-		len(secs), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown], n[""])
+	_, err = fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: of %s, %d live, %d revoked, %d unknown, %d never verified\n",
+		plural.Count(len(secs), "open secret"), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown], n[""])
 	return failure(err)
 }
 

@@ -84,7 +84,7 @@ func TestVerifyRecordedInInventory(t *testing.T) {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = runInventoryCLI(t, "audit", "log", "--inventory", dsn)
-	if code != 0 || !strings.Contains(out, "verified 1 secrets: 0 live, 1 revoked") {
+	if code != 0 || !strings.Contains(out, "verified 1 secret: 0 live, 1 revoked") {
 		t.Fatalf("audit log: exit %d, want the verify entries summarised\n%s", code, out)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/inventory"
 	"github.com/sprawlsec/sprawl/inventory/vault"
 	"github.com/sprawlsec/sprawl/inventory/vault/awssm"
@@ -490,7 +491,7 @@ func (b *builder) scanAll(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("record %s: %w", name, err)
 		}
-		b.logf("%s  scan %s: %d findings, %d secrets (%d new)", b.clock.Format(time.DateOnly), name, len(res.Findings), sum.Secrets, sum.NewSecrets)
+		b.logf("%s  scan %s: %s, %s (%d new)", b.clock.Format(time.DateOnly), name, plural.Count(len(res.Findings), "finding"), plural.Count(sum.Secrets, "secret"), sum.NewSecrets)
 	}
 	return nil
 }

@@ -326,7 +326,7 @@ func TestVerifyFindings(t *testing.T) {
 	if diff := cmp.Diff([]string{"one", "two"}, secrets); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
 	}
-	if want := "sprawl: verified 1 findings: 0 live, 0 revoked, 1 unknown\n"; log.String() != want {
+	if want := "sprawl: verified 1 finding: 0 live, 0 revoked, 1 unknown\n"; log.String() != want {
 		t.Errorf("log %q, want %q", log.String(), want)
 	}
 

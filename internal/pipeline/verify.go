@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sprawlsec/sprawl/detectors"
+	"github.com/sprawlsec/sprawl/internal/plural"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/verify"
 )
@@ -113,8 +114,8 @@ func (v *Verifier) HostStats(w io.Writer) {
 
 // VerifiedLine says how many findings were verified with which result.
 func VerifiedLine(total int, n map[string]int) string {
-	return fmt.Sprintf("sprawl: verified %d findings: %d live, %d revoked, %d unknown",
-		total, n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
+	return fmt.Sprintf("sprawl: verified %s: %d live, %d revoked, %d unknown",
+		plural.Count(total, "finding"), n[scanner.VerifyLive], n[scanner.VerifyRevoked], n[scanner.VerifyUnknown])
 }
 
 // VerifyFindings verifies the findings of fs not verified yet (before an

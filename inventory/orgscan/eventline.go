@@ -33,7 +33,7 @@ func (e Event) Line(quiet, verbose bool, recorded string) string {
 			return ""
 		}
 		oc := e.Outcome
-		line := fmt.Sprintf("sprawl: %s: %s scan, %d blobs, %d findings", safe(e.Repo.FullName), oc.Mode, oc.Stats.Items, len(oc.Findings))
+		line := fmt.Sprintf("sprawl: %s: %s scan, %s, %s", safe(e.Repo.FullName), oc.Mode, plural.Count(int(oc.Stats.Items), "blob"), plural.Count(len(oc.Findings), "finding"))
 		if oc.Reason != "" {
 			line += " (" + safe(oc.Reason) + ")"
 		}
