@@ -16,7 +16,8 @@ import (
 // one when nothing could, then each flagged path seen holding a new
 // value, each rewritten with the same value, and each leaked secret the
 // index moved to rotated. Fingerprints are shortened; an index holds no
-// value. The items' errors are the caller's to report.
+// value. The items' errors are the caller's to report. The store's name
+// and its paths are escaped (Printable): the store's writers choose them.
 func WriteVaultIndex(w io.Writer, kind, store string, res vault.IndexResult, sum inventory.VaultIndexSummary) error {
 	var b strings.Builder
 	what := "indexed"
@@ -27,12 +28,12 @@ func WriteVaultIndex(w io.Writer, kind, store string, res vault.IndexResult, sum
 		what = fmt.Sprintf("PARTIAL index (%s) of", plural.Count(len(res.Errors), "error"))
 	}
 	fmt.Fprintf(&b, "%s %s %s: %s, %s (%d new, %d changed, %d unchanged, %d gone)\n",
-		what, kind, store, plural.Count(res.Secrets, "secret"), plural.Count(sum.Entries, "value"), sum.New, sum.Changed, sum.Unchanged, sum.Gone)
+		what, kind, Printable(store), plural.Count(res.Secrets, "secret"), plural.Count(sum.Entries, "value"), sum.New, sum.Changed, sum.Unchanged, sum.Gone)
 	for _, r := range sum.Rotated {
-		fmt.Fprintf(&b, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", r.VaultKey, r.Version, shortFP(r.OldFingerprint))
+		fmt.Fprintf(&b, "rotated: %s now holds a new value (version %s); the leaked value %s is gone from it\n", Printable(r.VaultKey.String()), Printable(r.Version), shortFP(r.OldFingerprint))
 	}
 	for _, k := range sum.Rewritten {
-		fmt.Fprintf(&b, "still leaked: %s has a new version with the same value; rotate it\n", k)
+		fmt.Fprintf(&b, "still leaked: %s has a new version with the same value; rotate it\n", Printable(k.String()))
 	}
 	for _, fp := range sum.SecretsRotated {
 		fmt.Fprintf(&b, "secret %s: status rotated\n", shortFP(fp))

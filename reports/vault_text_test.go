@@ -81,3 +81,23 @@ func TestWriteVaultEntriesTable(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// TestWriteVaultIndexHostile: the store's name and the paths in it are
+// chosen by whoever writes to the store; the summary shows them escaped.
+func TestWriteVaultIndexHostile(t *testing.T) {
+	const hostile, shown = "x\x1b[2K\r\nsprawl: 0 findings\u202e", `x\x1b[2K\r\nsprawl: 0 findings\u202e`
+	key := inventory.VaultKey{Mount: "secret", Path: hostile, Field: "k"}
+	sum := inventory.VaultIndexSummary{Rotated: []inventory.VaultRotation{{VaultKey: key, OldFingerprint: strings.Repeat("a", 64), Version: hostile}},
+		Rewritten: []inventory.VaultKey{key}}
+	var b strings.Builder
+	if err := WriteVaultIndex(&b, "vault", hostile, vault.IndexResult{}, sum); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, shown); n != 4 {
+		t.Errorf("escaped text %d times, want 4 (store, key, version, key):\n%s", n, out)
+	}
+	if strings.ContainsAny(out, "\x1b\r\u202e") || strings.Contains(out, "\nsprawl: 0") {
+		t.Errorf("raw control text in:\n%q", out)
+	}
+}

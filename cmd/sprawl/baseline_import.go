@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sprawlsec/sprawl/internal/plural"
+	"github.com/sprawlsec/sprawl/reports"
 	"github.com/sprawlsec/sprawl/scanner"
 )
 
@@ -42,7 +43,8 @@ key (SPRAWL_FINGERPRINT_KEY) as the scans that will read the baseline.`,
 			}
 			stderr := cmd.ErrOrStderr()
 			for _, sk := range sum.Skipped {
-				fmt.Fprintf(stderr, "sprawl: not carried: %s\n", sk)
+				// The report names the scanned repository's files.
+				fmt.Fprintf(stderr, "sprawl: not carried: %s\n", reports.Printable(sk))
 			}
 			// Only the flag: an output setting in .sprawl.yaml names
 			// where reports go, not baselines.

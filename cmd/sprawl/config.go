@@ -158,7 +158,8 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 
 	stderr := cmd.ErrOrStderr()
 	s := &settings{files: gate.PolicyReader{Gate: gv}, stderr: stderr, warn: func(format string, args ...any) {
-		fmt.Fprintf(stderr, "sprawl: warning: "+format+"\n", args...)
+		// A warning names refs and paths from the repository under review.
+		fmt.Fprintf(stderr, "sprawl: warning: %s\n", reports.Printable(fmt.Sprintf(format, args...)))
 	}}
 	path := v.GetString("config")
 	if path != "" {

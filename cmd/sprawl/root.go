@@ -35,20 +35,41 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errFindings) {
-		fmt.Fprintf(stderr, "sprawl: %s\n", terminalSafe(strings.TrimSpace(err.Error())))
+		fmt.Fprintf(stderr, "sprawl: %s\n", strings.Join(errorLines(err), "\n"))
 	}
 	return code
 }
 
-// terminalSafe escapes control characters (a hostile file or ref name's
-// terminal escape sequences) in a message for stderr, line by line, so
-// that multi-line messages keep their lines.
-func terminalSafe(msg string) string {
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		lines[i] = reports.Printable(l)
+// errorLines is err's message as run prints it, one string per line, with
+// every control character escaped (reports.Printable), newlines included:
+// a message quotes file and ref names, git's stderr and remote APIs'
+// answers, and a newline in one of those must not start a line of its
+// own ("sprawl: 0 findings") under the error. The one multi-line error
+// sprawl writes itself is a list joined by errors.Join (Unwrap() []error,
+// its message the members' joined by newlines): each member is a line,
+// and is escaped the same way.
+func errorLines(err error) []string {
+	for {
+		ee, ok := err.(*exitError)
+		if !ok {
+			break
+		}
+		err = ee.err
 	}
-	return strings.Join(lines, "\n")
+	msg := strings.TrimSpace(err.Error())
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines, msgs []string
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				lines = append(lines, errorLines(e)...)
+				msgs = append(msgs, e.Error())
+			}
+		}
+		if len(lines) > 0 && strings.TrimSpace(strings.Join(msgs, "\n")) == msg {
+			return lines
+		}
+	}
+	return []string{reports.Printable(msg)}
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

@@ -62,7 +62,8 @@ action or the inventory failed (the others still ran).`,
 					}
 				}
 				for _, w := range rotation.IndexWarnings(cmd.Context(), s, ac.kind) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %s\n", w)
+					// A warning quotes the store's name and its API's error.
+					fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: warning: %s\n", reports.Printable(w))
 				}
 				if len(items) == 0 && len(overdue) == 0 && format != "json" {
 					return nothingToRotate(cmd, s, ac.kind)

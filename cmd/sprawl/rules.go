@@ -86,12 +86,14 @@ With no PATH, checks the built-in catalogue. Exit 1 if any check fails.`,
 			// An imported rule arrives without examples: that is a
 			// warning, every other problem a failure.
 			probs, warns := detectors.SplitImportedProblems(rs, detectors.Check(rs))
+			// Problems quote the rule files (a repository's imported
+			// .gitleaks.toml among them).
 			out := cmd.OutOrStdout()
 			for _, p := range warns {
-				fmt.Fprintf(out, "WARN %s\n", p)
+				fmt.Fprintf(out, "WARN %s\n", reports.Printable(p.String()))
 			}
 			for _, p := range probs {
-				fmt.Fprintf(out, "FAIL %s\n", p)
+				fmt.Fprintf(out, "FAIL %s\n", reports.Printable(p.String()))
 			}
 			examples := 0
 			for _, r := range rs {
@@ -143,9 +145,11 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 			}
 			res, err := detectors.ImportGitleaks(data, filepath.Base(args[0]))
 			stderr := cmd.ErrOrStderr()
+			// What was and was not carried quotes the config, which
+			// may be a scanned repository's .gitleaks.toml.
 			if res != nil {
 				for _, n := range res.NotCarried {
-					fmt.Fprintf(stderr, "sprawl: not carried: %s\n", n)
+					fmt.Fprintf(stderr, "sprawl: not carried: %s\n", reports.Printable(n))
 				}
 			}
 			if err != nil {
@@ -172,7 +176,7 @@ FILE' warns about that rather than failing. Load the file with 'rules:' in
 				return err
 			}
 			for _, c := range res.Carried {
-				fmt.Fprintf(stderr, "sprawl: carried: %s\n", c)
+				fmt.Fprintf(stderr, "sprawl: carried: %s\n", reports.Printable(c))
 			}
 			if settingsPath != "" {
 				if err := writeOutput(cmd.OutOrStdout(), settingsPath, func(w io.Writer) error {

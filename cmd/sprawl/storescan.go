@@ -44,9 +44,11 @@ func (st *storeScan) rateLimiter() (*forge.RateLimiter, error) {
 	return newRateLimiter(st.cmd, st.p.s.Quiet, func(format string, args ...any) { fmt.Fprintf(w, format, args...) })
 }
 
-// skipped says what was skipped and why; the scan goes on.
+// skipped says what was skipped and why; the scan goes on. Both are
+// escaped: what names a namespace, an object or a job, and reason quotes
+// the API's answer.
 func (st *storeScan) skipped(what, reason string) {
-	fmt.Fprintf(st.cmd.ErrOrStderr(), "sprawl: skipped %s: %s\n", what, reason)
+	fmt.Fprintf(st.cmd.ErrOrStderr(), "sprawl: skipped %s: %s\n", reports.Printable(what), reports.Printable(reason))
 }
 
 // run scans src, reports its findings and, with --inventory, records
@@ -84,7 +86,7 @@ func (st *storeScan) run(src scanner.Source, secrets *storescan.Secrets) error {
 		}
 		if x := rec.Index; x != nil && !p.s.Quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "sprawl: inventory: %s of %s fingerprinted (%d new, %d changed, %d gone) — see 'sprawl inventory managed'\n",
-				plural.Count(x.Entries, "secret value"), secrets.Index.Store, x.New, x.Changed, x.Gone)
+				plural.Count(x.Entries, "secret value"), reports.Printable(secrets.Index.Store), x.New, x.Changed, x.Gone)
 		}
 	}
 	if p.Failing(res.Findings) {

@@ -163,7 +163,7 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	ix, err := rotation.Index(ctx, s, a, key, classify, actor)
 	if ie := (*rotation.IndexError)(nil); errors.As(err, &ie) {
 		if ix.RecordErr != nil {
-			fmt.Fprintf(errw, "sprawl: vault index: recording the failure: %v\n", ix.RecordErr)
+			fmt.Fprintf(errw, "sprawl: vault index: recording the failure: %s\n", reports.Printable(ix.RecordErr.Error()))
 		}
 		return failure(err)
 	}
@@ -175,8 +175,10 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	// that could not be written fails the command once the rest is done.
 	werr := reports.WriteVaultIndex(out, a.Kind(), a.Store(), res, ix.Summary)
 	failed := len(res.Errors)
+	// The store's paths and its API's errors are escaped: whoever can
+	// write to the store (or answers as it) chooses them.
 	for _, e := range res.Errors {
-		fmt.Fprintf(errw, "sprawl: vault index: %s: %v\n", e.Ref, e.Err)
+		fmt.Fprintf(errw, "sprawl: vault index: %s: %s\n", reports.Printable(e.Ref.String()), reports.Printable(e.Err.Error()))
 	}
 	if !res.Complete() {
 		fmt.Fprintf(errw, "sprawl: vault index: %s could not be listed or read; nothing was marked gone\n", plural.Count(len(res.Errors), "item"))
@@ -185,12 +187,12 @@ func vaultIndex(cmd *cobra.Command, s inventory.Store, a vault.Adapter, key []by
 	for _, c := range clears {
 		switch {
 		case !c.Applied:
-			fmt.Fprintf(out, "would clear the rotation mark at %s (run with --apply)\n", c.Key)
+			fmt.Fprintf(out, "would clear the rotation mark at %s (run with --apply)\n", reports.Printable(c.Key.String()))
 		case c.Err != nil:
 			failed++
-			fmt.Fprintf(errw, "sprawl: clear %s: %v\n", c.Key, c.Err)
+			fmt.Fprintf(errw, "sprawl: clear %s: %s\n", reports.Printable(c.Key.String()), reports.Printable(c.Err.Error()))
 		default:
-			fmt.Fprintf(out, "cleared the rotation mark at %s\n", c.Key)
+			fmt.Fprintf(out, "cleared the rotation mark at %s\n", reports.Printable(c.Key.String()))
 		}
 	}
 	if err != nil {

@@ -175,6 +175,7 @@ func oneSummary(cmd *cobra.Command, dsn string, before inventory.Secret, target 
 	if v.Reason != "" {
 		line += ": " + v.Reason
 	}
-	_, err = fmt.Fprintln(cmd.ErrOrStderr(), line)
+	// The identity and the reason come from the provider's answer.
+	_, err = fmt.Fprintln(cmd.ErrOrStderr(), reports.Printable(line))
 	return failure(err)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/sprawlsec/sprawl/internal/termsafe"
 )
 
 // WriteOverrides writes, for standard error after a scan's summary, one
@@ -17,7 +19,7 @@ func (p *Pipeline) WriteOverrides(w io.Writer) error {
 	}
 	var b strings.Builder
 	for _, o := range p.Overrides {
-		fmt.Fprintf(&b, "sprawl: built-in rule %s is overridden by %s\n", o.ID, o.File)
+		fmt.Fprintf(&b, "sprawl: built-in rule %s is overridden by %s\n", termsafe.String(o.ID), termsafe.String(o.File))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

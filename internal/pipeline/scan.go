@@ -12,6 +12,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/internal/plural"
+	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/scanner/gate"
 )
@@ -240,13 +241,13 @@ func (p *Pipeline) ignoreFile(root string, fs []scanner.Finding) ([]scanner.Find
 	if !p.Quiet {
 		fmt.Fprintf(log, "sprawl: %s: %s read, %d findings ignored\n", scanner.GitleaksIgnoreFile, plural.Count(ign.Len(), "fingerprint"), rep.Ignored)
 		if len(rep.UnknownRules) > 0 {
-			fmt.Fprintf(log, "sprawl: %s: gitleaks rules %s are not sprawl rules (import them with 'sprawl rules import'); their entries ignore any finding on that file and line\n", scanner.GitleaksIgnoreFile, strings.Join(rep.UnknownRules, ", "))
+			fmt.Fprintf(log, "sprawl: %s: gitleaks rules %s are not sprawl rules (import them with 'sprawl rules import'); their entries ignore any finding on that file and line\n", scanner.GitleaksIgnoreFile, termsafe.String(strings.Join(rep.UnknownRules, ", ")))
 		}
 		if rep.CommitOnly > 0 {
 			fmt.Fprintf(log, "sprawl: %s: %s naming a commit, which only 'sprawl scan git' applies\n", scanner.GitleaksIgnoreFile, plural.Count(rep.CommitOnly, "entry"))
 		}
 		if len(ign.Invalid) > 0 {
-			fmt.Fprintf(log, "sprawl: %s: %s not a fingerprint ([commit:]file:rule-id:line), e.g. line %s\n", scanner.GitleaksIgnoreFile, plural.Count(len(ign.Invalid), "line"), ign.Invalid[0])
+			fmt.Fprintf(log, "sprawl: %s: %s not a fingerprint ([commit:]file:rule-id:line), e.g. line %s\n", scanner.GitleaksIgnoreFile, plural.Count(len(ign.Invalid), "line"), termsafe.String(ign.Invalid[0]))
 		}
 	}
 	return kept, nil

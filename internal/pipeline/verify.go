@@ -12,6 +12,7 @@ import (
 
 	"github.com/sprawlsec/sprawl/detectors"
 	"github.com/sprawlsec/sprawl/internal/plural"
+	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/scanner"
 	"github.com/sprawlsec/sprawl/verify"
 )
@@ -108,7 +109,8 @@ func (v *Verifier) HostStats(w io.Writer) {
 	}
 	sort.Strings(hosts)
 	for _, h := range hosts {
-		fmt.Fprintf(w, "sprawl: verify: %s: %d requests, at most %d at once\n", h, stats[h].Requests, stats[h].Peak)
+		// A host can come from a leaked URL or connection string.
+		fmt.Fprintf(w, "sprawl: verify: %s: %d requests, at most %d at once\n", termsafe.String(h), stats[h].Requests, stats[h].Peak)
 	}
 }
 
