@@ -9,7 +9,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/wasilibs/go-re2/experimental"
+	"github.com/sprawlsec/sprawl/detectors"
 )
 
 // ErrBaseline marks a baseline file that cannot be used.
@@ -149,7 +149,7 @@ func PathMatcher(patterns []string) (func(string) bool, error) {
 	}
 	var res []interface{ MatchString(string) bool }
 	for _, p := range patterns {
-		re, err := experimental.CompileLatin1(p)
+		re, err := detectors.CompileRE2(p)
 		if err != nil {
 			return nil, fmt.Errorf("allowlist path %q: %w", p, err)
 		}
