@@ -286,7 +286,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
