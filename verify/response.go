@@ -129,11 +129,13 @@ func scalar(x any) (string, bool) {
 	return "", false
 }
 
-// clean drops control characters (a hostile server must not drive the
-// terminal) and caps the length.
+// clean drops control and format characters (a hostile server must not
+// drive the terminal, nor reorder what is read with a bidirectional
+// override such as U+202E) and caps the length. What it keeps is stored
+// with the verification and shown in reports.
 func clean(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
