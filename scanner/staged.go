@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -191,58 +192,15 @@ func (s *StagedSource) diff(ctx context.Context) (map[oid]string, error) {
 	// --no-textconv: a repository's textconv driver is a program it names
 	// (never run), and the hunks must count the blob's own lines, which
 	// are what is scanned: a driver that shifted lines hid added ones.
-	cmd := s.command(ctx, "diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--diff-filter=ACMRT")
-	s.added = map[string][]lineRange{}
-	blobs := map[oid]string{}
-	var newID string
-	var path string
-	err := runLines(cmd, func(line []byte) error {
-		switch {
-		case bytes.HasPrefix(line, []byte("diff --git ")):
-			newID, path = "", ""
-		case bytes.HasPrefix(line, []byte("index ")):
-			f := strings.Fields(string(line[6:]))
-			if len(f) > 0 {
-				if i := strings.Index(f[0], ".."); i >= 0 {
-					newID = f[0][i+2:]
-				}
-			}
-		case bytes.HasPrefix(line, []byte("+++ ")):
-			// git ends a name containing a space with a tab, for patch(1).
-			p := strings.TrimSuffix(string(line[4:]), "\t")
-			if p == "/dev/null" {
-				return nil
-			}
-			if strings.HasPrefix(p, `"`) {
-				if u, err := strconv.Unquote(p); err == nil {
-					p = u
-				}
-			}
-			path = strings.TrimPrefix(p, "b/")
-			if id, ok := parseOID([]byte(newID)); ok && path != "" {
-				blobs[id] = path
-			}
-		case bytes.HasPrefix(line, []byte("@@ ")) && path != "":
-			// "@@ -a[,b] +c[,d] @@"
-			f := strings.Fields(string(line))
-			if len(f) < 3 || !strings.HasPrefix(f[2], "+") {
-				return nil
-			}
-			start, count := f[2][1:], "1"
-			if i := strings.IndexByte(start, ','); i >= 0 {
-				start, count = start[:i], start[i+1:]
-			}
-			a, err1 := strconv.Atoi(start)
-			n, err2 := strconv.Atoi(count)
-			if err1 != nil || err2 != nil {
-				return fmt.Errorf("%w: diff: bad hunk header %q", ErrGit, line)
-			}
-			if n > 0 {
-				s.added[path] = append(s.added[path], lineRange{a, a + n - 1})
-			}
-		}
-		return nil
-	})
+	// The prefixes, the context between hunks and the whole tree's paths
+	// are fixed here, whatever the repository's diff.noprefix,
+	// diff.mnemonicPrefix, diff.interHunkContext or diff.relative say.
+	cmd := s.command(ctx, "diff", "--cached", "-U0", "--inter-hunk-context=0", "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--src-prefix=a/", "--dst-prefix=b/", "--no-relative", "-M", "--diff-filter=ACMRT")
+	p := stagedDiff{added: map[string][]lineRange{}, blobs: map[oid]string{}}
+	err := runLines(cmd, p.line)
+	s.added = p.added
+	blobs := p.blobs
 	if err != nil {
 		if cerr := s.CheckRepo(ctx); cerr != nil {
 			return nil, cerr
@@ -250,6 +208,154 @@ func (s *StagedSource) diff(ctx context.Context) (map[oid]string, error) {
 		return nil, err
 	}
 	return blobs, nil
+}
+
+// stagedDiff parses `git diff --cached -U0 --full-index` one line at a
+// time: the staged blob of each changed path and its added line ranges.
+// A hunk's lines are counted off by its header, never read for a header:
+// an added line "++ b/other" is "+++ b/other" in the diff, and once
+// renamed the file (to an allowlisted path, or to none) and hid what
+// followed it.
+type stagedDiff struct {
+	added map[string][]lineRange // path → added line ranges
+	blobs map[oid]string         // staged blob → path
+
+	newID, path string
+	old, new    int // lines of the current hunk still to come
+}
+
+func (p *stagedDiff) line(line []byte) error {
+	if p.old > 0 || p.new > 0 {
+		c := byte(' ') // an empty context line (diff.suppressBlankEmpty)
+		if len(line) > 0 {
+			c = line[0]
+		}
+		switch c {
+		case '+':
+			p.new--
+		case '-':
+			p.old--
+		case ' ':
+			p.old--
+			p.new--
+		case '\\': // "\ No newline at end of file"
+		default:
+			return fmt.Errorf("%w: diff: line %q inside a hunk", ErrGit, line[:min(len(line), 40)])
+		}
+		if p.old < 0 || p.new < 0 {
+			return fmt.Errorf("%w: diff: hunk longer than its header", ErrGit)
+		}
+		return nil
+	}
+	switch {
+	case bytes.HasPrefix(line, []byte("diff --git ")):
+		p.newID, p.path = "", headerPath(string(line[len("diff --git "):]))
+	case bytes.HasPrefix(line, []byte("rename to ")):
+		p.path = unquotePath(string(line[len("rename to "):]))
+	case bytes.HasPrefix(line, []byte("copy to ")):
+		p.path = unquotePath(string(line[len("copy to "):]))
+	case bytes.HasPrefix(line, []byte("index ")):
+		f := strings.Fields(string(line[6:]))
+		if len(f) > 0 {
+			if i := strings.Index(f[0], ".."); i >= 0 {
+				p.newID = f[0][i+2:]
+			}
+		}
+	case bytes.HasPrefix(line, []byte("+++ ")):
+		// git ends a name containing a space with a tab, for patch(1).
+		name := strings.TrimSuffix(string(line[4:]), "\t")
+		if name == "/dev/null" {
+			return nil
+		}
+		p.path = strings.TrimPrefix(unquotePath(name), "b/")
+		p.blob()
+	case bytes.HasPrefix(line, []byte("Binary files ")):
+		// git tells no lines of a file it takes for binary (a NUL byte,
+		// a -diff or binary attribute, core.bigFileThreshold): all of it
+		// counts as added, as in a scan of the file.
+		if p.path == "" {
+			return fmt.Errorf("%w: diff: binary file with no name: %q", ErrGit, line[:min(len(line), 80)])
+		}
+		p.blob()
+		p.added[p.path] = []lineRange{{1, math.MaxInt}}
+	case bytes.HasPrefix(line, []byte("@@ ")):
+		// "@@ -a[,b] +c[,d] @@"
+		f := strings.Fields(string(line))
+		if len(f) < 3 || !strings.HasPrefix(f[1], "-") || !strings.HasPrefix(f[2], "+") {
+			return fmt.Errorf("%w: diff: bad hunk header %q", ErrGit, line)
+		}
+		_, oldN, err1 := hunkRange(f[1][1:])
+		a, n, err2 := hunkRange(f[2][1:])
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("%w: diff: bad hunk header %q", ErrGit, line)
+		}
+		p.old, p.new = oldN, n
+		if n > 0 && p.path != "" {
+			p.added[p.path] = append(p.added[p.path], lineRange{a, a + n - 1})
+		}
+	}
+	return nil
+}
+
+// blob records the current file's staged blob.
+func (p *stagedDiff) blob() {
+	if id, ok := parseOID([]byte(p.newID)); ok && p.path != "" {
+		p.blobs[id] = p.path
+	}
+}
+
+// hunkRange parses a hunk header's "start[,count]".
+func hunkRange(s string) (start, count int, err error) {
+	count = 1
+	if a, b, ok := strings.Cut(s, ","); ok {
+		s = a
+		if count, err = strconv.Atoi(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	start, err = strconv.Atoi(s)
+	if err != nil || start < 0 || count < 0 {
+		return 0, 0, fmt.Errorf("bad range %q", s)
+	}
+	return start, count, nil
+}
+
+// unquotePath undoes git's C-style quoting of a name that holds a
+// quote, a backslash or a control character.
+func unquotePath(s string) string {
+	if strings.HasPrefix(s, `"`) {
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+	}
+	return s
+}
+
+// headerPath returns the path a "diff --git a/P b/P" header names (its
+// text after "diff --git "), "" when the two names differ (a rename or a
+// copy, whose "rename to" or "copy to" line names it). git quotes each
+// name holding a quote, a backslash or a control character; an unquoted
+// pair is split where the two halves name one path.
+func headerPath(s string) string {
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil || len(s) <= len(q)+1 {
+			return ""
+		}
+		a, b := unquotePath(q), unquotePath(s[len(q)+1:])
+		if strings.TrimPrefix(a, "a/") != strings.TrimPrefix(b, "b/") {
+			return ""
+		}
+		return strings.TrimPrefix(b, "b/")
+	}
+	if (len(s)-1)%2 != 0 {
+		return ""
+	}
+	a, b := s[:(len(s)-1)/2], s[(len(s)+1)/2:]
+	if s[(len(s)-1)/2] != ' ' || !strings.HasPrefix(a, "a/") || !strings.HasPrefix(b, "b/") || a[2:] != b[2:] {
+		return ""
+	}
+	return b[2:]
 }
 
 // readStaged reads the blobs from the index with `git cat-file` and
