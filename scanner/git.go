@@ -636,9 +636,74 @@ func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid
 	names := g.names()
 	var pendingMeta []byte
 	deleted := map[int]map[oid]bool{} // commit → blobs it removed from a path
-	err := runTokens(cmd, 0, func(tok []byte) error {
-		tok = bytes.TrimLeft(tok, "\n")
+	// intro records the raw line in pendingMeta, whose path is tok.
+	intro := func(tok []byte) error {
+		// ":old-mode new-mode old-id new-id status" then the path; a
+		// merge's combined form has one colon, mode and id per
+		// parent: "::m1 m2 m id1 id2 id status".
+		np := 0
+		for np < len(pendingMeta) && pendingMeta[np] == ':' {
+			np++
+		}
+		fields := bytes.Fields(pendingMeta)
+		pendingMeta = nil
+		if np == 0 || len(fields) < 2*np+3 || cur < 0 {
+			return nil
+		}
+		// The result's mode and id follow the parents' (np of each).
+		mode, newID, status := fields[np], fields[2*np+1], fields[2*np+2]
 		switch {
+		case len(status) == 0:
+			return nil
+		case np == 1 && status[0] == 'D':
+			if old, ok := parseOID(fields[2]); ok {
+				if deleted[cur] == nil {
+					deleted[cur] = map[oid]bool{}
+				}
+				deleted[cur][old] = true
+			}
+			return nil
+		case bytes.Count(status, []byte("D")) == len(status):
+			return nil // deleted by a merge: nothing introduced
+		}
+		if bytes.HasPrefix(mode, []byte("160000")) {
+			return nil // submodule commit
+		}
+		id, ok := parseOID(newID)
+		if !ok {
+			return nil
+		}
+		path := names.internBytes(tok)
+		if bytes.HasPrefix(mode, []byte("120000")) {
+			// A symbolic link's target: read (rev-list lists it too)
+			// but not attributed, as a blob only a tag points at.
+			if newBlob != nil {
+				newBlob(id, path)
+			}
+			return nil
+		}
+		ins := g.intro[id]
+		if len(ins) == 0 && newBlob != nil {
+			newBlob(id, path)
+		}
+		for _, in := range ins {
+			if in.path == path {
+				return nil
+			}
+		}
+		g.intro[id] = append(ins, introduction{commit: cur, path: path})
+		return nil
+	}
+	err := runTokens(cmd, 0, func(tok []byte) error {
+		// The token after a raw line is its path, whatever it starts
+		// with: a file named ":x" or "\x01…" read as a raw line or a
+		// commit header was never attributed, and a gate passed it.
+		if pendingMeta == nil {
+			tok = bytes.TrimLeft(tok, "\n")
+		}
+		switch {
+		case pendingMeta != nil:
+			return intro(tok)
 		case len(tok) > 0 && tok[0] == 1:
 			f := strings.Split(string(tok[1:]), "\x02")
 			if len(f) < 5 {
@@ -654,61 +719,6 @@ func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid
 			cur = len(g.commits) - 1
 		case len(tok) > 0 && tok[0] == ':':
 			pendingMeta = append(pendingMeta[:0], tok...)
-		case pendingMeta != nil:
-			// ":old-mode new-mode old-id new-id status" then the path; a
-			// merge's combined form has one colon, mode and id per
-			// parent: "::m1 m2 m id1 id2 id status".
-			np := 0
-			for np < len(pendingMeta) && pendingMeta[np] == ':' {
-				np++
-			}
-			fields := bytes.Fields(pendingMeta)
-			pendingMeta = nil
-			if np == 0 || len(fields) < 2*np+3 || cur < 0 {
-				return nil
-			}
-			// The result's mode and id follow the parents' (np of each).
-			mode, newID, status := fields[np], fields[2*np+1], fields[2*np+2]
-			switch {
-			case len(status) == 0:
-				return nil
-			case np == 1 && status[0] == 'D':
-				if old, ok := parseOID(fields[2]); ok {
-					if deleted[cur] == nil {
-						deleted[cur] = map[oid]bool{}
-					}
-					deleted[cur][old] = true
-				}
-				return nil
-			case bytes.Count(status, []byte("D")) == len(status):
-				return nil // deleted by a merge: nothing introduced
-			}
-			if bytes.HasPrefix(mode, []byte("160000")) {
-				return nil // submodule commit
-			}
-			id, ok := parseOID(newID)
-			if !ok {
-				return nil
-			}
-			path := names.internBytes(tok)
-			if bytes.HasPrefix(mode, []byte("120000")) {
-				// A symbolic link's target: read (rev-list lists it too)
-				// but not attributed, as a blob only a tag points at.
-				if newBlob != nil {
-					newBlob(id, path)
-				}
-				return nil
-			}
-			ins := g.intro[id]
-			if len(ins) == 0 && newBlob != nil {
-				newBlob(id, path)
-			}
-			for _, in := range ins {
-				if in.path == path {
-					return nil
-				}
-			}
-			g.intro[id] = append(ins, introduction{commit: cur, path: path})
 		}
 		return nil
 	})
