@@ -52,6 +52,11 @@ type GitSource struct {
 	ChunkSize int
 	// Git is the git binary (default "git").
 	Git string
+	// AllowForeignStorage scans a repository whose git directory, common
+	// directory or object alternates lie in another repository that does
+	// not name it back (a clone made with --shared or --reference, a
+	// hand-written .git file); see ErrForeignStorage.
+	AllowForeignStorage bool
 
 	// env is added to every git child's minimal environment.
 	env []string
@@ -130,8 +135,9 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", g.Path, ErrNotRepo)
 	}
 	// The pack directory comes with the answer, for packOrder and
-	// streamable.
-	out, err := g.command(ctx, "rev-parse", "--git-dir", "--git-path", "objects/pack").CombinedOutput()
+	// streamable, and where the repository keeps its storage, for
+	// checkStorage.
+	out, err := g.command(ctx, "rev-parse", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir", "--git-path", "objects/pack").CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -141,12 +147,16 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 		}
 		return fmt.Errorf("%s: %w (%s)", g.Path, ErrNotRepo, boundedbuf.FirstLine(out))
 	}
-	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) == 2 {
-		g.packDir = lines[1]
-		if !filepath.IsAbs(g.packDir) {
-			g.packDir = filepath.Join(g.Path, g.packDir)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 {
+		return fmt.Errorf("%w: rev-parse: unexpected answer %q", ErrGit, boundedbuf.FirstLine(out))
+	}
+	if !g.AllowForeignStorage {
+		if err := checkStorage(g.Path, lines[0], lines[1]); err != nil {
+			return err
 		}
 	}
+	g.packDir = lines[2]
 	g.checked = true
 	return nil
 }

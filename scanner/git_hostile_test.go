@@ -2,6 +2,9 @@ package scanner
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -41,5 +44,110 @@ func TestGitOddPaths(t *testing.T) {
 				t.Errorf("since %q (-want +got):\n%s", since, d)
 			}
 		}
+	})
+}
+
+// TestGitForeignStorage: a scanned tree's .git cannot have the scan read
+// another repository on the machine (a .git file, a .git link or a
+// commondir leading into it, alternates borrowing its objects, with a
+// ref naming its commit), while the layouts git makes itself (a bare
+// repository, a subdirectory, a linked worktree, a submodule) scan as
+// before. Without the check, each foreign case reported the other
+// repository's secret.
+func TestGitForeignStorage(t *testing.T) {
+	victim := newGitRepo(t)
+	victim.write("private.env", "TOKEN="+testToken(950)+"\n")
+	vc := victim.commit("private")
+	victim.git("worktree", "add", "-q", filepath.Join(t.TempDir(), "wt"))
+	vdot := filepath.Join(victim.dir, ".git")
+
+	own := func(t *testing.T) *gitRepo {
+		r := newGitRepo(t)
+		r.write("README.md", "hello\n")
+		r.commit("init")
+		return r
+	}
+	ok := func(t *testing.T, path string) {
+		t.Helper()
+		if err := (&GitSource{Path: path}).CheckRepo(context.Background()); err != nil {
+			t.Errorf("CheckRepo(%s) = %v, want nil", path, err)
+		}
+	}
+	foreign := func(t *testing.T, path string) {
+		t.Helper()
+		res, err := testEngine(t).Run(context.Background(), &GitSource{Path: path})
+		if !errors.Is(err, ErrForeignStorage) {
+			t.Errorf("scan of %s: err = %v, want ErrForeignStorage; findings %v", path, err, gitLocs(res.Findings))
+		}
+		res, err = testEngine(t).Run(context.Background(), &GitSource{Path: path, AllowForeignStorage: true})
+		if err != nil || len(res.Findings) != 1 {
+			t.Errorf("allowed: err = %v, findings %v", err, gitLocs(res.Findings))
+		}
+	}
+	dotGitFile := func(t *testing.T, target string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".git"), []byte("gitdir: "+target+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	t.Run("own layouts", func(t *testing.T) {
+		r := own(t)
+		r.write("sub/dir/x.txt", "x\n")
+		r.commit("sub")
+		ok(t, r.dir)
+		ok(t, filepath.Join(r.dir, "sub", "dir"))
+		bare := filepath.Join(t.TempDir(), "bare.git")
+		r.git("clone", "-q", "--bare", r.dir, bare)
+		ok(t, bare)
+		ok(t, filepath.Join(bare, "refs"))
+		wt := filepath.Join(t.TempDir(), "wt")
+		r.git("worktree", "add", "-q", wt)
+		ok(t, wt)
+		r.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", bare, "mod")
+		ok(t, filepath.Join(r.dir, "mod"))
+		ok(t, victim.dir)
+	})
+	t.Run("alternates", func(t *testing.T) {
+		r := own(t)
+		r.write(".git/objects/info/alternates", filepath.Join(vdot, "objects")+"\n")
+		r.git("update-ref", "refs/heads/borrowed", vc)
+		foreign(t, r.dir)
+	})
+	t.Run("relative alternates", func(t *testing.T) {
+		r := own(t)
+		rel, err := filepath.Rel(filepath.Join(r.dir, ".git", "objects"), filepath.Join(vdot, "objects"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.write(".git/objects/info/alternates", "# borrowed\n"+rel+"\n")
+		r.git("update-ref", "refs/heads/borrowed", vc)
+		foreign(t, r.dir)
+	})
+	t.Run("alternates of an alternate", func(t *testing.T) {
+		r := own(t)
+		r.write(".git/extra/info/alternates", filepath.Join(vdot, "objects")+"\n")
+		r.write(".git/objects/info/alternates", filepath.Join(r.dir, ".git", "extra")+"\n")
+		r.git("update-ref", "refs/heads/borrowed", vc)
+		foreign(t, r.dir)
+	})
+	t.Run(".git file", func(t *testing.T) {
+		foreign(t, dotGitFile(t, vdot))
+	})
+	t.Run(".git file into a worktree's git directory", func(t *testing.T) {
+		foreign(t, dotGitFile(t, filepath.Join(vdot, "worktrees", "wt")))
+	})
+	t.Run(".git link", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Symlink(vdot, filepath.Join(dir, ".git")); err != nil {
+			t.Fatal(err)
+		}
+		foreign(t, dir)
+	})
+	t.Run("commondir", func(t *testing.T) {
+		r := own(t)
+		r.write(".git/commondir", vdot+"\n")
+		foreign(t, r.dir)
 	})
 }

@@ -111,7 +111,11 @@ a disabled or changed rule) is reported as a finding of its own
 			if since != "" && !s.Quiet {
 				fmt.Fprintln(cmd.ErrOrStderr(), describeSince(since, after, branches))
 			}
+			src.AllowForeignStorage, _ = cmd.Flags().GetBool("allow-foreign-storage")
 			if err := src.CheckRepo(cmd.Context()); err != nil {
+				if errors.Is(err, scanner.ErrForeignStorage) {
+					err = fmt.Errorf("%w; --allow-foreign-storage scans it if you trust where it leads", err)
+				}
 				return failure(fmt.Errorf("scan git %s: %w", target, err))
 			}
 			startgc.SoftMemoryLimit(historyMemoryLimit)
@@ -128,6 +132,7 @@ a disabled or changed rule) is reported as a finding of its own
 	c.Flags().String("since", "", "scan only commits not reachable from this revision (e.g. origin/main), or, given a date (2024-01-31 or RFC 3339), only commits made since then on every scanned ref")
 	c.Flags().String("range", "", "scan only the commits of this range (A..B)")
 	c.Flags().StringSlice("branch", nil, "scan only these refs (repeatable; default every ref)")
+	c.Flags().Bool("allow-foreign-storage", false, "scan a repository whose .git, commondir or objects/info/alternates lead into another repository that does not name it back (a clone made with --shared or --reference, git init --separate-git-dir); by default refused, since a scanned tree's .git could have sprawl read and report another repository on the machine")
 	c.Flags().Bool("allow-config-changes", false, "in a gate, apply the policy files (config, baseline, rule files, inline allow comments) as the range changed them instead of failing on the change; for a change a reviewer approved")
 	return c
 }
