@@ -68,9 +68,12 @@ type GitSource struct {
 	messages int
 
 	// Filled in by Chunks.
-	mu        sync.Mutex
-	commits   []commitInfo
-	intro     map[oid][]introduction
+	mu      sync.Mutex
+	commits []commitInfo
+	intro   map[oid][]introduction
+	// links holds the symbolic links' blobs the log pass met (a
+	// target is a blob like any other), with a path of each.
+	links     map[oid]string
 	interned  interner
 	BlobsSeen int // distinct blobs selected for scanning
 }
@@ -258,6 +261,13 @@ func (g *GitSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		blobs := map[oid]string{}
 		for id, in := range g.intro {
 			blobs[id] = in[0].path
+		}
+		// A link the range added is read too, as a full scan reads it:
+		// a secret written as a link's target once passed a gate.
+		for id, path := range g.links {
+			if _, ok := blobs[id]; !ok {
+				blobs[id] = path
+			}
 		}
 		// A partial clone's cat-file would stop at the first blob it was
 		// promised but lacks (git before 2.44 cannot be told not to
@@ -640,6 +650,7 @@ func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid
 	args = append(append(args, revs...), "--")
 	cmd := g.commandMem(ctx, logMemory, args...)
 	g.intro = map[oid][]introduction{}
+	g.links = map[oid]string{}
 	cur := -1
 	// A long history repeats its paths (each version of a file) and its
 	// authors: one copy of each is kept.
@@ -689,6 +700,9 @@ func (g *GitSource) readLog(ctx context.Context, revs []string, newBlob func(oid
 			// but not attributed, as a blob only a tag points at.
 			if newBlob != nil {
 				newBlob(id, path)
+			}
+			if _, ok := g.links[id]; !ok {
+				g.links[id] = path
 			}
 			return nil
 		}

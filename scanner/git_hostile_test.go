@@ -151,3 +151,38 @@ func TestGitForeignStorage(t *testing.T) {
 		foreign(t, r.dir)
 	})
 }
+
+// TestGitGateLinks: a secret written as a symbolic link's target (a new
+// link, or a file turned into one) is found by a gate as a full scan
+// finds it. The gate read only the blobs the log pass attributed, which
+// leaves links out: such a range passed.
+func TestGitGateLinks(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("conf", "nothing\n")
+	base := r.commit("base")
+	newLink, turned := "TOKEN="+testToken(960), "TOKEN="+testToken(961)
+	if err := os.Symlink(newLink, filepath.Join(r.dir, "link")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Remove(filepath.Join(r.dir, "conf")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(turned, filepath.Join(r.dir, "conf")); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("links")
+	for _, src := range []*GitSource{{Path: r.dir}, {Path: r.dir, Since: base}, {Path: r.dir, Range: base + "..HEAD"}} {
+		res, err := testEngine(t).Run(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range res.Findings {
+			got = append(got, f.File)
+		}
+		slices.Sort(got)
+		if d := cmp.Diff([]string{"conf", "link"}, got); d != "" {
+			t.Errorf("since %q range %q: files (-want +got):\n%s", src.Since, src.Range, d)
+		}
+	}
+}
