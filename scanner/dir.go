@@ -71,7 +71,13 @@ func (d *DirSource) Chunks(ctx context.Context, fn func(Chunk) error) error {
 		return fmt.Errorf("scan %s: %w", d.Path, ErrNotRegular)
 	}
 	if !info.IsDir() {
-		return r.readFile(ctx, d.Path, filepath.Base(d.Path), info.Size(), fn)
+		// A file the user names may be a link to it; a walk's are not
+		// followed (openRegular).
+		target, err := filepath.EvalSymlinks(d.Path)
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", d.Path, err)
+		}
+		return r.readFile(ctx, target, filepath.Base(d.Path), info.Size(), fn)
 	}
 	return filepath.WalkDir(d.Path, func(p string, de fs.DirEntry, werr error) error {
 		if err := ctx.Err(); err != nil {

@@ -14,10 +14,12 @@ import (
 // and off around it): on Go's source tree, 11,000 small files, those
 // calls cost about as much as reading the files. O_NONBLOCK keeps an
 // open from waiting on a FIFO put where a file was; it does not change
-// how a regular file reads.
+// how a regular file reads. O_NOFOLLOW: the walk passes symbolic links
+// over, and a file swapped for one after the walk saw it (a tree being
+// written while it is scanned) must not lead the read out of the tree.
 func openRegular(path string) (io.ReadCloser, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 		if err == syscall.EINTR {
 			continue
 		}

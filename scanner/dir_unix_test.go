@@ -3,6 +3,7 @@
 package scanner
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -48,4 +49,27 @@ func TestOpenRegular(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+}
+
+// TestOpenRegularNoFollow: a file swapped for a symbolic link after the
+// walk saw it is not followed out of the tree; a file the user names
+// through a link is still scanned.
+func TestOpenRegularNoFollow(t *testing.T) {
+	outside, dir := t.TempDir(), t.TempDir()
+	target := filepath.Join(outside, "secret.env")
+	if err := os.WriteFile(target, []byte("TOKEN="+testToken(970)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "a.env")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("symlink:", err)
+	}
+	if f, err := openRegular(link); err == nil {
+		f.Close()
+		t.Error("openRegular followed a symbolic link")
+	}
+	res, err := testEngine(t).Run(context.Background(), &DirSource{Path: link})
+	if err != nil || len(res.Findings) != 1 || res.Findings[0].File != "a.env" {
+		t.Errorf("a named link: err %v, findings %v", err, locs(res.Findings))
+	}
 }
