@@ -186,3 +186,26 @@ func TestGitGateLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestGitGrafts: a repository's info/grafts (parents rewritten, as a
+// replace ref would) cannot hide history from a scan. A graft making
+// the tip a root commit hid every commit before it.
+func TestGitGrafts(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.txt", "a\n")
+	r.commit("one")
+	r.write("s.env", "TOKEN="+testToken(980)+"\n")
+	c := r.commit("two")
+	r.git("rm", "-q", "s.env")
+	tip := r.commit("three")
+	r.write(".git/info/grafts", tip+"\n")
+	eachPipeline(t, func(t *testing.T) {
+		res, err := testEngine(t).Run(context.Background(), &GitSource{Path: r.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]gitLoc{{"s.env", c, "two", 1}}, gitLocs(res.Findings)); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+	})
+}

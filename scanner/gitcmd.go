@@ -110,6 +110,9 @@ func gitChildEnv(remote bool) []string {
 		"GIT_NO_LAZY_FETCH=1",
 		"GIT_CONFIG_NOSYSTEM=1",
 		"GIT_NO_REPLACE_OBJECTS=1",
+		// info/grafts rewrites parents as replace refs do: a graft
+		// cutting a commit from its parents hid every commit before it.
+		"GIT_GRAFT_FILE=" + os.DevNull,
 		"GIT_ATTR_NOSYSTEM=1",
 		"GIT_OPTIONAL_LOCKS=0",
 	}
