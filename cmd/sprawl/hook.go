@@ -61,6 +61,14 @@ pre-commit.sprawl-backup.`,
 			}
 			script := []byte(hookScript(self))
 			path := filepath.Join(dir, "pre-commit")
+			// The hooks directory is the repository's to name: a link
+			// there would have the hook (or the backup of the file it
+			// leads to) written over any file the user can write.
+			for _, p := range []string{path, path + ".sprawl-backup"} {
+				if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+					return usageErr("hook install: %s is a symbolic link; not replaced", p)
+				}
+			}
 			old, err := os.ReadFile(path)
 			switch {
 			case err == nil && bytes.Equal(old, script):
