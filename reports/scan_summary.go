@@ -19,7 +19,8 @@ import (
 // and, for a source that selects blobs, how many it selected.
 //
 // A git source that scans commit messages (a MessagesScanned method)
-// counts them apart from its blobs. The names of skipped and unreadable
+// counts them apart from its blobs; one whose history a shallow clone
+// cut (a Shallow method) says so on a line of its own. The names of skipped and unreadable
 // items come from the scanned tree and pass through Printable. The text
 // is written in one call; WriteScanSummary returns the writer's error.
 func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, baselined int, verbose bool) error {
@@ -67,6 +68,9 @@ func WriteScanSummary(w io.Writer, src scanner.Source, res scanner.Result, basel
 		fmt.Fprintf(&b, ", %d unreadable", st.Errors)
 	}
 	b.WriteString("\n")
+	if g, ok := src.(interface{ Shallow() bool }); ok && g.Shallow() {
+		b.WriteString("sprawl: warning: the repository is a shallow clone: the commits before its cut were not scanned (git fetch --unshallow, then scan again)\n")
+	}
 	if verbose {
 		for _, sk := range st.FirstSkipped {
 			fmt.Fprintf(&b, "sprawl: skipped %s\n", Printable(sk))

@@ -37,6 +37,13 @@ type selectingSource struct {
 
 func (s selectingSource) Selected() int { return s.selected }
 
+type shallowSource struct {
+	messagesSource
+	shallow bool
+}
+
+func (s shallowSource) Shallow() bool { return s.shallow }
+
 // TestWriteScanSummary compares each case's summary, plain and verbose,
 // with testdata/scan_summary.golden.txt (go test -update rewrites it).
 func TestWriteScanSummary(t *testing.T) {
@@ -54,6 +61,8 @@ func TestWriteScanSummary(t *testing.T) {
 		{"git with messages", messagesSource{summarySource{"git"}, 3},
 			scanner.Result{Stats: scanner.Stats{Items: 4, Bytes: 5 << 20, Duration: 90 * time.Second}, Findings: make([]scanner.Finding, 2)}, 0},
 		{"git with one blob and one message", messagesSource{summarySource{"git"}, 1}, scanner.Result{Stats: scanner.Stats{Items: 2}}, 0},
+		{"a shallow clone's whole history", shallowSource{messagesSource{summarySource{"git"}, 1}, true}, scanner.Result{Stats: scanner.Stats{Items: 3}}, 0},
+		{"a full clone", shallowSource{messagesSource{summarySource{"git"}, 1}, false}, scanner.Result{Stats: scanner.Stats{Items: 3}}, 0},
 		{"messages counted for git only", messagesSource{summarySource{"dir"}, 5}, scanner.Result{Stats: scanner.Stats{Items: 6}}, 0},
 		{"everything", selectingSource{messagesSource{summarySource{"git"}, 2}, 40},
 			scanner.Result{Findings: make([]scanner.Finding, 3), Stats: scanner.Stats{Items: 12, Bytes: 3 << 29, Duration: 2500 * time.Millisecond,

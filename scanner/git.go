@@ -64,6 +64,8 @@ type GitSource struct {
 	// directory (objects/pack, absolute) is packDir.
 	checked bool
 	packDir string
+	// shallow is set by CheckRepo for a shallow clone (see Shallow).
+	shallow bool
 	// messages counts the commit messages scanned.
 	messages int
 
@@ -160,8 +162,24 @@ func (g *GitSource) CheckRepo(ctx context.Context) error {
 		}
 	}
 	g.packDir = lines[2]
+	// A shallow clone lists its cut commits in the common directory's
+	// "shallow" file; git reads the history as ending there.
+	if fi, err := os.Stat(filepath.Join(lines[1], "shallow")); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+		g.shallow = true
+	}
 	g.checked = true
 	return nil
+}
+
+// Shallow reports whether a scan of the whole history (no --since,
+// --range or date) met a shallow clone (`git clone --depth`, the default
+// checkout of most CI systems): git, and so the scan, sees no commit
+// before the clone's cut, and a secret committed there and removed since
+// is not found. A scan of a range is not affected unless the range
+// reaches past the cut, which git reports itself. It is known once the
+// repository is checked (a scan has started).
+func (g *GitSource) Shallow() bool {
+	return g.shallow && g.Since == "" && g.Range == "" && g.After.IsZero()
 }
 
 func (g *GitSource) revArgs() ([]string, error) {

@@ -209,3 +209,42 @@ func TestGitGrafts(t *testing.T) {
 		}
 	})
 }
+
+// TestGitShallow: a shallow clone's history ends at the clone's cut, so
+// a whole-history scan says so (Shallow), and finds nothing from before
+// it; a full clone, and a scan of a range, do not.
+func TestGitShallow(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("s.env", "TOKEN="+testToken(981)+"\n")
+	r.commit("one")
+	r.git("rm", "-q", "s.env")
+	r.commit("two")
+	r.write("a.txt", "a\n")
+	r.commit("three")
+
+	dst := filepath.Join(t.TempDir(), "shallow")
+	r.git("clone", "-q", "--depth", "1", "file://"+r.dir, dst)
+	for _, c := range []struct {
+		name    string
+		src     *GitSource
+		shallow bool
+	}{
+		{"shallow clone", &GitSource{Path: dst}, true},
+		{"shallow clone, a range", &GitSource{Path: dst, Since: "HEAD"}, false},
+		{"full repository", &GitSource{Path: r.dir}, false},
+	} {
+		if err := c.src.CheckRepo(context.Background()); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := c.src.Shallow(); got != c.shallow {
+			t.Errorf("%s: Shallow() = %v, want %v", c.name, got, c.shallow)
+		}
+	}
+	res, err := testEngine(t).Run(context.Background(), &GitSource{Path: dst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("a shallow clone's scan found %d findings from before its cut", len(res.Findings))
+	}
+}
