@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,34 @@ var ErrForeignStorage = errors.New("the repository's storage leads into another 
 // maxAlternateDepth is how deep git itself follows alternates of
 // alternates.
 const maxAlternateDepth = 5
+
+// maxStorageFile bounds what checkStorage reads of a gitdir, config or
+// alternates file: git writes a line or a few, and a scanned tree's own
+// must not make the check read a gigabyte into memory.
+const maxStorageFile = 1 << 20
+
+// readStorageFile reads one of a repository's small storage files: a
+// regular file (opened without waiting on a FIFO put in its place) of at
+// most maxStorageFile bytes. A file that is missing gives an error
+// os.IsNotExist recognises.
+func readStorageFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxStorageFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxStorageFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxStorageFile)
+	}
+	return b, nil
+}
 
 // checkStorage reports whether the repository git found for dir keeps
 // its storage to itself. gitDir and commonDir are git's absolute answers.
@@ -82,7 +111,7 @@ func checkStorage(dir, gitDir, commonDir string) error {
 // backLink reports whether file (a worktree's gitdir file) names target.
 // git writes it absolute, or relative to gitDir.
 func backLink(gitDir, file, target string, resolve func(string) string) bool {
-	b, err := os.ReadFile(file)
+	b, err := readStorageFile(file)
 	if err != nil {
 		return false
 	}
@@ -99,7 +128,7 @@ func backLink(gitDir, file, target string, resolve func(string) string) bool {
 // worktreeOf returns the work tree core.worktree names in gitDir's own
 // config file, resolved against gitDir as git resolves it; "" if none.
 func worktreeOf(gitDir string, resolve func(string) string) string {
-	b, err := os.ReadFile(filepath.Join(gitDir, "config"))
+	b, err := readStorageFile(filepath.Join(gitDir, "config"))
 	if err != nil {
 		return ""
 	}
@@ -135,9 +164,17 @@ func worktreeOf(gitDir string, resolve func(string) string) string {
 // checkAlternates checks the alternates of the object directory objects
 // (depth levels down from the repository's own).
 func checkAlternates(dir, commonDir, objects string, resolve func(string) string, depth int) error {
-	b, err := os.ReadFile(filepath.Join(objects, "info", "alternates"))
-	if err != nil || depth >= maxAlternateDepth {
+	if depth >= maxAlternateDepth {
 		return nil
+	}
+	b, err := readStorageFile(filepath.Join(objects, "info", "alternates"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		// git would read what the check cannot (a huge file, or one it
+		// cannot open): refused rather than taken unread.
+		return fmt.Errorf("%s: %w: its alternates cannot be checked: %v", dir, ErrForeignStorage, err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
