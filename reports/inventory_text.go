@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sprawlsec/sprawl/internal/plural"
-	"github.com/sprawlsec/sprawl/internal/termsafe"
 	"github.com/sprawlsec/sprawl/inventory"
 )
 
@@ -113,10 +112,6 @@ func RenderTable(w io.Writer, width int, header []string, rows [][]string) error
 	_, err = fmt.Fprintln(w, strings.TrimPrefix(HiddenNote(dropped), "\n"))
 	return err
 }
-
-// Cell returns s safe for a table cell or a line of a command's text
-// output: Printable, under the name the renderers use for cells.
-func Cell(s string) string { return termsafe.String(s) }
 
 // When returns t in UTC as "2006-01-02 15:04:05Z", or "-" for the zero
 // time.
@@ -263,7 +258,7 @@ func WriteEntriesCSV(w io.Writer, es []inventory.Entry) error {
 func WriteEntryText(w io.Writer, width int, e inventory.Entry, held []inventory.VaultEntry) error {
 	var b strings.Builder
 	line := func(k, format string, args ...any) {
-		fmt.Fprintf(&b, "%-13s %s\n", k, Cell(fmt.Sprintf(format, args...)))
+		fmt.Fprintf(&b, "%-13s %s\n", k, Printable(fmt.Sprintf(format, args...)))
 	}
 	line("fingerprint", "%s", e.Fingerprint)
 	line("preview", "%s", e.Preview)
@@ -395,7 +390,7 @@ func WriteStatsText(w io.Writer, st inventory.Stats) error {
 		fmt.Fprintf(&b, "\nby %s\n", title)
 		for _, k := range keys {
 			if m[k] > 0 {
-				fmt.Fprintf(&b, "  %-22s %d\n", Cell(k), m[k])
+				fmt.Fprintf(&b, "  %-22s %d\n", Printable(k), m[k])
 			}
 		}
 	}
@@ -482,7 +477,7 @@ func WritePolicyText(w io.Writer, width int, p inventory.Policy, defaults bool) 
 func managedPolicyRows(p inventory.Policy) [][]string {
 	var rows [][]string
 	for _, r := range p.PathMaxAge {
-		rows = append(rows, []string{"path " + Cell(r.String()), r.MaxAge.String(), "configured"})
+		rows = append(rows, []string{"path " + Printable(r.String()), r.MaxAge.String(), "configured"})
 	}
 	src := "default"
 	if p.UnusedAfter > 0 {

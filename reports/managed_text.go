@@ -46,7 +46,7 @@ func managedStates(m inventory.ManagedSecret, sep string) string {
 func WriteManagedTable(w io.Writer, width int, ms []inventory.ManagedSecret) error {
 	rows := make([][]string, 0, len(ms))
 	for _, m := range ms {
-		rows = append(rows, []string{Cell(m.StoreName()), Cell(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
+		rows = append(rows, []string{Printable(m.StoreName()), Printable(m.Where()), string(m.Class), inventory.HumanAge(m.Age), m.MaxAge.String(),
 			managedLastRead(m), managedStates(m, ",")})
 	}
 	return RenderTable(w, width, []string{"STORE", "SECRET", "CLASS", "AGE", "MAX AGE", "LAST READ", "STATES"}, rows)
@@ -116,7 +116,7 @@ func WriteManagedStatsText(w io.Writer, sum inventory.ManagedSummary) error {
 	if len(sum.ByStore) > 0 {
 		b.WriteString("\nmanaged secrets by store (total, overdue, never rotated)\n")
 		for _, st := range sum.ByStore {
-			fmt.Fprintf(&b, "  %-40s %d, %d, %d\n", Cell(st.Kind+" "+st.Store), st.Total, st.Overdue, st.NeverRotated)
+			fmt.Fprintf(&b, "  %-40s %d, %d, %d\n", Printable(st.Kind+" "+st.Store), st.Total, st.Overdue, st.NeverRotated)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -61,7 +61,7 @@ Every key is described in docs/configuration.md.`,
 			}
 			table := make([][]string, len(rows))
 			for i, r := range rows {
-				table[i] = []string{reports.Cell(r.Key), reports.Cell(r.Value), reports.Cell(r.Source)}
+				table[i] = []string{reports.Printable(r.Key), reports.Printable(r.Value), reports.Printable(r.Source)}
 			}
 			return failure(reports.RenderTable(out, tableWidth(out), []string{"KEY", "VALUE", "SOURCE"}, table))
 		},

@@ -325,7 +325,7 @@ func (o *orgScan) enqueue(ctx context.Context, prov orgscan.Provider, what strin
 	}
 	repos, stores := plan.Count()
 	_, err = fmt.Fprintf(o.cmd.OutOrStdout(), "batch %d: %s: %s and %s queued; follow it with 'sprawl jobs show %d'\n",
-		id, reports.Cell(what), plural.Count(repos, "repository"), plural.Count(stores, "CI store"), id)
+		id, reports.Printable(what), plural.Count(repos, "repository"), plural.Count(stores, "CI store"), id)
 	return failure(err)
 }
 
