@@ -233,8 +233,8 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 		switch f := cmd.Flags().Lookup(k); {
 		case f != nil && f.Changed && !isOwnFlag(f):
 			s.sources[k] = "flag --" + k
-		case os.Getenv("SPRAWL_"+envName(k)) != "":
-			s.sources[k] = "env SPRAWL_" + envName(k)
+		case os.Getenv(configfile.EnvVar(k)) != "":
+			s.sources[k] = "env " + configfile.EnvVar(k)
 		case v.InConfig(k):
 			s.sources[k] = "file " + s.files.Name(path)
 		default:
@@ -274,9 +274,6 @@ func loadSettingsIn(cmd *cobra.Command, root string, gv *gate.View) (*settings, 
 }
 
 // envName is the SPRAWL_* variable of a setting.
-func envName(key string) string {
-	return strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
-}
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

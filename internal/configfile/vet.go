@@ -74,7 +74,7 @@ func VetRepo(data []byte, path string, files Files, warn func(format string, arg
 	sort.Strings(keys)
 	for _, k := range keys {
 		if why, ok := userOnlyKeys[k]; ok {
-			warn("%s: ignoring %q: a config file found in the scanned content may not set it (%s); use a flag, SPRAWL_%s or --config FILE", name, k, why, strings.ToUpper(strings.ReplaceAll(k, "-", "_")))
+			warn("%s: ignoring %q: a config file found in the scanned content may not set it (%s); use a flag, %s or --config FILE", name, k, why, EnvVar(k))
 			r.Ignored = append(r.Ignored, k)
 			delete(m, k)
 		}
@@ -145,4 +145,10 @@ func absPath(p string) string {
 		return a
 	}
 	return filepath.Clean(p)
+}
+
+// EnvVar is the environment variable that sets a config key:
+// "max-file-size" is SPRAWL_MAX_FILE_SIZE.
+func EnvVar(key string) string {
+	return "SPRAWL_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
 }

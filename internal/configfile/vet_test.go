@@ -137,3 +137,11 @@ func TestVetRepoRelative(t *testing.T) {
 		t.Errorf("Repo (-want +got):\n%s", d)
 	}
 }
+
+func TestEnvVar(t *testing.T) {
+	for k, want := range map[string]string{"max-file-size": "SPRAWL_MAX_FILE_SIZE", "workers": "SPRAWL_WORKERS", "show-secrets": "SPRAWL_SHOW_SECRETS"} {
+		if got := EnvVar(k); got != want {
+			t.Errorf("EnvVar(%q) = %q, want %q", k, got, want)
+		}
+	}
+}
