@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -146,11 +145,7 @@ func worktreeOf(gitDir string, resolve func(string) string) string {
 		if !ok || section != "core" || !strings.EqualFold(strings.TrimSpace(k), "worktree") {
 			continue
 		}
-		v = strings.TrimSpace(v)
-		if u, err := strconv.Unquote(v); err == nil {
-			v = u
-		}
-		wt = v
+		wt = unquotePath(strings.TrimSpace(v))
 	}
 	if wt == "" {
 		return ""
@@ -181,10 +176,7 @@ func checkAlternates(dir, commonDir, objects string, resolve func(string) string
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		if u, err := strconv.Unquote(line); err == nil && line[0] == '"' {
-			line = u
-		}
-		p := line
+		p := unquotePath(line)
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(objects, p)
 		}
