@@ -19,11 +19,11 @@ func Count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " " + Of(noun)
+	return strconv.Itoa(n) + " " + pluralOf(noun)
 }
 
-// Of is noun's plural (see Count).
-func Of(noun string) string {
+// pluralOf is noun's plural (see Count).
+func pluralOf(noun string) string {
 	switch {
 	case len(noun) >= 2 && strings.HasSuffix(noun, "y") && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
 		return noun[:len(noun)-1] + "ies"
